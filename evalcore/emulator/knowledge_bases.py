@@ -1,0 +1,5 @@
+"""Emulated operations: knowledge_bases (to be written)."""
+
+from evalcore.emulator.protocol import Route
+
+ROUTES: list[Route] = []
