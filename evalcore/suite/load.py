@@ -1,0 +1,404 @@
+"""Load a suite file: YAML -> validated Suite, with its datasets, probe files and agent plans read and checked.
+
+Every problem found is reported at once (an InputError); nothing here calls AWS.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from evalcore.suite import metric_names
+from evalcore.suite.agenteval_plan import EVALUATOR_ALIASES, AgentevalPlan
+from evalcore.suite.datasets import Record, read_records
+from evalcore.suite.models import (
+    AgentSection,
+    AgentTest,
+    BuiltinMetric,
+    CheckMetric,
+    CustomJudgeMetric,
+    Evaluation,
+    Evaluator,
+    GuardrailSection,
+    Probe,
+    ProbeFile,
+    Suite,
+)
+from evalcore.suite.problems import InputError, Loc, Problem
+from evalcore.suite.targets import BUILTIN_TARGETS, CustomTarget
+from evalcore.suite.template import fields as template_fields
+from evalcore.suite.validation_errors import problems_from
+from evalcore.suite.yaml_source import YamlDocument, decode_text, load_yaml
+
+MAX_SUITE_BYTES = 10 * 1024**2
+
+
+@dataclass(frozen=True)
+class ResolvedProbe:
+    probe: Probe
+    origin: str  # "file:line" where the probe was written
+
+
+@dataclass(frozen=True)
+class ResolvedAgents:
+    """An agents section with its plan (if any) read: the evaluator model, the target and the tests."""
+
+    evaluator: Evaluator
+    evaluator_model_id: str
+    target: Any  # one of the target models in evalcore.suite.targets
+    tests: dict[str, AgentTest]
+    base_dir: Path  # where hooks and custom targets are imported from
+
+
+@dataclass
+class LoadedSuite:
+    suite: Suite
+    path: Path
+    doc: YamlDocument
+    content_hash: str
+    datasets: dict[str, list[Record]] = field(default_factory=dict)
+    probes: dict[str, list[ResolvedProbe]] = field(default_factory=dict)
+    agents: dict[str, ResolvedAgents] = field(default_factory=dict)
+
+    def line_of(self, loc: Loc) -> int | None:
+        pos = self.doc.position(loc, prefer_key=True)
+        return pos.line if pos else None
+
+
+def load_suite(path: str | Path) -> LoadedSuite:
+    """Read, validate and check a suite file and everything it refers to; raise InputError with every problem."""
+    path = Path(path)
+    display = str(path)
+    try:
+        if path.stat().st_size > MAX_SUITE_BYTES:
+            raise InputError([Problem(display, "suite file larger than 10 MiB (move data into dataset files)")])
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError([Problem(display, "file not found (give the path of a suite file)")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem(display, "is a directory (give the path of a suite file)")]) from None
+    except OSError as exc:
+        raise InputError([Problem(display, f"cannot read: {exc.strerror}")]) from None
+    doc = load_yaml(decode_text(raw, display), display)
+    if not isinstance(doc.data, dict):
+        raise InputError([Problem(display, "a suite file is a mapping with at least `name:` and one section", 1)])
+    try:
+        suite = Suite.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError(problems_from(exc, Suite, doc)) from None
+    digest = hashlib.sha256(raw)
+    loaded = LoadedSuite(suite=suite, path=path, doc=doc, content_hash="")
+    problems = _Checker(loaded, digest).run()
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: (p.file != display, p.file, p.line or 0)))
+    loaded.content_hash = digest.hexdigest()
+    return loaded
+
+
+class _Checker:
+    """The checks that need more than one key at a time: references, files, metric/threshold names."""
+
+    def __init__(self, loaded: LoadedSuite, digest: Any) -> None:
+        self.loaded = loaded
+        self.suite = loaded.suite
+        self.doc = loaded.doc
+        self.base = loaded.path.parent
+        self.digest = digest
+        self.problems: list[Problem] = []
+
+    def run(self) -> list[Problem]:
+        self._unique_names()
+        self._model_ref(self.suite.defaults.judge, ("defaults", "judge"))
+        for i, ev in enumerate(self.suite.evaluations):
+            self._evaluation(i, ev)
+        for i, gr in enumerate(self.suite.guardrails):
+            self._guardrails(i, gr)
+        for i, ag in enumerate(self.suite.agents):
+            self._agents(i, ag)
+        if not self.suite.sections():
+            self.problems.append(
+                self.doc.problem((), "the suite has no sections (add `evaluations`, `guardrails` or `agents`)")
+            )
+        return self.problems
+
+    def _add(self, loc: Loc, message: str, prefer_key: bool = False) -> None:
+        self.problems.append(self.doc.problem(loc, message, prefer_key=prefer_key))
+
+    def _unique_names(self) -> None:
+        seen: dict[str, Loc] = {}
+        for kind in ("evaluations", "guardrails", "agents"):
+            for i, section in enumerate(getattr(self.suite, kind)):
+                loc = (kind, i, "name")
+                if section.name in seen:
+                    first = self.loaded.line_of(seen[section.name])
+                    self._add(loc, f"section name '{section.name}' is used twice (first at line {first}; rename one)")
+                else:
+                    seen[section.name] = loc
+
+    def _model_ref(self, ref: str | None, loc: Loc) -> None:
+        if ref is None or ref in self.suite.models or _looks_like_model_id(ref):
+            return
+        guess = difflib.get_close_matches(ref, list(self.suite.models), n=1)
+        hint = f"did you mean '{guess[0]}'?" if guess else "define it under `models:` or give a model id"
+        self._add(loc, f"unknown model '{ref}' ({hint})")
+
+    def _file(self, rel: str, loc: Loc) -> Path | None:
+        path = (self.base / rel).resolve()
+        if not path.is_file():
+            what = "is a directory" if path.is_dir() else "not found"
+            self._add(loc, f"file '{rel}' {what} (paths are relative to the suite file's folder)")
+            return None
+        return path
+
+    def _records(self, path: Path, rel: str) -> list[Record] | None:
+        display = str(self.loaded.path.parent / rel)
+        try:
+            records = read_records(path, display)
+        except InputError as exc:
+            self.problems.extend(exc.problems)
+            return None
+        self.digest.update(path.read_bytes())
+        return records
+
+    # ---- evaluations ----
+
+    def _evaluation(self, i: int, ev: Evaluation) -> None:
+        loc: Loc = ("evaluations", i)
+        for j, ref in enumerate(ev.models):
+            self._model_ref(ref, (*loc, "models", j))
+        if len(set(ev.models)) != len(ev.models):
+            self._add((*loc, "models"), "a model is listed twice (list each once; use `repeats` to repeat)")
+        self._model_ref(ev.judge, (*loc, "judge"))
+        judge = ev.judge or self.suite.defaults.judge
+        names: set[str] = set()
+        for j, metric in enumerate(ev.metrics):
+            mloc = (*loc, "metrics", j)
+            if metric.name in names:
+                self._add(mloc, f"metric '{metric.name}' appears twice (give one a different `name:`)")
+            names.add(metric.name)
+            self._metric_fits_mode(ev, metric, mloc, judge)
+        if not ev.metrics:
+            self._add((*loc, "metrics"), "no metrics (add at least one, e.g. `- exact_match` or `- Builtin.Correctness`)")
+        self._thresholds(loc, ev.thresholds, names, ev.models)
+        path = self._file(ev.dataset, (*loc, "dataset"))
+        if path is None:
+            return
+        records = self._records(path, ev.dataset)
+        if records is None:
+            return
+        self.loaded.datasets[ev.name] = records
+        needed = template_fields(ev.prompt) | template_fields(ev.system or "")
+        for metric in ev.metrics:
+            if isinstance(metric, CheckMetric) and isinstance(metric.arg, str):
+                needed |= template_fields(metric.arg)
+            if isinstance(metric, CheckMetric) and metric.check in ("exact_match", "token_f1", "rouge_l"):
+                needed.add("referenceResponse")
+        needed.discard("prediction")
+        display = str(self.loaded.path.parent / ev.dataset)
+        for record in records:
+            missing = sorted(f for f in needed if f not in record.fields)
+            if missing:
+                self.problems.append(
+                    Problem(
+                        display,
+                        f"missing field '{missing[0]}' (used by evaluation '{ev.name}': its prompt, system or metrics)",
+                        record.line,
+                    )
+                )
+                if len(self.problems) > 40:
+                    return
+            elif not isinstance(record.fields.get("prompt", ""), str):
+                self.problems.append(Problem(display, "field 'prompt' must be text", record.line))
+
+    def _metric_fits_mode(self, ev: Evaluation, metric: Any, loc: Loc, judge: str | None) -> None:
+        direct = ev.mode == "direct"
+        if isinstance(metric, CheckMetric):
+            if not direct:
+                self._add(loc, f"check '{metric.name}' runs in direct mode only (use mode: direct or a Builtin metric)")
+            self._check_argument(metric, loc)
+        elif isinstance(metric, BuiltinMetric):
+            if direct and metric.name in metric_names.ALGORITHMIC:
+                self._add(
+                    loc,
+                    f"{metric.name} is computed by managed jobs only (use mode: bedrock-job, or token_f1 in "
+                    "direct mode: what Bedrock computes as accuracy for question answering)",
+                )
+            elif metric.name in metric_names.RAG:
+                self._add(loc, f"{metric.name} needs a knowledge-base evaluation, which suites cannot declare yet")
+            elif metric.name in metric_names.JUDGE and judge is None:
+                self._add(loc, f"{metric.name} needs a judge model (set `judge:` here or `defaults.judge`)")
+        elif isinstance(metric, CustomJudgeMetric):
+            self._model_ref(metric.judge, (*loc, "judge"))
+            if (metric.judge or judge) is None:
+                self._add(loc, f"custom metric '{metric.name}' needs a judge model (set `defaults.judge`)")
+            if len({type(level.value) for level in metric.rating_scale}) > 1:
+                self._add((*loc, "rating_scale"), "rating values must be all numbers or all text")
+
+    def _check_argument(self, metric: CheckMetric, loc: Loc) -> None:
+        arg, check = metric.arg, metric.check
+        if check in metric_names.CHECKS_WITHOUT_ARGUMENT:
+            return
+        if check in ("contains_any", "contains_all"):
+            ok = isinstance(arg, list) and bool(arg) and all(isinstance(a, str) for a in arg)
+            expected = "a list of text"
+        elif check in ("length", "latency_ms", "cost_usd"):
+            ok = isinstance(arg, dict) and set(arg) <= {"min", "max"} and bool(arg)
+            ok = ok and all(isinstance(v, int | float) and not isinstance(v, bool) for v in arg.values())
+            expected = "a mapping {min: N, max: N}"
+        elif check == "json_schema":
+            ok = isinstance(arg, dict)
+            expected = "a JSON Schema mapping"
+        elif check == "regex":
+            ok = isinstance(arg, str)
+            expected = "a regular expression"
+            if ok:
+                try:
+                    re.compile(arg)
+                except re.error as exc:
+                    self._add(loc, f"invalid regular expression: {exc}")
+                    return
+        else:
+            ok = arg is not None and not isinstance(arg, dict | list)
+            expected = "a value such as a text"
+        if not ok:
+            self._add(loc, f"`{check}` takes {expected}")
+
+    def _thresholds(self, loc: Loc, thresholds: dict[str, Any], metrics: set[str], models: list[str]) -> None:
+        kind = loc[0]
+        allowed = set(metrics) | set(metric_names.COMMON_AGGREGATES) | set(metric_names.LATENCY_AGGREGATES)
+        if kind == "guardrails":
+            allowed |= set(metric_names.GUARDRAIL_AGGREGATES)
+        if kind == "agents":
+            allowed |= set(metric_names.AGENT_AGGREGATES)
+        for key, threshold in thresholds.items():
+            tloc = (*loc, "thresholds", key)
+            if key not in allowed:
+                guess = difflib.get_close_matches(key, sorted(allowed), n=1)
+                hint = f"did you mean '{guess[0]}'?" if guess else "use a metric of this section or an aggregate"
+                self._add(tloc, f"threshold on unknown metric '{key}' ({hint})", prefer_key=True)
+            for j, model in enumerate(threshold.models or []):
+                if model not in models:
+                    self._add((*tloc, "models", j), f"model '{model}' is not in this section's models")
+
+    # ---- guardrails ----
+
+    def _guardrails(self, i: int, gr: GuardrailSection) -> None:
+        loc: Loc = ("guardrails", i)
+        self._model_ref(gr.model, (*loc, "model"))
+        self._thresholds(loc, gr.thresholds, set(), [gr.model] if gr.model else [])
+        resolved: list[ResolvedProbe] = []
+        for j, entry in enumerate(gr.probes):
+            ploc = (*loc, "probes", j)
+            if isinstance(entry, ProbeFile):
+                resolved.extend(self._probe_file(entry.file, (*ploc, "file")))
+            else:
+                pos = self.doc.position(ploc)
+                resolved.append(ResolvedProbe(entry, f"{self.doc.file}:{pos.line if pos else 0}"))
+        self.loaded.probes[gr.name] = resolved
+
+    def _probe_file(self, rel: str, loc: Loc) -> list[ResolvedProbe]:
+        path = self._file(rel, loc)
+        if path is None:
+            return []
+        records = self._records(path, rel)
+        if records is None:
+            return []
+        display = str(self.loaded.path.parent / rel)
+        out: list[ResolvedProbe] = []
+        for record in records:
+            data = {k: v for k, v in record.fields.items() if v not in ("", None)}
+            if isinstance(data.get("tags"), str):
+                data["tags"] = [t.strip() for t in data["tags"].split(",") if t.strip()]
+            try:
+                out.append(ResolvedProbe(Probe.model_validate(data), f"{display}:{record.line}"))
+            except ValidationError as exc:
+                for err in exc.errors(include_url=False):
+                    where = ".".join(str(p) for p in err["loc"]) or "probe"
+                    self.problems.append(Problem(display, f"{where}: {err['msg']}", record.line))
+        return out
+
+    # ---- agents ----
+
+    def _agents(self, i: int, ag: AgentSection) -> None:
+        loc: Loc = ("agents", i)
+        self._thresholds(loc, ag.thresholds, set(), [])
+        if ag.plan is not None:
+            self._plan(ag, (*loc, "plan"))
+            return
+        assert ag.evaluator is not None and ag.target is not None
+        target = self._target(ag.target.model_dump(), (*loc, "target"), self.doc.file, self.doc)
+        if target is None:
+            return
+        model = ag.evaluator.model
+        model_id = EVALUATOR_ALIASES.get(model) or self.suite.model_spec(model).id
+        self._model_ref(model if model not in EVALUATOR_ALIASES else None, (*loc, "evaluator", "model"))
+        self.loaded.agents[ag.name] = ResolvedAgents(ag.evaluator, model_id, target, dict(ag.tests), self.base)
+
+    def _target(self, data: dict[str, Any], loc: Loc, file: str, doc: YamlDocument | None) -> Any:
+        kind = str(data.get("type", ""))
+        cls = BUILTIN_TARGETS.get(kind)
+        if cls is None and "." not in kind:
+            guess = difflib.get_close_matches(kind, list(BUILTIN_TARGETS), n=1)
+            hint = f"did you mean '{guess[0]}'?" if guess else f"one of {', '.join(BUILTIN_TARGETS)}"
+            self._problem_at(doc, file, (*loc, "type"), f"unknown target type '{kind}' ({hint}, or a dotted class path)")
+            return None
+        try:
+            return (cls or CustomTarget).model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                eloc = (*loc, *err["loc"])
+                msg = err["msg"]
+                if err["type"] == "extra_forbidden":
+                    msg = f"unknown key for a {kind} target (keys: {', '.join(cls.model_fields) if cls else ''})"
+                elif err["type"] == "missing":
+                    msg = f"missing required key '{err['loc'][-1]}' for a {kind} target"
+                    eloc = loc
+                self._problem_at(doc, file, eloc, msg)
+            return None
+
+    def _problem_at(self, doc: YamlDocument | None, file: str, loc: Loc, message: str) -> None:
+        if doc is not None:
+            self.problems.append(doc.problem(loc, message))
+        else:
+            self.problems.append(Problem(file, message))
+
+    def _plan(self, ag: AgentSection, loc: Loc) -> None:
+        assert ag.plan is not None
+        path = self._file(ag.plan, loc)
+        if path is None:
+            return
+        display = str(self.loaded.path.parent / ag.plan)
+        raw = path.read_bytes()
+        try:
+            plan_doc = load_yaml(decode_text(raw, display), display)
+        except InputError as exc:
+            self.problems.extend(exc.problems)
+            return
+        self.digest.update(raw)
+        try:
+            plan = AgentevalPlan.model_validate(plan_doc.data)
+        except ValidationError as exc:
+            self.problems.extend(problems_from(exc, AgentevalPlan, plan_doc))
+            return
+        target = self._target(plan.target, ("target",), display, plan_doc)
+        if target is None:
+            return
+        evaluator = Evaluator(
+            model=plan.evaluator.model_id(),
+            region=plan.evaluator.aws_region,
+            endpoint_url=plan.evaluator.endpoint_url,
+            max_retry=plan.evaluator.max_retry,
+        )
+        tests = {name: AgentTest(**t.model_dump()) for name, t in plan.tests.items()}
+        self.loaded.agents[ag.name] = ResolvedAgents(evaluator, evaluator.model, target, tests, path.parent)
+
+
+def _looks_like_model_id(ref: str) -> bool:
+    """Model ids, inference profile ids and ARNs all contain a dot, a colon or start with arn:."""
+    return ref.startswith("arn:") or "." in ref or ":" in ref

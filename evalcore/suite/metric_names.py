@@ -1,0 +1,53 @@
+"""The metric names a suite may use, by kind. Bedrock's names where Bedrock has one."""
+
+from __future__ import annotations
+
+# Bedrock's algorithmic metrics: managed jobs only (automatic evaluation).
+ALGORITHMIC = ("Builtin.Accuracy", "Builtin.Robustness", "Builtin.Toxicity")
+
+# Bedrock's model-as-judge metrics: managed judge jobs, and evalcore's own judge in direct mode, same meaning.
+JUDGE = (
+    "Builtin.Correctness",
+    "Builtin.Completeness",
+    "Builtin.Faithfulness",
+    "Builtin.Helpfulness",
+    "Builtin.Coherence",
+    "Builtin.Relevance",
+    "Builtin.FollowingInstructions",
+    "Builtin.ProfessionalStyleAndTone",
+    "Builtin.Harmfulness",
+    "Builtin.Stereotyping",
+    "Builtin.Refusal",
+)
+
+# Knowledge-base (RAG) evaluation metrics: managed jobs with a knowledge base.
+RAG = (
+    "Builtin.ContextRelevance",
+    "Builtin.ContextCoverage",
+    "Builtin.LogicalCoherence",
+    "Builtin.CitationPrecision",
+    "Builtin.CitationCoverage",
+)
+
+# Deterministic checks computed here (direct mode). Those in CHECKS_WITHOUT_ARGUMENT are written as a bare name,
+# the others as a one-key mapping, e.g. `{contains: "{{referenceResponse}}"}`.
+CHECKS_WITHOUT_ARGUMENT = ("exact_match", "token_f1", "rouge_l", "json_valid")
+CHECKS_WITH_ARGUMENT = (
+    "equals",
+    "contains",
+    "contains_any",
+    "contains_all",
+    "not_contains",
+    "regex",
+    "starts_with",
+    "json_schema",
+    "length",
+    "latency_ms",
+    "cost_usd",
+)
+
+# Aggregates every section reports, usable in thresholds beside the metric names.
+COMMON_AGGREGATES = ("pass_rate", "error_rate", "cost_usd", "tokens")
+LATENCY_AGGREGATES = tuple(f"latency_ms.{s}" for s in ("mean", "p50", "p90", "p95", "p99", "max"))
+GUARDRAIL_AGGREGATES = ("block_rate", "false_positive_rate", "anonymization_rate", "policy_match_rate")
+AGENT_AGGREGATES = ("pass_hat_k",)

@@ -1,0 +1,407 @@
+"""The suite file as pydantic models: the one reference for its shape (and the JSON Schema)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from evalcore.suite import metric_names
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN, description="Letters, digits, `_`, `.`, `-`; at most 63.")]
+
+
+class Strict(BaseModel):
+    """Every suite model rejects unknown keys (the loader turns that into a 'did you mean' message)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Inference(Strict):
+    """Inference parameters, sent as Converse's `inferenceConfig`."""
+
+    max_tokens: int | None = Field(None, ge=1, le=200_000)
+    temperature: float | None = Field(None, ge=0.0, le=1.0)
+    top_p: float | None = Field(None, ge=0.0, le=1.0)
+    stop_sequences: list[str] | None = Field(None, max_length=4)
+
+    def merged(self, override: Inference | None) -> Inference:
+        """These parameters with every value that `override` sets taken from it."""
+        if override is None:
+            return self
+        return self.model_copy(update=override.model_dump(exclude_none=True))
+
+
+class Price(Strict):
+    """USD per million tokens; overrides evalcore's price table for this model."""
+
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+
+
+class ModelSpec(Strict):
+    """A model under test. `id` is a model id, an inference profile id or ARN, or a provisioned throughput ARN."""
+
+    id: str = Field(min_length=1, max_length=2048)
+    inference: Inference | None = None
+    price: Price | None = None
+    concurrency: int | None = Field(None, ge=1, le=1024, description="At most this many calls at once.")
+    requests_per_minute: int | None = Field(None, ge=1)
+    tokens_per_minute: int | None = Field(None, ge=1)
+
+
+class AwsSettings(Strict):
+    """All optional; defaults come from the environment (credential chain, AWS_REGION)."""
+
+    region: str | None = Field(None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    profile: str | None = None
+    endpoint_url: str | None = Field(None, pattern=r"^https?://", description="A Bedrock-compatible endpoint.")
+
+
+class Defaults(Strict):
+    concurrency: int = Field(16, ge=1, le=1024)
+    repeats: int = Field(1, ge=1, le=100)
+    inference: Inference = Field(default_factory=lambda: Inference(max_tokens=512, temperature=0.0))
+    judge: str | None = Field(None, description="Model name or id of the LLM judge.")
+    timeout_seconds: float = Field(120.0, gt=0, le=3600, description="Per model call.")
+
+
+class Threshold(Strict):
+    """A bound on an aggregate; `models` limits it to some models of the section."""
+
+    min: float | None = None
+    max: float | None = None
+    models: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Threshold:
+        if self.min is None and self.max is None:
+            raise PydanticCustomError("threshold", "a threshold needs `min` or `max` (e.g. {min: 0.8})")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise PydanticCustomError(
+                "threshold", f"min {self.min} is greater than max {self.max} (swap them or drop one)"
+            )
+        return self
+
+
+Thresholds = dict[str, Threshold]
+
+
+# ---- metrics ---------------------------------------------------------------------------------------------------
+
+
+class RatingLevel(Strict):
+    definition: str = Field(min_length=1)
+    value: float | str
+
+
+class CheckMetric(Strict):
+    """A deterministic check computed here, e.g. `exact_match` or `{contains: "{{referenceResponse}}"}`."""
+
+    check: Literal[metric_names.CHECKS_WITHOUT_ARGUMENT + metric_names.CHECKS_WITH_ARGUMENT]  # type: ignore[valid-type]
+    arg: Any = None
+    name: str
+    case_sensitive: bool = False
+
+
+class BuiltinMetric(Strict):
+    """One of Bedrock's built-in metrics (judge, algorithmic or RAG)."""
+
+    name: str
+
+
+class CustomJudgeMetric(Strict):
+    """A judge metric in Bedrock's custom-metric shape; works in direct mode and in managed jobs."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    instructions: str = Field(min_length=1)
+    rating_scale: list[RatingLevel] = Field(min_length=2, max_length=10)
+    judge: str | None = None
+
+
+Metric = CheckMetric | BuiltinMetric | CustomJudgeMetric
+
+_BUILTINS = metric_names.JUDGE + metric_names.ALGORITHMIC + metric_names.RAG
+_CHECK_KEYS = set(metric_names.CHECKS_WITH_ARGUMENT)
+
+
+def parse_metric(value: Any) -> Any:
+    """Turn the user's spelling of a metric into one of the metric models (or raise a readable error)."""
+    if isinstance(value, CheckMetric | BuiltinMetric | CustomJudgeMetric):
+        return value
+    if isinstance(value, str):
+        if value in _BUILTINS:
+            return BuiltinMetric(name=value)
+        if value in metric_names.CHECKS_WITHOUT_ARGUMENT:
+            return CheckMetric(check=value, name=value)
+        if value in _CHECK_KEYS:
+            raise PydanticCustomError(
+                "metric", "metric '{m}' takes an argument (write it as `{m}: ...`)", {"m": value}
+            )
+        raise PydanticCustomError("unknown_metric", "unknown metric '{m}'", {"m": value})
+    if isinstance(value, dict):
+        if "instructions" in value or "rating_scale" in value:
+            return CustomJudgeMetric.model_validate(value)
+        keys = [k for k in value if k in _CHECK_KEYS]
+        if len(keys) == 1:
+            key = keys[0]
+            rest = {k: v for k, v in value.items() if k != key}
+            unknown = set(rest) - {"name", "case_sensitive"}
+            if unknown:
+                raise PydanticCustomError(
+                    "metric",
+                    "unexpected key '{k}' in a `{c}` check (a check takes only `name` and `case_sensitive`)",
+                    {"k": sorted(unknown)[0], "c": key},
+                )
+            return CheckMetric(
+                check=key, arg=value[key], name=rest.get("name", key), case_sensitive=rest.get("case_sensitive", False)
+            )
+        raise PydanticCustomError(
+            "metric",
+            "a metric is a name, a one-key check such as `contains: ...`, or a custom judge metric with "
+            "`name`, `instructions` and `rating_scale`",
+        )
+    raise PydanticCustomError("metric", "a metric is a name or a mapping, not {t}", {"t": type(value).__name__})
+
+
+MetricName = Literal[_BUILTINS + metric_names.CHECKS_WITHOUT_ARGUMENT]  # type: ignore[valid-type]
+CheckMapping = dict[Literal[metric_names.CHECKS_WITH_ARGUMENT + ("name", "case_sensitive")], Any]  # type: ignore[valid-type]
+
+MetricEntry = Annotated[
+    Metric, BeforeValidator(parse_metric, json_schema_input_type=MetricName | CheckMapping | CustomJudgeMetric)
+]
+
+
+# ---- sections --------------------------------------------------------------------------------------------------
+
+
+class JobSettings(Strict):
+    """Where a managed evaluation job reads and writes, and who it runs as."""
+
+    role_arn: str = Field(pattern=r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/.+$")
+    s3_uri: str = Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+    kms_key_id: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    poll_seconds: float = Field(15.0, gt=0, le=600)
+    timeout_minutes: float = Field(180.0, gt=0, le=7 * 24 * 60)
+
+
+class Evaluation(Strict):
+    """Several models side by side on one dataset."""
+
+    name: Name
+    dataset: str = Field(min_length=1, description="JSONL (Bedrock's format) or CSV, relative to the suite file.")
+    models: list[str] = Field(min_length=1)
+    mode: Literal["direct", "bedrock-job"] = "direct"
+    system: str | None = None
+    prompt: str = Field("{{prompt}}", description="A template over the dataset's fields.")
+    metrics: list[MetricEntry] = Field(default_factory=list)
+    thresholds: Thresholds = Field(default_factory=dict)
+    repeats: int | None = Field(None, ge=1, le=100)
+    concurrency: int | None = Field(None, ge=1, le=1024)
+    inference: Inference | None = None
+    judge: str | None = None
+    task_type: Literal["Summarization", "Classification", "QuestionAndAnswer", "Generation", "General", "Custom"] = (
+        "QuestionAndAnswer"
+    )
+    job: JobSettings | None = None
+
+    @model_validator(mode="after")
+    def _mode(self) -> Evaluation:
+        if self.mode == "bedrock-job" and self.job is None:
+            raise PydanticCustomError(
+                "job", "mode bedrock-job needs `job: {role_arn: ..., s3_uri: s3://...}` (where Bedrock reads and writes)"
+            )
+        return self
+
+
+class GuardrailRef(Strict):
+    id: str = Field(min_length=1, description="Guardrail id or ARN.")
+    version: str = Field("DRAFT", pattern=r"^(DRAFT|[1-9][0-9]{0,7})$")
+
+
+class Probe(Strict):
+    """A prompt the guardrail must block, allow or anonymize; optionally the policy that must fire."""
+
+    text: str = Field(min_length=1)
+    expect: Literal["blocked", "allowed", "anonymized"]
+    source: Literal["INPUT", "OUTPUT"] = "INPUT"
+    policy: str | None = Field(
+        None,
+        pattern=r"^(topic|content|word|managed_word|pii|regex|grounding|relevance)(\.[^\s]+)?$",
+        description="e.g. content.VIOLENCE, topic.Investment, pii.EMAIL, regex.account_id, word, grounding",
+    )
+    min_confidence: Literal["LOW", "MEDIUM", "HIGH"] | None = None
+    grounding_source: str | None = None
+    query: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    id: str | None = None
+
+
+class ProbeFile(Strict):
+    file: str = Field(min_length=1, description="JSONL or CSV of probes, relative to the suite file.")
+
+
+class Mutations(Strict):
+    """Seeded variations of must-block probes, to see how easily the guardrail is bypassed."""
+
+    kinds: list[
+        Literal["case", "spacing", "punctuation", "leetspeak", "homoglyph", "base64", "roleplay", "ignore_previous"]
+    ] = Field(min_length=1)
+    seed: int = 0
+
+
+ProbeEntry = Annotated[
+    Annotated[Probe, Tag("probe")] | Annotated[ProbeFile, Tag("probe-file")],
+    Discriminator(lambda v: "probe-file" if isinstance(v, dict | ProbeFile) and "file" in _keys(v) else "probe"),
+]
+
+
+def _keys(value: Any) -> set[str]:
+    return set(value) if isinstance(value, dict) else set(type(value).model_fields)
+
+
+class GuardrailSection(Strict):
+    name: Name
+    guardrail: GuardrailRef
+    via: Literal["apply", "converse", "invoke"] = "apply"
+    model: str | None = Field(None, description="The model to go through for via converse|invoke.")
+    probes: list[ProbeEntry] = Field(min_length=1)
+    mutations: Mutations | None = None
+    thresholds: Thresholds = Field(default_factory=dict)
+    concurrency: int | None = Field(None, ge=1, le=1024)
+
+    @model_validator(mode="after")
+    def _model_for_via(self) -> GuardrailSection:
+        if self.via != "apply" and self.model is None:
+            raise PydanticCustomError(
+                "via", "via {via} sends the probes through a model: add `model:`", {"via": self.via}
+            )
+        return self
+
+
+class Evaluator(Strict):
+    """The model that plays the user and judges; agenteval's aliases (claude-3, claude-3_5, ...) work too."""
+
+    model: str = Field(min_length=1)
+    region: str | None = None
+    endpoint_url: str | None = None
+    max_retry: int = Field(10, ge=0, le=50)
+
+
+class ToolCallExpectation(Strict):
+    action_group: str | None = None
+    function: str | None = None
+    parameters: dict[str, Any] | None = None
+    must: bool = True
+
+    @model_validator(mode="after")
+    def _something(self) -> ToolCallExpectation:
+        if self.action_group is None and self.function is None:
+            raise PydanticCustomError("tool_call", "name the `action_group` or the `function` (or both)")
+        return self
+
+
+class AgentTest(Strict):
+    steps: list[str] = Field(min_length=1)
+    expected_results: list[str] = Field(min_length=1)
+    initial_prompt: str | None = None
+    max_turns: int = Field(2, ge=1, le=50)
+    hook: str | None = None
+    expected_tool_calls: list[ToolCallExpectation] = Field(default_factory=list)
+    expected_citations: list[str] = Field(default_factory=list)
+    return_control: dict[str, str] = Field(
+        default_factory=dict, description="Answers to returnControl, by function or API path."
+    )
+    repeats: int | None = Field(None, ge=1, le=100)
+    timeout_seconds: float | None = Field(None, gt=0)
+
+
+class Target(BaseModel):
+    """What the evaluator talks to. `type` picks the kind; the other keys depend on it (see README)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(min_length=1)
+
+
+class AgentSection(Strict):
+    name: Name
+    plan: str | None = Field(None, description="An agenteval plan (agenteval.yml), run as it is.")
+    evaluator: Evaluator | None = None
+    target: Target | None = None
+    tests: dict[str, AgentTest] = Field(default_factory=dict)
+    thresholds: Thresholds = Field(default_factory=dict)
+    concurrency: int | None = Field(None, ge=1, le=1024)
+
+    @model_validator(mode="after")
+    def _plan_or_native(self) -> AgentSection:
+        native = self.evaluator is not None or self.target is not None or bool(self.tests)
+        if self.plan is not None and native:
+            raise PydanticCustomError(
+                "agents", "give either `plan:` (an agenteval plan) or `evaluator`/`target`/`tests`, not both"
+            )
+        if self.plan is None:
+            missing = [k for k in ("evaluator", "target") if getattr(self, k) is None]
+            if not self.tests:
+                missing.append("tests")
+            if missing:
+                raise PydanticCustomError(
+                    "agents", "missing {keys} (or point `plan:` at an agenteval plan)", {"keys": ", ".join(missing)}
+                )
+        return self
+
+
+ModelEntry = Annotated[
+    Annotated[str, Tag("model-id")] | Annotated[ModelSpec, Tag("model-spec")],
+    Discriminator(lambda v: "model-id" if isinstance(v, str) else "model-spec"),
+]
+
+# Tags of the unions above: they appear in pydantic's error locations and are dropped from what users see.
+UNION_TAGS = frozenset({"probe", "probe-file", "model-id", "model-spec"})
+
+
+class Suite(Strict):
+    """An evalcore suite: models, datasets, metrics, thresholds."""
+
+    model_config = ConfigDict(
+        extra="forbid", title="evalcore suite", json_schema_extra={"$id": "https://evalcore.dev/suite.schema.json"}
+    )
+
+    version: Literal[1] = 1
+    name: Name
+    aws: AwsSettings = Field(default_factory=AwsSettings)
+    defaults: Defaults = Field(default_factory=Defaults)
+    models: dict[str, ModelEntry] = Field(default_factory=dict)
+    evaluations: list[Evaluation] = Field(default_factory=list)
+    guardrails: list[GuardrailSection] = Field(default_factory=list)
+    agents: list[AgentSection] = Field(default_factory=list)
+
+    @field_validator("models")
+    @classmethod
+    def _model_names(cls, value: dict[str, str | ModelSpec]) -> dict[str, str | ModelSpec]:
+        for name in value:
+            if not re.match(NAME_PATTERN, name):
+                raise PydanticCustomError(
+                    "model_name", "model name '{n}' must be letters, digits, `_`, `.` or `-`", {"n": name}
+                )
+        return value
+
+    def model_spec(self, name: str) -> ModelSpec:
+        """The spec of a named model, or of a raw model id used directly."""
+        spec = self.models.get(name, name)
+        return ModelSpec(id=spec) if isinstance(spec, str) else spec
+
+    def sections(self) -> list[Evaluation | GuardrailSection | AgentSection]:
+        return [*self.evaluations, *self.guardrails, *self.agents]

@@ -1,0 +1,133 @@
+"""YAML that remembers where every key and value stood, so errors can name the line and column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from evalcore.suite.problems import InputError, Loc, Problem, format_loc
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass
+class YamlDocument:
+    """The data of one YAML file and the positions of its keys and values, by location path."""
+
+    file: str
+    data: Any
+    values: dict[Loc, Position] = field(default_factory=dict)
+    keys: dict[Loc, Position] = field(default_factory=dict)
+
+    def position(self, loc: Loc, prefer_key: bool = False) -> Position | None:
+        """The best position for a location: the value (or key) itself, else its nearest enclosing one."""
+        for n in range(len(loc), -1, -1):
+            sub = loc[:n]
+            first, second = (self.keys, self.values) if prefer_key else (self.values, self.keys)
+            if sub in first:
+                return first[sub]
+            if sub in second:
+                return second[sub]
+        return None
+
+    def problem(self, loc: Loc, message: str, prefer_key: bool = False, field_name: str | None = None) -> Problem:
+        pos = self.position(loc, prefer_key)
+        return Problem(
+            self.file,
+            message,
+            pos.line if pos else None,
+            pos.column if pos else None,
+            (field_name if field_name is not None else format_loc(loc)) or None,
+        )
+
+
+def decode_text(raw: bytes, file: str) -> str:
+    """UTF-8 text, or an InputError naming the line of the first byte that is not UTF-8."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(
+            [Problem(file, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", line, col)]
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def load_yaml(text: str, file: str) -> YamlDocument:
+    """Parse one YAML document, keeping positions; syntax errors and duplicate keys become problems."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or exc.context or "invalid YAML"
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    f"YAML syntax: {what} (check indentation, quoting and colons)",
+                    mark.line + 1 if mark else None,
+                    mark.column + 1 if mark else None,
+                )
+            ]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(file, f"YAML syntax: {exc}")]) from None
+    finally:
+        loader.dispose()
+    doc = YamlDocument(file=file, data=None)
+    if node is None:
+        return doc
+    problems: list[Problem] = []
+    doc.data = _build(node, (), doc, loader, problems)
+    if problems:
+        raise InputError(problems)
+    return doc
+
+
+def _pos(node: yaml.Node) -> Position:
+    return Position(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _build(node: yaml.Node, loc: Loc, doc: YamlDocument, loader: yaml.SafeLoader, problems: list[Problem]) -> Any:
+    doc.values[loc] = _pos(node)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) or key is None:
+                problems.append(Problem(doc.file, "a key must be a plain word", *_line_col(key_node)))
+                continue
+            key = str(key) if not isinstance(key, str) else key
+            if key in out:
+                first = doc.keys[(*loc, key)]
+                problems.append(
+                    Problem(
+                        doc.file,
+                        f"duplicate key '{key}' (first at line {first.line}; keep one)",
+                        *_line_col(key_node),
+                    )
+                )
+                continue
+            doc.keys[(*loc, key)] = _pos(key_node)
+            out[key] = _build(value_node, (*loc, key), doc, loader, problems)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*loc, i), doc, loader, problems) for i, item in enumerate(node.value)]
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        problems.append(Problem(doc.file, f"YAML value: {exc}", *_line_col(node)))
+        return None
+
+
+def _line_col(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
