@@ -57,7 +57,11 @@ def _jsonl(text: str, display: str) -> list[Record]:
             continue
         if not isinstance(value, dict):
             problems.append(
-                Problem(display, f"a line must be a JSON object like {{\"prompt\": ...}}, not {_kind(value)}", number)
+                Problem(
+                    display,
+                    f'a line must be a JSON object like {{"prompt": ...}}, not {_kind(value)}',
+                    number,
+                )
             )
             continue
         records.append(Record(number, value))
@@ -77,7 +81,9 @@ def _csv(text: str, display: str) -> list[Record]:
     records: list[Record] = []
     for row in reader:
         if None in row:
-            problems.append(Problem(display, f"more cells than the {len(header)} columns of the header", reader.line_num))
+            problems.append(
+                Problem(display, f"more cells than the {len(header)} columns of the header", reader.line_num)
+            )
             continue
         records.append(Record(reader.line_num, {k: v for k, v in row.items() if v is not None}))
     _raise(problems)
@@ -89,7 +95,10 @@ def _raise(problems: list[Problem]) -> None:
         return
     if len(problems) > MAX_PROBLEMS:
         extra = len(problems) - MAX_PROBLEMS
-        problems = [*problems[:MAX_PROBLEMS], Problem(problems[0].file, f"... and {extra} more problems like these")]
+        problems = [
+            *problems[:MAX_PROBLEMS],
+            Problem(problems[0].file, f"... and {extra} more problems like these"),
+        ]
     raise InputError(problems)
 
 

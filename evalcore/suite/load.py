@@ -137,7 +137,10 @@ class _Checker:
                 loc = (kind, i, "name")
                 if section.name in seen:
                     first = self.loaded.line_of(seen[section.name])
-                    self._add(loc, f"section name '{section.name}' is used twice (first at line {first}; rename one)")
+                    self._add(
+                        loc,
+                        f"section name '{section.name}' is used twice (first at line {first}; rename one)",
+                    )
                 else:
                     seen[section.name] = loc
 
@@ -184,7 +187,10 @@ class _Checker:
             names.add(metric.name)
             self._metric_fits_mode(ev, metric, mloc, judge)
         if not ev.metrics:
-            self._add((*loc, "metrics"), "no metrics (add at least one, e.g. `- exact_match` or `- Builtin.Correctness`)")
+            self._add(
+                (*loc, "metrics"),
+                "no metrics (add at least one, e.g. `- exact_match` or `- Builtin.Correctness`)",
+            )
         self._thresholds(loc, ev.thresholds, names, ev.models)
         path = self._file(ev.dataset, (*loc, "dataset"))
         if path is None:
@@ -220,7 +226,10 @@ class _Checker:
         direct = ev.mode == "direct"
         if isinstance(metric, CheckMetric):
             if not direct:
-                self._add(loc, f"check '{metric.name}' runs in direct mode only (use mode: direct or a Builtin metric)")
+                self._add(
+                    loc,
+                    f"check '{metric.name}' runs in direct mode only (use mode: direct or a Builtin metric)",
+                )
             self._check_argument(metric, loc)
         elif isinstance(metric, BuiltinMetric):
             if direct and metric.name in metric_names.ALGORITHMIC:
@@ -346,7 +355,9 @@ class _Checker:
         if cls is None and "." not in kind:
             guess = difflib.get_close_matches(kind, list(BUILTIN_TARGETS), n=1)
             hint = f"did you mean '{guess[0]}'?" if guess else f"one of {', '.join(BUILTIN_TARGETS)}"
-            self._problem_at(doc, file, (*loc, "type"), f"unknown target type '{kind}' ({hint}, or a dotted class path)")
+            self._problem_at(
+                doc, file, (*loc, "type"), f"unknown target type '{kind}' ({hint}, or a dotted class path)"
+            )
             return None
         try:
             return (cls or CustomTarget).model_validate(data)

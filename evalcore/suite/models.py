@@ -147,9 +147,7 @@ def parse_metric(value: Any) -> Any:
         if value in metric_names.CHECKS_WITHOUT_ARGUMENT:
             return CheckMetric(check=value, name=value)
         if value in _CHECK_KEYS:
-            raise PydanticCustomError(
-                "metric", "metric '{m}' takes an argument (write it as `{m}: ...`)", {"m": value}
-            )
+            raise PydanticCustomError("metric", "metric '{m}' takes an argument (write it as `{m}: ...`)", {"m": value})
         raise PydanticCustomError("unknown_metric", "unknown metric '{m}'", {"m": value})
     if isinstance(value, dict):
         if "instructions" in value or "rating_scale" in value:
@@ -166,7 +164,10 @@ def parse_metric(value: Any) -> Any:
                     {"k": sorted(unknown)[0], "c": key},
                 )
             return CheckMetric(
-                check=key, arg=value[key], name=rest.get("name", key), case_sensitive=rest.get("case_sensitive", False)
+                check=key,
+                arg=value[key],
+                name=rest.get("name", key),
+                case_sensitive=rest.get("case_sensitive", False),
             )
         raise PydanticCustomError(
             "metric",
@@ -177,10 +178,11 @@ def parse_metric(value: Any) -> Any:
 
 
 MetricName = Literal[_BUILTINS + metric_names.CHECKS_WITHOUT_ARGUMENT]  # type: ignore[valid-type]
-CheckMapping = dict[Literal[metric_names.CHECKS_WITH_ARGUMENT + ("name", "case_sensitive")], Any]  # type: ignore[valid-type]
+CheckMapping = dict[Literal[(*metric_names.CHECKS_WITH_ARGUMENT, "name", "case_sensitive")], Any]  # type: ignore[valid-type]
 
 MetricEntry = Annotated[
-    Metric, BeforeValidator(parse_metric, json_schema_input_type=MetricName | CheckMapping | CustomJudgeMetric)
+    Metric,
+    BeforeValidator(parse_metric, json_schema_input_type=MetricName | CheckMapping | CustomJudgeMetric),
 ]
 
 
@@ -222,7 +224,8 @@ class Evaluation(Strict):
     def _mode(self) -> Evaluation:
         if self.mode == "bedrock-job" and self.job is None:
             raise PydanticCustomError(
-                "job", "mode bedrock-job needs `job: {role_arn: ..., s3_uri: s3://...}` (where Bedrock reads and writes)"
+                "job",
+                "mode bedrock-job needs `job: {role_arn: ..., s3_uri: s3://...}` (where Bedrock reads and writes)",
             )
         return self
 
@@ -258,7 +261,16 @@ class Mutations(Strict):
     """Seeded variations of must-block probes, to see how easily the guardrail is bypassed."""
 
     kinds: list[
-        Literal["case", "spacing", "punctuation", "leetspeak", "homoglyph", "base64", "roleplay", "ignore_previous"]
+        Literal[
+            "case",
+            "spacing",
+            "punctuation",
+            "leetspeak",
+            "homoglyph",
+            "base64",
+            "roleplay",
+            "ignore_previous",
+        ]
     ] = Field(min_length=1)
     seed: int = 0
 
@@ -358,7 +370,9 @@ class AgentSection(Strict):
                 missing.append("tests")
             if missing:
                 raise PydanticCustomError(
-                    "agents", "missing {keys} (or point `plan:` at an agenteval plan)", {"keys": ", ".join(missing)}
+                    "agents",
+                    "missing {keys} (or point `plan:` at an agenteval plan)",
+                    {"keys": ", ".join(missing)},
                 )
         return self
 
@@ -376,7 +390,9 @@ class Suite(Strict):
     """An evalcore suite: models, datasets, metrics, thresholds."""
 
     model_config = ConfigDict(
-        extra="forbid", title="evalcore suite", json_schema_extra={"$id": "https://evalcore.dev/suite.schema.json"}
+        extra="forbid",
+        title="evalcore suite",
+        json_schema_extra={"$id": "https://evalcore.dev/suite.schema.json"},
     )
 
     version: Literal[1] = 1

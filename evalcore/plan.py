@@ -1,0 +1,165 @@
+"""Suite -> concrete cases. A case id comes from content (suite, section, item, model, repeat), never position,
+so reordering a dataset changes no id: ids key the cache, resume, shards and baseline diffs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from evalcore.suite.datasets import Record
+from evalcore.suite.load import LoadedSuite, ResolvedProbe
+from evalcore.suite.models import AgentTest, BuiltinMetric, CustomJudgeMetric, Evaluation
+
+Kind = Literal["evaluation", "guardrail", "agent"]
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationItem:
+    fields: dict[str, Any]
+    source: str  # "file:line"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentItem:
+    test_name: str
+    test: AgentTest
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str
+    section: str
+    kind: Kind
+    model: str | None  # the model's name in the suite (or its id when used directly); None where none is called
+    repeat: int
+    item_key: str  # identifies the item across models and repeats (pairing for comparisons)
+    item: EvaluationItem | ResolvedProbe | AgentItem
+
+
+@dataclass
+class SectionPlan:
+    name: str
+    kind: Kind
+    models: list[str | None]
+    cases: int
+    model_calls: int  # estimated calls to Bedrock (models under test, judge, evaluator, guardrail)
+    note: str = ""
+
+
+@dataclass
+class Plan:
+    suite: str
+    cases: list[Case] = field(default_factory=list)
+    sections: list[SectionPlan] = field(default_factory=list)
+
+
+def content_key(value: Any) -> str:
+    """A short, stable hash of JSON-able content."""
+    blob = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def case_id(suite: str, section: str, item_key: str, model: str | None, repeat: int) -> str:
+    return content_key([suite, section, item_key, model, repeat])
+
+
+def _item_keys(contents: Iterable[Any]) -> list[str]:
+    """Content keys; identical items are told apart by their occurrence number, which reordering cannot change."""
+    seen: Counter[str] = Counter()
+    keys = []
+    for content in contents:
+        key = content_key(content)
+        seen[key] += 1
+        keys.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
+    return keys
+
+
+def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: list[str] | None = None) -> Plan:
+    """Every case the suite asks for, for the selected sections (all by default), with `models` replacing the
+    models of every evaluation when given."""
+    suite = loaded.suite
+    plan = Plan(suite=suite.name)
+    for ev in suite.evaluations:
+        if sections is None or ev.name in sections:
+            _evaluation(plan, loaded, ev, models or ev.models)
+    for gr in suite.guardrails:
+        if sections is None or gr.name in sections:
+            probes = loaded.probes.get(gr.name, [])
+            keys = _item_keys(p.probe.id or p.probe.model_dump(exclude={"tags", "id"}) for p in probes)
+            model = gr.model if gr.via != "apply" else None
+            for probe, key in zip(probes, keys, strict=True):
+                plan.cases.append(
+                    Case(
+                        case_id(suite.name, gr.name, key, model, 0),
+                        gr.name,
+                        "guardrail",
+                        model,
+                        0,
+                        key,
+                        probe,
+                    )
+                )
+            plan.sections.append(SectionPlan(gr.name, "guardrail", [model], len(probes), len(probes)))
+    for ag in suite.agents:
+        if sections is None or ag.name in sections:
+            resolved = loaded.agents[ag.name]
+            count = 0
+            calls = 0
+            for name, test in resolved.tests.items():
+                key = content_key(["agent-test", name])
+                for r in range(test.repeats or 1):
+                    plan.cases.append(
+                        Case(
+                            case_id(suite.name, ag.name, key, None, r),
+                            ag.name,
+                            "agent",
+                            None,
+                            r,
+                            key,
+                            AgentItem(name, test),
+                        )
+                    )
+                    count += 1
+                    # Per turn: the target, "all steps attempted?", the next user message; then the final verdict.
+                    calls += test.max_turns * 3 + 1
+            plan.sections.append(SectionPlan(ag.name, "agent", [None], count, calls))
+    return plan
+
+
+def _evaluation(plan: Plan, loaded: LoadedSuite, ev: Evaluation, models: list[str]) -> None:
+    suite = loaded.suite
+    records: list[Record] = loaded.datasets.get(ev.name, [])
+    repeats = ev.repeats or suite.defaults.repeats
+    dataset = str(loaded.path.parent / ev.dataset)
+    keys = _item_keys(r.fields.get("id") or r.fields for r in records)
+    judge_metrics = sum(isinstance(m, BuiltinMetric | CustomJudgeMetric) for m in ev.metrics)
+    for record, key in zip(records, keys, strict=True):
+        item = EvaluationItem(record.fields, f"{dataset}:{record.line}")
+        for model in models:
+            for r in range(repeats):
+                plan.cases.append(
+                    Case(
+                        case_id(suite.name, ev.name, key, model, r),
+                        ev.name,
+                        "evaluation",
+                        model,
+                        r,
+                        key,
+                        item,
+                    )
+                )
+    count = len(records) * len(models) * repeats
+    if ev.mode == "bedrock-job":
+        jobs = len(models) * -(-len(records) // 1000)
+        plan.sections.append(SectionPlan(ev.name, "evaluation", list(models), count, jobs, f"{jobs} evaluation job(s)"))
+    else:
+        plan.sections.append(SectionPlan(ev.name, "evaluation", list(models), count, count * (1 + judge_metrics)))
+
+
+def shard(cases: list[Case], index: int, total: int) -> list[Case]:
+    """The deterministic slice `index` of `total` (1-based), by case id, so every shard is stable."""
+    return [c for c in cases if int(c.id[:8], 16) % total == index - 1]

@@ -1,0 +1,406 @@
+"""The results format: `results.jsonl` (one CaseResult a line, appended as cases finish) and `results.json`
+(the RunResult: run metadata, aggregates, verdict). Readers and writers for both live here and nowhere else.
+
+`SCHEMA_VERSION` changes when a field changes meaning or goes away; added fields do not change it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalcore import stats
+
+SCHEMA_VERSION = 1
+CASES_FILE = "results.jsonl"
+RUN_FILE = "results.json"
+
+Status = Literal["pass", "fail", "error", "skipped"]
+Kind = Literal["evaluation", "guardrail", "agent"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class MetricScore(_Model):
+    """One metric on one case. `value` is on 0-1 (None: the metric did not apply; never averaged as 0)."""
+
+    name: str
+    value: float | None = None
+    passed: bool | None = None  # for checks and thresholds per case
+    explanation: str | None = None
+    error: str | None = None  # the metric could not be computed (e.g. an unreadable judge verdict)
+
+
+class Usage(_Model):
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+        )
+
+
+class PolicyHit(_Model):
+    """A guardrail policy that fired: `policy` as the suite names it (content.VIOLENCE, pii.EMAIL, topic.X...)."""
+
+    policy: str
+    action: str
+    confidence: str | None = None
+    match: str | None = None
+    score: float | None = None
+
+
+class GuardrailOutcome(_Model):
+    expected: Literal["blocked", "allowed", "anonymized"]
+    observed: Literal["blocked", "allowed", "anonymized"]
+    expected_policy: str | None = None
+    hits: list[PolicyHit] = Field(default_factory=list)
+    mutation: str | None = None  # the robustness mutation applied to the probe, if any
+    source: Literal["INPUT", "OUTPUT"] = "INPUT"
+    units: int = 0  # guardrail usage units consumed
+    tags: list[str] = Field(default_factory=list)
+
+
+class ToolCall(_Model):
+    action_group: str | None = None
+    function: str | None = None
+    parameters: dict[str, str] = Field(default_factory=dict)
+
+
+class Turn(_Model):
+    user: str
+    agent: str | None = None
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    citations: list[str] = Field(default_factory=list)
+    guardrail_action: str | None = None
+    latency_ms: float | None = None
+
+
+class AgentOutcome(_Model):
+    test: str
+    turns: list[Turn] = Field(default_factory=list)
+    steps_attempted: bool | None = None
+    reasoning: str | None = None
+    evaluator_model: str | None = None
+    target_usage: Usage = Field(default_factory=Usage)
+
+
+class CaseResult(_Model):
+    case_id: str
+    section: str
+    kind: Kind
+    model: str | None = None  # the model's name in the suite
+    model_id: str | None = None
+    repeat: int = 0
+    item_key: str
+    status: Status
+    reason: str | None = None  # why it failed, errored or was skipped
+    source: str | None = None  # "file:line" of the dataset record, probe or test
+    prompt: str | None = None
+    system: str | None = None
+    reference: str | None = None
+    category: str | None = None
+    output: str | None = None
+    stop_reason: str | None = None
+    metrics: list[MetricScore] = Field(default_factory=list)
+    latency_ms: float | None = None
+    usage: Usage = Field(default_factory=Usage)  # the model (or target) under test
+    judge_usage: Usage = Field(default_factory=Usage)  # judges and evaluators
+    cost_usd: float | None = None
+    judge_cost_usd: float | None = None
+    cached: bool = False
+    attempts: int = 0
+    finished_at: float | None = None
+    guardrail: GuardrailOutcome | None = None
+    agent: AgentOutcome | None = None
+
+    def score(self, name: str) -> float | None:
+        for m in self.metrics:
+            if m.name == name:
+                return m.value
+        return None
+
+
+# ---- the run -------------------------------------------------------------------------------------------------
+
+
+class Aggregate(_Model):
+    n: int
+    mean: float | None = None
+    stderr: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+class Counts(_Model):
+    passed: int = Field(0, alias="pass")
+    failed: int = Field(0, alias="fail")
+    error: int = 0
+    skipped: int = 0
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.error + self.skipped
+
+
+class ModelSummary(_Model):
+    model: str | None
+    model_id: str | None = None
+    counts: Counts = Field(default_factory=Counts)
+    pass_rate: float | None = None  # pass / (pass + fail + error): errors count against
+    pass_rate_ci: tuple[float | None, float | None] = (None, None)
+    error_rate: float | None = None
+    metrics: dict[str, Aggregate] = Field(default_factory=dict)
+    rates: dict[str, float | None] = Field(default_factory=dict)  # section-kind rates (block_rate, pass_hat_k...)
+    latency_ms: dict[str, float | None] = Field(default_factory=dict)  # mean, p50, p90, p95, p99, max
+    usage: Usage = Field(default_factory=Usage)
+    judge_usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = None
+    judge_cost_usd: float | None = None
+    cached: int = 0
+
+
+class SectionSummary(_Model):
+    name: str
+    kind: Kind
+    status: Literal["ran", "partial", "not_run"] = "ran"
+    reason: str | None = None  # why a section did not run (or not completely)
+    planned: int = 0
+    models: list[ModelSummary] = Field(default_factory=list)
+
+
+class RunMeta(_Model):
+    suite: str
+    suite_path: str | None = None
+    suite_hash: str | None = None
+    run_id: str
+    tool_version: str
+    started_at: float
+    finished_at: float | None = None
+    git_sha: str | None = None
+    git_ref: str | None = None
+    shard: str | None = None
+
+
+class Breach(_Model):
+    section: str
+    model: str | None
+    metric: str
+    bound: Literal["min", "max"]
+    threshold: float
+    value: float | None
+    line: int | None = None  # where the threshold stands in the suite file
+
+    @property
+    def op(self) -> str:
+        return ">=" if self.bound == "min" else "<="
+
+    def describe(self) -> str:
+        shown = "no value" if self.value is None else f"{self.value:.4g}"
+        who = f" ({self.model})" if self.model else ""
+        return f"{self.section}{who}: {self.metric} {self.op} {self.threshold:g}: got {shown}"
+
+
+class ThresholdCheck(_Model):
+    section: str
+    model: str | None
+    metric: str
+    bound: Literal["min", "max"]
+    threshold: float
+    value: float | None
+    passed: bool
+    line: int | None = None
+
+
+class Verdict(_Model):
+    status: Literal["passed", "failed", "error"]
+    exit_code: int
+    checks: list[ThresholdCheck] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)  # one line each: breaches, errors, sections not run
+
+
+class RunResult(_Model):
+    schema_version: int = SCHEMA_VERSION
+    run: RunMeta
+    sections: list[SectionSummary] = Field(default_factory=list)
+    verdict: Verdict | None = None
+
+    def section(self, name: str) -> SectionSummary | None:
+        return next((s for s in self.sections if s.name == name), None)
+
+
+# ---- files -----------------------------------------------------------------------------------------------------
+
+
+class CaseWriter:
+    """Appends CaseResults to results.jsonl, one line each, flushed at once: a cancelled run keeps what finished."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._file: IO[str] = path.open("a", encoding="utf-8")
+
+    def write(self, result: CaseResult) -> None:
+        line = result.model_dump_json(exclude_defaults=True, by_alias=True) + "\n"
+        with self._lock:
+            self._file.write(line)
+            self._file.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._file.closed:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+                self._file.close()
+
+    def __enter__(self) -> CaseWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_cases(path: Path) -> Iterator[CaseResult]:
+    """The CaseResults of a results.jsonl; a last line cut short by a cancelled run is ignored."""
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            if not line.endswith("\n"):
+                return  # the partial last line of an interrupted write
+            try:
+                yield CaseResult.model_validate_json(line)
+            except ValueError as exc:
+                raise ValueError(f"{path}:{number}: not a case result ({exc.__class__.__name__})") from None
+
+
+def latest_by_case(cases: Iterable[CaseResult]) -> dict[str, CaseResult]:
+    """One result per case id, the last written winning (a resumed run may retry an errored case)."""
+    out: dict[str, CaseResult] = {}
+    for case in cases:
+        out[case.case_id] = case
+    return out
+
+
+def write_run(path: Path, run: RunResult) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(run.model_dump_json(indent=2, by_alias=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_run(path: Path) -> RunResult:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ValueError(f"{path}: results schema_version {version} is not {SCHEMA_VERSION} (re-run with this version)")
+    return RunResult.model_validate(data)
+
+
+# ---- aggregation -----------------------------------------------------------------------------------------------
+
+
+def summarize(cases: Iterable[CaseResult]) -> dict[tuple[str, str | None], ModelSummary]:
+    """Aggregates per (section, model). Metric means are over items: repeats of one item are averaged first."""
+    groups: dict[tuple[str, str | None], list[CaseResult]] = defaultdict(list)
+    for case in cases:
+        groups[(case.section, case.model)].append(case)
+    return {key: _summarize_group(group) for key, group in groups.items()}
+
+
+def _summarize_group(cases: list[CaseResult]) -> ModelSummary:
+    tally = {"pass": 0, "fail": 0, "error": 0, "skipped": 0}
+    per_item: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    latencies: list[float] = []
+    usage, judge_usage = Usage(), Usage()
+    cost = judge_cost = 0.0
+    costed = False
+    cached = 0
+    for case in cases:
+        tally[case.status] += 1
+        for m in case.metrics:
+            if m.value is not None:
+                per_item[case.item_key][m.name].append(m.value)
+        if case.latency_ms is not None and case.status != "error":
+            latencies.append(case.latency_ms)
+        usage += case.usage
+        judge_usage += case.judge_usage
+        if case.cost_usd is not None:
+            cost += case.cost_usd
+            costed = True
+        if case.judge_cost_usd is not None:
+            judge_cost += case.judge_cost_usd
+            costed = True
+        cached += case.cached
+    counts = Counts.model_validate(tally)
+    metric_items: dict[str, list[float]] = defaultdict(list)
+    for item in per_item.values():
+        for name, values in item.items():
+            metric_items[name].append(sum(values) / len(values))
+    metrics = {}
+    for name, values in sorted(metric_items.items()):
+        mean, se, lo, hi = stats.mean_ci(values)
+        metrics[name] = Aggregate(n=len(values), mean=mean, stderr=se, ci_low=lo, ci_high=hi)
+    decided = counts.passed + counts.failed + counts.error
+    latencies.sort()
+    first = cases[0]
+    return ModelSummary(
+        model=first.model,
+        model_id=first.model_id,
+        counts=counts,
+        pass_rate=counts.passed / decided if decided else None,
+        pass_rate_ci=stats.wilson(counts.passed, decided),
+        error_rate=counts.error / counts.total if counts.total else None,
+        metrics=metrics,
+        rates=_kind_rates(cases),
+        latency_ms={
+            "mean": sum(latencies) / len(latencies) if latencies else None,
+            **{f"p{q}": stats.percentile(latencies, q) for q in (50, 90, 95, 99)},
+            "max": latencies[-1] if latencies else None,
+        },
+        usage=usage,
+        judge_usage=judge_usage,
+        cost_usd=cost if costed else None,
+        judge_cost_usd=judge_cost if costed else None,
+        cached=cached,
+    )
+
+
+def _kind_rates(cases: list[CaseResult]) -> dict[str, float | None]:
+    """Rates that only some section kinds have: guardrail block and false-positive rates, agents' pass^k."""
+    probes = [c.guardrail for c in cases if c.guardrail is not None and c.status != "error"]
+    if probes:
+        must_block = [p for p in probes if p.expected == "blocked"]
+        must_allow = [p for p in probes if p.expected == "allowed"]
+        must_anon = [p for p in probes if p.expected == "anonymized"]
+        with_policy = [p for p in probes if p.expected_policy and p.observed != "allowed"]
+        return {
+            "block_rate": _share(must_block, lambda p: p.observed == "blocked"),
+            "false_positive_rate": _share(must_allow, lambda p: p.observed != "allowed"),
+            "anonymization_rate": _share(must_anon, lambda p: p.observed == "anonymized"),
+            "policy_match_rate": _share(
+                with_policy, lambda p: any(h.policy.startswith(p.expected_policy or "") for h in p.hits)
+            ),
+        }
+    if cases and cases[0].kind == "agent":
+        by_item: dict[str, list[bool]] = defaultdict(list)
+        for c in cases:
+            by_item[c.item_key].append(c.status == "pass")
+        return {"pass_hat_k": sum(all(v) for v in by_item.values()) / len(by_item)}
+    return {}
+
+
+def _share(items: list[GuardrailOutcome], hit: Callable[[GuardrailOutcome], bool]) -> float | None:
+    return sum(1 for i in items if hit(i)) / len(items) if items else None
