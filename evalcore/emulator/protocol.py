@@ -57,6 +57,13 @@ class Response:
         return cls(status=status, headers=hdrs, body=json.dumps(payload).encode())
 
 
+class StreamCut(Exception):
+    """Raised by a streamed body's iterator to drop the connection mid-stream (no terminating chunk).
+
+    The server treats any exception from a stream iterator this way; this one says it is intended.
+    """
+
+
 class AwsError(Exception):
     """An error answered in AWS's shape: status, ``x-amzn-ErrorType`` header, ``{"message": ...}`` body."""
 
@@ -77,8 +84,18 @@ class EmulatorContext(Protocol):
     def s3(self) -> Any:
         """A boto3 S3 client bound to the emulator's S3 (moto) endpoint; shared, thread-safe."""
 
-    def answer(self, model_id: str, messages: list[dict[str, Any]], system: str | None = None) -> ModelAnswer:
-        """What the world's model says to a Converse-shaped conversation (the one rule every operation uses)."""
+    def answer(
+        self,
+        model_id: str,
+        messages: list[dict[str, Any]],
+        system: str | None = None,
+        tool_config: dict[str, Any] | None = None,
+    ) -> ModelAnswer:
+        """What the world's model says to a Converse-shaped conversation (the one rule every operation uses).
+
+        ``model_id`` may be an id, alias, ARN or inference-profile id; an unknown one raises :class:`AwsError`
+        (ValidationException). ``tool_config`` is Converse's ``toolConfig`` (a forced tool follows ``judge.py``).
+        """
 
     def judge(self, prompt_text: str, tool_schema: dict[str, Any] | None) -> dict[str, Any]:
         """The world's judge: a verdict for an evaluator/judge prompt (see ``judge.py`` for the documented rule)."""
@@ -97,6 +114,7 @@ class ModelAnswer:
     output_tokens: int
     stop_reason: str = "end_turn"
     tool_use: dict[str, Any] | None = None  # {"toolUseId", "name", "input"} when the model calls a tool
+    stop_sequence: str | None = None  # the stop sequence that ended the text, when stop_reason is "stop_sequence"
 
 
 Handler = Callable[[EmulatorContext, Request], Response]

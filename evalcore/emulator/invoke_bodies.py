@@ -1,0 +1,190 @@
+"""InvokeModel's model-specific bodies: each family's request read into a Converse-shaped conversation, and the
+answer written back in that family's response shape (Anthropic Messages and legacy completions, Amazon Titan text,
+Meta Llama, Mistral)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from evalcore.emulator.protocol import AwsError, ModelAnswer
+from evalcore.emulator.world import ModelApi
+
+_LLAMA3_TURN = re.compile(
+    r"<\|start_header_id\|>(system|user|assistant)<\|end_header_id\|>(.*?)(?:<\|eot_id\|>|$)", re.DOTALL
+)
+_INST_TURN = re.compile(r"\[INST\](.*?)\[/INST\]", re.DOTALL)
+_LLAMA2_SYSTEM = re.compile(r"<<SYS>>(.*?)<</SYS>>", re.DOTALL)
+_HUMAN_TURN = re.compile(r"(Human|Assistant):(.*?)(?=\n\n(?:Human|Assistant):|$)", re.DOTALL)
+_TITAN_TURN = re.compile(r"(User|Bot):(.*?)(?=\n(?:User|Bot):|$)", re.DOTALL)
+
+
+@dataclass
+class InvokeRequest:
+    """An InvokeModel body read into Converse terms."""
+
+    messages: list[dict[str, Any]]
+    system: str | None = None
+    max_tokens: int | None = None
+    stop_sequences: list[str] = field(default_factory=list)
+    tool_config: dict[str, Any] | None = None
+    legacy: bool = False  # Anthropic's Text Completions (``prompt``) format
+
+
+def parse(api: ModelApi, body: dict[str, Any]) -> InvokeRequest:
+    if api == "anthropic":
+        return _parse_anthropic(body)
+    if api == "titan-text":
+        _require(body, "inputText")
+        config = body.get("textGenerationConfig") or {}
+        messages, system = _turns(_TITAN_TURN, body["inputText"], {"User": "user", "Bot": "assistant"})
+        return InvokeRequest(messages, system, config.get("maxTokenCount"), config.get("stopSequences") or [])
+    _require(body, "prompt")
+    prompt = body["prompt"]
+    if api == "llama":
+        messages, system = _template_turns(prompt)
+        return InvokeRequest(messages, system, body.get("max_gen_len"))
+    messages, system = _template_turns(prompt)
+    return InvokeRequest(messages, system, body.get("max_tokens"), body.get("stop") or [])
+
+
+def render(api: ModelApi, model_id: str, request: InvokeRequest, answer: ModelAnswer) -> dict[str, Any]:
+    length_cut = answer.stop_reason == "max_tokens"
+    if api == "anthropic":
+        return _render_anthropic(model_id, request, answer)
+    if api == "titan-text":
+        reason = "LENGTH" if length_cut else "STOP_CRITERIA_MET" if answer.stop_sequence else "FINISH"
+        return {
+            "inputTextTokenCount": answer.input_tokens,
+            "results": [{"tokenCount": answer.output_tokens, "outputText": answer.text, "completionReason": reason}],
+        }
+    if api == "llama":
+        return {
+            "generation": answer.text,
+            "prompt_token_count": answer.input_tokens,
+            "generation_token_count": answer.output_tokens,
+            "stop_reason": "length" if length_cut else "stop",
+        }
+    return {"outputs": [{"text": answer.text, "stop_reason": "length" if length_cut else "stop"}]}
+
+
+def with_text(api: ModelApi, rendered: dict[str, Any], text: str) -> dict[str, Any]:
+    """``rendered`` with its answer text replaced (a guardrail's blocked messaging or anonymized text)."""
+    if api == "anthropic":
+        if "completion" in rendered:
+            return {**rendered, "completion": text}
+        return {**rendered, "content": [{"type": "text", "text": text}]}
+    if api == "titan-text":
+        return {**rendered, "results": [{**rendered["results"][0], "outputText": text}]}
+    if api == "llama":
+        return {**rendered, "generation": text}
+    return {**rendered, "outputs": [{**rendered["outputs"][0], "text": text}]}
+
+
+def _parse_anthropic(body: dict[str, Any]) -> InvokeRequest:
+    if "prompt" in body and "messages" not in body:
+        _require(body, "max_tokens_to_sample")
+        messages, system = _turns(_HUMAN_TURN, body["prompt"], {"Human": "user", "Assistant": "assistant"})
+        stops = body.get("stop_sequences") or []
+        return InvokeRequest(messages, system, body["max_tokens_to_sample"], stops, legacy=True)
+    for key in ("anthropic_version", "max_tokens", "messages"):
+        _require(body, key)
+    messages = [
+        {"role": m.get("role"), "content": [_anthropic_block(b) for b in _blocks(m.get("content"))]}
+        for m in body["messages"]
+    ]
+    system = body.get("system")
+    if isinstance(system, list):
+        system = "\n".join(b.get("text", "") for b in system if isinstance(b, dict))
+    tool_config = None
+    choice = body.get("tool_choice") or {}
+    if body.get("tools"):
+        tools = [
+            {"toolSpec": {"name": t.get("name"), "inputSchema": {"json": t.get("input_schema") or {}}}}
+            for t in body["tools"]
+        ]
+        tool_config = {"tools": tools}
+        if choice.get("type") == "tool":
+            tool_config["toolChoice"] = {"tool": {"name": choice.get("name")}}
+    return InvokeRequest(messages, system, body["max_tokens"], body.get("stop_sequences") or [], tool_config)
+
+
+def _render_anthropic(model_id: str, request: InvokeRequest, answer: ModelAnswer) -> dict[str, Any]:
+    if request.legacy:
+        return {
+            "type": "completion",
+            "completion": answer.text,
+            "stop_reason": "max_tokens" if answer.stop_reason == "max_tokens" else "stop_sequence",
+            "stop": answer.stop_sequence or ("\n\nHuman:" if answer.stop_reason != "max_tokens" else None),
+        }
+    if answer.tool_use is not None:
+        tool = answer.tool_use
+        content = [{"type": "tool_use", "id": tool["toolUseId"], "name": tool["name"], "input": tool["input"]}]
+    else:
+        content = [{"type": "text", "text": answer.text}]
+    return {
+        "id": "msg_bdrk_" + uuid.uuid4().hex[:24],
+        "type": "message",
+        "role": "assistant",
+        "model": model_id.split("anthropic.", 1)[-1].rsplit("-v", 1)[0],
+        "content": content,
+        "stop_reason": answer.stop_reason,
+        "stop_sequence": answer.stop_sequence,
+        "usage": {"input_tokens": answer.input_tokens, "output_tokens": answer.output_tokens},
+    }
+
+
+def _anthropic_block(block: dict[str, Any]) -> dict[str, Any]:
+    kind = block.get("type")
+    if kind == "tool_use":
+        return {"toolUse": {"toolUseId": block.get("id"), "name": block.get("name"), "input": block.get("input")}}
+    if kind == "tool_result":
+        texts = [b.get("text", "") for b in _blocks(block.get("content"))]
+        return {"toolResult": {"toolUseId": block.get("tool_use_id"), "content": [{"text": t} for t in texts]}}
+    return {"text": block.get("text", "")} if kind == "text" else {}
+
+
+def _blocks(content: Any) -> list[dict[str, Any]]:
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return [b for b in content or [] if isinstance(b, dict)]
+
+
+def _turns(pattern: re.Pattern[str], prompt: str, roles: dict[str, str]) -> tuple[list[dict[str, Any]], str | None]:
+    """Turns of a ``Speaker: text`` prompt; text before the first turn is the system prompt."""
+    found = list(pattern.finditer(prompt))
+    if not found:
+        return [_message("user", prompt)], None
+    system = prompt[: found[0].start()].strip() or None
+    messages = [_message(roles[m.group(1)], m.group(2)) for m in found if m.group(2).strip()]
+    return messages, system
+
+
+def _template_turns(prompt: str) -> tuple[list[dict[str, Any]], str | None]:
+    """Turns of a Llama 3 (header tokens), Llama 2 / Mistral (``[INST]``) or plain prompt."""
+    headers = list(_LLAMA3_TURN.finditer(prompt))
+    if headers:
+        system = next((m.group(2).strip() for m in headers if m.group(1) == "system"), None)
+        turns = [_message(m.group(1), m.group(2)) for m in headers if m.group(1) != "system" and m.group(2).strip()]
+        return turns, system
+    instructions = list(_INST_TURN.finditer(prompt))
+    if instructions:
+        system_match = _LLAMA2_SYSTEM.search(prompt)
+        turns = [_message("user", _LLAMA2_SYSTEM.sub("", m.group(1))) for m in instructions]
+        return turns, system_match.group(1).strip() if system_match else None
+    return [_message("user", prompt)], None
+
+
+def _message(role: str, text: str) -> dict[str, Any]:
+    return {"role": role, "content": [{"text": text.strip()}]}
+
+
+def _require(body: dict[str, Any], key: str) -> None:
+    if key not in body:
+        raise AwsError(
+            400,
+            "ValidationException",
+            f"Malformed input request: #: required key [{key}] not found, please reformat your input and try again.",
+        )

@@ -1,0 +1,180 @@
+"""The judge protocol: how the emulator's models behave as an LLM judge.
+
+evalcore's direct mode (and anyone else) asks for a verdict with a Converse request whose ``toolConfig`` has tools
+and a forced ``toolChoice: {"tool": {"name": N}}``. The text of the last user message decides the rest:
+
+1. It is a *judge request* when it contains ``<response>...</response>``; it may also contain
+   ``<reference>...</reference>`` and ``<prompt>...</prompt>``.
+2. Quality ``q``: the token F1 of the response against the reference (SQuAD-style: lower-cased words, punctuation and
+   articles dropped) when a reference is present; otherwise 1.0 for a non-empty response that is not a refusal, and 0.0
+   for an empty response or a refusal (a response containing one of :data:`REFUSAL_MARKERS`, case-insensitive).
+3. Noise: ``q += gauss(0, world.judge.noise)`` with a generator seeded by sha256 of ``world.seed`` and the user text,
+   then ``q`` is clamped to [0, 1]. The same request always gets the same verdict.
+4. The forced tool's ``inputSchema.json`` gets ``reasoning`` (a string) and ``rating``:
+   - ``rating.enum`` of numbers (the rating scale values): the value nearest to ``min + q * (max - min)``, ties to the
+     higher value;
+   - ``rating.enum`` of strings: they are listed best first; the one at position ``round((1 - q) * (n - 1))``;
+   - no enum: ``minimum + q * (maximum - minimum)`` (rounded for ``integer``), ``q`` itself without bounds.
+   Other properties get type-correct defaults. The answer is a Converse ``toolUse`` block, stopReason ``tool_use``.
+5. Unreadable judge: a request whose hash (sha256 of ``world.seed``, ``"unreadable"``, the user text) maps below
+   ``world.judge.unreadable_rate`` is answered with plain text (no tool use, stopReason ``end_turn``).
+
+A forced tool call that is not a judge request gets the schema filled with type-correct defaults
+(string ``""``, number/integer ``0``, boolean ``false``, array ``[]``, object filled recursively, enum: first value).
+
+``EmulatorContext.judge(prompt_text, tool_schema)`` applies rules 1-4 to ``prompt_text`` for other operations (the
+evaluation jobs): with a schema it returns the tool input; without, ``{"reasoning": str, "score": q}``. A prompt
+without ``<response>`` is judged as if its whole text were the response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from evalcore.emulator.protocol import ModelAnswer
+from evalcore.emulator.wording import token_count, token_f1
+from evalcore.emulator.world import World
+
+REFUSAL_MARKERS: tuple[str, ...] = (
+    "i'm sorry",
+    "i am sorry",
+    "i cannot",
+    "i can't",
+    "i can not",
+    "i am unable",
+    "i'm unable",
+    "i won't",
+    "cannot answer",
+    "can't help",
+)
+_TAG = {name: re.compile(rf"<{name}>(.*?)</{name}>", re.DOTALL) for name in ("response", "reference", "prompt")}
+
+
+@dataclass(frozen=True)
+class JudgeRequest:
+    response: str
+    reference: str | None
+    prompt: str | None
+
+
+def parse(text: str) -> JudgeRequest | None:
+    """The judge request in ``text``, or None when it has no ``<response>`` tag."""
+    found = {name: pattern.search(text) for name, pattern in _TAG.items()}
+    if found["response"] is None:
+        return None
+    reference, prompt = found["reference"], found["prompt"]
+    return JudgeRequest(
+        found["response"].group(1).strip(),
+        reference.group(1).strip() if reference else None,
+        prompt.group(1).strip() if prompt else None,
+    )
+
+
+def is_refusal(response: str) -> bool:
+    lowered = response.lower().replace("\u2019", "'")
+    return any(marker in lowered for marker in REFUSAL_MARKERS)
+
+
+def score(world: World, request: JudgeRequest, text: str) -> tuple[float, str]:
+    """Quality q in [0, 1] with the world's noise, and the reasoning that explains it."""
+    if request.reference is not None:
+        q = token_f1(request.response, request.reference)
+        reasoning = f"Token F1 of the response against the reference is {q:.2f}."
+    elif not request.response.strip():
+        q, reasoning = 0.0, "The response is empty."
+    elif is_refusal(request.response):
+        q, reasoning = 0.0, "The response is a refusal."
+    else:
+        q, reasoning = 1.0, "The response answers the prompt."
+    if world.judge.noise > 0:
+        q += random.Random(_digest(world.seed, "noise", text)).gauss(0.0, world.judge.noise)
+    return min(1.0, max(0.0, q)), reasoning
+
+
+def verdict(world: World, prompt_text: str, tool_schema: dict[str, Any] | None) -> dict[str, Any]:
+    """``EmulatorContext.judge``: the tool input for ``tool_schema``, or ``{"reasoning", "score"}`` without one."""
+    request = parse(prompt_text) or JudgeRequest(prompt_text.strip(), None, None)
+    q, reasoning = score(world, request, prompt_text)
+    if tool_schema is None:
+        return {"reasoning": reasoning, "score": q}
+    return rated_input(tool_schema, q, reasoning)
+
+
+def converse_answer(
+    world: World, text: str, tool_config: dict[str, Any], chars_per_token: float, input_tokens: int
+) -> ModelAnswer | None:
+    """The answer to a forced tool call (a judge request or not); None when the tool choice is not forced."""
+    name = ((tool_config.get("toolChoice") or {}).get("tool") or {}).get("name")
+    if not name:
+        return None
+    schema = _tool_schema(tool_config, name)
+    request = parse(text)
+    if request is None:
+        tool_input = default_value(schema)
+    else:
+        if _unit(world.seed, "unreadable", text) < world.judge.unreadable_rate:
+            plain = "The response looks reasonable to me; I would rate it fairly well."
+            return ModelAnswer(plain, input_tokens, token_count(plain, chars_per_token))
+        q, reasoning = score(world, request, text)
+        tool_input = rated_input(schema, q, reasoning)
+    tool_use = {"toolUseId": "tooluse_" + _digest(world.seed, name, text)[:22], "name": name, "input": tool_input}
+    return ModelAnswer("", input_tokens, token_count(json.dumps(tool_input), chars_per_token), "tool_use", tool_use)
+
+
+def rated_input(schema: dict[str, Any], q: float, reasoning: str) -> dict[str, Any]:
+    filled = default_value(schema)
+    if not isinstance(filled, dict):
+        filled = {}
+    properties = schema.get("properties") or {}
+    filled["reasoning"] = reasoning
+    filled["rating"] = _rating(properties.get("rating") or {}, q)
+    return filled
+
+
+def default_value(schema: dict[str, Any]) -> Any:
+    """A type-correct default for a JSON schema."""
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        return {key: default_value(sub) for key, sub in (schema.get("properties") or {}).items()}
+    return {"string": "", "number": 0, "integer": 0, "boolean": False, "array": [], "null": None}.get(kind, "")
+
+
+def _rating(schema: dict[str, Any], q: float) -> Any:
+    enum = schema.get("enum")
+    if enum:
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in enum):
+            low, high = min(enum), max(enum)
+            target = low + q * (high - low)
+            return min(enum, key=lambda v: (abs(v - target), -v))
+        return enum[round((1 - q) * (len(enum) - 1))]
+    low, high = schema.get("minimum"), schema.get("maximum")
+    value = q if low is None or high is None else low + q * (high - low)
+    return round(value) if schema.get("type") == "integer" else value
+
+
+def _tool_schema(tool_config: dict[str, Any], name: str) -> dict[str, Any]:
+    for tool in tool_config.get("tools") or []:
+        spec = tool.get("toolSpec") or {}
+        if spec.get("name") == name:
+            return (spec.get("inputSchema") or {}).get("json") or {}
+    return {}
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def _unit(*parts: object) -> float:
+    """A deterministic number in [0, 1) from ``parts``."""
+    return int(_digest(*parts)[:13], 16) / 16**13

@@ -1,0 +1,56 @@
+"""The request log: every call the emulator answered, in memory and optionally appended to a JSONL file."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    time: float  # seconds since the epoch when the call arrived
+    operation: str  # the AWS operation, "Unknown" for an unknown path (admin calls are not logged)
+    service: str
+    method: str
+    path: str
+    target: str | None  # the model, guardrail or agent the call named
+    status: int  # 0 when the connection was reset without a response
+    fault: str | None  # the injected fault kind, if any
+    duration_ms: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RequestLog:
+    def __init__(self, path: Path | None = None) -> None:
+        self._entries: list[LoggedRequest] = []
+        self._lock = threading.Lock()
+        self._file = path.open("a", encoding="utf-8") if path is not None else None
+
+    def record(self, entry: LoggedRequest) -> None:
+        line = json.dumps(entry.to_json()) + "\n" if self._file is not None else None
+        with self._lock:
+            self._entries.append(entry)
+            if self._file is not None and line is not None:
+                self._file.write(line)
+                self._file.flush()
+
+    def entries(self, operation: str | None = None) -> list[LoggedRequest]:
+        with self._lock:
+            return [e for e in self._entries if operation is None or e.operation == operation]
+
+    def clear(self) -> int:
+        with self._lock:
+            count = len(self._entries)
+            self._entries.clear()
+            return count
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None

@@ -1,0 +1,275 @@
+"""The emulator's HTTP server: HTTP/1.1 keep-alive, one daemon thread per connection, 127.0.0.1 only.
+
+It parses each request into a :class:`Request`, finds the route, applies the world's faults, calls the handler and
+writes the :class:`Response` (a streamed body with chunked transfer encoding). Errors are AWS rest-json errors.
+Admin endpoints under ``/_emulator/`` let out-of-process users reconfigure the emulator and count calls:
+
+- ``GET /_emulator/health``: ``{"status": "ok", ...}``
+- ``GET /_emulator/requests[?operation=Converse]``: ``{"requests": [...]}`` (the request log)
+- ``DELETE /_emulator/requests``: clear the request log
+- ``GET /_emulator/world`` / ``PUT /_emulator/world`` (YAML or JSON body): read or replace the world
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+import struct
+import sys
+import time
+import traceback
+import uuid
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from evalcore.emulator import (
+    agents,
+    batch_jobs,
+    evaluation_jobs,
+    guardrails,
+    knowledge_bases,
+    runtime,
+)
+from evalcore.emulator.context import ServerContext
+from evalcore.emulator.faults import STREAM_FAULTS
+from evalcore.emulator.protocol import AwsError, Request, Response, Route
+from evalcore.emulator.request_log import LoggedRequest, RequestLog
+from evalcore.emulator.world import WorldError, parse_world
+
+ROUTES: list[Route] = [
+    *runtime.ROUTES,
+    *guardrails.ROUTES,
+    *agents.ROUTES,
+    *knowledge_bases.ROUTES,
+    *evaluation_jobs.ROUTES,
+    *batch_jobs.ROUTES,
+]
+ADMIN_PREFIX = "/_emulator/"
+_MALFORMED_BODY = b'{"output": {"message": {"role": "assistant", "content": [{"text": "cut'
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    408: "Request Timeout",
+    409: "Conflict",
+    424: "Failed Dependency",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+    allow_reuse_address = True
+
+    def __init__(self, context: ServerContext, log: RequestLog, host: str = "127.0.0.1", port: int = 0) -> None:
+        if not _is_loopback(host):
+            raise ValueError(f"the emulator binds loopback addresses only, not {host!r}")
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        super().__init__((host, port), _Handler)
+        self.context = context
+        self.log = log
+        self.routes_by_method: dict[str, list[Route]] = {}
+        for entry in ROUTES:
+            self.routes_by_method.setdefault(entry.method, []).append(entry)
+
+    @property
+    def endpoint(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://[{host}]:{port}" if ":" in str(host) else f"http://{host}:{port}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: EmulatorServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the per-request stderr line; the request log records calls."""
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        arrived, started = time.time(), time.perf_counter()
+        raw_path, _, query = self.path.partition("?")
+        body = self._read_body()
+        if raw_path.startswith(ADMIN_PREFIX):
+            self._write(self._admin(raw_path[len(ADMIN_PREFIX) :], query, body))
+            return
+        found = self._route(raw_path)
+        if found is None:
+            self._write(_error(AwsError(404, "UnknownOperationException", "The requested operation is unknown.")))
+            self._record(arrived, started, "Unknown", "", raw_path, None, 404, None)
+            return
+        entry, params = found
+        target = params.get(entry.target_param) if entry.target_param else None
+        decision = self.server.context.faults.decide(entry.operation, target)
+        if decision.latency_s:
+            time.sleep(decision.latency_s)
+        request = Request(
+            method=self.command,
+            path=unquote(raw_path),
+            query=parse_qs(query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+            path_params=params,
+            stream_fault=decision.kind if decision.kind in STREAM_FAULTS else None,
+        )
+        status = self._serve(entry, request, decision.kind, decision.error())
+        self._record(arrived, started, entry.operation, entry.service, request.path, target, status, decision.label)
+
+    def _serve(self, entry: Route, request: Request, kind: str | None, fault: AwsError | None) -> int:
+        if kind == "connection_reset":
+            self._reset()
+            return 0
+        if kind == "malformed_body":
+            return self._write(Response(200, {"Content-Type": "application/json"}, _MALFORMED_BODY))
+        if fault is not None:
+            return self._write(_error(fault))
+        try:
+            response = entry.handler(self.server.context, request)
+        except AwsError as exc:
+            response = _error(exc)
+        except Exception as exc:
+            traceback.print_exc(file=sys.stderr)
+            response = _error(AwsError(500, "InternalServerException", f"Emulator handler failed: {exc}"))
+        return self._write(response)
+
+    def _route(self, raw_path: str) -> tuple[Route, dict[str, str]] | None:
+        for entry in self.server.routes_by_method.get(self.command, ()):
+            match = entry.pattern.match(raw_path)
+            if match is not None:
+                return entry, {k: unquote(v) for k, v in match.groupdict().items()}
+        return None
+
+    def _read_body(self) -> bytes:
+        length = self.headers.get("Content-Length")
+        if length is not None:
+            return self.rfile.read(int(length)) if int(length) else b""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        return b""
+
+    def _write(self, response: Response) -> int:
+        headers = {
+            "x-amzn-RequestId": str(uuid.uuid4()),
+            "Date": formatdate(usegmt=True),
+            **response.headers,
+        }
+        if response.stream is None:
+            headers["Content-Length"] = str(len(response.body))
+        else:
+            headers["Transfer-Encoding"] = "chunked"
+        if self.close_connection:
+            headers["Connection"] = "close"
+        head = f"HTTP/1.1 {response.status} {_REASONS.get(response.status, 'Unknown')}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+        if response.stream is None:
+            self.wfile.write(head.encode("latin-1") + response.body)
+            return response.status
+        self.wfile.write(head.encode("latin-1"))
+        try:
+            for chunk in response.stream:
+                if chunk:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except Exception:
+            self._reset()
+            return response.status
+        self.wfile.write(b"0\r\n\r\n")
+        return response.status
+
+    def _reset(self) -> None:
+        """Drop the connection with a TCP RST and no response (SO_LINGER 0)."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self._resetting = True
+
+    def finish(self) -> None:
+        super().finish()
+        if getattr(self, "_resetting", False):
+            self.connection.close()
+
+    def _record(
+        self,
+        arrived: float,
+        started: float,
+        operation: str,
+        service: str,
+        path: str,
+        target: str | None,
+        status: int,
+        fault: str | None,
+    ) -> None:
+        duration = (time.perf_counter() - started) * 1000
+        self.server.log.record(
+            LoggedRequest(arrived, operation, service, self.command, path, target, status, fault, round(duration, 3))
+        )
+
+    def _admin(self, name: str, query: str, body: bytes) -> Response:
+        context, log = self.server.context, self.server.log
+        if (self.command, name) == ("GET", "health"):
+            return Response.json({"status": "ok", "endpoint": self.server.endpoint, "s3": context.s3_endpoint})
+        if (self.command, name) == ("GET", "requests"):
+            operation = parse_qs(query).get("operation", [None])[0]
+            return Response.json({"requests": [e.to_json() for e in log.entries(operation)]})
+        if (self.command, name) == ("DELETE", "requests"):
+            return Response.json({"cleared": log.clear()})
+        if (self.command, name) == ("GET", "world"):
+            return Response.json(context.world.model_dump(mode="json"))
+        if (self.command, name) == ("PUT", "world"):
+            try:
+                context.set_world(parse_world(body.decode("utf-8"), "world"))
+            except (WorldError, UnicodeDecodeError) as exc:
+                return _error(AwsError(400, "ValidationException", str(exc)))
+            return Response.json({"status": "ok"})
+        return _error(AwsError(404, "UnknownOperationException", f"No admin endpoint {self.command} {name}"))
+
+
+def _error(error: AwsError) -> Response:
+    return Response(
+        status=error.status,
+        headers={"Content-Type": "application/json", "x-amzn-ErrorType": error.error_type},
+        body=json.dumps({"message": error.message}).encode(),
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,46 @@
+"""Text measures shared by the models, the judge and contextual grounding: tokens, words, token F1."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
+def token_count(text: str, chars_per_token: float) -> int:
+    """The emulator's token rule: ceil(characters / chars_per_token)."""
+    return math.ceil(len(text) / chars_per_token)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words without punctuation or articles (SQuAD-style normalisation)."""
+    return [w for w in _WORD.findall(text.lower()) if w not in _ARTICLES]
+
+
+def token_f1(candidate: str, reference: str) -> float:
+    """Harmonic mean of word precision and recall of ``candidate`` against ``reference`` (multiset overlap)."""
+    cand, ref = words(candidate), words(reference)
+    if not cand or not ref:
+        return float(cand == ref)
+    common = sum((Counter(cand) & Counter(ref)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(cand), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def overlap(part: str, whole: str) -> float:
+    """The share of ``part``'s distinct words that also occur in ``whole`` (1.0 when ``part`` has none)."""
+    mine = set(words(part))
+    return len(mine & set(words(whole))) / len(mine) if mine else 1.0
+
+
+@lru_cache(maxsize=4096)
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """A case-insensitive pattern matching ``phrase`` as whole words, whatever the spacing."""
+    body = r"\s+".join(re.escape(part) for part in phrase.split())
+    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
