@@ -21,8 +21,7 @@ _DEFAULT_RESULTS = 5
 _CITED_DOCUMENTS = 3
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 _NOT_FOUND = (
-    "Failed to retrieve resource because it doesn't exist. "
-    "Retry the request with a different resource identifier."
+    "Failed to retrieve resource because it doesn't exist. Retry the request with a different resource identifier."
 )
 
 
@@ -86,13 +85,11 @@ def retrieve_and_generate(ctx: EmulatorContext, req: Request) -> Response:
     if not hits and history:
         query = " ".join([*history, text])
         hits = kb.retrieve(query, limit)
-    answer, citations = _generate(kb, query, hits[:_CITED_DOCUMENTS])
+    answer, citations = generate(kb, query, hits[:_CITED_DOCUMENTS])
     return Response.json({"output": {"text": answer}, "sessionId": session_id, "citations": citations})
 
 
-def _generate(
-    kb: KnowledgeBaseSpec, query: str, hits: list[RetrievedDocument]
-) -> tuple[str, list[dict[str, Any]]]:
+def generate(kb: KnowledgeBaseSpec, query: str, hits: list[RetrievedDocument]) -> tuple[str, list[dict[str, Any]]]:
     wanted = set(content_words(query))
     parts: list[tuple[str, KnowledgeBaseDocument]] = []
     for hit in hits:
@@ -134,10 +131,6 @@ def _limit(retrieval_configuration: dict[str, Any] | None) -> int:
 
 
 ROUTES: list[Route] = [
-    route(
-        "RetrieveAndGenerate", "bedrock-agent-runtime", "POST", "/retrieveAndGenerate", retrieve_and_generate
-    ),
-    route(
-        "Retrieve", "bedrock-agent-runtime", "POST", "/knowledgebases/{knowledgeBaseId}/retrieve", retrieve
-    ),
+    route("RetrieveAndGenerate", "bedrock-agent-runtime", "POST", "/retrieveAndGenerate", retrieve_and_generate),
+    route("Retrieve", "bedrock-agent-runtime", "POST", "/knowledgebases/{knowledgeBaseId}/retrieve", retrieve),
 ]

@@ -14,7 +14,9 @@ from types import TracebackType
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.loaders import Loader, create_loader
 
 from evalcore.emulator.context import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, REGION, ServerContext
 from evalcore.emulator.request_log import LoggedRequest, RequestLog
@@ -55,6 +57,7 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self._moto: Any = None
         self.s3_endpoint: str | None = None
+        self._loader = create_loader()  # shared by the sessions it hands out: service models load once
 
     def start(self) -> Emulator:
         if self._want_s3:
@@ -66,7 +69,9 @@ class Emulator:
             self.s3_endpoint = f"http://{moto_host}:{moto_port}"
         context = ServerContext(self._world, self.s3_endpoint)
         self._server = EmulatorServer(context, self._log, self._host, self._port)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="evalcore-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="evalcore-emulator", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -120,7 +125,7 @@ class Emulator:
         self._running().context.set_world(_as_world(world))
 
     def session(self) -> EmulatorSession:
-        return EmulatorSession(self._endpoints())
+        return EmulatorSession(self._endpoints(), self._loader)
 
     def client(self, service: str, **config: Any) -> Any:
         """A boto3 client for ``service`` bound to the emulator; ``config`` goes to ``botocore.config.Config``."""

@@ -1,0 +1,77 @@
+"""boto3 session and clients: built once per service, shared by every thread, pool sized to the concurrency.
+
+Model calls are retried by evalcore's scheduler (adaptive concurrency, backoff, one place that counts), so their
+clients have botocore's retries turned off: two retry layers would multiply. Control-plane clients (jobs, S3) keep
+botocore's standard retries.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import boto3
+
+# Services whose calls go through the scheduler (it retries them).
+SCHEDULED_SERVICES = frozenset({"bedrock-runtime", "bedrock-agent-runtime"})
+BEDROCK_SERVICES = frozenset({"bedrock", "bedrock-runtime", "bedrock-agent-runtime"})
+
+
+class CredentialsMissing(Exception):
+    """No AWS credentials in the environment, profile or instance metadata (exit 3)."""
+
+
+@dataclass
+class Aws:
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None  # applied to the Bedrock services
+    pool_size: int = 16
+    timeout_seconds: float = 120.0
+    _session: boto3.Session | None = None
+    _clients: dict[tuple[str, str | None, str | None], Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def session(self) -> boto3.Session:
+        with self._lock:
+            if self._session is None:
+                import boto3
+
+                self._session = boto3.Session(profile_name=self.profile, region_name=self.region)
+            return self._session
+
+    def check_credentials(self) -> None:
+        """Raise CredentialsMissing before any call is made, rather than failing every case one by one."""
+        session = self.session()
+        if session.get_credentials() is None:
+            raise CredentialsMissing(
+                "no AWS credentials found: configure them (environment, profile, OIDC role) or run with --emulator"
+            )
+        if session.region_name is None:
+            raise CredentialsMissing("no AWS region: set AWS_REGION, `aws.region` in the suite or --region")
+
+    def client(self, service: str, region: str | None = None, endpoint_url: str | None = None) -> Any:
+        """The shared client for a service (and region/endpoint, for targets that name their own)."""
+        endpoint = endpoint_url or (self.endpoint_url if service in BEDROCK_SERVICES else None)
+        key = (service, region, endpoint)
+        with self._lock:
+            client = self._clients.get(key)
+        if client is not None:
+            return client
+        from botocore.config import Config
+
+        retries = (
+            {"total_max_attempts": 1} if service in SCHEDULED_SERVICES else {"mode": "standard", "max_attempts": 5}
+        )
+        config = Config(
+            retries=retries,  # type: ignore[arg-type]
+            max_pool_connections=max(10, self.pool_size),
+            read_timeout=self.timeout_seconds,
+            connect_timeout=10,
+            user_agent_extra="evalcore",
+        )
+        client = self.session().client(service, region_name=region, endpoint_url=endpoint, config=config)
+        with self._lock:
+            return self._clients.setdefault(key, client)

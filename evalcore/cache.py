@@ -1,0 +1,82 @@
+"""A content-addressed response cache on disk, safe under concurrent writers (write to a temporary file, then
+rename, which is atomic on one file system). Only successful responses are stored; errors never are.
+
+The key is built by the caller from everything that decides the answer (model id, the full request, evalcore's
+cache version, and for judges the judge prompt version): see `cache_key`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+CACHE_VERSION = 1
+
+
+def cache_key(*parts: Any) -> str:
+    blob = json.dumps([CACHE_VERSION, *parts], sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class ResponseCache:
+    def __init__(self, directory: Path, ttl_seconds: float | None = None, max_bytes: int | None = None) -> None:
+        self.directory = directory
+        self.ttl_seconds = ttl_seconds
+        self.max_bytes = max_bytes
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Any | None:
+        path = self._path(key)
+        try:
+            if self.ttl_seconds is not None and time.time() - path.stat().st_mtime > self.ttl_seconds:
+                return None
+            return json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return None  # absent, unreadable or half-written by a crash: a miss, never an error
+
+    def put(self, key: str, value: Any) -> None:
+        path = self._path(key)
+        path.parent.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(json.dumps(value, ensure_ascii=False, default=str).encode())
+            os.replace(tmp, path)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+
+    def prune(self) -> int:
+        """Remove expired entries, then the oldest until the cache fits `max_bytes`. Returns entries removed."""
+        entries = []
+        for path in self.directory.glob("*/*.json"):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            entries.append((st.st_mtime, st.st_size, path))
+        removed = 0
+        now = time.time()
+        keep = []
+        for mtime, size, path in entries:
+            if self.ttl_seconds is not None and now - mtime > self.ttl_seconds:
+                path.unlink(missing_ok=True)
+                removed += 1
+            else:
+                keep.append((mtime, size, path))
+        if self.max_bytes is not None:
+            total = sum(size for _, size, _ in keep)
+            for _, size, path in sorted(keep):
+                if total <= self.max_bytes:
+                    break
+                path.unlink(missing_ok=True)
+                total -= size
+                removed += 1
+        return removed

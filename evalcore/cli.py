@@ -1,0 +1,191 @@
+"""`evalcore run|validate|report|diff|schema|emulator`: the command line. Heavy imports wait until a command runs,
+so `evalcore --version` answers at once.
+
+Exit codes: 0 passed, 1 thresholds or tests failed, 2 bad input, 3 infrastructure error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from evalcore import __version__
+
+EXIT_BAD_INPUT = 2
+EXIT_INFRA = 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="evalcore",
+        description="Test LLM applications on Amazon Bedrock: model evaluations, guardrail probes, agent tests.",
+        epilog="Exit codes: 0 passed, 1 thresholds or tests failed, 2 bad input, 3 infrastructure error.",
+    )
+    parser.add_argument("--version", action="version", version=f"evalcore {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a suite and write results and reports", description="Run a suite.")
+    run.add_argument("suite", type=Path, help="the suite file (YAML)")
+    run.add_argument("--out", type=Path, default=Path("evalcore-out"), help="output directory (default evalcore-out)")
+    run.add_argument(
+        "--resume", type=Path, metavar="DIR", help="finish the run in DIR: cases already done there are kept"
+    )
+    run.add_argument("--emulator", action="store_true", help="run against a local Bedrock emulator started for the run")
+    run.add_argument("--world", type=Path, help="the emulator's world file (with --emulator; default: built in)")
+    run.add_argument("--concurrency", type=int, help="model calls at once (overrides the suite)")
+    run.add_argument("--models", help="comma-separated model names or ids replacing every evaluation's models")
+    run.add_argument("--sections", help="comma-separated section names to run (default: all)")
+    run.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="a threshold such as qa.Builtin.Correctness>=0.85 or error_rate<=0.02 (repeatable; @model limits it)",
+    )
+    run.add_argument("--cache-dir", type=Path, help="response cache directory (default .evalcore/cache)")
+    run.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
+    run.add_argument("--shard", help="run the slice i of n of the cases, e.g. 2/4")
+    run.add_argument("--region", help="AWS region (overrides the suite and AWS_REGION)")
+    run.add_argument("--profile", help="AWS profile (overrides the suite)")
+    run.add_argument("--endpoint-url", help="a Bedrock-compatible endpoint for every Bedrock service")
+    run.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    validate = sub.add_parser(
+        "validate", help="check a suite and print what would run", description="Validate a suite."
+    )
+    validate.add_argument("suite", type=Path)
+
+    sub.add_parser("schema", help="print the suite file's JSON Schema", description="Print the JSON Schema.")
+
+    report = sub.add_parser(
+        "report", help="re-render reports from a results directory", description="Re-render reports."
+    )
+    report.add_argument("dir", type=Path, help="a results directory (with results.json)")
+    report.add_argument("--format", choices=["junit", "markdown", "html", "all"], default="all")
+
+    emulator = sub.add_parser(
+        "emulator",
+        help="start the local Bedrock emulator",
+        description="Start the local Bedrock emulator.",
+        add_help=False,
+    )
+    emulator.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["emulator"]:
+        from evalcore.emulator.command import main as emulator_main
+
+        return emulator_main(args[1:])
+    parser = _parser()
+    ns = parser.parse_args(args)
+    if ns.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    from evalcore.suite.problems import InputError
+
+    try:
+        if ns.command == "validate":
+            return _validate(ns.suite)
+        if ns.command == "schema":
+            return _schema()
+        if ns.command == "report":
+            return _report(ns.dir, ns.format)
+        if ns.command == "run":
+            return _run(ns)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("evalcore: interrupted", file=sys.stderr)
+        return EXIT_INFRA
+    parser.error(f"unknown command {ns.command}")
+    return EXIT_BAD_INPUT
+
+
+def _validate(path: Path) -> int:
+    from evalcore.plan import build_plan
+    from evalcore.suite.load import load_suite
+
+    loaded = load_suite(path)
+    plan = build_plan(loaded)
+    print(f"{path}: suite '{loaded.suite.name}' is valid")
+    total_cases = total_calls = 0
+    for section in plan.sections:
+        models = ", ".join(m for m in section.models if m) or "-"
+        note = f"; {section.note}" if section.note else ""
+        print(
+            f"  {section.kind:<10} {section.name:<24} cases {section.cases:>7}  calls ~{section.model_calls:>7}  models: {models}{note}"
+        )
+        total_cases += section.cases
+        total_calls += section.model_calls
+    print(f"  total: {total_cases} cases, about {total_calls} model calls")
+    return 0
+
+
+def _schema() -> int:
+    import json
+
+    from evalcore.suite.schema import suite_schema
+
+    print(json.dumps(suite_schema(), indent=2))
+    return 0
+
+
+def _report(directory: Path, fmt: str) -> int:
+    from evalcore.report.render import render_reports
+    from evalcore.results import RUN_FILE, read_run
+
+    path = directory / RUN_FILE
+    if not path.is_file():
+        print(f"{path}: not found (give a directory written by `evalcore run`)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        run = read_run(path)
+    except ValueError as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for written in render_reports(directory, run, None if fmt == "all" else fmt):
+        print(written)
+    return 0
+
+
+def _run(ns: argparse.Namespace) -> int:
+    from evalcore.orchestrate import RunOptions, run_suite
+
+    options = RunOptions(
+        suite=ns.suite,
+        out=ns.resume or ns.out,
+        resume=ns.resume is not None,
+        emulator=ns.emulator,
+        world=ns.world,
+        concurrency=ns.concurrency,
+        models=_csv(ns.models),
+        sections=_csv(ns.sections),
+        thresholds=list(ns.threshold),
+        cache_dir=None if ns.no_cache else (ns.cache_dir or Path(".evalcore/cache")),
+        shard=ns.shard,
+        region=ns.region,
+        profile=ns.profile,
+        endpoint_url=ns.endpoint_url,
+        progress=not ns.quiet,
+        color=sys.stderr.isatty() and "NO_COLOR" not in os.environ,
+    )
+    return run_suite(options).exit_code
+
+
+def _csv(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    return items or None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

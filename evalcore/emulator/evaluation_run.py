@@ -1,0 +1,145 @@
+"""An evaluation job's work: read the datasets, get the responses, score them, write Bedrock's output layout.
+
+Records are read from the dataset's S3 object (JSON Lines; blank lines skipped). Responses come from the job's
+model (``ctx.answer`` with the prompt as the only user message), from the record's ``modelResponses`` entry whose
+``modelIdentifier`` is the job's ``inferenceSourceIdentifier`` (bring your own inference), or, for a knowledge
+base job, from the emulator's retrieve-and-generate rule (``knowledge_bases``). Output records have Bedrock's
+shape: ``automatedEvaluationResult.scores``, ``inputRecord`` and ``modelResponses``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from evalcore.emulator import evaluation_scoring as scoring
+from evalcore.emulator import job_lifecycle as lifecycle
+from evalcore.emulator.knowledge_bases import generate
+from evalcore.emulator.protocol import EmulatorContext
+
+MAX_PROMPTS = 1000
+
+
+def run(ctx: EmulatorContext, job: lifecycle.Job, job_id: str) -> None:
+    fields = job.fields
+    out_bucket, out_prefix = lifecycle.parse_s3_uri(fields["outputDataConfig"]["s3Uri"])
+    base = "/".join(p for p in (out_prefix.strip("/"), fields["jobName"]) if p)
+    s3 = ctx.s3()
+    try:
+        s3.put_object(Bucket=out_bucket, Key=f"{base}/amazon-bedrock-evaluations-permission-check", Body=b"")
+    except Exception as exc:
+        raise lifecycle.JobFailure(f"Bedrock cannot write to {fields['outputDataConfig']['s3Uri']}: {exc}") from None
+    automated = fields["evaluationConfig"]["automated"]
+    evaluator = first_model((automated.get("evaluatorModelConfig") or {}).get("bedrockEvaluatorModels"))
+    custom_config = automated.get("customMetricConfig") or {}
+    custom = {
+        m["customMetricDefinition"]["name"]: m["customMetricDefinition"] for m in custom_config.get("customMetrics", [])
+    }
+    custom_evaluator = first_model((custom_config.get("evaluatorModelConfig") or {}).get("bedrockEvaluatorModels"))
+    subject = _Subject.of(ctx, fields)
+    outputs: list[tuple[str, bytes]] = []
+    for dataset_config in automated["datasetMetricConfigs"]:
+        dataset = dataset_config["dataset"]
+        records = _read_dataset(ctx, dataset["datasetLocation"]["s3Uri"])
+        lines = []
+        for number, record in records:
+            job.check_stop()
+            sample, extra = subject.sample(ctx, record, dataset_config["taskType"], number)
+            scores = [
+                scoring.score(
+                    ctx,
+                    metric,
+                    sample,
+                    custom_evaluator if metric in custom else evaluator,
+                    custom.get(metric),
+                )
+                for metric in dataset_config["metricNames"]
+            ]
+            lines.append(json.dumps({"automatedEvaluationResult": {"scores": scores}, **extra}))
+        key = (
+            f"{base}/{job_id}/models/{subject.name}/taskTypes/{dataset_config['taskType']}"
+            f"/datasets/{dataset['name']}/{uuid.uuid4()}_output.jsonl"
+        )
+        outputs.append((key, ("\n".join(lines) + "\n").encode()))
+    job.check_stop()
+    for key, data in outputs:
+        s3.put_object(Bucket=out_bucket, Key=key, Body=data)
+
+
+class _Subject:
+    """What a job evaluates: a Bedrock model, precomputed responses, or a knowledge base (retrieve and generate)."""
+
+    def __init__(self, name: str, model_id: str | None, source: str | None, kb_config: dict[str, Any] | None) -> None:
+        self.name, self.model_id, self.source, self.kb_config = name, model_id, source, kb_config
+
+    @classmethod
+    def of(cls, ctx: EmulatorContext, fields: dict[str, Any]) -> _Subject:
+        inference = fields["inferenceConfig"]
+        if fields["applicationType"] == "RagEvaluation":
+            kb_config = inference["ragConfigs"][0]["knowledgeBaseConfig"]["retrieveAndGenerateConfig"]
+            kb_config = kb_config["knowledgeBaseConfiguration"]
+            return cls(kb_config["knowledgeBaseId"], None, None, kb_config)
+        model = inference["models"][0]
+        if "bedrockModel" in model:
+            identifier = model["bedrockModel"]["modelIdentifier"]
+            return cls(identifier.rsplit("/", 1)[-1], identifier, None, None)
+        source = model["precomputedInferenceSource"]["inferenceSourceIdentifier"]
+        return cls(source, None, source, None)
+
+    def sample(
+        self, ctx: EmulatorContext, record: dict[str, Any], task_type: str, number: int
+    ) -> tuple[scoring.Sample, dict[str, Any]]:
+        """The sample to score and the record's ``inputRecord`` / ``modelResponses``."""
+        prompt, reference = record["prompt"], record.get("referenceResponse")
+        input_record = {k: record[k] for k in ("prompt", "referenceResponse", "category") if k in record}
+        if self.kb_config is not None:
+            kb = ctx.world.knowledge_bases[self.kb_config["knowledgeBaseId"]]
+            hits = kb.retrieve(prompt, 5)
+            text, citations = generate(kb, prompt, hits[:3])
+            cited = [ref["content"]["text"] for c in citations for ref in c["retrievedReferences"]]
+            contexts = [hit.document.text for hit in hits]
+            sample = scoring.Sample(prompt, reference, task_type, text, None, contexts, cited)
+        elif self.source is not None:
+            responses = [r for r in record.get("modelResponses") or [] if r.get("modelIdentifier") == self.source]
+            if not responses or not isinstance(responses[0].get("response"), str):
+                raise lifecycle.JobFailure(
+                    f"Line {number}: no modelResponses entry with modelIdentifier {self.source} and a response."
+                )
+            input_record["modelResponses"] = record["modelResponses"]
+            sample = scoring.Sample(prompt, reference, task_type, responses[0]["response"], None)
+        else:
+            model_id = self.model_id or self.name
+            answer = ctx.answer(model_id, [{"role": "user", "content": [{"text": prompt}]}])
+            sample = scoring.Sample(prompt, reference, task_type, answer.text, model_id)
+        responses_out = [{"modelIdentifier": self.name, "response": sample.response}]
+        return sample, {"inputRecord": input_record, "modelResponses": responses_out}
+
+
+def _read_dataset(ctx: EmulatorContext, uri: str) -> list[tuple[int, dict[str, Any]]]:
+    bucket, key = lifecycle.parse_s3_uri(uri)
+    try:
+        data = ctx.s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+    except Exception as exc:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+        raise lifecycle.JobFailure(f"Could not read the dataset {uri}: {code}") from None
+    records = []
+    for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise lifecycle.JobFailure(f"Malformed JSON in {uri} line {number}: {exc}") from None
+        if not isinstance(record, dict) or not isinstance(record.get("prompt"), str):
+            raise lifecycle.JobFailure(f"{uri} line {number}: each record needs a string field 'prompt'.")
+        records.append((number, record))
+    if not records:
+        raise lifecycle.JobFailure(f"The dataset {uri} has no records.")
+    if len(records) > MAX_PROMPTS:
+        raise lifecycle.JobFailure(f"The dataset {uri} has {len(records)} prompts; the limit is {MAX_PROMPTS}.")
+    return records
+
+
+def first_model(models: list[dict[str, Any]] | None) -> str | None:
+    return models[0]["modelIdentifier"] if models else None

@@ -1,0 +1,337 @@
+"""One run, start to finish: load the suite, plan, run every section through its runner with the shared
+scheduler, append results as they finish, aggregate, gate, write results.json and the reports.
+
+Only a broken suite (exit 2) or missing credentials (exit 3) stop a run before any call is made; after that,
+every planned case ends in exactly one result, even when the run is cancelled (those cases are `error`,
+"cancelled", and `--resume` runs them again).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evalcore import __version__
+from evalcore.aws import Aws, CredentialsMissing
+from evalcore.cache import ResponseCache
+from evalcore.gate import EXIT_INFRA, decide, parse_override, rules_for
+from evalcore.meter import Meter
+from evalcore.plan import Case, Plan, build_plan, shard
+from evalcore.progress import Progress
+from evalcore.results import (
+    CASES_FILE,
+    RUN_FILE,
+    CaseResult,
+    CaseWriter,
+    RunMeta,
+    RunResult,
+    SectionSummary,
+    latest_by_case,
+    read_cases,
+    summarize,
+    write_run,
+)
+from evalcore.runners import RunContext, Runner, runner_for
+from evalcore.scheduler import ModelLimits, Scheduler
+from evalcore.suite.load import LoadedSuite, load_suite
+from evalcore.suite.problems import InputError, Problem
+
+
+@dataclass
+class RunOptions:
+    suite: Path
+    out: Path = Path("evalcore-out")
+    resume: bool = False
+    emulator: bool = False
+    world: Path | None = None
+    concurrency: int | None = None
+    models: list[str] | None = None
+    sections: list[str] | None = None
+    thresholds: list[str] = field(default_factory=list)
+    cache_dir: Path | None = None
+    shard: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    progress: bool = True
+    color: bool = False
+    cancel: threading.Event = field(default_factory=threading.Event)
+    log: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr))
+
+
+@dataclass
+class RunOutcome:
+    exit_code: int
+    out: Path
+    run: RunResult | None = None
+
+
+def run_suite(options: RunOptions) -> RunOutcome:
+    """Run a suite as `evalcore run` does. Raises InputError for bad input (exit 2)."""
+    loaded = load_suite(options.suite)
+    overrides = [o for text in options.thresholds for o in parse_override(text, loaded, "--threshold")]
+    _check_selection(loaded, options)
+    plan = build_plan(loaded, options.sections, options.models)
+    if options.shard:
+        plan.cases = shard(plan.cases, *_parse_shard(options.shard))
+    with _emulator(options):
+        return _execute(loaded, plan, overrides, options)
+
+
+def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptions) -> RunOutcome:
+    suite = loaded.suite
+    out = options.out
+    out.mkdir(parents=True, exist_ok=True)
+    cases_path = out / CASES_FILE
+    if not options.resume:
+        for name in (CASES_FILE, RUN_FILE):
+            (out / name).unlink(missing_ok=True)
+    concurrency = options.concurrency or suite.defaults.concurrency
+    aws = Aws(
+        region=options.region or suite.aws.region,
+        profile=options.profile or suite.aws.profile,
+        endpoint_url=options.endpoint_url or suite.aws.endpoint_url,
+        pool_size=concurrency,
+        timeout_seconds=suite.defaults.timeout_seconds,
+    )
+    started = time.time()
+    meta = RunMeta(
+        suite=suite.name,
+        suite_path=str(options.suite),
+        suite_hash=loaded.content_hash,
+        run_id=uuid.uuid4().hex[:12],
+        tool_version=__version__,
+        started_at=started,
+        shard=options.shard,
+        **_git(),
+    )
+    runnable = {s.name: runner_for(s) for s in suite.sections() if any(p.name == s.name for p in plan.sections)}
+    if plan.cases and any(runnable.values()):
+        try:
+            aws.check_credentials()
+        except CredentialsMissing as exc:
+            options.log(f"evalcore: {exc}")
+            return RunOutcome(EXIT_INFRA, out)
+    done = latest_by_case(read_cases(cases_path)) if options.resume and cases_path.exists() else {}
+    finished = {cid for cid, r in done.items() if r.status != "error"}
+    todo = [c for c in plan.cases if c.id not in finished]
+    if options.resume:
+        options.log(f"evalcore: resuming: {len(plan.cases) - len(todo)} of {len(plan.cases)} cases already done")
+    meter = Meter(cases_total=len(todo))
+    cache = ResponseCache(options.cache_dir) if options.cache_dir else None
+    limits = {
+        spec.id: ModelLimits(spec.concurrency, spec.requests_per_minute, spec.tokens_per_minute)
+        for name in suite.models
+        if (spec := suite.model_spec(name)).concurrency or spec.requests_per_minute or spec.tokens_per_minute
+    }
+    scheduler = Scheduler(concurrency=concurrency, cache=cache, meter=meter, cancel=options.cancel, model_limits=limits)
+    ctx = RunContext(loaded=loaded, aws=aws, scheduler=scheduler, out=out)
+    not_run: dict[str, str] = {}
+    with CaseWriter(cases_path) as writer, _signals(options.cancel), _progress(meter, options):
+        written: set[str] = set()
+        lock = threading.Lock()
+
+        def emit(result: CaseResult) -> None:
+            result.finished_at = result.finished_at or time.time()
+            writer.write(result)
+            with lock:
+                written.add(result.case_id)
+            meter.case_done(result.status == "error")
+
+        threads = []
+        failures: dict[str, str] = {}
+        for section in suite.sections():
+            cases = [c for c in todo if c.section == section.name]
+            if section.name not in runnable:
+                continue
+            runner = runnable[section.name]
+            if runner is None:
+                not_run[section.name] = f"this version of evalcore cannot run {_describe(section)} sections yet"
+                continue
+            thread = threading.Thread(
+                target=_run_section,
+                args=(runner, ctx, section.name, cases, emit, failures),
+                name=f"section-{section.name}",
+            )
+            thread.start()
+            threads.append(thread)
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.2)
+        # Every planned case ends in exactly one result: what a runner did not finish (cancel, a runner's bug)
+        # is an error with its reason, and --resume runs it again.
+        for case in todo:
+            if case.id not in written and case.section not in not_run:
+                reason = "cancelled before it finished" if options.cancel.is_set() else "the runner returned no result"
+                emit(_error_result(case, failures.get(case.section, reason)))
+    results = latest_by_case(read_cases(cases_path))
+    planned_ids = {c.id for c in plan.cases}
+    final = [r for cid, r in results.items() if cid in planned_ids]
+    run = _run_result(meta, plan, final, not_run)
+    run.verdict = decide(run, rules_for(loaded, overrides))
+    if options.cancel.is_set():
+        run.verdict.status = "error"
+        run.verdict.exit_code = EXIT_INFRA
+        run.verdict.reasons.insert(0, "the run was cancelled: finish it with --resume")
+    write_run(out / RUN_FILE, run)
+    from evalcore.report.console import console_summary
+    from evalcore.report.render import render_reports
+
+    render_reports(out, run, None, cases=final)
+    print(console_summary(run, color=options.color))
+    return RunOutcome(run.verdict.exit_code, out, run)
+
+
+def _run_section(
+    runner: Runner,
+    ctx: RunContext,
+    name: str,
+    cases: list[Case],
+    emit: Callable[[CaseResult], None],
+    failures: dict[str, str],
+) -> None:
+    try:
+        runner(ctx, name, cases, emit)
+    except Exception as exc:  # a runner's own failure must not lose the other sections
+        failures[name] = f"the section stopped: {type(exc).__name__}: {exc}"
+
+
+def _error_result(case: Case, reason: str) -> CaseResult:
+    return CaseResult(
+        case_id=case.id,
+        section=case.section,
+        kind=case.kind,
+        model=case.model,
+        repeat=case.repeat,
+        item_key=case.item_key,
+        status="error",
+        reason=reason,
+    )
+
+
+def _run_result(meta: RunMeta, plan: Plan, cases: list[CaseResult], not_run: dict[str, str]) -> RunResult:
+    meta.finished_at = time.time()
+    summaries = summarize(cases)
+    sections = []
+    for sp in plan.sections:
+        models = [summaries[(sp.name, m)] for m in sp.models if (sp.name, m) in summaries]
+        done = sum(m.counts.total for m in models)
+        if sp.name in not_run:
+            status, reason = "not_run", not_run[sp.name]
+        elif done < sp.cases:
+            status, reason = "partial", f"{done} of {sp.cases} cases have results"
+        else:
+            status, reason = "ran", None
+        sections.append(
+            SectionSummary(name=sp.name, kind=sp.kind, status=status, reason=reason, planned=sp.cases, models=models)
+        )
+    return RunResult(run=meta, sections=sections)
+
+
+def _describe(section: object) -> str:
+    mode = getattr(section, "mode", None)
+    kind = type(section).__name__.replace("Section", "").lower()
+    return f"{mode} evaluation" if mode else kind
+
+
+def _check_selection(loaded: LoadedSuite, options: RunOptions) -> None:
+    names = {s.name for s in loaded.suite.sections()}
+    problems = [
+        Problem("--sections", f"no section named '{s}' (sections: {', '.join(sorted(names))})")
+        for s in options.sections or []
+        if s not in names
+    ]
+    for m in options.models or []:
+        if m not in loaded.suite.models and not any(ch in m for ch in ".:"):
+            problems.append(Problem("--models", f"unknown model '{m}' (a name under `models:` or a model id)"))
+    if options.concurrency is not None and not 1 <= options.concurrency <= 1024:
+        problems.append(Problem("--concurrency", f"{options.concurrency} is out of range (1 to 1024)"))
+    if options.shard:
+        try:
+            _parse_shard(options.shard)
+        except ValueError as exc:
+            problems.append(Problem("--shard", str(exc)))
+    if problems:
+        raise InputError(problems)
+
+
+def _parse_shard(text: str) -> tuple[int, int]:
+    try:
+        index, total = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a shard (write i/n, e.g. 2/4)") from None
+    if not 1 <= index <= total:
+        raise ValueError(f"'{text}': the shard index must be between 1 and {total}")
+    return index, total
+
+
+def _git() -> dict[str, str | None]:
+    sha = os.environ.get("GITHUB_SHA")
+    ref = os.environ.get("GITHUB_HEAD_REF") or os.environ.get("GITHUB_REF_NAME")
+    if sha is None:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            sha = (
+                subprocess.run(
+                    ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=2, check=True
+                ).stdout.strip()
+                or None
+            )
+    return {"git_sha": sha, "git_ref": ref}
+
+
+@contextlib.contextmanager
+def _signals(cancel: threading.Event) -> Iterator[None]:
+    """SIGTERM (GitHub's cancel) and SIGINT set the cancel event: running work winds down and is recorded."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        cancel.set()
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+@contextlib.contextmanager
+def _progress(meter: Meter, options: RunOptions) -> Iterator[None]:
+    if not options.progress:
+        yield
+        return
+    with Progress(meter):
+        yield
+
+
+@contextlib.contextmanager
+def _emulator(options: RunOptions) -> Iterator[None]:
+    """With --emulator: a local Bedrock for the run, its endpoints and fake credentials in the environment."""
+    if not options.emulator:
+        yield
+        return
+    from evalcore.emulator import Emulator
+
+    with Emulator(world=options.world) as emu:
+        saved = {k: os.environ.get(k) for k in emu.env()}
+        os.environ.update(emu.env())
+        options.log(f"evalcore: emulator at {emu.endpoint}")
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value

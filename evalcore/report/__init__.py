@@ -1,0 +1,1 @@
+"""Reports rendered from the results: JUnit XML, Markdown (step summary, PR comment), HTML, the console."""

@@ -1,0 +1,33 @@
+"""Runners turn a section's planned cases into CaseResults. Every runner has the same shape (`Runner`), so
+nothing after them knows which runner made a result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from evalcore.aws import Aws
+from evalcore.plan import Case
+from evalcore.results import CaseResult
+from evalcore.scheduler import Scheduler
+from evalcore.suite.load import LoadedSuite
+from evalcore.suite.models import AgentSection, Evaluation, GuardrailSection
+
+
+@dataclass
+class RunContext:
+    loaded: LoadedSuite
+    aws: Aws
+    scheduler: Scheduler
+    out: Path
+
+
+# (context, section name, the cases to run, emit one result) -> None. Must emit one result per case and never
+# raise for a case's failure; the orchestrator turns a runner's own crash into error results.
+Runner = Callable[[RunContext, str, list[Case], Callable[[CaseResult], None]], None]
+
+
+def runner_for(section: Evaluation | GuardrailSection | AgentSection) -> Runner | None:
+    """The runner for a section, or None where this version has none."""
+    return None
