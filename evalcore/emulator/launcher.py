@@ -30,8 +30,16 @@ MOTO_SERVICES = ("s3", "iam", "sts")
 class EmulatorSession(boto3.Session):
     """A boto3 session with fake credentials whose clients talk to the emulator unless told otherwise."""
 
-    def __init__(self, endpoints: dict[str, str]) -> None:
-        super().__init__(aws_access_key_id=FAKE_ACCESS_KEY, aws_secret_access_key=FAKE_SECRET_KEY, region_name=REGION)
+    def __init__(self, endpoints: dict[str, str], loader: Loader | None = None) -> None:
+        core = botocore.session.get_session()
+        if loader is not None:
+            core.register_component("data_loader", loader)
+        super().__init__(
+            aws_access_key_id=FAKE_ACCESS_KEY,
+            aws_secret_access_key=FAKE_SECRET_KEY,
+            region_name=REGION,
+            botocore_session=core,
+        )
         self._endpoints = endpoints
 
     def client(self, service_name: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]

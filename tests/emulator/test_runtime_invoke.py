@@ -90,7 +90,7 @@ def test_llama3_prompt_template(emulator: Emulator) -> None:
 
     assert payload == {
         "generation": ANSWER,
-        "prompt_token_count": 7,
+        "prompt_token_count": 6,
         "generation_token_count": 4,
         "stop_reason": "stop",
     }
