@@ -5,8 +5,9 @@ answered in the XML tags agenteval parses:
 
 * initial prompt (``<initial_prompt>``): the step, with a leading "Ask (the) agent (to|for|about)" removed.
 * user response (``<user_response>``): when the agent's last message asks a question (ends with "?"), the
-  details of the step being worked on (its words that contain a digit, e.g. ``claim-006``; the whole step if
-  there are none); otherwise the next step not yet sent (rewritten as above), or "Thank you, that is all."
+  details (words that contain a digit, e.g. ``claim-006``) of the first step, from the one being worked on
+  (step number = user messages so far), that has any; the step being worked on (rewritten as above) when none
+  has. Otherwise the next step not yet sent (rewritten as above), or "Thank you, that is all."
 * test status (``<category>``): A (all steps attempted) when the user has spoken at least once per step
   and the agent's last message is not a question; otherwise B.
 * evaluation (``<category>``): an expected result is observed when at least two thirds (rounded up) of its
@@ -73,8 +74,9 @@ def _user_response(prompt: str) -> str:
     user_turns = sum(1 for sender, _ in turns if sender == "USER")
     last_agent = next((text for sender, text in reversed(turns) if sender == "AGENT"), "")
     if last_agent.rstrip().endswith("?") and steps:
-        step = steps[min(max(user_turns - 1, 0), len(steps) - 1)]
-        details = _DETAIL.findall(step)
+        current = min(max(user_turns - 1, 0), len(steps) - 1)
+        with_details = [(step, found) for step in steps[current:] if (found := _DETAIL.findall(step))]
+        step, details = with_details[0] if with_details else (steps[current], [])
         message = ", ".join(details) if details else _as_user_message(step)
         thinking = f"The agent asked a question; answering it from step: {step}"
     elif user_turns < len(steps):
@@ -107,9 +109,7 @@ def _evaluation(prompt: str) -> str:
         seen = len(found) >= math.ceil(2 * len(wanted) / 3)
         all_seen &= seen
         missing = [w for w in wanted if w not in agent_words]
-        notes.append(
-            f"'{result}': {'observed' if seen else 'not observed'} (found {found}, missing {missing})"
-        )
+        notes.append(f"'{result}': {'observed' if seen else 'not observed'} (found {found}, missing {missing})")
     return _reply("; ".join(notes) or "No expected results.", "category", "A" if all_seen else "B")
 
 

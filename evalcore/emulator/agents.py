@@ -20,12 +20,11 @@ from typing import Any
 from evalcore.emulator import eventstream
 from evalcore.emulator.agent_world import ActionCall, AgentSpec, Intent, KnowledgeBaseDocument
 from evalcore.emulator.knowledge_bases import retrieved_reference
-from evalcore.emulator.protocol import AwsError, EmulatorContext, Request, Response, Route, route
+from evalcore.emulator.protocol import AwsError, EmulatorContext, Request, Response, Route, StreamCut, route
 
 _SESSION_ID = re.compile(r"^[0-9a-zA-Z._:-]{2,100}$")
 _NOT_FOUND = (
-    "Failed to retrieve resource because it doesn't exist. "
-    "Retry the request with a different resource identifier."
+    "Failed to retrieve resource because it doesn't exist. Retry the request with a different resource identifier."
 )
 _THROTTLED = "Your request rate is too high. Reduce the frequency of requests."
 _STREAM_CUT_AFTER_BYTES = 40
@@ -39,9 +38,7 @@ class _Session:
     user_inputs: list[str] = field(default_factory=list)
     session_attributes: dict[str, str] = field(default_factory=dict)
     pending_intent: str | None = None  # an intent waiting for a slot
-    awaiting: tuple[str, str, int] | None = (
-        None  # (invocationId, intent name, index of the return_control action)
-    )
+    awaiting: tuple[str, str, int] | None = None  # (invocationId, intent name, index of the return_control action)
 
 
 @dataclass
@@ -137,16 +134,12 @@ def _respond(agent: AgentSpec, session: _Session, turn: _Turn, text: str, cited:
     if intent is None and session.pending_intent:
         intent = next((i for i in agent.intents if i.name == session.pending_intent), None)
     if intent is None:
-        turn.orchestration(
-            rationale={"text": "The request matches none of my tasks.", "traceId": _trace_id()}
-        )
+        turn.orchestration(rationale={"text": "The request matches none of my tasks.", "traceId": _trace_id()})
         _finish(turn, agent.default_reply, [])
         return
     slots = _fill_slots(intent, session.user_inputs)
     missing = next((s for s in intent.slots if s.name not in slots), None)
-    turn.orchestration(
-        rationale={"text": _rationale(intent, missing and missing.name), "traceId": _trace_id()}
-    )
+    turn.orchestration(rationale={"text": _rationale(intent, missing and missing.name), "traceId": _trace_id()})
     if missing is not None:
         session.pending_intent = intent.name
         turn.orchestration(
@@ -177,9 +170,7 @@ def _resume(
     intent = next(i for i in agent.intents if i.name == intent_name)
     result = "\n".join(_result_text(r) for r in results)
     turn.orchestration(observation={"type": "ACTION_GROUP", "actionGroupInvocationOutput": {"text": result}})
-    _run_actions(
-        agent, session, turn, intent, _fill_slots(intent, session.user_inputs), index + 1, result, cited
-    )
+    _run_actions(agent, session, turn, intent, _fill_slots(intent, session.user_inputs), index + 1, result, cited)
 
 
 def _run_actions(
@@ -195,9 +186,7 @@ def _run_actions(
     values = {**slots, "result": result}
     for index, action in enumerate(intent.actions[start:], start):
         invocation_id = str(uuid.uuid4())
-        parameters = [
-            {"name": k, "type": "string", "value": _fill(v, values)} for k, v in action.parameters.items()
-        ]
+        parameters = [{"name": k, "type": "string", "value": _fill(v, values)} for k, v in action.parameters.items()]
         turn.orchestration(
             invocationInput={
                 "invocationType": "ACTION_GROUP",
@@ -238,9 +227,7 @@ def _run_actions(
             observation={
                 "type": "KNOWLEDGE_BASE",
                 "traceId": _trace_id(),
-                "knowledgeBaseLookupOutput": {
-                    "retrievedReferences": [retrieved_reference(d) for d in documents]
-                },
+                "knowledgeBaseLookupOutput": {"retrievedReferences": [retrieved_reference(d) for d in documents]},
             }
         )
     if intent.failure:
@@ -251,9 +238,7 @@ def _run_actions(
 
 
 def _finish(turn: _Turn, reply: str, documents: list[KnowledgeBaseDocument]) -> None:
-    turn.orchestration(
-        observation={"type": "FINISH", "finalResponse": {"text": reply}, "traceId": _trace_id()}
-    )
+    turn.orchestration(observation={"type": "FINISH", "finalResponse": {"text": reply}, "traceId": _trace_id()})
     turn.events.append(("chunk", _chunk(reply, documents)))
 
 
@@ -278,9 +263,7 @@ def _split_chunk(event: Event) -> list[Event]:
     if kind != "chunk":
         return [event]
     words = base64.b64decode(payload["bytes"]).decode().split(" ")
-    pieces = [
-        " ".join(words[i : i + 5]) + (" " if i + 5 < len(words) else "") for i in range(0, len(words), 5)
-    ]
+    pieces = [" ".join(words[i : i + 5]) + (" " if i + 5 < len(words) else "") for i in range(0, len(words), 5)]
     split: list[Event] = [("chunk", {"bytes": base64.b64encode(p.encode()).decode()}) for p in pieces]
     if "attribution" in payload:
         split[-1][1]["attribution"] = payload["attribution"]
@@ -297,7 +280,7 @@ def _stream(events: list[Event], failure: str | None, fault: str | None) -> Iter
     if fault == "stream_cut":
         data = b"".join(messages)
         yield data[: min(_STREAM_CUT_AFTER_BYTES, len(data) - 1)]
-        raise ConnectionAbortedError("stream_cut fault: connection closed mid-stream")
+        raise StreamCut("stream_cut fault: connection closed mid-stream")
     yield from messages
 
 

@@ -1,9 +1,9 @@
 """Retrieve and RetrieveAndGenerate over the world's knowledge bases.
 
 Retrieval follows :meth:`KnowledgeBaseSpec.retrieve` (share of the query's content words in a document).
-Generation is extractive: from each retrieved document (best first, at most three) the sentence sharing the
-most content words with the query (first on ties; none if it shares none) becomes one cited part of the
-answer. No part at all means the knowledge base's ``no_answer`` text and no citations. In a session, when the
+Generation is extractive: from each retrieved document tied at the best score (at most three) the sentence
+sharing the most content words with the query (first on ties; none if it shares none) becomes one cited part of
+the answer. No part at all means the knowledge base's ``no_answer`` text and no citations. In a session, when the
 input alone retrieves nothing, the session's previous inputs are added to the query (a follow-up question).
 """
 
@@ -85,14 +85,14 @@ def retrieve_and_generate(ctx: EmulatorContext, req: Request) -> Response:
     if not hits and history:
         query = " ".join([*history, text])
         hits = kb.retrieve(query, limit)
-    answer, citations = generate(kb, query, hits[:_CITED_DOCUMENTS])
+    answer, citations = generate(kb, query, hits)
     return Response.json({"output": {"text": answer}, "sessionId": session_id, "citations": citations})
 
 
 def generate(kb: KnowledgeBaseSpec, query: str, hits: list[RetrievedDocument]) -> tuple[str, list[dict[str, Any]]]:
     wanted = set(content_words(query))
     parts: list[tuple[str, KnowledgeBaseDocument]] = []
-    for hit in hits:
+    for hit in [h for h in hits if h.score == hits[0].score][:_CITED_DOCUMENTS]:
         sentences = [s.strip() for s in _SENTENCE.findall(hit.document.text) if s.strip()]
         scored = [(len(wanted & set(content_words(s))), s) for s in sentences]
         best = max(scored, key=lambda pair: pair[0], default=(0, ""))
