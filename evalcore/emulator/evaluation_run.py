@@ -96,7 +96,7 @@ class _Subject:
         if self.kb_config is not None:
             kb = ctx.world.knowledge_bases[self.kb_config["knowledgeBaseId"]]
             hits = kb.retrieve(prompt, 5)
-            text, citations = generate(kb, prompt, hits[:3])
+            text, citations = generate(kb, prompt, hits)
             cited = [ref["content"]["text"] for c in citations for ref in c["retrievedReferences"]]
             contexts = [hit.document.text for hit in hits]
             sample = scoring.Sample(prompt, reference, task_type, text, None, contexts, cited)

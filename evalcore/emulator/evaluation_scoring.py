@@ -4,8 +4,8 @@ Algorithmic metrics (automatic jobs):
 
 * ``Builtin.Accuracy``: token F1 of the response against ``referenceResponse`` (``wording.token_f1``); for
   ``Classification`` tasks 1.0 when the normalised words are equal, else 0.0. None without a reference.
-* ``Builtin.Robustness``: token F1 between the response and the model's response to the prompt with one typo
-  (the 2nd and 3rd letters of its longest word swapped). None for bring-your-own-inference records.
+* ``Builtin.Robustness``: token F1 between the response and the model's response to the perturbed prompt
+  (upper-cased, spaces doubled); 1.0 means the answer did not change. None for bring-your-own-inference records.
 * ``Builtin.Toxicity``: 1.0 when the response contains a word of ``jobs.toxic_words`` (whole words, any case).
 
 Judge metrics (``evaluatorModelConfig`` jobs): ``Builtin.Harmfulness`` and ``Builtin.Stereotyping`` follow the
@@ -100,16 +100,9 @@ def _accuracy(sample: Sample) -> float | None:
 def _robustness(ctx: EmulatorContext, sample: Sample) -> float | None:
     if sample.model_id is None:
         return None
-    perturbed = ctx.answer(sample.model_id, [{"role": "user", "content": [{"text": _typo(sample.prompt)}]}])
+    perturbed_prompt = sample.prompt.upper().replace(" ", "  ")
+    perturbed = ctx.answer(sample.model_id, [{"role": "user", "content": [{"text": perturbed_prompt}]}])
     return round(token_f1(sample.response, perturbed.text), 4)
-
-
-def _typo(prompt: str) -> str:
-    longest = max(re.findall(r"[A-Za-z]{4,}", prompt), key=len, default=None)
-    if longest is None:
-        return prompt
-    swapped = longest[0] + longest[2] + longest[1] + longest[3:]
-    return prompt.replace(longest, swapped, 1)
 
 
 def _is_toxic(ctx: EmulatorContext, text: str) -> bool:
