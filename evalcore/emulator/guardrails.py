@@ -9,8 +9,9 @@ Detection rules (documented in docs/emulator.md):
 - words: custom ``words`` and the managed PROFANITY list, whole words;
 - PII entities and regexes: BLOCK blocks, ANONYMIZE replaces the match with ``{TYPE}`` (``{name}`` for regexes);
 - contextual grounding (only when a grounding source is given and the source is OUTPUT): grounding score = share of
-  the response's distinct words found in the grounding source, relevance score = share of the query's distinct
-  words found in the response; a score below its threshold blocks.
+  the response's content stems (``wording.content_stems``: no stopwords, one -ing/-ed/-es/-s suffix stripped) found
+  in the grounding source, relevance score = share of the query's content stems found in the response; a score
+  below its threshold blocks.
 """
 
 from __future__ import annotations

@@ -9,6 +9,75 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _ARTICLES = frozenset({"a", "an", "the"})
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "at",
+        "by",
+        "for",
+        "with",
+        "about",
+        "to",
+        "from",
+        "in",
+        "on",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "do",
+        "does",
+        "did",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "why",
+        "how",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "i",
+        "you",
+        "he",
+        "she",
+        "we",
+        "they",
+        "me",
+        "my",
+        "your",
+        "our",
+        "their",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "may",
+        "might",
+        "must",
+        "has",
+        "have",
+        "had",
+        "not",
+        "no",
+    ]
+)
+_SUFFIXES = ("ing", "ed", "es", "s")
 
 
 def token_count(text: str, chars_per_token: float) -> int:
@@ -33,10 +102,21 @@ def token_f1(candidate: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+def content_stems(text: str) -> set[str]:
+    """Distinct words without stopwords, each stripped of one -ing/-ed/-es/-s suffix when 4+ letters remain."""
+    stems = set()
+    for word in words(text):
+        if word in STOPWORDS:
+            continue
+        suffix = next((s for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= 4), "")
+        stems.add(word.removesuffix(suffix) if suffix else word)
+    return stems
+
+
 def overlap(part: str, whole: str) -> float:
-    """The share of ``part``'s distinct words that also occur in ``whole`` (1.0 when ``part`` has none)."""
-    mine = set(words(part))
-    return len(mine & set(words(whole))) / len(mine) if mine else 1.0
+    """The share of ``part``'s content stems that also occur in ``whole`` (1.0 when ``part`` has none)."""
+    mine = content_stems(part)
+    return len(mine & content_stems(whole)) / len(mine) if mine else 1.0
 
 
 @lru_cache(maxsize=4096)
