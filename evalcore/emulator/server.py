@@ -20,6 +20,7 @@ import sys
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -123,8 +124,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         found = self._route(raw_path)
         if found is None:
-            self._write(_error(AwsError(404, "UnknownOperationException", "The requested operation is unknown.")))
-            self._record(arrived, started, "Unknown", "", raw_path, None, 404, None)
+            error = _error(AwsError(404, "UnknownOperationException", "The requested operation is unknown."))
+            self._write(
+                error, lambda status: self._record(arrived, started, "Unknown", "", raw_path, None, status, None)
+            )
             return
         entry, params = found
         target = params.get(entry.target_param) if entry.target_param else None
@@ -140,25 +143,28 @@ class _Handler(BaseHTTPRequestHandler):
             path_params=params,
             stream_fault=decision.kind if decision.kind in STREAM_FAULTS else None,
         )
-        status = self._serve(entry, request, decision.kind, decision.error())
-        self._record(arrived, started, entry.operation, entry.service, request.path, target, status, decision.label)
 
-    def _serve(self, entry: Route, request: Request, kind: str | None, fault: AwsError | None) -> int:
-        if kind == "connection_reset":
+        def record(status: int) -> None:
+            self._record(arrived, started, entry.operation, entry.service, request.path, target, status, decision.label)
+
+        if decision.kind == "connection_reset":
+            record(0)
             self._reset()
-            return 0
+            return
+        self._write(self._respond(entry, request, decision.kind, decision.error()), record)
+
+    def _respond(self, entry: Route, request: Request, kind: str | None, fault: AwsError | None) -> Response:
         if kind == "malformed_body":
-            return self._write(Response(200, {"Content-Type": "application/json"}, _MALFORMED_BODY))
+            return Response(200, {"Content-Type": "application/json"}, _MALFORMED_BODY)
         if fault is not None:
-            return self._write(_error(fault))
+            return _error(fault)
         try:
-            response = entry.handler(self.server.context, request)
+            return entry.handler(self.server.context, request)
         except AwsError as exc:
-            response = _error(exc)
+            return _error(exc)
         except Exception as exc:
             traceback.print_exc(file=sys.stderr)
-            response = _error(AwsError(500, "InternalServerException", f"Emulator handler failed: {exc}"))
-        return self._write(response)
+            return _error(AwsError(500, "InternalServerException", f"Emulator handler failed: {exc}"))
 
     def _route(self, raw_path: str) -> tuple[Route, dict[str, str]] | None:
         for entry in self.server.routes_by_method.get(self.command, ()):
@@ -183,7 +189,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.rfile.readline()
         return b""
 
-    def _write(self, response: Response) -> int:
+    def _write(self, response: Response, done: Callable[[int], None] | None = None) -> None:
+        """Send ``response``; ``done(status)`` runs just before its last bytes go out (so a client that has read
+        the response always finds the call in the request log)."""
         headers = {
             "x-amzn-RequestId": str(uuid.uuid4()),
             "Date": formatdate(usegmt=True),
@@ -198,18 +206,23 @@ class _Handler(BaseHTTPRequestHandler):
         head = f"HTTP/1.1 {response.status} {_REASONS.get(response.status, 'Unknown')}\r\n"
         head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
         if response.stream is None:
+            if done is not None:
+                done(response.status)
             self.wfile.write(head.encode("latin-1") + response.body)
-            return response.status
+            return
         self.wfile.write(head.encode("latin-1"))
         try:
             for chunk in response.stream:
                 if chunk:
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
         except Exception:
+            if done is not None:
+                done(response.status)
             self._reset()
-            return response.status
+            return
+        if done is not None:
+            done(response.status)
         self.wfile.write(b"0\r\n\r\n")
-        return response.status
 
     def _reset(self) -> None:
         """Drop the connection with a TCP RST and no response (SO_LINGER 0)."""
