@@ -23,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="evalcore",
         description="Test LLM applications on Amazon Bedrock: model evaluations, guardrail probes, agent tests.",
         epilog="Exit codes: 0 passed, 1 thresholds or tests failed, 2 bad input, 3 infrastructure error.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"evalcore {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

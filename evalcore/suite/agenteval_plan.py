@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 # agenteval's evaluator aliases and the Bedrock models they stand for.
@@ -27,16 +27,21 @@ class PlanEvaluator(BaseModel):
     endpoint_url: str | None = None
     max_retry: int = Field(10, ge=0)
 
+    @field_validator("model")
+    @classmethod
+    def _known(cls, model: str | None) -> str | None:
+        if model is not None and model not in EVALUATOR_ALIASES and "." not in model:
+            raise PydanticCustomError(
+                "evaluator",
+                "unknown evaluator model '{m}' (one of {aliases}, or a Bedrock model id)",
+                {"m": model, "aliases": ", ".join(EVALUATOR_ALIASES)},
+            )
+        return model
+
     @model_validator(mode="after")
     def _model(self) -> PlanEvaluator:
         if self.model is None and self.custom_config is None:
             raise PydanticCustomError("evaluator", "set `model` (e.g. claude-3) or `custom_config`")
-        if self.model is not None and self.model not in EVALUATOR_ALIASES and "." not in self.model:
-            raise PydanticCustomError(
-                "evaluator",
-                "unknown evaluator model '{m}' (one of {aliases}, or a Bedrock model id)",
-                {"m": self.model, "aliases": ", ".join(EVALUATOR_ALIASES)},
-            )
         return self
 
     def model_id(self) -> str:

@@ -354,9 +354,9 @@ class _Checker:
         cls = BUILTIN_TARGETS.get(kind)
         if cls is None and "." not in kind:
             guess = difflib.get_close_matches(kind, list(BUILTIN_TARGETS), n=1)
-            hint = f"did you mean '{guess[0]}'?" if guess else f"one of {', '.join(BUILTIN_TARGETS)}"
+            hint = f"did you mean '{guess[0]}'?" if guess else f"one of {', '.join(BUILTIN_TARGETS)}."
             self._problem_at(
-                doc, file, (*loc, "type"), f"unknown target type '{kind}' ({hint}, or a dotted class path)"
+                doc, file, (*loc, "type"), f"unknown target type '{kind}' ({hint} Or a dotted path to your own class.)"
             )
             return None
         try:
