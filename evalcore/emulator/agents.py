@@ -2,9 +2,10 @@
 
 One turn: the guardrail (if any) may intervene; else the intent whose keyword occurs in the input (first in
 file order) runs, or the intent still waiting for a slot from an earlier turn, or the default reply. An intent
-asks for each slot its pattern cannot fill from the session's user messages, then calls its actions (a
-``return_control`` action ends the turn with a ``returnControl`` event; the caller's results resume it), looks
-up the documents it cites and answers. Trace events are sent when ``enableTrace`` is true.
+asks for each slot that neither a (prompt) session attribute of the slot's name nor a user message of the
+session fills (``_fill_slots``), then calls its actions (a ``return_control`` action ends the turn with a
+``returnControl`` event; the caller's results resume it), looks up the documents it cites and answers.
+Trace events are sent when ``enableTrace`` is true. ``endSession`` forgets the session after the turn.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ Cited = Callable[[str], KnowledgeBaseDocument | None]
 class _Session:
     user_inputs: list[str] = field(default_factory=list)
     session_attributes: dict[str, str] = field(default_factory=dict)
+    prompt_attributes: dict[str, str] = field(default_factory=dict)  # this turn's promptSessionAttributes
     pending_intent: str | None = None  # an intent waiting for a slot
     awaiting: tuple[str, str, int] | None = None  # (invocationId, intent name, index of the return_control action)
 
@@ -88,6 +90,7 @@ def invoke_agent(ctx: EmulatorContext, req: Request) -> Response:
         session = sessions.setdefault(key, _Session())
         if "sessionAttributes" in state:
             session.session_attributes = dict(state["sessionAttributes"])
+        session.prompt_attributes = dict(state.get("promptSessionAttributes") or {})
         turn = _Turn(agent_id, alias_id, session_id)
         kb = ctx.world.knowledge_bases.get(agent.knowledge_base_id) if agent.knowledge_base_id else None
         cited: Cited = kb.document if kb else lambda _id: None
@@ -137,7 +140,7 @@ def _respond(agent: AgentSpec, session: _Session, turn: _Turn, text: str, cited:
         turn.orchestration(rationale={"text": "The request matches none of my tasks.", "traceId": _trace_id()})
         _finish(turn, agent.default_reply, [])
         return
-    slots = _fill_slots(intent, session.user_inputs)
+    slots = _fill_slots(intent, session)
     missing = next((s for s in intent.slots if s.name not in slots), None)
     turn.orchestration(rationale={"text": _rationale(intent, missing and missing.name), "traceId": _trace_id()})
     if missing is not None:
@@ -170,7 +173,7 @@ def _resume(
     intent = next(i for i in agent.intents if i.name == intent_name)
     result = "\n".join(_result_text(r) for r in results)
     turn.orchestration(observation={"type": "ACTION_GROUP", "actionGroupInvocationOutput": {"text": result}})
-    _run_actions(agent, session, turn, intent, _fill_slots(intent, session.user_inputs), index + 1, result, cited)
+    _run_actions(agent, session, turn, intent, _fill_slots(intent, session), index + 1, result, cited)
 
 
 def _run_actions(
@@ -284,10 +287,16 @@ def _stream(events: list[Event], failure: str | None, fault: str | None) -> Iter
     yield from messages
 
 
-def _fill_slots(intent: Intent, user_inputs: list[str]) -> dict[str, str]:
+def _fill_slots(intent: Intent, session: _Session) -> dict[str, str]:
+    """Slot values: this turn's promptSessionAttributes, then sessionAttributes, then the latest user message
+    in which the slot's pattern matches."""
     filled = {}
     for slot in intent.slots:
-        for text in reversed(user_inputs):
+        given = session.prompt_attributes.get(slot.name) or session.session_attributes.get(slot.name)
+        if given:
+            filled[slot.name] = given
+            continue
+        for text in reversed(session.user_inputs):
             match = re.search(slot.pattern, text, re.IGNORECASE)
             if match:
                 filled[slot.name] = match.group(0)
