@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -138,10 +139,8 @@ def test_rate_faults_replay_the_same_sequence_for_the_same_seed(emulator: Emulat
         emulator.clear_requests()
         client = emulator.client("bedrock-runtime", retries={"mode": "standard", "max_attempts": 0})
         for _ in range(12):
-            try:
+            with contextlib.suppress(client.exceptions.InternalServerException):
                 client.converse(modelId=HAIKU, messages=MESSAGES)
-            except client.exceptions.InternalServerException:
-                pass
         return [c.status for c in emulator.requests("Converse")]
 
     first = outcomes(1)
