@@ -2,93 +2,133 @@
 
 Exit codes: 0 passed, 1 a threshold or test failed, 2 bad input (never from here), 3 infrastructure error
 (a section could not run, or every case of a section errored).
+
+Which bound applies to a model: a command-line override beats the suite file, which beats the defaults; among
+rules of the same origin, one that names the model beats one for every model.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from evalcore.results import ModelSummary, RunResult, SectionSummary, ThresholdCheck, Verdict
+from evalcore.suite import metric_names
 from evalcore.suite.load import LoadedSuite
-from evalcore.suite.models import Threshold
+from evalcore.suite.models import AgentSection, Evaluation, GuardrailSection, Threshold
 from evalcore.suite.problems import InputError, Problem
 
 EXIT_PASSED, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INFRA = 0, 1, 2, 3
+
+Origin = Literal["default", "suite", "override"]
+_PRECEDENCE: dict[str, int] = {"default": 0, "suite": 1, "override": 2}
 
 
 @dataclass(frozen=True)
 class Rule:
     section: str
     metric: str
-    bound: str  # "min" | "max"
+    bound: Literal["min", "max"]
     value: float
     models: tuple[str, ...] | None
     line: int | None
-    implicit: bool = False  # a default rule the suite did not write
+    origin: Origin = "suite"
+
+    def applies_to(self, model: str | None) -> bool:
+        return self.models is None or model in self.models
+
+    def rank(self) -> tuple[int, int]:
+        return _PRECEDENCE[self.origin], self.models is not None
 
 
 _OVERRIDE = re.compile(
-    r"^\s*(?:(?P<section>[A-Za-z0-9][A-Za-z0-9_-]*)\.)?(?P<metric>[A-Za-z_][\w.]*?)\s*"
-    r"(?P<op>>=|<=)\s*(?P<value>-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*(?:@(?P<model>\S+))?\s*$"
+    r"^\s*(?P<target>[^\s<>=@]+)\s*(?P<op>>=|<=)\s*(?P<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*"
+    r"(?:@(?P<model>\S+))?\s*$"
 )
 
 
 def parse_override(text: str, loaded: LoadedSuite, origin: str) -> list[tuple[str, str, Threshold]]:
-    """`[section.]metric>=value[@model]` -> (section, metric, Threshold) for each section it applies to."""
+    """`[section.]metric>=value[@model]` -> (section, metric, Threshold) for each section it applies to.
+
+    Without a section it applies to every section that has the metric (and the model, when one is named)."""
     match = _OVERRIDE.match(text)
     if not match:
-        raise InputError(
-            [
-                Problem(
-                    origin, f"'{text}' is not a threshold (write e.g. qa.Builtin.Correctness>=0.85 or error_rate<=0.02)"
-                )
-            ]
-        )
-    names = [s.name for s in loaded.suite.sections()]
-    section, metric = match["section"], match["metric"]
-    if section is not None and section not in names:
-        # "Builtin.Correctness>=0.8": the first dotted part is the metric's, not a section.
-        metric, section = f"{section}.{metric}", None
-    targets = [section] if section else names
+        raise _bad(origin, f"'{text}' is not a threshold (write e.g. qa.Builtin.Correctness>=0.85 or error_rate<=0.02)")
+    sections = {s.name: s for s in loaded.suite.sections()}
+    target, model = match["target"], match["model"]
+    named = max((n for n in sections if target.startswith(f"{n}.")), key=len, default=None)
+    metric = target[len(named) + 1 :] if named else target
+    candidates = [named] if named else list(sections)
+    targets = [n for n in candidates if metric in allowed_metrics(sections[n])]
+    if not targets:
+        known = sorted(set().union(*(allowed_metrics(sections[n]) for n in candidates)))
+        guess = difflib.get_close_matches(metric, known, n=1)
+        hint = f"did you mean '{guess[0]}'?" if guess else f"known: {', '.join(known)}"
+        where = f"section '{named}'" if named else "any section"
+        raise _bad(origin, f"'{text}': {where} has no metric '{metric}' ({hint})")
+    if model is not None:
+        targets = [n for n in targets if model in section_models(sections[n])]
+        if not targets:
+            raise _bad(origin, f"'{text}': no section with metric '{metric}' runs model '{model}'")
     bound = "min" if match["op"] == ">=" else "max"
     value = float(match["value"])
-    model = match["model"]
     return [(t, metric, Threshold(**{bound: value}, models=[model] if model else None)) for t in targets]
 
 
+def allowed_metrics(section: Evaluation | GuardrailSection | AgentSection) -> set[str]:
+    """The names a threshold of this section may use: its metrics and the aggregates of its kind."""
+    allowed = set(metric_names.COMMON_AGGREGATES) | set(metric_names.LATENCY_AGGREGATES)
+    if isinstance(section, Evaluation):
+        allowed |= {m.name for m in section.metrics}
+    elif isinstance(section, GuardrailSection):
+        allowed |= set(metric_names.GUARDRAIL_AGGREGATES)
+    else:
+        allowed |= set(metric_names.AGENT_AGGREGATES)
+    return allowed
+
+
+def section_models(section: Evaluation | GuardrailSection | AgentSection) -> list[str]:
+    if isinstance(section, Evaluation):
+        return list(section.models)
+    if isinstance(section, GuardrailSection) and section.model:
+        return [section.model]
+    return []
+
+
+def _bad(origin: str, message: str) -> InputError:
+    return InputError([Problem(origin, message)])
+
+
 def rules_for(loaded: LoadedSuite, overrides: list[tuple[str, str, Threshold]] | None = None) -> list[Rule]:
-    """The suite's thresholds, command-line overrides replacing a bound of the same section and metric, and the
-    defaults: error_rate <= 0 everywhere, and for guardrails and agents (tests) pass_rate >= 1 when they set none."""
-    table: dict[tuple[str, str, str], Rule] = {}
+    """The defaults (error_rate <= 0 everywhere; pass_rate >= 1 for guardrails and agents that set no thresholds),
+    the suite's thresholds and the command-line overrides, in that order of precedence."""
+    rules: list[Rule] = []
     for kind, sections in (
         ("evaluations", loaded.suite.evaluations),
         ("guardrails", loaded.suite.guardrails),
         ("agents", loaded.suite.agents),
     ):
         for i, section in enumerate(sections):
-            if "error_rate" not in section.thresholds:
-                table[(section.name, "error_rate", "max")] = Rule(
-                    section.name, "error_rate", "max", 0.0, None, None, True
-                )
+            rules.append(Rule(section.name, "error_rate", "max", 0.0, None, None, "default"))
             if kind != "evaluations" and not section.thresholds:
-                table[(section.name, "pass_rate", "min")] = Rule(
-                    section.name, "pass_rate", "min", 1.0, None, None, True
-                )
+                rules.append(Rule(section.name, "pass_rate", "min", 1.0, None, None, "default"))
             for metric, threshold in section.thresholds.items():
                 line = loaded.line_of((kind, i, "thresholds", metric))
-                _add(table, section.name, metric, threshold, line)
+                rules.extend(_rules(section.name, metric, threshold, line, "suite"))
     for section, metric, threshold in overrides or []:
-        _add(table, section, metric, threshold, None)
-    return list(table.values())
+        rules.extend(_rules(section, metric, threshold, None, "override"))
+    return rules
 
 
-def _add(table: dict[tuple[str, str, str], Rule], section: str, metric: str, t: Threshold, line: int | None) -> None:
+def _rules(section: str, metric: str, t: Threshold, line: int | None, origin: Origin) -> list[Rule]:
     models = tuple(t.models) if t.models else None
-    for bound in ("min", "max"):
-        value = getattr(t, bound)
-        if value is not None:
-            table[(section, metric, bound)] = Rule(section, metric, bound, value, models, line)
+    return [
+        Rule(section, metric, bound, value, models, line, origin)
+        for bound, value in (("min", t.min), ("max", t.max))
+        if value is not None
+    ]
 
 
 def value_of(summary: ModelSummary, metric: str) -> float | None:
@@ -116,34 +156,46 @@ def decide(run: RunResult, rules: list[Rule]) -> Verdict:
     checks: list[ThresholdCheck] = []
     reasons: list[str] = []
     infra = False
-    by_name = {s.name: s for s in run.sections}
     for section in run.sections:
         if section.status == "not_run":
             infra = True
             reasons.append(f"{section.name}: did not run: {section.reason}")
-        elif section.models and all(_all_errored(m) for m in section.models):
+            continue
+        if section.models and all(_all_errored(m) for m in section.models):
             infra = True
             reasons.append(f"{section.name}: every case errored (see the results for the reasons)")
-    for rule in rules:
-        section = by_name.get(rule.section)
-        if section is None or section.status == "not_run":
-            continue
+        section_rules = [r for r in rules if r.section == section.name]
         for summary in section.models:
-            if rule.models and summary.model not in rule.models:
-                continue
-            checks.append(_check(section, summary, rule))
-    for check in checks:
-        if not check.passed:
-            who = f" ({check.model})" if check.model else ""
-            shown = "no value" if check.value is None else f"{check.value:.4g}"
-            op = ">=" if check.bound == "min" else "<="
-            reasons.append(f"{check.section}{who}: {check.metric} {op} {check.threshold:g}: got {shown}")
-    failed = any(not c.passed for c in checks)
+            checks.extend(_check(section, summary, rule) for rule in _winners(section_rules, summary.model))
+    reasons.extend(describe(c) for c in checks if not c.passed)
     if infra:
         return Verdict(status="error", exit_code=EXIT_INFRA, checks=checks, reasons=reasons)
-    if failed:
+    if any(not c.passed for c in checks):
         return Verdict(status="failed", exit_code=EXIT_FAILED, checks=checks, reasons=reasons)
     return Verdict(status="passed", exit_code=EXIT_PASSED, checks=checks, reasons=reasons)
+
+
+def _winners(rules: list[Rule], model: str | None) -> list[Rule]:
+    """For each (metric, bound): the applicable rule of highest precedence, in the order the metrics first appear."""
+    best: dict[tuple[str, str], Rule] = {}
+    for rule in rules:
+        if not rule.applies_to(model):
+            continue
+        key = (rule.metric, rule.bound)
+        if key not in best or rule.rank() >= best[key].rank():
+            best[key] = rule
+    return list(best.values())
+
+
+def describe(check: ThresholdCheck) -> str:
+    """One line naming a threshold check: `qa (haiku): Builtin.Correctness >= 0.85: got 0.83`."""
+    who = f" ({check.model})" if check.model else ""
+    shown = "no value (no case produced it)" if check.value is None else f"got {check.value:.4g}"
+    return f"{check.section}{who}: {check.metric} {op_of(check.bound)} {check.threshold:g}: {shown}"
+
+
+def op_of(bound: str) -> str:
+    return ">=" if bound == "min" else "<="
 
 
 def _all_errored(summary: ModelSummary) -> bool:
@@ -162,7 +214,7 @@ def _check(section: SectionSummary, summary: ModelSummary, rule: Rule) -> Thresh
         section=section.name,
         model=summary.model,
         metric=rule.metric,
-        bound=rule.bound,  # type: ignore[arg-type]
+        bound=rule.bound,
         threshold=rule.value,
         value=value,
         passed=passed,
