@@ -13,8 +13,8 @@ and a forced ``toolChoice: {"tool": {"name": N}}``. The text of the last user me
 4. The forced tool's ``inputSchema.json`` gets ``reasoning`` (a string) and ``rating``:
    - ``rating.enum`` of numbers (the rating scale values): the value nearest to ``min + q * (max - min)``, ties to the
      higher value;
-   - ``rating.enum`` of strings: they are listed best first; the one at position ``round((1 - q) * (n - 1))``;
-   - no enum: ``minimum + q * (maximum - minimum)`` (rounded for ``integer``), ``q`` itself without bounds.
+   - ``rating.enum`` of strings: they are listed best first; the one at position ``floor((1 - q) * (n - 1) + 0.5)``;
+   - no enum: ``minimum + q * (maximum - minimum)`` (rounded half up for ``integer``), ``q`` itself without bounds.
    Other properties get type-correct defaults. The answer is a Converse ``toolUse`` block, stopReason ``tool_use``.
 5. Unreadable judge: a request whose hash (sha256 of ``world.seed``, ``"unreadable"``, the user text) maps below
    ``world.judge.unreadable_rate`` is answered with plain text (no tool use, stopReason ``end_turn``).
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import re
 from dataclasses import dataclass
@@ -157,10 +158,10 @@ def _rating(schema: dict[str, Any], q: float) -> Any:
             low, high = min(enum), max(enum)
             target = low + q * (high - low)
             return min(enum, key=lambda v: (abs(v - target), -v))
-        return enum[round((1 - q) * (len(enum) - 1))]
+        return enum[math.floor((1 - q) * (len(enum) - 1) + 0.5)]
     low, high = schema.get("minimum"), schema.get("maximum")
     value = q if low is None or high is None else low + q * (high - low)
-    return round(value) if schema.get("type") == "integer" else value
+    return math.floor(value + 0.5) if schema.get("type") == "integer" else value
 
 
 def _tool_schema(tool_config: dict[str, Any], name: str) -> dict[str, Any]:
