@@ -9,7 +9,7 @@ and a forced ``toolChoice: {"tool": {"name": N}}``. The text of the last user me
    articles dropped) when a reference is present; otherwise 1.0 for a non-empty response that is not a refusal, and 0.0
    for an empty response or a refusal (a response containing one of :data:`REFUSAL_MARKERS`, case-insensitive).
 3. Noise: ``q += gauss(0, world.judge.noise)`` with a generator seeded by sha256 of ``world.seed`` and the user text,
-   then ``q`` is clamped to [0, 1]. The same request always gets the same verdict.
+   then ``q`` is clamped to [0, 1] and rounded to 6 decimals. The same request always gets the same verdict.
 4. The forced tool's ``inputSchema.json`` gets ``reasoning`` (a string) and ``rating``:
    - ``rating.enum`` of numbers (the rating scale values): the value nearest to ``min + q * (max - min)``, ties to the
      higher value;
@@ -94,7 +94,7 @@ def score(world: World, request: JudgeRequest, text: str) -> tuple[float, str]:
         q, reasoning = 1.0, "The response answers the prompt."
     if world.judge.noise > 0:
         q += random.Random(_digest(world.seed, "noise", text)).gauss(0.0, world.judge.noise)
-    return min(1.0, max(0.0, q)), reasoning
+    return round(min(1.0, max(0.0, q)), 6), reasoning
 
 
 def verdict(world: World, prompt_text: str, tool_schema: dict[str, Any] | None) -> dict[str, Any]:
