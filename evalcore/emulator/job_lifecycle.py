@@ -55,7 +55,8 @@ def new_job_id() -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    # Microseconds: jobs created back to back still sort by creation.
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def parse_s3_uri(uri: str) -> tuple[str, str]:
@@ -127,16 +128,18 @@ def filter_and_sort(
     """The filters Bedrock's list operations share: status, name, time range; sort by time (Descending default)."""
     status, name = _first(query, "statusEquals"), _first(query, "nameContains")
     after, before = (_parse_time(_first(query, p)) for p in time_params)
-    kept = [
-        item
-        for item in items
-        if (status is None or item["status"] == status)
-        and (name is None or name in item["jobName"])
-        and (after is None or _parse_time(item[time_field]) > after)  # type: ignore[operator]
-        and (before is None or _parse_time(item[time_field]) < before)  # type: ignore[operator]
-    ]
+
+    def kept(item: dict[str, Any]) -> bool:
+        created = _parse_time(item[time_field])
+        return (
+            (status is None or item["status"] == status)
+            and (name is None or name in item["jobName"])
+            and (after is None or (created is not None and created > after))
+            and (before is None or (created is not None and created < before))
+        )
+
     descending = (_first(query, "sortOrder") or "Descending") == "Descending"
-    return sorted(kept, key=lambda item: item[time_field], reverse=descending)
+    return sorted(filter(kept, items), key=lambda item: item[time_field], reverse=descending)
 
 
 def _run(ctx: EmulatorContext, job: Job, work: Callable[[], None], outcomes: Outcomes) -> None:
