@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 from collections import defaultdict
@@ -395,11 +396,29 @@ def _kind_rates(cases: list[CaseResult]) -> dict[str, float | None]:
             ),
         }
     if cases and cases[0].kind == "agent":
-        by_item: dict[str, list[bool]] = defaultdict(list)
-        for c in cases:
-            by_item[c.item_key].append(c.status == "pass")
-        return {"pass_hat_k": sum(all(v) for v in by_item.values()) / len(by_item)}
+        return _repeat_rates(cases, always=True)
+    if cases and cases[0].kind == "evaluation":
+        return _repeat_rates(cases, always=False)
     return {}
+
+
+def _repeat_rates(cases: list[CaseResult], always: bool) -> dict[str, float | None]:
+    """pass@k (at least one of k tries passes) and pass^k (all k tries pass), k = the fewest repeats of an item,
+    averaged over items with the unbiased estimators 1 - C(n-c, k)/C(n, k) and C(c, k)/C(n, k) (n tries, c passed).
+    An error counts as not passed. Reported when items are repeated (`always`: also for k = 1)."""
+    by_item: dict[str, list[bool]] = defaultdict(list)
+    for c in cases:
+        by_item[c.item_key].append(c.status == "pass")
+    k = min(len(v) for v in by_item.values())
+    if k < 2 and not always:
+        return {}
+    at_k = hat_k = 0.0
+    for outcomes in by_item.values():
+        n, c = len(outcomes), sum(outcomes)
+        at_k += 1 - math.comb(n - c, k) / math.comb(n, k)
+        hat_k += math.comb(c, k) / math.comb(n, k)
+    items = len(by_item)
+    return {"k": float(k), "pass_at_k": at_k / items, "pass_hat_k": hat_k / items}
 
 
 def _share(items: list[GuardrailOutcome], hit: Callable[[GuardrailOutcome], bool]) -> float | None:

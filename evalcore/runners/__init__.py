@@ -30,4 +30,12 @@ Runner = Callable[[RunContext, str, list[Case], Callable[[CaseResult], None]], N
 
 def runner_for(section: Evaluation | GuardrailSection | AgentSection) -> Runner | None:
     """The runner for a section, or None where this version has none."""
+    if isinstance(section, Evaluation) and section.mode == "direct":
+        from evalcore.runners.direct import run_direct
+
+        return run_direct
+    if isinstance(section, GuardrailSection):
+        from evalcore.runners.guardrails import run_guardrails
+
+        return run_guardrails
     return None

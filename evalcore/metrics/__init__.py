@@ -1,0 +1,1 @@
+"""Metrics computed here: deterministic checks (checks.py) and the LLM judge (judge.py)."""

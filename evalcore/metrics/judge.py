@@ -1,0 +1,250 @@
+"""The LLM judge: one metric on one answer, as a structured verdict.
+
+The request follows the emulator's judge protocol (evalcore/emulator/judge.py), which is also what a real model
+needs to answer reliably: a Converse call with one tool, `record_verdict`, forced by
+`toolChoice: {"tool": {"name": "record_verdict"}}`; the user text holds the metric's instructions, its rating scale
+and the material in `<prompt>`, `<response>` and (when the metric uses one) `<reference>` sections; the tool's input
+schema asks for `reasoning` (text) and `rating` (an enum of the scale's ratings).
+
+A verdict that cannot be read (no tool use, a rating outside the scale) is asked for again, with a reminder that
+changes the request, up to UNREADABLE_ATTEMPTS times; then the metric is an error, and so is its case: an unread
+verdict is never a pass. Only readable verdicts are cached (a readable retry is stored under the first request's
+key, so a warm re-run makes no call). The cache key holds JUDGE_PROMPT_VERSION.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from evalcore.cache import cache_key
+from evalcore.metrics.judge_prompts import BUILTIN, JUDGE_PROMPT_VERSION, Level, Rubric
+from evalcore.pricing import Pricing
+from evalcore.results import MetricScore, Usage
+from evalcore.scheduler import Call, CallFailed, Scheduler
+from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric
+from evalcore.suite.template import render
+
+TOOL_NAME = "record_verdict"
+UNREADABLE_ATTEMPTS = 3
+JUDGE_INFERENCE = {"maxTokens": 1024, "temperature": 0.0}
+SYSTEM = (
+    "You are an impartial evaluator of an AI model's responses. Judge only what the task asks, using the rating "
+    f"scale given. Think briefly, then call the tool {TOOL_NAME} with your reasoning and your rating."
+)
+_PLACEHOLDERS = {"prompt": "prompt", "prediction": "response", "ground_truth": "reference"}
+_PLACEHOLDER = re.compile(r"\{\{\s*(prompt|prediction|ground_truth)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What is judged: the prompt the model saw, its response, the reference (if any) and the dataset record."""
+
+    prompt: str
+    response: str
+    reference: str | None
+    record: Mapping[str, Any]
+
+
+@dataclass
+class JudgeOutcome:
+    score: MetricScore
+    usage: Usage
+    cost_usd: float | None
+    cached: bool = False
+
+
+class UnreadableVerdict(Exception):
+    """The judge answered, but not with a verdict on the scale."""
+
+
+def rubric_for(metric: BuiltinMetric | CustomJudgeMetric) -> Rubric:
+    """The rubric of a built-in judge metric, or of a custom metric in Bedrock's shape."""
+    if isinstance(metric, BuiltinMetric):
+        return BUILTIN[metric.name]
+    scale = metric.rating_scale
+    if all(isinstance(level.value, int | float) for level in scale):
+        numbers = [float(level.value) for level in scale]
+        low, high = min(numbers), max(numbers)
+        levels = tuple(
+            Level(v, str(level.value), level.definition, (v - low) / (high - low) if high > low else 1.0)
+            for v, level in zip(numbers, scale, strict=True)
+        )
+    else:
+        # Text values are ordinal, listed best first (as Bedrock lists them in its examples).
+        top = max(1, len(scale) - 1)
+        levels = tuple(
+            Level(str(level.value), str(level.value), level.definition, 1.0 - i / top) for i, level in enumerate(scale)
+        )
+    return Rubric(metric.name, metric.instructions, levels, uses_reference="ground_truth" in metric.instructions)
+
+
+def judge_request(rubric: Rubric, exchange: Exchange, model_id: str) -> dict[str, Any]:
+    """The Converse request (keyword arguments) that asks `model_id` for a verdict."""
+    sections = {
+        "prompt": exchange.prompt,
+        "response": exchange.response,
+        "reference": exchange.reference if rubric.uses_reference else None,
+    }
+    used: set[str] = set()
+
+    def placeholder(match: re.Match[str]) -> str:
+        tag = _PLACEHOLDERS[match.group(1)]
+        used.add(tag)
+        return _section(tag, sections[tag] or "")
+
+    instructions = render(_PLACEHOLDER.sub(placeholder, rubric.instructions), exchange.record)
+    scale = "\n".join(f"- {_shown(level.rating)} ({level.label}): {level.definition}" for level in rubric.levels)
+    parts = [instructions, f"Rating scale (answer with the rating on the left):\n{scale}"]
+    parts += [_section(tag, text) for tag, text in sections.items() if text is not None and tag not in used]
+    parts.append(f"Call {TOOL_NAME} with your reasoning and your rating.")
+    return {
+        "modelId": model_id,
+        "system": [{"text": SYSTEM}],
+        "messages": [{"role": "user", "content": [{"text": "\n\n".join(parts)}]}],
+        "inferenceConfig": dict(JUDGE_INFERENCE),
+        "toolConfig": {"tools": [{"toolSpec": _tool_spec(rubric)}], "toolChoice": {"tool": {"name": TOOL_NAME}}},
+    }
+
+
+def read_verdict(rubric: Rubric, response: Mapping[str, Any]) -> tuple[Level | None, str]:
+    """(the level rated, None when the metric does not apply; the reasoning). Raises UnreadableVerdict."""
+    content = ((response.get("output") or {}).get("message") or {}).get("content") or []
+    tool_input = next(
+        (
+            block["toolUse"].get("input")
+            for block in content
+            if isinstance(block, dict) and (block.get("toolUse") or {}).get("name") == TOOL_NAME
+        ),
+        None,
+    )
+    if not isinstance(tool_input, dict):
+        raise UnreadableVerdict(f"the judge did not call {TOOL_NAME} (stopReason {response.get('stopReason')})")
+    reasoning = str(tool_input.get("reasoning") or "").strip()
+    if rubric.may_not_apply and tool_input.get("not_applicable") is True:
+        return None, reasoning
+    rating = tool_input.get("rating")
+    for level in rubric.levels:
+        if _same_rating(level.rating, rating):
+            return level, reasoning
+    allowed = ", ".join(_shown(level.rating) for level in rubric.levels)
+    raise UnreadableVerdict(f"rating {rating!r} is not on the scale ({allowed})")
+
+
+class Judge:
+    """Asks one judge model for verdicts, through the scheduler (limits, retries) and the cache."""
+
+    def __init__(self, scheduler: Scheduler, client: Any, model_id: str, pricing: Pricing) -> None:
+        self.scheduler = scheduler
+        self.client = client
+        self.model_id = model_id
+        self.pricing = pricing
+
+    def score(self, rubric: Rubric, exchange: Exchange) -> JudgeOutcome:
+        first = judge_request(rubric, exchange, self.model_id)
+        key = cache_key("judge", JUDGE_PROMPT_VERSION, self.model_id, first)
+        usage = Usage()
+        problem = ""
+        for attempt in range(UNREADABLE_ATTEMPTS):
+            request = first if attempt == 0 else _with_reminder(first, problem)
+            spent: list[Usage] = []
+            call = Call(
+                model=self.model_id,
+                fn=functools.partial(self._converse, rubric, request, spent),
+                cache_key=key if attempt == 0 else None,
+                role="judge",
+                estimated_tokens=len(request["messages"][0]["content"][0]["text"]) // 4,
+                tokens_of=_tokens,
+            )
+            try:
+                result = self.scheduler.call(call)
+            except CallFailed as exc:
+                usage = sum(spent, usage)
+                if spent and exc.reason.startswith(UnreadableVerdict.__name__):
+                    problem = exc.reason.split(": ", 1)[-1]
+                    continue
+                return self._error(rubric, f"judge call failed: {exc.reason}", usage)
+            if attempt > 0 and self.scheduler.cache is not None:
+                self.scheduler.cache.put(key, result.value)
+            level, reasoning = read_verdict(rubric, result.value)
+            if not result.cached:
+                usage += _usage(result.value)
+            score = MetricScore(name=rubric.name, value=None if level is None else level.value, explanation=reasoning)
+            return JudgeOutcome(score, usage, self.pricing.cost(self.model_id, usage), result.cached)
+        return self._error(rubric, f"unreadable verdict after {UNREADABLE_ATTEMPTS} attempts: {problem}", usage)
+
+    def _converse(self, rubric: Rubric, request: dict[str, Any], spent: list[Usage]) -> dict[str, Any]:
+        response = trim_response(self.client.converse(**request))
+        spent.append(_usage(response))
+        read_verdict(rubric, response)  # raises UnreadableVerdict: not cached, asked again by `score`
+        return response
+
+    def _error(self, rubric: Rubric, reason: str, usage: Usage) -> JudgeOutcome:
+        return JudgeOutcome(MetricScore(name=rubric.name, error=reason), usage, self.pricing.cost(self.model_id, usage))
+
+
+def trim_response(response: Mapping[str, Any]) -> dict[str, Any]:
+    """The parts of a Converse response evalcore keeps (and caches): no HTTP metadata."""
+    return {k: response[k] for k in ("output", "stopReason", "usage", "metrics", "trace") if k in response}
+
+
+def _usage(response: Mapping[str, Any]) -> Usage:
+    usage = response.get("usage") or {}
+    return Usage(input_tokens=int(usage.get("inputTokens", 0)), output_tokens=int(usage.get("outputTokens", 0)))
+
+
+def _tokens(response: Mapping[str, Any]) -> tuple[int, int]:
+    usage = _usage(response)
+    return usage.input_tokens, usage.output_tokens
+
+
+def _with_reminder(request: dict[str, Any], problem: str) -> dict[str, Any]:
+    text = request["messages"][0]["content"][0]["text"]
+    reminder = f"Your previous answer could not be read ({problem}). Answer only by calling {TOOL_NAME}."
+    message = {"role": "user", "content": [{"text": f"{text}\n\n{reminder}"}]}
+    return {**request, "messages": [message]}
+
+
+def _tool_spec(rubric: Rubric) -> dict[str, Any]:
+    ratings = [level.rating for level in rubric.levels]
+    rating_type = "string" if any(isinstance(r, str) for r in ratings) else "number"
+    properties: dict[str, Any] = {
+        "reasoning": {"type": "string", "description": "A short explanation of the rating."},
+        "rating": {"type": rating_type, "enum": ratings, "description": "The rating, from the scale."},
+    }
+    if rubric.may_not_apply:
+        properties["not_applicable"] = {"type": "boolean", "description": "True when the metric does not apply."}
+    return {
+        "name": TOOL_NAME,
+        "description": f"Record the verdict on {rubric.name}.",
+        "inputSchema": {"json": {"type": "object", "properties": properties, "required": ["reasoning", "rating"]}},
+    }
+
+
+def _section(tag: str, text: str) -> str:
+    """`text` inside `<tag>` ... `</tag>`; a closing tag inside the text is defused so the section cannot end early."""
+    body = text.replace(f"</{tag}>", "<\\/" + tag + ">")
+    return f"<{tag}>\n{body}\n</{tag}>"
+
+
+def _shown(rating: float | str) -> str:
+    if isinstance(rating, float) and rating.is_integer():
+        return str(int(rating))
+    return str(rating)
+
+
+def _same_rating(expected: float | str, given: Any) -> bool:
+    if isinstance(expected, str):
+        return isinstance(given, str) and given.strip().casefold() == expected.strip().casefold()
+    if isinstance(given, bool):
+        return False
+    if isinstance(given, str):
+        try:
+            given = float(given)
+        except ValueError:
+            return False
+    return isinstance(given, int | float) and math.isclose(float(given), float(expected), abs_tol=1e-9)

@@ -1,0 +1,74 @@
+"""What a call costs: USD per million input and output tokens, from a default table of common Bedrock models
+(on-demand, US regions, as of PRICES_AS_OF) that a suite overrides per model with `models.<name>.price`.
+
+A model id is looked up as given, then without an ARN's prefix and a cross-region inference profile's prefix
+(`us.`, `eu.`, `apac.`, `global.`), so ids, inference profiles and their ARNs share one price. Provisioned
+throughput is billed by the hour, not by the token: its ARN has no price here, and its cost is unknown (None)
+unless the suite gives one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from evalcore.results import Usage
+from evalcore.suite.models import Price
+
+PRICES_AS_OF = "2025-06-01"
+
+# USD per million tokens (input, output). Check https://aws.amazon.com/bedrock/pricing/ before trusting a total.
+DEFAULT_PRICES: dict[str, tuple[float, float]] = {
+    "anthropic.claude-3-haiku-20240307-v1:0": (0.25, 1.25),
+    "anthropic.claude-3-5-haiku-20241022-v1:0": (0.80, 4.00),
+    "anthropic.claude-3-sonnet-20240229-v1:0": (3.00, 15.00),
+    "anthropic.claude-3-5-sonnet-20240620-v1:0": (3.00, 15.00),
+    "anthropic.claude-3-5-sonnet-20241022-v2:0": (3.00, 15.00),
+    "anthropic.claude-3-7-sonnet-20250219-v1:0": (3.00, 15.00),
+    "anthropic.claude-sonnet-4-20250514-v1:0": (3.00, 15.00),
+    "anthropic.claude-3-opus-20240229-v1:0": (15.00, 75.00),
+    "anthropic.claude-opus-4-20250514-v1:0": (15.00, 75.00),
+    "amazon.nova-micro-v1:0": (0.035, 0.14),
+    "amazon.nova-lite-v1:0": (0.06, 0.24),
+    "amazon.nova-pro-v1:0": (0.80, 3.20),
+    "amazon.titan-text-lite-v1": (0.15, 0.20),
+    "amazon.titan-text-express-v1": (0.20, 0.60),
+    "meta.llama3-8b-instruct-v1:0": (0.30, 0.60),
+    "meta.llama3-70b-instruct-v1:0": (2.65, 3.50),
+    "meta.llama3-1-8b-instruct-v1:0": (0.22, 0.22),
+    "meta.llama3-1-70b-instruct-v1:0": (0.72, 0.72),
+    "mistral.mistral-7b-instruct-v0:2": (0.15, 0.20),
+    "mistral.mixtral-8x7b-instruct-v0:1": (0.45, 0.70),
+    "mistral.mistral-large-2402-v1:0": (4.00, 12.00),
+    "cohere.command-r-v1:0": (0.50, 1.50),
+    "cohere.command-r-plus-v1:0": (3.00, 15.00),
+}
+
+_ARN_PREFIX = re.compile(r"^arn:aws[a-z-]*:bedrock:[^:]*:[^:]*:(foundation-model|inference-profile)/")
+_PROFILE_PREFIX = re.compile(r"^(us|eu|apac|us-gov|global)\.")
+
+
+def base_model_id(model_id: str) -> str:
+    """The foundation model id behind an id, an inference profile id or either's ARN."""
+    return _PROFILE_PREFIX.sub("", _ARN_PREFIX.sub("", model_id))
+
+
+@dataclass
+class Pricing:
+    """Prices by model id: the suite's overrides first, then the default table."""
+
+    overrides: dict[str, Price] = field(default_factory=dict)
+
+    def per_mtok(self, model_id: str) -> tuple[float, float] | None:
+        for candidate in (model_id, base_model_id(model_id)):
+            price = self.overrides.get(candidate)
+            if price is not None:
+                return price.input_per_mtok, price.output_per_mtok
+        return DEFAULT_PRICES.get(base_model_id(model_id))
+
+    def cost(self, model_id: str, usage: Usage) -> float | None:
+        """USD for `usage` on `model_id`; None when no price is known."""
+        price = self.per_mtok(model_id)
+        if price is None:
+            return None
+        return (usage.input_tokens * price[0] + usage.output_tokens * price[1]) / 1_000_000

@@ -1,0 +1,213 @@
+"""Direct evaluations: Converse here, score here. For each case: render the prompt and system over the record,
+call the model under test through the scheduler (limits, retries, cache), then compute the section's metrics.
+
+A case's status:
+- `error` when the model call failed (a final error, or retries exhausted) or any metric could not be computed,
+  an unreadable judge verdict included; the reason says which;
+- `fail` when a pass/fail check failed (equals, contains..., json_schema, length, latency_ms, cost_usd...);
+- `pass` otherwise. Judge scores and the graded reference metrics (token_f1, rouge_l) do not decide a case:
+  they feed the aggregates, and thresholds on them decide the run.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from evalcore.cache import cache_key
+from evalcore.metrics.checks import REFERENCE_FIELD, Answer, run_check
+from evalcore.metrics.judge import Exchange, Judge, rubric_for, trim_response
+from evalcore.metrics.judge_prompts import Rubric
+from evalcore.plan import Case, EvaluationItem
+from evalcore.pricing import Pricing
+from evalcore.results import CaseResult, MetricScore, Usage
+from evalcore.runners import RunContext
+from evalcore.scheduler import Call, CallFailed, CallResult, Cancelled, Scheduler
+from evalcore.suite.models import CheckMetric, Evaluation, Inference
+from evalcore.suite.template import render
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A model under test as this section calls it."""
+
+    model_id: str
+    inference: dict[str, Any]
+
+
+@dataclass
+class _Section:
+    evaluation: Evaluation
+    scheduler: Scheduler
+    client: Any
+    targets: dict[str, _Target]
+    checks: list[CheckMetric]
+    judged: list[tuple[Rubric, Judge]]
+    pricing: Pricing
+
+
+def run_direct(ctx: RunContext, section_name: str, cases: list[Case], emit: Callable[[CaseResult], None]) -> None:
+    """The Runner for `mode: direct` evaluations."""
+    section = _prepare(ctx, section_name, cases)
+    workers = section.evaluation.concurrency or ctx.scheduler.concurrency
+    ctx.scheduler.map(cases, functools.partial(_run_case, ctx, section), emit, workers=workers)
+
+
+def pricing_for(ctx: RunContext) -> Pricing:
+    """The default price table with the suite's `models.<name>.price` overrides."""
+    suite = ctx.loaded.suite
+    overrides = {}
+    for name in suite.models:
+        spec = suite.model_spec(name)
+        if spec.price is not None:
+            overrides[spec.id] = spec.price
+    return Pricing(overrides)
+
+
+def _prepare(ctx: RunContext, section_name: str, cases: list[Case]) -> _Section:
+    suite = ctx.loaded.suite
+    evaluation = next(e for e in suite.evaluations if e.name == section_name)
+    client = ctx.aws.client("bedrock-runtime")
+    pricing = pricing_for(ctx)
+    targets = {}
+    for name in {c.model for c in cases if c.model is not None}:
+        spec = suite.model_spec(name)
+        inference = suite.defaults.inference.merged(spec.inference).merged(evaluation.inference)
+        targets[name] = _Target(spec.id, _inference_config(inference))
+    judges: dict[str, Judge] = {}
+    judged = []
+    checks = []
+    for metric in evaluation.metrics:
+        if isinstance(metric, CheckMetric):
+            checks.append(metric)
+            continue
+        name = getattr(metric, "judge", None) or evaluation.judge or suite.defaults.judge
+        if name is None:  # the loader reports this before a run
+            raise ValueError(f"{metric.name} needs a judge model (set `judge:` or `defaults.judge`)")
+        judge_id = suite.model_spec(name).id
+        if judge_id not in judges:
+            judges[judge_id] = Judge(ctx.scheduler, client, judge_id, pricing)
+        judged.append((rubric_for(metric), judges[judge_id]))
+    return _Section(evaluation, ctx.scheduler, client, targets, checks, judged, pricing)
+
+
+def _inference_config(inference: Inference) -> dict[str, Any]:
+    config = {
+        "maxTokens": inference.max_tokens,
+        "temperature": inference.temperature,
+        "topP": inference.top_p,
+        "stopSequences": inference.stop_sequences,
+    }
+    return {k: v for k, v in config.items() if v is not None}
+
+
+def _run_case(ctx: RunContext, section: _Section, case: Case) -> CaseResult:
+    """One case to one result; never raises."""
+    assert isinstance(case.item, EvaluationItem) and case.model is not None
+    record = case.item.fields
+    target = section.targets[case.model]
+    reference = record.get(REFERENCE_FIELD)
+    result = CaseResult(
+        case_id=case.id,
+        section=case.section,
+        kind=case.kind,
+        model=case.model,
+        model_id=target.model_id,
+        repeat=case.repeat,
+        item_key=case.item_key,
+        status="error",
+        source=case.item.source,
+        reference=reference if isinstance(reference, str) else None,
+        category=str(record["category"]) if record.get("category") is not None else None,
+    )
+    try:
+        _evaluate(section, target, record, result)
+    except Cancelled:
+        result.status, result.reason = "error", "cancelled before it finished"
+    except Exception as exc:  # a bug must cost one case, not the run
+        result.status, result.reason = "error", f"{type(exc).__name__}: {exc}"
+    return result
+
+
+def _evaluate(section: _Section, target: _Target, record: dict[str, Any], result: CaseResult) -> None:
+    evaluation = section.evaluation
+    prompt = render(evaluation.prompt, record)
+    system = render(evaluation.system, record) if evaluation.system else None
+    result.prompt, result.system = prompt, system
+    request: dict[str, Any] = {
+        "modelId": target.model_id,
+        "messages": [{"role": "user", "content": [{"text": prompt}]}],
+    }
+    if system:
+        request["system"] = [{"text": system}]
+    if target.inference:
+        request["inferenceConfig"] = target.inference
+    started = time.perf_counter()
+    try:
+        called = _call_model(section, target, request)
+    except CallFailed as exc:
+        result.reason = f"model call failed: {exc.reason}"
+        result.attempts = exc.attempts
+        return
+    wall_ms = (time.perf_counter() - started) * 1000
+    response = called.value
+    result.cached, result.attempts = called.cached, called.attempts
+    result.output = _text_of(response)
+    result.stop_reason = response.get("stopReason")
+    usage = response.get("usage") or {}
+    result.usage = Usage(input_tokens=usage.get("inputTokens", 0), output_tokens=usage.get("outputTokens", 0))
+    result.latency_ms = float((response.get("metrics") or {}).get("latencyMs") or wall_ms)
+    result.cost_usd = section.pricing.cost(target.model_id, result.usage)
+
+    answer = Answer(result.output, result.latency_ms, result.cost_usd)
+    scores: list[MetricScore] = [run_check(metric, answer, record) for metric in section.checks]
+    exchange = Exchange(prompt, result.output, result.reference, record)
+    judge_usage, judge_cost, costed = Usage(), 0.0, False
+    for rubric, judge in section.judged:
+        outcome = judge.score(rubric, exchange)
+        scores.append(outcome.score)
+        judge_usage += outcome.usage
+        if outcome.cost_usd is not None:
+            judge_cost += outcome.cost_usd
+            costed = True
+    result.metrics = scores
+    if section.judged:
+        result.judge_usage = judge_usage
+        result.judge_cost_usd = judge_cost if costed else None
+    result.status, result.reason = _status(scores)
+
+
+def _call_model(section: _Section, target: _Target, request: dict[str, Any]) -> CallResult:
+    client = section.client
+    call = Call(
+        model=target.model_id,
+        fn=lambda: trim_response(client.converse(**request)),
+        cache_key=cache_key("converse", target.model_id, request),
+        role="model",
+        estimated_tokens=len(request["messages"][0]["content"][0]["text"]) // 4 + target.inference.get("maxTokens", 0),
+        tokens_of=_tokens,
+    )
+    return section.scheduler.call(call)
+
+
+def _status(scores: list[MetricScore]) -> tuple[str, str | None]:
+    errors = [f"{s.name}: {s.error}" for s in scores if s.error is not None]
+    if errors:
+        return "error", "; ".join(errors)
+    failed = [f"{s.name}: {s.explanation}" if s.explanation else s.name for s in scores if s.passed is False]
+    if failed:
+        return "fail", "; ".join(failed)
+    return "pass", None
+
+
+def _text_of(response: dict[str, Any]) -> str:
+    content = ((response.get("output") or {}).get("message") or {}).get("content") or []
+    return "".join(block["text"] for block in content if isinstance(block, dict) and isinstance(block.get("text"), str))
+
+
+def _tokens(response: dict[str, Any]) -> tuple[int, int]:
+    usage = response.get("usage") or {}
+    return int(usage.get("inputTokens", 0)), int(usage.get("outputTokens", 0))
