@@ -1,0 +1,82 @@
+"""What every report says about one case: its stable title, its place in the order, why it did not pass."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from evalcore.report.plain import one_line, plain
+from evalcore.results import CaseResult, MetricScore, RunResult
+
+TITLE_PREFIX = 60
+_SOURCE = re.compile(r"^(?P<file>.*?):(?P<line>\d+)$")
+
+
+def title(case: CaseResult) -> str:
+    """A name that stays the same across runs while the item does: an agent test's name, else the prompt's first
+    words, with the item's content key (what case ids derive from) and the repeat when there are several."""
+    if case.agent is not None:
+        label = one_line(case.agent.test, TITLE_PREFIX)
+        key = ""
+    else:
+        label = one_line(case.prompt, TITLE_PREFIX) or one_line(case.source, TITLE_PREFIX) or "item"
+        key = f" [{case.item_key[:8]}]"
+    repeat = f" (repeat {case.repeat + 1})" if case.repeat else ""
+    return f"{label}{key}{repeat}"
+
+
+def source_of(case: CaseResult) -> tuple[str | None, int | None]:
+    """The file and line of the item, from `source` ("file:line")."""
+    if not case.source:
+        return None, None
+    match = _SOURCE.match(case.source)
+    if not match:
+        return case.source, None
+    return match["file"], int(match["line"])
+
+
+def ordered(run: RunResult, cases: Iterable[CaseResult]) -> list[CaseResult]:
+    """Cases in a stable order: by section and model as the run lists them, then by where the item stands."""
+    sections = {s.name: i for i, s in enumerate(run.sections)}
+    models = {(s.name, m.model): i for s in run.sections for i, m in enumerate(s.models)}
+
+    def key(case: CaseResult) -> tuple[int, int, str, int, str, int]:
+        file, line = source_of(case)
+        return (
+            sections.get(case.section, len(sections)),
+            models.get((case.section, case.model), len(models)),
+            file or "",
+            line or 0,
+            case.item_key,
+            case.repeat,
+        )
+
+    return sorted(cases, key=key)
+
+
+def failed_metrics(case: CaseResult) -> list[MetricScore]:
+    """The metrics that failed their per-case check, or could not be computed."""
+    return [m for m in case.metrics if m.passed is False or m.error]
+
+
+def why(case: CaseResult) -> str:
+    """One line: why the case failed, errored or was skipped (empty for a pass)."""
+    if case.status == "pass":
+        return ""
+    parts = [plain(case.reason)] if case.reason else []
+    for m in failed_metrics(case):
+        if m.error:
+            parts.append(f"{m.name}: could not be computed: {plain(m.error)}")
+        else:
+            shown = "" if m.value is None else f" {m.value:.3g}"
+            parts.append(f"{m.name}{shown} failed")
+    if case.guardrail is not None and case.guardrail.expected != case.guardrail.observed:
+        parts.append(f"expected {case.guardrail.expected}, the guardrail {case.guardrail.observed} it")
+    return one_line("; ".join(parts), 300) or case.status
+
+
+def badness(case: CaseResult) -> tuple[int, float]:
+    """For 'worst first': errors, then failures, then the lowest mean score."""
+    rank = {"error": 0, "fail": 1, "skipped": 3, "pass": 2}[case.status]
+    values = [m.value for m in case.metrics if m.value is not None]
+    return rank, sum(values) / len(values) if values else 1.0

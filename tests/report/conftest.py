@@ -1,0 +1,18 @@
+"""Fixtures of the report tests: a synthetic run with hostile text (see synthetic.py)."""
+
+from __future__ import annotations
+
+import pytest
+from synthetic import build_cases, build_run
+
+from evalcore.results import CaseResult, RunResult
+
+
+@pytest.fixture
+def cases() -> list[CaseResult]:
+    return build_cases()
+
+
+@pytest.fixture
+def run(cases: list[CaseResult]) -> RunResult:
+    return build_run(cases)
