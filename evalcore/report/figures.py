@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from evalcore.results import Aggregate
 
+NONE = "\u2013"  # an en dash: no value
+
 
 def score(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
+    return NONE if value is None else f"{value:.3f}"
 
 
 def interval(agg: Aggregate) -> str:
@@ -17,12 +19,12 @@ def interval(agg: Aggregate) -> str:
 
 
 def rate(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}"
+    return NONE if value is None else f"{value:.1%}"
 
 
 def usd(value: float | None) -> str:
     if value is None:
-        return "–"
+        return NONE
     return f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
 
 
@@ -32,12 +34,12 @@ def count(value: int) -> str:
 
 def duration(seconds: float | None) -> str:
     if seconds is None:
-        return "–"
+        return NONE
     if seconds < 60:
         return f"{seconds:.1f} s"
-    minutes, rest = divmod(int(round(seconds)), 60)
+    minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest:02d} s"
 
 
 def millis(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.0f} ms"
+    return NONE if value is None else f"{value:,.0f} ms"
