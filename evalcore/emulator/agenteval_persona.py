@@ -54,7 +54,7 @@ GENERIC_WORDS = frozenset(
 _ASK_AGENT = re.compile(r"^\s*ask\s+(?:the\s+)?agent\s+(?:to|for|about|whether|if)?\s*", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\s*\d+\.\s+(.*)$")
 _TURN = re.compile(r"^(USER|AGENT):\s?(.*)$")
-_DETAIL = re.compile(r"[A-Za-z0-9]*\d[A-Za-z0-9-]*")
+_DETAIL = re.compile(r"(?<![\w-])[A-Za-z0-9-]*\d[A-Za-z0-9-]*")
 _MAX_THINKING = 600
 
 
