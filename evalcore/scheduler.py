@@ -161,6 +161,7 @@ class Call:
     role: str = "model"  # "model" | "judge": which meter bucket tokens go to
     estimated_tokens: int = 0  # for the tokens-per-minute limit before the answer is known
     tokens_of: Callable[[Any], tuple[int, int]] | None = None  # (input, output) tokens of a response
+    max_attempts: int | None = None  # this call's own limit (e.g. a target's max_retry + 1); else the scheduler's
 
 
 @dataclass
@@ -247,7 +248,7 @@ class Scheduler:
                     throttled = kind == "throttle"
                     if throttled:
                         self.meter.throttle()
-                    if kind == "final" or attempt >= self.max_attempts:
+                    if kind == "final" or attempt >= (call.max_attempts or self.max_attempts):
                         suffix = f" (after {attempt} attempts)" if attempt > 1 else ""
                         raise CallFailed(reason + suffix, attempt) from None
                     self.meter.retry()
