@@ -83,3 +83,35 @@ def test_aws_cli_reports_an_unknown_model_like_bedrock(aws_cli: Path, emulator: 
     assert result.returncode == 255  # AWS CLI v1: a service error
     assert "ValidationException" in result.stderr
     assert "The provided model identifier is invalid." in result.stderr
+
+
+@pytest.mark.slow
+def test_aws_bedrock_get_evaluation_job(aws_cli: Path, emulator: Emulator, tmp_path: Path) -> None:
+    s3 = emulator.client("s3")
+    s3.create_bucket(Bucket="cli-evals")
+    s3.put_object(Bucket="cli-evals", Key="qa.jsonl", Body=b'{"prompt": "What is 2 + 2?", "referenceResponse": "4"}\n')
+    arn = emulator.client("bedrock").create_evaluation_job(
+        jobName="cli-job",
+        roleArn="arn:aws:iam::123456789012:role/Eval",
+        evaluationConfig={
+            "automated": {
+                "datasetMetricConfigs": [
+                    {
+                        "taskType": "QuestionAndAnswer",
+                        "dataset": {"name": "qa", "datasetLocation": {"s3Uri": "s3://cli-evals/qa.jsonl"}},
+                        "metricNames": ["Builtin.Accuracy"],
+                    }
+                ]
+            }
+        },
+        inferenceConfig={"models": [{"bedrockModel": {"modelIdentifier": "anthropic.claude-3-haiku-20240307-v1:0"}}]},
+        outputDataConfig={"s3Uri": "s3://cli-evals/out/"},
+    )["jobArn"]
+
+    result = _run(aws_cli, emulator, tmp_path, "bedrock", "get-evaluation-job", "--job-identifier", arn)
+
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert (output["jobArn"], output["jobName"], output["jobType"]) == (arn, "cli-job", "Automated")
+    assert output["status"] in {"InProgress", "Completed"}
+    assert output["evaluationConfig"]["automated"]["datasetMetricConfigs"][0]["metricNames"] == ["Builtin.Accuracy"]
