@@ -1,0 +1,211 @@
+"""How much the emulator serves: Converse requests per second at zero latency, and concurrent connections held at a
+fixed latency. The emulator runs in its own process (as ``evalcore emulator``) so clients do not share its GIL.
+
+    .venv/bin/python bench/emulator_capacity.py [--seconds 5] [--processes 2] [--threads 8] [--latency-ms 200]
+
+Prints a summary and writes bench/out/emulator_capacity.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import platform
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.config import Config
+
+MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+MESSAGES = [{"role": "user", "content": [{"text": "What is the capital of France?"}]}]
+CONVERSE_PATH = f"/model/{MODEL.replace(':', '%3A')}/converse"
+OUT = Path(__file__).parent / "out" / "emulator_capacity.json"
+
+
+def start_emulator() -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-m", "evalcore.emulator.command", "--port", "0", "--no-s3"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    endpoint = process.stdout.readline().rsplit(" ", 1)[-1].strip()
+    return process, endpoint
+
+
+def admin(endpoint: str, method: str, name: str, body: bytes | None = None) -> Any:
+    request = urllib.request.Request(f"{endpoint}/_emulator/{name}", data=body, method=method)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def boto3_worker(endpoint: str, threads: int, seconds: float, counts: Any) -> None:
+    """One client process: ``threads`` threads sharing one boto3 client, calling Converse until time is up."""
+    client = boto3.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1").client(
+        "bedrock-runtime",
+        endpoint_url=endpoint,
+        config=Config(max_pool_connections=threads, retries={"max_attempts": 0}),
+    )
+    client.converse(modelId=MODEL, messages=MESSAGES)
+    deadline = time.perf_counter() + seconds
+    done = [0] * threads
+
+    def loop(index: int) -> None:
+        while time.perf_counter() < deadline:
+            client.converse(modelId=MODEL, messages=MESSAGES)
+            done[index] += 1
+
+    workers = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    counts.put(sum(done))
+
+
+def raw_worker(endpoint: str, threads: int, seconds: float, counts: Any) -> None:
+    """One client process: ``threads`` keep-alive connections with http.client, no SDK cost."""
+    host, port = urlsplit(endpoint).hostname, urlsplit(endpoint).port
+    body = json.dumps({"messages": MESSAGES}).encode()
+    deadline = time.perf_counter() + seconds
+    done = [0] * threads
+
+    def loop(index: int) -> None:
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        while time.perf_counter() < deadline:
+            connection.request("POST", CONVERSE_PATH, body, {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            done[index] += 1
+        connection.close()
+
+    workers = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    counts.put(sum(done))
+
+
+def throughput(worker: Any, endpoint: str, processes: int, threads: int, seconds: float) -> float:
+    admin(endpoint, "DELETE", "requests")
+    counts: Any = multiprocessing.Queue()
+    clients = [
+        multiprocessing.Process(target=worker, args=(endpoint, threads, seconds, counts)) for _ in range(processes)
+    ]
+    started = time.perf_counter()
+    for client in clients:
+        client.start()
+    total = sum(counts.get() for _ in clients)
+    for client in clients:
+        client.join()
+    return total / (time.perf_counter() - started)
+
+
+def concurrency(endpoint: str, connections: int, latency_ms: float) -> dict[str, float]:
+    """Open ``connections`` connections first, then send one Converse on each at once; each takes ``latency_ms``.
+
+    All connections are open at the same time, so every request answered proves one connection held concurrently;
+    the response times show what holding them costs (the ideal is ``latency_ms`` for all).
+    """
+    host, port = urlsplit(endpoint).hostname, urlsplit(endpoint).port
+    body = json.dumps({"messages": MESSAGES}).encode()
+    barrier = threading.Barrier(connections + 1)
+    seconds: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+
+    def one() -> None:
+        connection = http.client.HTTPConnection(host, port, timeout=60)
+        connection.connect()
+        barrier.wait()
+        started = time.perf_counter()
+        try:
+            connection.request("POST", CONVERSE_PATH, body, {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            ok = response.status == 200
+        except OSError:
+            ok = False
+        with lock:
+            if ok:
+                seconds.append(time.perf_counter() - started)
+            else:
+                failures[0] += 1
+        connection.close()
+
+    workers = [threading.Thread(target=one) for _ in range(connections)]
+    for worker in workers:
+        worker.start()
+    barrier.wait()
+    for worker in workers:
+        worker.join()
+    seconds.sort()
+
+    def at(share: float) -> float:
+        return round(seconds[min(len(seconds) - 1, int(share * len(seconds)))] * 1000, 1) if seconds else 0.0
+
+    return {
+        "connections": connections,
+        "latency_ms": latency_ms,
+        "answered": len(seconds),
+        "failures": failures[0],
+        "p50_ms": at(0.5),
+        "p90_ms": at(0.9),
+        "max_ms": at(1.0),
+    }
+
+
+def main(argv: list[str]) -> int:
+    parse = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parse.add_argument("--seconds", type=float, default=5.0)
+    parse.add_argument("--processes", type=int, default=2)
+    parse.add_argument("--threads", type=int, default=8)
+    parse.add_argument("--latency-ms", type=float, default=200.0)
+    parse.add_argument("--connections", type=int, nargs="+", default=[50, 200, 500, 1000])
+    args = parse.parse_args(argv)
+
+    process, endpoint = start_emulator()
+    try:
+        boto3_rps = throughput(boto3_worker, endpoint, args.processes, args.threads, args.seconds)
+        raw_rps = throughput(raw_worker, endpoint, args.processes, args.threads, args.seconds)
+        world = {
+            "models": {MODEL: {}},
+            "faults": [{"kind": "latency", "operation": "Converse", "latency_ms": args.latency_ms}],
+        }
+        admin(endpoint, "PUT", "world", json.dumps(world).encode())
+        held = [concurrency(endpoint, n, args.latency_ms) for n in args.connections]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+    result = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "client_processes": args.processes,
+        "threads_per_process": args.threads,
+        "converse_rps_boto3_clients": round(boto3_rps, 1),
+        "converse_rps_raw_http_clients": round(raw_rps, 1),
+        "concurrency_at_latency": held,
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"Converse at zero latency: {boto3_rps:.0f} req/s with boto3 clients, {raw_rps:.0f} req/s with raw HTTP")
+    for row in held:
+        print(
+            f"{row['connections']} open connections at {row['latency_ms']:.0f} ms: {row['answered']} answered,"
+            f" {row['failures']} failures; p50 {row['p50_ms']} ms, p90 {row['p90_ms']} ms, max {row['max_ms']} ms"
+        )
+    print(f"wrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
