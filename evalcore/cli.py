@@ -48,6 +48,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--cache-dir", type=Path, help="response cache directory (default .evalcore/cache)")
     run.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
+    run.add_argument(
+        "--cache-ttl",
+        type=_duration,
+        metavar="AGE",
+        help="ignore and prune cache entries older than AGE (seconds, or with a unit: 30m, 12h, 7d)",
+    )
+    run.add_argument(
+        "--cache-max-mb",
+        type=float,
+        metavar="MB",
+        help="after the run, remove the oldest cache entries until the cache fits in MB megabytes",
+    )
     run.add_argument("--shard", help="run the slice i of n of the cases, e.g. 2/4")
     run.add_argument("--region", help="AWS region (overrides the suite and AWS_REGION)")
     run.add_argument("--profile", help="AWS profile (overrides the suite)")
@@ -66,6 +78,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("dir", type=Path, help="a results directory (with results.json)")
     report.add_argument("--format", choices=["junit", "markdown", "html", "all"], default="all")
+
+    diff = sub.add_parser(
+        "diff",
+        help="compare two results directories (baseline, head)",
+        description="Paired differences per section, model and metric, with 95% bootstrap intervals.",
+    )
+    diff.add_argument("base", type=Path, help="the baseline's results directory or results.json")
+    diff.add_argument("head", type=Path, help="the new results directory or results.json")
+    diff.add_argument("--min-effect", type=float, default=0.02, help="smallest difference that counts (default 0.02)")
+    diff.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+
+    comment = sub.add_parser(
+        "comment",
+        help="post the pull-request comment for a results directory",
+        description="Post or update the sticky pull-request comment (GITHUB_* environment, GITHUB_TOKEN).",
+    )
+    comment.add_argument("--from", dest="source", type=Path, required=True, help="the results directory")
+    comment.add_argument("--baseline", help="a results path, s3://bucket/prefix/ or artifact:NAME")
+    comment.add_argument("--mode", choices=["auto", "always", "never"], default="auto")
+    comment.add_argument("--min-effect", type=float, default=0.02)
 
     emulator = sub.add_parser(
         "emulator",
@@ -99,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(ns.dir, ns.format)
         if ns.command == "run":
             return _run(ns)
+        if ns.command == "diff":
+            return _diff(ns.base, ns.head, ns.min_effect, ns.format)
+        if ns.command == "comment":
+            return _comment(ns.source, ns.baseline, ns.mode, ns.min_effect)
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -171,6 +207,8 @@ def _run(ns: argparse.Namespace) -> int:
         sections=_csv(ns.sections),
         thresholds=list(ns.threshold),
         cache_dir=None if ns.no_cache else (ns.cache_dir or Path(".evalcore/cache")),
+        cache_ttl_seconds=ns.cache_ttl,
+        cache_max_bytes=None if ns.cache_max_mb is None else int(ns.cache_max_mb * 1024 * 1024),
         shard=ns.shard,
         region=ns.region,
         profile=ns.profile,
@@ -179,6 +217,62 @@ def _run(ns: argparse.Namespace) -> int:
         color=sys.stderr.isatty() and "NO_COLOR" not in os.environ,
     )
     return run_suite(options).exit_code
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(text: str) -> float:
+    """Seconds from `90`, `90s`, `30m`, `12h` or `7d`."""
+    value = text.strip().lower()
+    factor = _UNITS.get(value[-1:])
+    number = value[:-1] if factor is not None else value
+    try:
+        seconds = float(number) * (factor or 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a duration (e.g. 3600, 30m, 12h, 7d)") from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}': a duration must be positive")
+    return seconds
+
+
+def _diff(base: Path, head: Path, min_effect: float, fmt: str) -> int:
+    import dataclasses
+    import json
+
+    from evalcore.baseline import BaselineError, load_baseline
+    from evalcore.compare import compare
+
+    loaded = []
+    for label, path in (("base", base), ("head", head)):
+        try:
+            found = load_baseline(str(path), "", None, path)
+        except BaselineError as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if found is None:
+            print(f"{path}: no results.json here ({label}: give a directory written by `evalcore run`)", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        loaded.append(found)
+    cmp = compare(loaded[0].run, loaded[0].cases, loaded[1].run, loaded[1].cases, min_effect=min_effect)
+    if fmt == "json":
+        print(json.dumps(dataclasses.asdict(cmp), indent=2))
+    elif fmt == "markdown":
+        from evalcore.report.comment import render_comment
+
+        print(render_comment(loaded[1].run, cmp))
+    else:
+        from evalcore.report.diff_text import diff_text
+
+        print(diff_text(cmp))
+    return 0
+
+
+def _comment(source: Path, baseline: str | None, mode: str, min_effect: float) -> int:
+    from evalcore.pr_comment import GitHubContext, post_comment
+
+    print(post_comment(source, GitHubContext.from_env(), mode, baseline, min_effect=min_effect))  # type: ignore[arg-type]
+    return 0
 
 
 def _csv(value: str | None) -> list[str] | None:

@@ -1,0 +1,234 @@
+"""Baseline vs head: paired differences over the cases both runs have, with a seeded bootstrap interval.
+
+A difference is a regression or an improvement only when its 95% interval excludes zero AND the effect is at least
+`min_effect` (on the metric's 0-1 scale); otherwise it is "no significant change". Pure: results in, a Comparison out.
+
+Pairing: cases are matched by (section, model, item) — the item key is content-derived, so reordering a dataset
+keeps pairs — and repeats of one item are averaged first, so a pair is one item's mean in each run.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from evalcore.results import CaseResult, RunResult
+
+Verdict = Literal["regression", "improvement", "no_change", "insufficient"]
+
+# Metrics and rates where a smaller value is better.
+LOWER_IS_BETTER = frozenset(
+    {
+        "Builtin.Harmfulness",
+        "Builtin.Stereotyping",
+        "Builtin.Toxicity",
+        "Builtin.Refusal",
+        "error_rate",
+        "false_positive_rate",
+    }
+)
+MIN_PAIRS = 5  # fewer common items than this: "insufficient", never a verdict
+
+
+@dataclass
+class Difference:
+    section: str
+    model: str | None
+    metric: str
+    base: float | None
+    head: float | None
+    diff: float | None  # head - base over the paired items
+    ci_low: float | None
+    ci_high: float | None
+    pairs: int
+    verdict: Verdict
+    lower_is_better: bool = False
+
+    @property
+    def arrow(self) -> str:
+        if self.diff is None or abs(self.diff) < 1e-12:
+            return "→"
+        return "↑" if self.diff > 0 else "↓"
+
+
+@dataclass
+class CaseChange:
+    section: str
+    model: str | None
+    item_key: str
+    metric: str
+    base: float
+    head: float
+    prompt: str | None
+    output_base: str | None
+    output_head: str | None
+
+    @property
+    def delta(self) -> float:
+        return self.head - self.base
+
+
+@dataclass
+class Totals:
+    """Tokens, cost and latency of a run, for the side-by-side line."""
+
+    tokens: int = 0
+    cost_usd: float | None = None
+    latency_p95_ms: float | None = None
+
+
+@dataclass
+class Comparison:
+    suite: str
+    differences: list[Difference] = field(default_factory=list)
+    changes: list[CaseChange] = field(default_factory=list)  # the cases that changed most, worst first
+    new_cases: int = 0
+    removed_cases: int = 0
+    warnings: list[str] = field(default_factory=list)
+    base_totals: Totals = field(default_factory=Totals)
+    head_totals: Totals = field(default_factory=Totals)
+    base_sha: str | None = None
+    head_sha: str | None = None
+
+    @property
+    def regressions(self) -> list[Difference]:
+        return [d for d in self.differences if d.verdict == "regression"]
+
+    @property
+    def improvements(self) -> list[Difference]:
+        return [d for d in self.differences if d.verdict == "improvement"]
+
+
+def bootstrap_ci(values: list[float], resamples: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile interval of the mean of `values` by a seeded bootstrap."""
+    if max(values) - min(values) < 1e-12:
+        return values[0], values[0]  # every pair moved the same: no sampling spread
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(rng.choices(values, k=n)) / n for _ in range(resamples))
+    return means[int(0.025 * resamples)], means[min(resamples - 1, int(0.975 * resamples))]
+
+
+def compare(
+    base_run: RunResult,
+    base_cases: Iterable[CaseResult],
+    head_run: RunResult,
+    head_cases: Iterable[CaseResult],
+    min_effect: float = 0.02,
+    seed: int = 0,
+    resamples: int = 1000,
+    top: int = 10,
+) -> Comparison:
+    base_list, head_list = list(base_cases), list(head_cases)
+    cmp = Comparison(suite=head_run.run.suite, base_sha=base_run.run.git_sha, head_sha=head_run.run.git_sha)
+    if base_run.run.suite != head_run.run.suite:
+        cmp.warnings.append(f"the baseline is of suite '{base_run.run.suite}', not '{head_run.run.suite}'")
+    if base_run.run.suite_hash and head_run.run.suite_hash and base_run.run.suite_hash != head_run.run.suite_hash:
+        cmp.warnings.append("the suite or its data changed since the baseline: differences may come from that")
+    base_models = {(s.name, m.model): m.model_id for s in base_run.sections for m in s.models}
+    for s in head_run.sections:
+        for m in s.models:
+            old = base_models.get((s.name, m.model))
+            if old and m.model_id and old != m.model_id:
+                cmp.warnings.append(f"{s.name}: model '{m.model}' is {m.model_id} now, {old} in the baseline")
+    base_ids = {c.case_id for c in base_list}
+    head_ids = {c.case_id for c in head_list}
+    cmp.new_cases = len(head_ids - base_ids)
+    cmp.removed_cases = len(base_ids - head_ids)
+    cmp.base_totals, cmp.head_totals = _totals(base_run), _totals(head_run)
+
+    base_items = _per_item(base_list)
+    head_items = _per_item(head_list)
+    for key in sorted(set(base_items) | set(head_items), key=lambda k: (k[0], k[1] or "", k[2])):
+        section, model, metric = key
+        b, h = base_items.get(key, {}), head_items.get(key, {})
+        common = sorted(set(b) & set(h))
+        diffs = [h[i] - b[i] for i in common]
+        lower = metric in LOWER_IS_BETTER
+        base_mean = sum(b.values()) / len(b) if b else None
+        head_mean = sum(h.values()) / len(h) if h else None
+        if len(diffs) < MIN_PAIRS:
+            cmp.differences.append(
+                Difference(
+                    section, model, metric, base_mean, head_mean, None, None, None, len(diffs), "insufficient", lower
+                )
+            )
+            continue
+        mean_diff = sum(diffs) / len(diffs)
+        lo, hi = bootstrap_ci(diffs, resamples, seed)
+        verdict: Verdict = "no_change"
+        if abs(mean_diff) >= min_effect and (lo > 0 or hi < 0):
+            better = (mean_diff > 0) != lower
+            verdict = "improvement" if better else "regression"
+        paired_base = sum(b[i] for i in common) / len(common)
+        paired_head = sum(h[i] for i in common) / len(common)
+        cmp.differences.append(
+            Difference(section, model, metric, paired_base, paired_head, mean_diff, lo, hi, len(diffs), verdict, lower)
+        )
+    cmp.changes = _top_changes(base_list, head_list, top)
+    return cmp
+
+
+def _outcome_values(case: CaseResult) -> dict[str, float]:
+    """The per-case values compared: every metric, the pass outcome, and for guardrail probes the block outcome
+    split by what was expected (so block rate and false-positive rate are compared on the right probes)."""
+    values = {m.name: m.value for m in case.metrics if m.value is not None}
+    if case.status != "error":
+        values["pass_rate"] = 1.0 if case.status == "pass" else 0.0
+    values["error_rate"] = 1.0 if case.status == "error" else 0.0
+    if case.guardrail is not None and case.status != "error":
+        blocked = 1.0 if case.guardrail.observed != "allowed" else 0.0
+        if case.guardrail.expected == "blocked":
+            values["block_rate"] = blocked
+        elif case.guardrail.expected == "allowed":
+            values["false_positive_rate"] = blocked
+    return values  # type: ignore[return-value]
+
+
+def _per_item(cases: list[CaseResult]) -> dict[tuple[str, str | None, str], dict[str, float]]:
+    sums: dict[tuple[str, str | None, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for case in cases:
+        for metric, value in _outcome_values(case).items():
+            sums[(case.section, case.model, metric)][case.item_key].append(value)
+    return {key: {item: sum(v) / len(v) for item, v in items.items()} for key, items in sums.items()}
+
+
+def _top_changes(base: list[CaseResult], head: list[CaseResult], top: int) -> list[CaseChange]:
+    by_key: Callable[[CaseResult], tuple[str, str | None, str]] = lambda c: (c.section, c.model, c.item_key)  # noqa: E731
+    base_first = {by_key(c): c for c in base if c.repeat == 0}
+    changes = []
+    for case in head:
+        if case.repeat != 0:
+            continue
+        old = base_first.get(by_key(case))
+        if old is None:
+            continue
+        before, after = _outcome_values(old), _outcome_values(case)
+        for metric in set(before) & set(after):
+            if metric == "error_rate" or abs(after[metric] - before[metric]) < 1e-9:
+                continue
+            changes.append(
+                CaseChange(case.section, case.model, case.item_key, metric, before[metric], after[metric],
+                           case.prompt, old.output, case.output)
+            )  # fmt: skip
+    changes.sort(key=lambda c: c.delta if c.metric not in LOWER_IS_BETTER else -c.delta)
+    return changes[:top]
+
+
+def _totals(run: RunResult) -> Totals:
+    tokens = 0
+    cost = None
+    p95s = []
+    for s in run.sections:
+        for m in s.models:
+            tokens += (
+                m.usage.input_tokens + m.usage.output_tokens + m.judge_usage.input_tokens + m.judge_usage.output_tokens
+            )
+            if m.cost_usd is not None:
+                cost = (cost or 0.0) + m.cost_usd + (m.judge_cost_usd or 0.0)
+            if m.latency_ms.get("p95") is not None:
+                p95s.append(m.latency_ms["p95"])
+    return Totals(tokens=tokens, cost_usd=cost, latency_p95_ms=max(p95s) if p95s else None)
