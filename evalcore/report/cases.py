@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from evalcore.report.plain import one_line, plain
-from evalcore.results import CaseResult, MetricScore, RunResult
+from evalcore.results import CaseResult, MetricScore, RunResult, ToolCall
 
 TITLE_PREFIX = 60
 _SOURCE = re.compile(r"^(?P<file>.*?):(?P<line>\d+)$")
@@ -70,6 +70,8 @@ def why(case: CaseResult) -> str:
         else:
             shown = "" if m.value is None else f" {m.value:.3g}"
             parts.append(f"{m.name}{shown} failed")
+    if not parts and case.agent is not None and case.agent.reasoning:
+        parts.append(f"the evaluator: {plain(case.agent.reasoning)}")
     if case.guardrail is not None and case.guardrail.expected != case.guardrail.observed:
         parts.append(f"expected {case.guardrail.expected}, the guardrail {case.guardrail.observed} it")
     return one_line("; ".join(parts), 300) or case.status
@@ -80,3 +82,10 @@ def badness(case: CaseResult) -> tuple[int, float]:
     rank = {"error": 0, "fail": 1, "skipped": 3, "pass": 2}[case.status]
     values = [m.value for m in case.metrics if m.value is not None]
     return rank, sum(values) / len(values) if values else 1.0
+
+
+def tool_call(call: ToolCall) -> str:
+    """`group.function(name=value, ...)`."""
+    name = ".".join(p for p in (call.action_group, call.function) if p) or "tool"
+    args = ", ".join(f"{k}={v}" for k, v in call.parameters.items())
+    return f"{name}({args})"

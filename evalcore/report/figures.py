@@ -43,3 +43,41 @@ def duration(seconds: float | None) -> str:
 
 def millis(value: float | None) -> str:
     return NONE if value is None else f"{value:,.0f} ms"
+
+
+LABELS = {
+    "pass_rate": "pass rate",
+    "error_rate": "error rate",
+    "pass_at_k": "pass@k",
+    "pass_hat_k": "pass^k",
+    "block_rate": "block rate",
+    "false_positive_rate": "false positives",
+    "anonymization_rate": "anonymized",
+    "policy_match_rate": "right policy",
+    "cost_usd": "cost",
+}
+
+
+def label(aggregate: str) -> str:
+    """A column heading for an aggregate: `block_rate.leetspeak` -> `block rate (leetspeak)`."""
+    if aggregate in LABELS:
+        return LABELS[aggregate]
+    head, _, tail = aggregate.partition(".")
+    if tail and head in LABELS:
+        return f"{LABELS[head]} ({tail})"
+    return aggregate
+
+
+def aggregate(name: str, value: float | None) -> str:
+    """An aggregate's value as its kind reads: rates in %, money in $, latency in ms, counts whole."""
+    if value is None:
+        return NONE
+    if name == "cost_usd":
+        return usd(value)
+    if name.startswith("latency_ms."):
+        return millis(value)
+    if name in ("k", "tokens"):
+        return count(round(value))
+    if name.endswith(("_rate", "_k")) or ("_rate." in name):
+        return rate(value)
+    return f"{value:,.4g}"

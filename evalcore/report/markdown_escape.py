@@ -11,6 +11,7 @@ the PR comment use these and nothing else to put foreign text into Markdown.
 
 from __future__ import annotations
 
+import html
 import re
 
 from evalcore.report.plain import plain
@@ -45,6 +46,12 @@ def cell(text: str | None, limit: int = 200) -> str:
     lines = [" ".join(line.split()) for line in plain(text).split("\n")]
     joined = "\n".join(line for line in lines if line)
     return _inline(cut(joined, limit)).replace("\\|", "&#124;").replace("\n", "<br>")
+
+
+def html_text(text: str | None, limit: int = 200) -> str:
+    """Untrusted text inside an HTML block of the Markdown (e.g. `<summary>`), where Markdown is not parsed."""
+    flat = cut(" ".join(plain(text).split()), limit)
+    return _MENTION.sub(rf"\1{ZWSP}", html.escape(flat, quote=True))
 
 
 def code_span(text: str | None, limit: int = 200, in_table: bool = False) -> str:

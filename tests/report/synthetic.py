@@ -129,11 +129,12 @@ def build_cases(hostile: bool = True, n: int = 6) -> list[CaseResult]:
 
 def build_run(cases: list[CaseResult], suite_path: str = "evals/suite.yml") -> RunResult:
     summaries = summarize(cases)
+    kinds = {c.section: c.kind for c in cases}
     sections = []
-    for name, kind in (("qa", "evaluation"), ("safety", "guardrail"), ("support", "agent")):
+    for name, kind in kinds.items():
         models = [s for (sec, _), s in summaries.items() if sec == name]
         planned = sum(m.counts.total for m in models)
-        sections.append(SectionSummary(name=name, kind=kind, planned=planned, models=models))  # type: ignore[arg-type]
+        sections.append(SectionSummary(name=name, kind=kind, planned=planned, models=models))
     sections.append(
         SectionSummary(name="jobs", kind="evaluation", status="not_run", reason="cannot run bedrock-job <b>yet</b>")
     )

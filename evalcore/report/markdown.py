@@ -1,0 +1,244 @@
+"""The step summary (GitHub-flavoured Markdown): the verdict, per section a table of models and metrics with
+threshold marks, a chart comparing models, the guardrail confusion matrix, agent pass rates, tokens, cost and time,
+and the worst cases. At most 1 MiB: case details are left out first, with a note pointing to the HTML report.
+
+Every piece of foreign text goes through markdown_escape."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from evalcore.gate import value_of
+from evalcore.report import figures
+from evalcore.report.markdown_cases import worst_cases
+from evalcore.report.markdown_escape import cell, inline
+from evalcore.report.mermaid import bar_chart
+from evalcore.results import CaseResult, ModelSummary, RunResult, SectionSummary, ThresholdCheck
+
+MAX_BYTES = 1024 * 1024  # GitHub rejects a larger step summary
+CHART_METRICS = 3
+OUTCOMES = ("blocked", "anonymized", "allowed")
+SYMBOL = {"min": "≥", "max": "≤"}
+HEADLINE = {"passed": "✅", "failed": "❌", "error": "⚠️"}
+
+
+def summary_markdown(
+    run: RunResult,
+    cases: list[CaseResult],
+    max_bytes: int = MAX_BYTES,
+    full_report: str = "report.html in the results directory",
+) -> str:
+    core = [_headline(run)]
+    for section in run.sections:
+        core.append(_section(run, section, [c for c in cases if c.section == section.name]))
+    core.append(_usage(run))
+    details = worst_cases(run, cases)
+    return _fit(core, details, max_bytes, full_report)
+
+
+def write_summary(path: Path, run: RunResult, cases: list[CaseResult]) -> Path:
+    path.write_text(summary_markdown(run, cases), encoding="utf-8")
+    return path
+
+
+# ---- the verdict ----
+
+
+def _headline(run: RunResult) -> str:
+    verdict = run.verdict
+    status = verdict.status if verdict else "error"
+    exit_code = f" (exit {verdict.exit_code})" if verdict else ""
+    lines = [f"## {HEADLINE[status]} evalcore: {inline(run.run.suite, 100)} {status}{exit_code}", ""]
+    total = sum(m.counts.total for s in run.sections for m in s.models)
+    facts = [f"{figures.count(total)} cases", f"{len(run.sections)} sections"]
+    if run.run.finished_at:
+        facts.append(figures.duration(run.run.finished_at - run.run.started_at))
+    facts.append(f"run {inline(run.run.run_id, 40)}")
+    if run.run.git_sha:
+        facts.append(f"commit {inline(run.run.git_sha[:12], 12)}")
+    facts.append(f"evalcore {inline(run.run.tool_version, 20)}")
+    lines.append(" · ".join(facts))
+    if verdict and verdict.reasons:
+        lines.append("")
+        lines.extend(f"- {inline(reason, 300)}" for reason in verdict.reasons)
+    if verdict is None:
+        lines += ["", "- no verdict was recorded for this run"]
+    return "\n".join(lines)
+
+
+# ---- sections ----
+
+
+def _section(run: RunResult, section: SectionSummary, cases: list[CaseResult]) -> str:
+    head = f"### {inline(section.name, 100)} <sub>{section.kind}</sub>"
+    if section.status == "not_run":
+        return f"{head}\n\n⏭️ did not run: {inline(section.reason, 300)}"
+    parts = [head]
+    if section.status == "partial":
+        parts.append(f"⚠️ partial: {inline(section.reason, 300)}")
+    checks = [c for c in (run.verdict.checks if run.verdict else []) if c.section == section.name]
+    parts.append(_model_table(section, checks))
+    if section.kind == "guardrail":
+        parts.append(_confusion(cases))
+    if section.kind == "agent":
+        parts.append(_agent_tests(cases))
+    parts.extend(_charts(section))
+    return "\n\n".join(p for p in parts if p)
+
+
+def _columns(section: SectionSummary, checks: list[ThresholdCheck]) -> list[str]:
+    columns = ["pass_rate", "error_rate"]
+    for m in section.models:
+        columns += [k for k in m.metrics if k not in columns]
+        columns += [k for k, v in m.rates.items() if v is not None and k not in columns]
+    columns += [c.metric for c in checks if c.metric not in columns]
+    return columns
+
+
+def _model_table(section: SectionSummary, checks: list[ThresholdCheck]) -> str:
+    if not section.models:
+        return "_no results_"
+    columns = _columns(section, checks)
+    header = ["model", "cases", *(cell(figures.label(c), 60) for c in columns)]
+    rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for m in section.models:
+        marks = [c for c in checks if c.model == m.model]
+        cells = [cell(m.model or figures.NONE, 60), _counts(m)]
+        cells += [_value_cell(m, col, [c for c in marks if c.metric == col]) for col in columns]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def _counts(m: ModelSummary) -> str:
+    c = m.counts
+    parts = [f"{c.passed} ✓", f"{c.failed} ✗"]
+    if c.error:
+        parts.append(f"{c.error} ⚠")
+    if c.skipped:
+        parts.append(f"{c.skipped} skipped")
+    return " ".join(parts)
+
+
+def _value_cell(m: ModelSummary, column: str, checks: list[ThresholdCheck]) -> str:
+    value = value_of(m, column)
+    if column in m.metrics:
+        agg = m.metrics[column]
+        shown = f"{figures.score(agg.mean)} {figures.interval(agg)}".strip()
+    else:
+        shown = figures.aggregate(column, value)
+        low, high = m.pass_rate_ci
+        if column == "pass_rate" and low is not None and high is not None:
+            shown += f" [{low:.0%}, {high:.0%}]"
+    marks = " ".join(f"{'✅' if c.passed else '❌'} {SYMBOL[c.bound]} {c.threshold:g}" for c in checks)
+    return f"{shown} {marks}".strip()
+
+
+def _confusion(cases: list[CaseResult]) -> str:
+    """Expected (rows) against what the guardrail did (columns)."""
+    probes = [c.guardrail for c in cases if c.guardrail is not None and c.status != "error"]
+    if not probes:
+        return ""
+    tally = Counter((p.expected, p.observed) for p in probes)
+    rows = ["| expected \\ observed | " + " | ".join(OUTCOMES) + " |", "|---|" + "---:|" * len(OUTCOMES)]
+    for expected in OUTCOMES:
+        if not any(tally[(expected, o)] for o in OUTCOMES):
+            continue
+        counts = [f"**{tally[(expected, o)]}**" if o == expected else str(tally[(expected, o)]) for o in OUTCOMES]
+        rows.append(f"| {expected} | " + " | ".join(counts) + " |")
+    return "\n".join(rows)
+
+
+def _agent_tests(cases: list[CaseResult]) -> str:
+    runs: dict[str, list[str]] = defaultdict(list)
+    for case in cases:
+        runs[case.agent.test if case.agent else case.item_key].append(case.status)
+    if not runs:
+        return ""
+    rows = ["| test | runs | passed | pass rate | every run passed |", "|---|---:|---:|---:|:---:|"]
+    for test, statuses in runs.items():
+        passed = statuses.count("pass")
+        rate = figures.rate(passed / len(statuses))
+        rows.append(
+            f"| {cell(test, 80)} | {len(statuses)} | {passed} | {rate} | {'✅' if passed == len(statuses) else '❌'} |"
+        )
+    return "\n".join(rows)
+
+
+def _charts(section: SectionSummary) -> list[str]:
+    """Models side by side, one chart per metric (the first few); only where there are models to compare."""
+    if len(section.models) < 2:
+        return []
+    names = [m.model or figures.NONE for m in section.models]
+    metrics = [k for k in section.models[0].metrics if all(k in m.metrics for m in section.models)]
+    charts = []
+    for metric in metrics[:CHART_METRICS]:
+        values = [m.metrics[metric].mean or 0.0 for m in section.models]
+        charts.append(bar_chart(f"{section.name}: {metric}", names, values, "mean"))
+    if not metrics:
+        values = [m.pass_rate or 0.0 for m in section.models]
+        charts.append(bar_chart(f"{section.name}: pass rate", names, values, "pass rate"))
+    return charts
+
+
+# ---- tokens, cost, time ----
+
+
+def _usage(run: RunResult) -> str:
+    rows = [
+        "### Tokens, cost and time",
+        "",
+        "| section | model | input tokens | output tokens | judge tokens | cost | latency p50 | latency p95 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    total_in = total_out = total_judge = 0
+    total_cost: float | None = None
+    for section in run.sections:
+        for m in section.models:
+            judge = m.judge_usage.input_tokens + m.judge_usage.output_tokens
+            cost = None if m.cost_usd is None else m.cost_usd + (m.judge_cost_usd or 0.0)
+            rows.append(
+                f"| {cell(section.name, 60)} | {cell(m.model or figures.NONE, 60)} | {figures.count(m.usage.input_tokens)} "
+                f"| {figures.count(m.usage.output_tokens)} | {figures.count(judge)} | {figures.usd(cost)} "
+                f"| {figures.millis(m.latency_ms.get('p50'))} | {figures.millis(m.latency_ms.get('p95'))} |"
+            )
+            total_in += m.usage.input_tokens
+            total_out += m.usage.output_tokens
+            total_judge += judge
+            if cost is not None:
+                total_cost = (total_cost or 0.0) + cost
+    rows.append(
+        f"| **total** | | {figures.count(total_in)} | {figures.count(total_out)} | {figures.count(total_judge)} "
+        f"| {figures.usd(total_cost)} | | |"
+    )
+    return "\n".join(rows)
+
+
+# ---- the 1 MiB limit ----
+
+
+def _fit(core: list[str], details: list[str], max_bytes: int, full_report: str) -> str:
+    """Everything if it fits; else whole blocks in order (the verdict and sections first, case details last) while
+    they fit, then a note saying what was left out and where the full report is."""
+    blocks = [*core, *(["### Worst cases", *details] if details else [])]
+    whole = "\n\n".join(blocks) + "\n"
+    if len(whole.encode("utf-8")) <= max_bytes:
+        return whole
+    budget = max_bytes - 600  # room for the note
+    kept: list[str] = []
+    size = 0
+    for block in blocks:
+        size += len(block.encode("utf-8")) + 2
+        if size > budget:
+            break
+        kept.append(block)
+    kept_details = max(0, len(kept) - len(core) - 1)
+    if len(kept) < len(core):
+        what = f"{len(core) - len(kept)} of {len(core)} parts of the summary and every case detail"
+    else:
+        what = f"{len(details) - kept_details} of {len(details)} case details"
+    note = (
+        f"> [!NOTE]\n> This summary was cut to fit GitHub's 1 MiB limit: {what} left out. "
+        f"The full report is {inline(full_report, 200)}."
+    )
+    return "\n\n".join([*kept, note]) + "\n"
