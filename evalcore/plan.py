@@ -10,9 +10,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from evalcore.guardrail_mutations import mutate
 from evalcore.suite.datasets import Record
 from evalcore.suite.load import LoadedSuite, ResolvedProbe
-from evalcore.suite.models import AgentTest, BuiltinMetric, CustomJudgeMetric, Evaluation
+from evalcore.suite.models import (
+    AgentTest,
+    BuiltinMetric,
+    CustomJudgeMetric,
+    Evaluation,
+    GuardrailSection,
+    MutationKind,
+)
 
 Kind = Literal["evaluation", "guardrail", "agent"]
 
@@ -88,22 +96,7 @@ def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: l
             _evaluation(plan, loaded, ev, models or ev.models)
     for gr in suite.guardrails:
         if sections is None or gr.name in sections:
-            probes = loaded.probes.get(gr.name, [])
-            keys = _item_keys(p.probe.id or p.probe.model_dump(exclude={"tags", "id"}) for p in probes)
-            model = gr.model if gr.via != "apply" else None
-            for probe, key in zip(probes, keys, strict=True):
-                plan.cases.append(
-                    Case(
-                        case_id(suite.name, gr.name, key, model, 0),
-                        gr.name,
-                        "guardrail",
-                        model,
-                        0,
-                        key,
-                        probe,
-                    )
-                )
-            plan.sections.append(SectionPlan(gr.name, "guardrail", [model], len(probes), len(probes)))
+            _guardrails(plan, loaded, gr)
     for ag in suite.agents:
         if sections is None or ag.name in sections:
             resolved = loaded.agents[ag.name]
@@ -128,6 +121,40 @@ def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: l
                     calls += test.max_turns * 3 + 1
             plan.sections.append(SectionPlan(ag.name, "agent", [None], count, calls))
     return plan
+
+
+def _guardrails(plan: Plan, loaded: LoadedSuite, gr: GuardrailSection) -> None:
+    """One case per probe, and per mutation kind one more for each must-block probe (its item content is the
+    probe's plus the kind and seed, so the plain probes' ids do not change when mutations are added)."""
+    written = loaded.probes.get(gr.name, [])
+    items: list[tuple[ResolvedProbe, Any]] = [
+        (p, p.probe.id or p.probe.model_dump(exclude={"tags", "id"})) for p in written
+    ]
+    if gr.mutations is not None:
+        seed = gr.mutations.seed
+        items += [
+            (_mutated(p, kind, seed), {"probe": content, "mutation": kind, "seed": seed})
+            for p, content in list(items)
+            if p.probe.expect == "blocked" and p.probe.grounding_source is None
+            for kind in gr.mutations.kinds
+        ]
+    keys = _item_keys(content for _, content in items)
+    model = gr.model if gr.via != "apply" else None
+    for (probe, _), key in zip(items, keys, strict=True):
+        plan.cases.append(
+            Case(case_id(loaded.suite.name, gr.name, key, model, 0), gr.name, "guardrail", model, 0, key, probe)
+        )
+    mutated = len(items) - len(written)
+    note = f"{mutated} mutated probe(s)" if mutated else ""
+    plan.sections.append(SectionPlan(gr.name, "guardrail", [model], len(items), len(items), note))
+
+
+def _mutated(written: ResolvedProbe, kind: MutationKind, seed: int) -> ResolvedProbe:
+    """A must-block probe rewritten by a mutation; only whether it is still blocked counts, not by which policy."""
+    probe = written.probe.model_copy(
+        update={"text": mutate(written.probe.text, kind, seed), "policy": None, "min_confidence": None}
+    )
+    return ResolvedProbe(probe, written.origin, kind)
 
 
 def _evaluation(plan: Plan, loaded: LoadedSuite, ev: Evaluation, models: list[str]) -> None:

@@ -43,6 +43,7 @@ MAX_SUITE_BYTES = 10 * 1024**2
 class ResolvedProbe:
     probe: Probe
     origin: str  # "file:line" where the probe was written
+    mutation: str | None = None  # the robustness mutation that made `probe.text` from the written probe
 
 
 @dataclass(frozen=True)
@@ -300,7 +301,7 @@ class _Checker:
     def _guardrails(self, i: int, gr: GuardrailSection) -> None:
         loc: Loc = ("guardrails", i)
         self._model_ref(gr.model, (*loc, "model"))
-        self._thresholds(loc, gr.thresholds, set(), [gr.model] if gr.model else [])
+        self._thresholds(loc, gr.thresholds, set(gr.rate_names()), [gr.model] if gr.model else [])
         resolved: list[ResolvedProbe] = []
         for j, entry in enumerate(gr.probes):
             ploc = (*loc, "probes", j)
@@ -309,6 +310,18 @@ class _Checker:
             else:
                 pos = self.doc.position(ploc)
                 resolved.append(ResolvedProbe(entry, f"{self.doc.file}:{pos.line if pos else 0}"))
+        if gr.via == "invoke":
+            for r in resolved:
+                if r.probe.grounding_source is not None:
+                    file, _, line = r.origin.rpartition(":")
+                    self.problems.append(
+                        Problem(
+                            file,
+                            "contextual grounding probes need via apply or converse (InvokeModel has no "
+                            "grounding source)",
+                            int(line) or None,
+                        )
+                    )
         self.loaded.probes[gr.name] = resolved
 
     def _probe_file(self, rel: str, loc: Loc) -> list[ResolvedProbe]:

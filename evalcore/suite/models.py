@@ -219,6 +219,13 @@ class Evaluation(Strict):
         "QuestionAndAnswer"
     )
     job: JobSettings | None = None
+    responses: str | None = Field(
+        None,
+        description="bedrock-job, bring your own inference: a JSONL or CSV file of responses already made "
+        "(`prompt` as in the dataset, `response`, and `model`: a name of this section's `models`, optional with "
+        "one model), relative to the suite file. Bedrock scores them instead of calling models; `models` then "
+        "name the response sources.",
+    )
 
     @model_validator(mode="after")
     def _mode(self) -> Evaluation:
@@ -243,35 +250,54 @@ class Probe(Strict):
     source: Literal["INPUT", "OUTPUT"] = "INPUT"
     policy: str | None = Field(
         None,
-        pattern=r"^(topic|content|word|managed_word|pii|regex|grounding|relevance)(\.[^\s]+)?$",
-        description="e.g. content.VIOLENCE, topic.Investment, pii.EMAIL, regex.account_id, word, grounding",
+        pattern=r"^(topic|content|word|managed_word|pii|regex|grounding|relevance)(\.\S.*)?$",
+        description="The policy that must fire: a kind (topic, content, word, managed_word, pii, regex, grounding, "
+        "relevance) or a kind and a name, e.g. content.VIOLENCE, topic.Investment advice, pii.EMAIL, "
+        "regex.account_id, word.competitorco, managed_word.PROFANITY",
     )
-    min_confidence: Literal["LOW", "MEDIUM", "HIGH"] | None = None
-    grounding_source: str | None = None
-    query: str | None = None
+    min_confidence: Literal["LOW", "MEDIUM", "HIGH"] | None = Field(
+        None, description="With a content policy: the filter must fire at this confidence or higher."
+    )
+    grounding_source: str | None = Field(None, description="Contextual grounding: the text the answer must rest on.")
+    query: str | None = Field(None, description="Contextual grounding: the question the answer must be relevant to.")
     tags: list[str] = Field(default_factory=list)
     id: str | None = None
+
+    @model_validator(mode="after")
+    def _grounding(self) -> Probe:
+        if (self.grounding_source is not None or self.query is not None) and self.source != "OUTPUT":
+            raise PydanticCustomError(
+                "probe",
+                "contextual grounding checks model answers: a probe with `grounding_source` or `query` "
+                "needs `source: OUTPUT`",
+            )
+        if self.policy in ("grounding", "relevance") and self.grounding_source is None:
+            raise PydanticCustomError(
+                "probe", "policy {p} needs `grounding_source` (and `query` for relevance)", {"p": self.policy}
+            )
+        return self
 
 
 class ProbeFile(Strict):
     file: str = Field(min_length=1, description="JSONL or CSV of probes, relative to the suite file.")
 
 
+MutationKind = Literal[
+    "case",
+    "spacing",
+    "punctuation",
+    "leetspeak",
+    "homoglyph",
+    "base64",
+    "roleplay",
+    "ignore_previous",
+]
+
+
 class Mutations(Strict):
     """Seeded variations of must-block probes, to see how easily the guardrail is bypassed."""
 
-    kinds: list[
-        Literal[
-            "case",
-            "spacing",
-            "punctuation",
-            "leetspeak",
-            "homoglyph",
-            "base64",
-            "roleplay",
-            "ignore_previous",
-        ]
-    ] = Field(min_length=1)
+    kinds: list[MutationKind] = Field(min_length=1)
     seed: int = 0
 
 
@@ -294,6 +320,11 @@ class GuardrailSection(Strict):
     mutations: Mutations | None = None
     thresholds: Thresholds = Field(default_factory=dict)
     concurrency: int | None = Field(None, ge=1, le=1024)
+
+    def rate_names(self) -> list[str]:
+        """The guardrail rates a threshold of this section may name: block_rate.<kind> for each mutation."""
+        kinds = self.mutations.kinds if self.mutations else []
+        return [*metric_names.GUARDRAIL_AGGREGATES, *(f"block_rate.{k}" for k in kinds)]
 
     @model_validator(mode="after")
     def _model_for_via(self) -> GuardrailSection:

@@ -1,0 +1,172 @@
+"""Guardrail probes: each probe through its section's `via` (ApplyGuardrail, Converse or InvokeModel), judged
+against what it expects (blocked, allowed or anonymized) and, when it names one, the policy that must fire.
+
+Every call goes through the shared scheduler (concurrency, throttling, retries, cache keyed by guardrail id and
+version). A guardrail that does not exist is a final error (no retries); once one probe has found it missing, the
+probes not yet sent error with the same reason without calling.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from evalcore.plan import Case
+from evalcore.results import CaseResult, GuardrailOutcome, PolicyHit, Status
+from evalcore.runners import RunContext
+from evalcore.runners import guardrail_policies as policies
+from evalcore.runners.guardrail_vias import ApplyVia, ConverseVia, InvokeVia, Reading, UnreadableResponse, Via
+from evalcore.runners.invoke_format import UnsupportedModel
+from evalcore.scheduler import CallFailed, Cancelled
+from evalcore.suite.load import ResolvedProbe
+from evalcore.suite.models import GuardrailSection, Probe
+
+
+def run_guardrails(ctx: RunContext, section_name: str, cases: list[Case], emit: Callable[[CaseResult], None]) -> None:
+    section = next(g for g in ctx.loaded.suite.guardrails if g.name == section_name)
+    try:
+        via = _via(ctx, section)
+    except UnsupportedModel as exc:
+        for case in cases:
+            emit(_error(case, None, str(exc), 0))
+        return
+    missing = _MissingGuardrail(section, via)
+    ctx.scheduler.map(cases, lambda case: _run_case(ctx, via, missing, case), emit, workers=section.concurrency)
+
+
+def _via(ctx: RunContext, section: GuardrailSection) -> Via:
+    client = ctx.aws.client("bedrock-runtime")
+    if section.via == "apply":
+        return ApplyVia(client, section.guardrail)
+    assert section.model is not None  # the suite model requires it for converse and invoke
+    suite = ctx.loaded.suite
+    spec = suite.model_spec(section.model)
+    inference = suite.defaults.inference.merged(spec.inference)
+    if section.via == "converse":
+        return ConverseVia(client, section.guardrail, spec.id, inference)
+    return InvokeVia(client, section.guardrail, spec.id, inference)
+
+
+class _MissingGuardrail:
+    """Remembers that the guardrail was not found, so later probes do not call again."""
+
+    def __init__(self, section: GuardrailSection, via: Via) -> None:
+        self.section = section
+        self.via = via
+        self.reason: str | None = None
+        self._lock = threading.Lock()
+
+    def check(self, failure: str) -> str | None:
+        """The reason to give when `failure` says the guardrail does not exist, else None."""
+        lowered = failure.lower()
+        named = "guardrail" in lowered or self.section.via == "apply"
+        if not (named and ("resourcenotfound" in lowered or "does not exist" in lowered)):
+            return None
+        ref = self.section.guardrail
+        region = self.via.client.meta.region_name
+        reason = (
+            f"guardrail '{ref.id}' version {ref.version} was not found in {region} ({failure}): check `guardrail.id` "
+            "(an id or ARN) and `version` in the suite, and that the run uses the guardrail's region and account"
+        )
+        with self._lock:
+            self.reason = self.reason or reason
+            return self.reason
+
+
+def _run_case(ctx: RunContext, via: Via, missing: _MissingGuardrail, case: Case) -> CaseResult:
+    assert isinstance(case.item, ResolvedProbe)
+    probe = case.item.probe
+    if missing.reason is not None:
+        return _error(case, via.model_id, missing.reason, 0)
+    try:
+        result = ctx.scheduler.call(via.call(probe))
+    except CallFailed as exc:
+        return _error(case, via.model_id, missing.check(exc.reason) or exc.reason, exc.attempts)
+    except Cancelled:
+        return _error(case, via.model_id, "cancelled before it finished", 0)
+    try:
+        reading = via.read(result.value, probe)
+    except (UnreadableResponse, KeyError, TypeError, ValueError) as exc:
+        return _error(case, via.model_id, f"unreadable response: {exc}", result.attempts)
+    status, reason, fired = judge(probe, reading)
+    return CaseResult(
+        case_id=case.id,
+        section=case.section,
+        kind="guardrail",
+        model=case.model,
+        model_id=via.model_id,
+        item_key=case.item_key,
+        status=status,
+        reason=reason,
+        source=case.item.origin,
+        prompt=probe.text,
+        output=reading.output,
+        stop_reason=reading.stop_reason,
+        latency_ms=None if result.cached else result.value.get("latency_ms"),
+        usage=reading.usage,
+        cached=result.cached,
+        attempts=result.attempts,
+        guardrail=GuardrailOutcome(
+            expected=probe.expect,
+            observed=reading.observed,
+            expected_policy=probe.policy,
+            policy_fired=fired,
+            hits=reading.acted,
+            mutation=case.item.mutation,
+            source=probe.source,
+            units=reading.units,
+            tags=probe.tags,
+        ),
+    )
+
+
+def judge(probe: Probe, reading: Reading) -> tuple[Status, str | None, bool | None]:
+    """(status, why it failed, whether the expected policy fired). A probe passes when the guardrail did what it
+    expects and, if it names a policy, that policy acted (at `min_confidence` or higher)."""
+    observed = reading.observed
+    acted = reading.acted
+    fired: bool | None = None
+    if probe.policy is not None and probe.expect != "allowed":
+        fired = any(policies.matches(probe.policy, h) and policies.confident(h, probe.min_confidence) for h in acted)
+    if observed != probe.expect:
+        return "fail", _mismatch(probe, reading), fired
+    if fired is False:
+        return "fail", _wrong_policy(probe, acted), fired
+    return "pass", None, fired
+
+
+def _mismatch(probe: Probe, reading: Reading) -> str:
+    acted = reading.acted
+    if reading.observed == "allowed":
+        quiet = [h for h in reading.findings if h.action not in policies.ACTING]
+        detail = f"detected without acting: {policies.describe(quiet)}" if quiet else "no policy fired"
+        return f"expected {probe.expect}, but the guardrail let it through ({detail})"
+    verb = "blocked" if reading.observed == "blocked" else "anonymized"
+    by = f" by {policies.describe(acted)}" if acted else " (no assessment says which policy)"
+    return f"expected {probe.expect}, but the guardrail {verb} it{by}"
+
+
+def _wrong_policy(probe: Probe, acted: list[PolicyHit]) -> str:
+    expected = probe.policy or ""
+    named = [h for h in acted if policies.matches(expected, h)]
+    want = f"{expected} at {probe.min_confidence} confidence or higher" if probe.min_confidence else expected
+    if named:
+        return f"{probe.expect} as expected, but {policies.describe(named)} fired below {want}"
+    return f"{probe.expect} as expected, but by {policies.describe(acted)}, not by the expected {want}"
+
+
+def _error(case: Case, model_id: str | None, reason: str, attempts: int) -> CaseResult:
+    item = case.item
+    return CaseResult(
+        case_id=case.id,
+        section=case.section,
+        kind="guardrail",
+        model=case.model,
+        model_id=model_id,
+        item_key=case.item_key,
+        status="error",
+        reason=reason,
+        source=item.origin if isinstance(item, ResolvedProbe) else None,
+        prompt=item.probe.text if isinstance(item, ResolvedProbe) else None,
+        attempts=attempts,
+    )
