@@ -1,4 +1,4 @@
-"""bedrock-runtime: Converse and InvokeModel (text families and Titan embeddings), with guardrails applied."""
+"""bedrock-runtime: Converse, ConverseStream and InvokeModel (text families, Titan embeddings), with guardrails."""
 
 from __future__ import annotations
 
@@ -6,78 +6,21 @@ import json
 import time
 from typing import Any
 
-from evalcore.emulator import embeddings, guardrails, invoke_bodies, models
+from evalcore.emulator import conversation, embeddings, eventstream, guardrails, invoke_bodies, models
 from evalcore.emulator.guardrails import GuardedText, Verdict
 from evalcore.emulator.protocol import AwsError, EmulatorContext, ModelAnswer, Request, Response, Route, route
 from evalcore.emulator.wording import token_count
 from evalcore.emulator.world import ModelSpec
 
-NOT_CHAT = "This action doesn't support the model that you provided. Try again with a supported text or chat model."
-
 
 def converse(ctx: EmulatorContext, request: Request) -> Response:
-    started = time.perf_counter()
-    body = request.json()
-    model_id, spec = models.resolve(ctx.world, request.path_params["modelId"])
-    if spec.api == "titan-embed":
-        raise AwsError(400, "ValidationException", NOT_CHAT)
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages or messages[0].get("role") != "user":
-        raise AwsError(
-            400,
-            "ValidationException",
-            "A conversation must start with a user message. Try again with a conversation that starts with a user "
-            "message.",
-        )
-    system = "\n".join(b["text"] for b in body.get("system") or [] if isinstance(b.get("text"), str)) or None
-    inference = body.get("inferenceConfig") or {}
-    guard = body.get("guardrailConfig")
-    guardrail = None
-    if guard is not None:
-        if not guard.get("guardrailIdentifier") or not guard.get("guardrailVersion"):
-            raise AwsError(400, "ValidationException", "guardrailIdentifier and guardrailVersion are both required.")
-        guardrail = guardrails.resolve(ctx.world, guard["guardrailIdentifier"], guard["guardrailVersion"])
-    _sleep(spec)
+    return Response.json(conversation.run(ctx, request).payload())
 
-    inputs = _guarded_input(messages)
-    input_verdict = output_verdict = None
-    if guardrail is not None:
-        input_verdict = guardrails.evaluate(guardrail, "INPUT", inputs)
-    if input_verdict is not None and input_verdict.blocked:
-        answer = ModelAnswer(input_verdict.outputs[0], 0, 0, "guardrail_intervened")
-    else:
-        answer = models.answer(
-            ctx.world,
-            model_id,
-            spec,
-            messages,
-            system,
-            body.get("toolConfig"),
-            inference.get("maxTokens"),
-            inference.get("stopSequences"),
-        )
-        if guardrail is not None and answer.tool_use is None:
-            output = GuardedText([answer.text], inputs.grounding_source, inputs.query)
-            output_verdict = guardrails.evaluate(guardrail, "OUTPUT", output)
-            if output_verdict.intervened:
-                answer = ModelAnswer(
-                    output_verdict.outputs[0], answer.input_tokens, answer.output_tokens, "guardrail_intervened"
-                )
 
-    content: list[dict[str, Any]] = [{"toolUse": answer.tool_use}] if answer.tool_use else [{"text": answer.text}]
-    payload: dict[str, Any] = {
-        "output": {"message": {"role": "assistant", "content": content}},
-        "stopReason": answer.stop_reason,
-        "usage": {
-            "inputTokens": answer.input_tokens,
-            "outputTokens": answer.output_tokens,
-            "totalTokens": answer.input_tokens + answer.output_tokens,
-        },
-        "metrics": {"latencyMs": _elapsed_ms(started)},
-    }
-    if guard is not None and guard.get("trace", "disabled") != "disabled":
-        payload["trace"] = {"guardrail": _converse_trace(input_verdict, output_verdict, guard["trace"])}
-    return Response.json(payload)
+def converse_stream(ctx: EmulatorContext, request: Request) -> Response:
+    result = conversation.run(ctx, request)
+    headers = {"Content-Type": eventstream.CONTENT_TYPE}
+    return Response(200, headers, stream=conversation.stream(result, request.stream_fault))
 
 
 def invoke_model(ctx: EmulatorContext, request: Request) -> Response:
@@ -94,7 +37,7 @@ def invoke_model(ctx: EmulatorContext, request: Request) -> Response:
         if not version:
             raise AwsError(400, "ValidationException", "Guardrail version is required when a guardrail is given.")
         guardrail = guardrails.resolve(ctx.world, guard_id, version)
-    _sleep(spec)
+    conversation.sleep_latency(spec)
 
     if spec.api == "titan-embed":
         return _embed(spec, body, started)
@@ -161,46 +104,10 @@ def _invoke_response(payload: dict[str, Any], input_tokens: int, output_tokens: 
             "Content-Type": "application/json",
             "X-Amzn-Bedrock-Input-Token-Count": str(input_tokens),
             "X-Amzn-Bedrock-Output-Token-Count": str(output_tokens),
-            "X-Amzn-Bedrock-Invocation-Latency": str(_elapsed_ms(started)),
+            "X-Amzn-Bedrock-Invocation-Latency": str(conversation.elapsed_ms(started)),
         },
         body=json.dumps(payload).encode(),
     )
-
-
-def _guarded_input(messages: list[dict[str, Any]]) -> GuardedText:
-    """The guardContent blocks of the conversation when there are any, else the last user message's text."""
-    texts: list[str] = []
-    sources: list[str] = []
-    queries: list[str] = []
-    for message in messages:
-        for block in message.get("content") or []:
-            guarded = (block.get("guardContent") or {}).get("text") if isinstance(block, dict) else None
-            if not isinstance(guarded, dict):
-                continue
-            qualifiers = guarded.get("qualifiers") or ["guard_content"]
-            text = guarded.get("text", "")
-            if "grounding_source" in qualifiers:
-                sources.append(text)
-            if "query" in qualifiers:
-                queries.append(text)
-            if "guard_content" in qualifiers:
-                texts.append(text)
-    if not (texts or sources or queries):
-        texts = [models.last_user_text(messages)]
-    return GuardedText(texts, "\n".join(sources) or None, "\n".join(queries) or None)
-
-
-def _converse_trace(inputs: Verdict | None, output: Verdict | None, mode: str) -> dict[str, Any]:
-    trace: dict[str, Any] = {}
-    if inputs is not None:
-        trace["inputAssessment"] = {inputs.guardrail_id: inputs.assessment}
-        trace["actionReason"] = inputs.action_reason
-    if output is not None:
-        trace["outputAssessments"] = {output.guardrail_id: [output.assessment]}
-        trace["actionReason"] = output.action_reason if output.intervened else trace.get("actionReason")
-        if mode == "enabled_full":
-            trace["modelOutput"] = [output.outputs[0]]
-    return trace
 
 
 def _invoke_trace(verdicts: list[tuple[str, Verdict]]) -> dict[str, Any]:
@@ -214,16 +121,15 @@ def _invoke_trace(verdicts: list[tuple[str, Verdict]]) -> dict[str, Any]:
     return trace
 
 
-def _sleep(spec: ModelSpec) -> None:
-    if spec.latency_ms:
-        time.sleep(spec.latency_ms / 1000)
-
-
-def _elapsed_ms(started: float) -> int:
-    return max(1, round((time.perf_counter() - started) * 1000))
-
-
 ROUTES: list[Route] = [
     route("Converse", "bedrock-runtime", "POST", "/model/{modelId}/converse", converse, target_param="modelId"),
+    route(
+        "ConverseStream",
+        "bedrock-runtime",
+        "POST",
+        "/model/{modelId}/converse-stream",
+        converse_stream,
+        target_param="modelId",
+    ),
     route("InvokeModel", "bedrock-runtime", "POST", "/model/{modelId}/invoke", invoke_model, target_param="modelId"),
 ]
