@@ -224,8 +224,38 @@ def test_converse_blocks_on_guardrail_intervened_and_reads_the_trace(
     answered = by_source[("How should I save for retirement?", "OUTPUT")]
     assert answered.output == "Sorry, the model's answer was blocked."
     assert answered.usage.output_tokens > 0
+    assert all(r.guardrail is not None and r.guardrail.units > 0 for r in results)
     assert len(emulator.requests("Converse")) == len(results)
     assert not emulator.requests("ApplyGuardrail")
+
+
+def test_converse_sends_grounding_source_and_query_as_guard_content(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    world = load_world()
+    answers = {
+        "How long is the warranty?": "The warranty lasts two years from the date of purchase.",
+        "Tell me about the warranty.": "The warranty lasts ten years and covers theft and accidental damage anywhere.",
+    }
+    world.models[HAIKU] = world.models[HAIKU].model_validate({**world.models[HAIKU].model_dump(), "answers": answers})
+    emulator.set_world(world)
+    source = "Our warranty lasts two years from the date of purchase and covers manufacturing defects."
+    section = f"""
+    - name: grounded
+      via: converse
+      model: {HAIKU}
+      guardrail: {{id: gr-grounding}}
+      probes:
+        - {{text: "How long is the warranty?", source: OUTPUT, grounding_source: "{source}",
+           query: "How long is the warranty?", expect: allowed}}
+        - {{text: "Tell me about the warranty.", source: OUTPUT, grounding_source: "{source}",
+           query: "How long is the warranty?", expect: blocked, policy: grounding}}
+    """
+    results, _ = _run(emulator, monkeypatch, _suite(tmp_path, section))
+
+    assert [(r.prompt, r.reason) for r in results if r.status != "pass"] == []
+    blocked = next(r for r in results if r.guardrail and r.guardrail.expected == "blocked")
+    assert blocked.guardrail is not None and blocked.guardrail.hits[0].score is not None
 
 
 @pytest.mark.parametrize("model", [HAIKU, TITAN, LLAMA])
@@ -253,11 +283,15 @@ def test_invoke_reads_the_guardrail_action_from_the_body(
     assert len(emulator.requests("InvokeModel")) == len(results)
 
 
+@pytest.mark.parametrize(("via", "operation"), [("apply", "ApplyGuardrail"), ("converse", "Converse")])
 def test_a_missing_guardrail_is_one_clear_error_per_probe_without_retries(
-    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, via: str, operation: str
 ) -> None:
     probes = "\n".join(f'    - {{text: "probe number {i}", expect: allowed}}' for i in range(12))
-    section = f"- name: missing\n  guardrail: {{id: gr-nope, version: '3'}}\n  probes:\n{probes}\n"
+    section = (
+        f"- name: missing\n  via: {via}\n  model: {HAIKU}\n  guardrail: {{id: gr-nope, version: '3'}}\n"
+        f"  probes:\n{probes}\n"
+    )
     results, scheduler = _run(emulator, monkeypatch, _suite(tmp_path, section), concurrency=3)
 
     assert {r.status for r in results} == {"error"}
@@ -266,7 +300,7 @@ def test_a_missing_guardrail_is_one_clear_error_per_probe_without_retries(
     reason = reasons.pop() or ""
     assert reason.startswith("guardrail 'gr-nope' version 3 was not found in us-east-1 (ResourceNotFoundException")
     assert "check `guardrail.id`" in reason
-    calls = emulator.requests("ApplyGuardrail")
+    calls = emulator.requests(operation)
     assert 1 <= len(calls) <= 3  # at most one call per worker; no retries
     assert {c.status for c in calls} == {404}
     assert all(r.attempts <= 1 for r in results)
