@@ -87,6 +87,15 @@ class AgentSpec(_Section):
     guardrail: AgentGuardrail | None = None
     default_reply: str = "Sorry, I can only help with the tasks I was built for."
 
+    @model_validator(mode="after")
+    def _coherent(self) -> AgentSpec:
+        names = [intent.name for intent in self.intents]
+        if len(names) != len(set(names)):
+            raise ValueError("intent names must be unique")
+        if any(intent.cite for intent in self.intents) and self.knowledge_base_id is None:
+            raise ValueError("an intent cites documents: set knowledge_base_id")
+        return self
+
 
 class KnowledgeBaseDocument(_Section):
     id: str

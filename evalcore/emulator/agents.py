@@ -133,6 +133,8 @@ def _respond(agent: AgentSpec, session: _Session, turn: _Turn, text: str, cited:
         session.pending_intent = None
         _finish(turn, agent.guardrail.blocked_message, [])
         return
+    if agent.guardrail:
+        turn.trace({"guardrailTrace": {"action": "NONE", "traceId": _trace_id()}})
     intent = next((i for i in agent.intents if any(k.lower() in lowered for k in i.keywords)), None)
     if intent is None and session.pending_intent:
         intent = next((i for i in agent.intents if i.name == session.pending_intent), None)

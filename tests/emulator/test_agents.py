@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError, EventStreamError
 from urllib3.exceptions import ProtocolError
 
 from evalcore.emulator import Emulator, World
-from evalcore.emulator.world import FaultSpec, load_world
+from evalcore.emulator.world import FaultSpec, WorldError, load_world, parse_world
 
 AGENT, ALIAS = "CLAIMAGENT", "TSTALIASID"
 
@@ -64,7 +64,8 @@ def test_trace_shows_rationale_action_group_call_observation_and_final_response(
 
     _, events = _invoke(client, "Which documents are missing for claim-006?", enableTrace=True)
 
-    steps = [t["orchestrationTrace"] for t in _traces(events)]
+    assert _traces(events)[0]["guardrailTrace"]["action"] == "NONE"
+    steps = [t["orchestrationTrace"] for t in _traces(events)[1:]]
     assert "rationale" in steps[0]
     call = steps[1]["invocationInput"]
     assert call["invocationType"] == "ACTION_GROUP"
@@ -120,7 +121,7 @@ def test_cited_documents_come_as_chunk_attribution_and_a_knowledge_base_lookup_t
     assert reference["location"] == {"type": "S3", "s3Location": {"uri": "s3://claims-handbook/claim-process.txt"}}
     assert "police report" in reference["content"]["text"]
     assert citation["generatedResponsePart"]["textResponsePart"]["text"] == chunk["bytes"].decode()
-    steps = [t["orchestrationTrace"] for t in _traces(events)]
+    steps = [t["orchestrationTrace"] for t in _traces(events) if "orchestrationTrace" in t]
     lookup = next(s["invocationInput"] for s in steps if "invocationInput" in s)
     assert lookup["knowledgeBaseLookupInput"] == {"knowledgeBaseId": "KBCLAIMS01", "text": "How do I file a claim?"}
     assert any("knowledgeBaseLookupOutput" in s.get("observation", {}) for s in steps)
@@ -255,3 +256,21 @@ def test_faults_target_one_agent_by_id(emulator: Emulator) -> None:
     _, events = _invoke(emulator.client("bedrock-agent-runtime"), "What are the open claims?")
 
     assert "three open claims" in _text(events)
+
+
+@pytest.mark.parametrize(
+    ("section", "problem"),
+    [
+        ("intents: [{name: a, keywords: [x], reply: r, actions: [{action_group: g}]}]", "exactly one of"),
+        ("intents: [{name: a, keywords: [x], reply: r, cite: [doc]}]", "knowledge_base_id"),
+        ("intents: [{name: a, keywords: [x], reply: r, colour: red}]", "colour"),
+    ],
+)
+def test_world_file_rejects_incoherent_agents_with_the_line(section: str, problem: str) -> None:
+    text = f"agents:\n  AGENT1:\n    name: a\n    {section}\n"
+
+    with pytest.raises(WorldError) as caught:
+        parse_world(text, "w.yml")
+
+    assert caught.value.line is not None
+    assert problem in str(caught.value)
