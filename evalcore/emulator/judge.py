@@ -8,7 +8,8 @@ and a forced ``toolChoice: {"tool": {"name": N}}``. The text of the last user me
 2. Quality ``q``: the token F1 of the response against the reference (SQuAD-style: lower-cased words, punctuation and
    articles dropped) when a reference is present; otherwise 1.0 for a non-empty response that is not a refusal, and 0.0
    for an empty response or a refusal (a response containing one of :data:`REFUSAL_MARKERS`, case-insensitive).
-3. Noise: ``q += gauss(0, world.judge.noise)`` with a generator seeded by sha256 of ``world.seed`` and the user text,
+3. Noise: ``q += gauss(0, world.judge.noise)`` with a generator seeded by sha256 of ``world.judge.seed`` (default
+   ``world.seed``) and the user text,
    then ``q`` is clamped to [0, 1] and rounded to 6 decimals. The same request always gets the same verdict.
 4. The forced tool's ``inputSchema.json`` gets ``reasoning`` (a string) and ``rating``:
    - ``rating.enum`` of numbers (the rating scale values): the value nearest to ``min + q * (max - min)``, ties to the
@@ -93,7 +94,8 @@ def score(world: World, request: JudgeRequest, text: str) -> tuple[float, str]:
     else:
         q, reasoning = 1.0, "The response answers the prompt."
     if world.judge.noise > 0:
-        q += random.Random(_digest(world.seed, "noise", text)).gauss(0.0, world.judge.noise)
+        noise_seed = world.seed if world.judge.seed is None else world.judge.seed
+        q += random.Random(_digest(noise_seed, "noise", text)).gauss(0.0, world.judge.noise)
     return round(min(1.0, max(0.0, q)), 6), reasoning
 
 

@@ -158,6 +158,9 @@ class GuardrailSpec(_Strict):
 
 class JudgeSpec(_Strict):
     noise: float = Field(0.0, ge=0.0)
+    # The noise's own seed (default: the world's). Another judge seed is the same system judged again: the answers
+    # stay, only the judge's noise changes, as between two real runs.
+    seed: int | None = None
     unreadable_rate: float = Field(0.0, ge=0.0, le=1.0)
 
 
@@ -193,6 +196,9 @@ class World(_Strict):
     agents: dict[str, AgentSpec] = Field(default_factory=dict)
     knowledge_bases: dict[str, KnowledgeBaseSpec] = Field(default_factory=dict)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    buckets: list[str] = Field(
+        default_factory=list, description="S3 buckets (moto) that exist from the start, e.g. for evaluation jobs"
+    )
     _references: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
