@@ -1,29 +1,74 @@
-"""The run's summary on the console: a line per section and model, then the verdict and its reasons."""
+"""The run's summary on the console: a compact table (a row per section and model), then the verdict and its reasons.
+
+Names and reasons may come from untrusted files: they are made plain and cannot start a GitHub workflow command
+(`::set-output`, `::add-mask`...), wherever they land on a line."""
 
 from __future__ import annotations
 
-from evalcore.results import RunResult
+from evalcore.report import figures
+from evalcore.report.plain import one_line
+from evalcore.results import RunResult, SectionSummary
+
+METRICS_SHOWN = 3
+COLORS = {"passed": "\x1b[32m", "failed": "\x1b[31m", "error": "\x1b[33m"}
+RESET = "\x1b[0m"
+
+
+def safe(text: str | None, limit: int = 80) -> str:
+    """One plain line that no workflow-command parser will read as a command."""
+    return one_line(text, limit).replace("::", ":\u200b:")
 
 
 def console_summary(run: RunResult, color: bool = False) -> str:
-    lines = [f"evalcore {run.run.tool_version}: suite {run.run.suite}"]
+    total = sum(m.counts.total for s in run.sections for m in s.models)
+    took = f" in {figures.duration(run.run.finished_at - run.run.started_at)}" if run.run.finished_at else ""
+    lines = [f"evalcore {safe(run.run.tool_version, 20)} · suite {safe(run.run.suite)} · {total} cases{took}"]
+    rows = [["section", "model", "pass", "fail", "error", "pass rate", "scores"]]
+    notes = []
     for section in run.sections:
         if section.status == "not_run":
-            lines.append(f"  {section.name}: not run: {section.reason}")
+            notes.append(f"  {safe(section.name)}: not run: {safe(section.reason, 200)}")
             continue
-        for m in section.models:
-            c = m.counts
-            rate = "-" if m.pass_rate is None else f"{m.pass_rate:.0%}"
-            scores = "  ".join(f"{k} {v.mean:.3f}" for k, v in m.metrics.items() if v.mean is not None)
-            who = f" [{m.model}]" if m.model else ""
-            lines.append(
-                f"  {section.name}{who}: {c.passed} passed, {c.failed} failed, {c.error} errors ({rate})  {scores}".rstrip()
-            )
+        rows.extend(_rows(run, section))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [c.rjust(w) if 2 <= i <= 4 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=False))]
+        lines.append(("  " + "  ".join(cells) + "  " + row[-1]).rstrip())
+    lines.extend(notes)
     verdict = run.verdict
     if verdict is not None:
         word = verdict.status.upper()
         if color:
-            word = {"PASSED": "\x1b[32m", "FAILED": "\x1b[31m"}.get(word, "\x1b[33m") + word + "\x1b[0m"
+            word = COLORS.get(verdict.status, "") + word + RESET
         lines.append(f"verdict: {word} (exit {verdict.exit_code})")
-        lines.extend(f"  - {reason}" for reason in verdict.reasons)
+        lines.extend(f"  - {safe(reason, 300)}" for reason in verdict.reasons)
     return "\n".join(lines)
+
+
+def _rows(run: RunResult, section: SectionSummary) -> list[list[str]]:
+    checks = run.verdict.checks if run.verdict else []
+    rows = []
+    for m in section.models:
+        failed = {c.metric for c in checks if c.section == section.name and c.model == m.model and not c.passed}
+        scores = [
+            f"{safe(name, 40)} {figures.score(agg.mean)}{' ✗' if name in failed else ''}"
+            for name, agg in list(m.metrics.items())[:METRICS_SHOWN]
+        ]
+        scores += [
+            f"{figures.label(k)} {figures.aggregate(k, v)}{' ✗' if k in failed else ''}"
+            for k, v in m.rates.items()
+            if k.endswith(("_rate", "_hat_k")) and v is not None
+        ][:METRICS_SHOWN]
+        c = m.counts
+        rows.append(
+            [
+                safe(section.name, 40),
+                safe(m.model, 40) or "-",
+                str(c.passed),
+                str(c.failed),
+                str(c.error),
+                figures.rate(m.pass_rate) + (" ✗" if "pass_rate" in failed else ""),
+                "  ".join(scores),
+            ]
+        )
+    return rows
