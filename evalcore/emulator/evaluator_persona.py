@@ -3,7 +3,8 @@
 An evaluator model drives a conversation with an agent and judges it. When a conversation sent to an emulated
 model is an evaluator prompt that one of :data:`PERSONAS` recognises, :func:`respond` answers it by that
 persona's documented rule, so that verdicts follow from the world file's agents and knowledge bases.
-Otherwise it returns None and the model answers as usual. Personas: ``agenteval_persona`` (agenteval 0.4.1).
+Otherwise it returns None and the model answers as usual. Personas: ``agenteval_persona`` (agenteval 0.4.1);
+evalcore's own evaluator asks through forced tool calls, answered by :func:`tool_answer` (``evalcore_evaluator``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from evalcore.emulator import agenteval_persona
+from evalcore.emulator import agenteval_persona, evalcore_evaluator
+from evalcore.emulator.protocol import ModelAnswer
+from evalcore.emulator.world import World
 
 # (recognise(system, prompt), answer(prompt)) pairs, tried in order.
 PERSONAS: list[tuple[Callable[[str, str], bool], Callable[[str], str]]] = [*agenteval_persona.PERSONAS]
+
+
+def tool_answer(
+    world: World, prompt: str, tool_config: dict[str, Any], chars_per_token: float, input_tokens: int
+) -> ModelAnswer | None:
+    """The answer to a forced tool call of evalcore's evaluator protocol (``evalcore_evaluator``), else None."""
+    return evalcore_evaluator.converse_answer(world, prompt, tool_config, chars_per_token, input_tokens)
 
 
 def respond(messages: list[dict[str, Any]], system: str | None) -> str | None:

@@ -2,7 +2,8 @@
 
 The *prompt* is the text of the last user message (its text blocks joined by newlines). In order:
 
-1. A forced tool call (``toolConfig.toolChoice.tool``) follows the judge protocol (``judge.py``).
+1. A forced tool call (``toolConfig.toolChoice.tool``) of evalcore's agent evaluator gets the persona's answer
+   (``evalcore_evaluator.py``); any other follows the judge protocol (``judge.py``).
 2. ``evaluator_persona.respond(messages, system)``: an agent-evaluator conversation gets the persona's reply.
 3. The model's own ``answers`` entry for the prompt, verbatim.
 4. The model is *right* when ``u < quality``, where ``u`` in [0, 1) comes from sha256 of (world seed, canonical
@@ -65,7 +66,8 @@ def answer(
     input_tokens = token_count((system or "") + conversation_text(messages), cpt)
     prompt = last_user_text(messages)
     if tool_config:
-        forced = judge.converse_answer(world, prompt, tool_config, cpt, input_tokens)
+        forced = evaluator_persona.tool_answer(world, prompt, tool_config, cpt, input_tokens)
+        forced = forced or judge.converse_answer(world, prompt, tool_config, cpt, input_tokens)
         if forced is not None:
             return forced
     text = evaluator_persona.respond(messages, system)

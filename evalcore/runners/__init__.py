@@ -38,4 +38,8 @@ def runner_for(section: Evaluation | GuardrailSection | AgentSection) -> Runner 
         from evalcore.runners.guardrails import run_guardrails
 
         return run_guardrails
+    if isinstance(section, AgentSection):
+        from evalcore.runners.agents.runner import run_agents
+
+        return run_agents
     return None

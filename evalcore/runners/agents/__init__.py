@@ -1,0 +1,1 @@
+"""Agent tests: agenteval plans and native tests, an evaluator model talking to a target (runner.py)."""

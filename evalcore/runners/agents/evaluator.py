@@ -1,0 +1,184 @@
+"""The agent-test loop (seed 004): an evaluator model plays the user and judges, the target answers.
+
+1. The first user message is the test's `initial_prompt`, or the evaluator writes it from the first step.
+2. The target answers; the turn is recorded with its tool calls, citations and guardrail action.
+3. The evaluator decides whether every step was attempted. If so, it decides whether every expected result was
+   observed: `pass` or `fail`, with its reasoning. Stop.
+4. Otherwise, when `max_turns` turns were made: `fail`, "Maximum turns reached". Else the evaluator writes the next
+   user message from the steps and the conversation; back to 2.
+
+Every evaluator answer is a structured verdict (evaluator_prompts.py). An answer that cannot be read is asked again
+with a reminder, UNREADABLE_ATTEMPTS times in all; then the test is `error`, never `pass`. Evaluator calls go
+through the scheduler and its cache, keyed by the full request (a readable retry is stored under the first
+request's key, so a warm re-run makes no call). The per-test deadline is checked before every call.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from evalcore.cache import cache_key
+from evalcore.metrics.judge import UnreadableVerdict, trim_response
+from evalcore.results import Turn, Usage
+from evalcore.runners.agents import evaluator_prompts as prompts
+from evalcore.runners.agents.targets import TargetSession
+from evalcore.runners.agents.trace_log import TraceLog
+from evalcore.scheduler import Call, CallFailed, Scheduler
+from evalcore.suite.models import AgentTest
+
+UNREADABLE_ATTEMPTS = 3
+MAX_TURNS_REACHED = "Maximum turns reached"
+NOT_OBSERVED = "Not all of the expected results can be observed in the conversation."
+ALL_OBSERVED = "All of the expected results can be observed in the conversation."
+
+
+class TestError(Exception):
+    """The test cannot be evaluated (a call failed, an unreadable verdict, a timeout...): its result is `error`."""
+
+    __test__ = False  # not a pytest class
+
+
+@dataclass
+class AgentRun:
+    """What one run of a test did so far; kept even when it ends in an error."""
+
+    turns: list[Turn] = field(default_factory=list)
+    status: str = "error"
+    reason: str | None = None
+    reasoning: str | None = None
+    steps_attempted: bool | None = None
+    results_observed: bool | None = None
+    evaluator_usage: Usage = field(default_factory=Usage)
+    target_usage: Usage = field(default_factory=Usage)
+    attempts: int = 0
+
+
+class EvaluatorModel:
+    """Asks one evaluator model the loop's questions through the scheduler and the cache."""
+
+    def __init__(self, scheduler: Scheduler, client: Any, model_id: str) -> None:
+        self.scheduler = scheduler
+        self.client = client
+        self.model_id = model_id
+
+    def ask(
+        self,
+        question: prompts.Question,
+        run: AgentRun,
+        trace: TraceLog,
+        steps: Sequence[str] = (),
+        expected_results: Sequence[str] = (),
+    ) -> tuple[Any, str]:
+        """(the answer, the reasoning). Raises TestError when no readable answer comes."""
+        first = prompts.request(question, self.model_id, run.turns, steps, expected_results)
+        key = cache_key("agent-evaluator", prompts.EVALUATOR_PROMPT_VERSION, first)
+        problem = ""
+        for attempt in range(UNREADABLE_ATTEMPTS):
+            request = first if attempt == 0 else prompts.with_reminder(first, problem, question.tool)
+            spent: list[Usage] = []
+            call = Call(
+                model=self.model_id,
+                fn=functools.partial(self._converse, question, request, spent),
+                cache_key=key if attempt == 0 else None,
+                role="judge",
+                estimated_tokens=len(request["messages"][0]["content"][0]["text"]) // 4,
+                tokens_of=_tokens,
+            )
+            try:
+                result = self.scheduler.call(call)
+            except CallFailed as exc:
+                run.evaluator_usage = sum(spent, run.evaluator_usage)
+                run.attempts += exc.attempts
+                if spent and exc.reason.startswith(UnreadableVerdict.__name__):
+                    problem = exc.reason.split(": ", 1)[-1]
+                    trace.add_step(question.tool, prompt=_text(request), unreadable=problem)
+                    continue
+                raise TestError(f"evaluator call failed: {exc.reason}") from None
+            if attempt > 0 and self.scheduler.cache is not None:
+                self.scheduler.cache.put(key, result.value)
+            run.attempts += result.attempts
+            if not result.cached:
+                run.evaluator_usage += _usage(result.value)
+            value, reasoning = prompts.read_answer(question, result.value)
+            trace.add_step(question.tool, prompt=_text(request), **{question.field: value, "reasoning": reasoning})
+            return value, reasoning
+        raise TestError(f"unreadable evaluator verdict after {UNREADABLE_ATTEMPTS} attempts: {problem}")
+
+    def _converse(self, question: prompts.Question, request: dict[str, Any], spent: list[Usage]) -> dict[str, Any]:
+        response = trim_response(self.client.converse(**request))
+        spent.append(_usage(response))
+        prompts.read_answer(question, response)  # raises UnreadableVerdict: not cached, asked again by `ask`
+        return response
+
+
+def converse(
+    test: AgentTest,
+    session: TargetSession,
+    evaluator: EvaluatorModel,
+    run: AgentRun,
+    trace: TraceLog,
+    deadline: float | None,
+) -> None:
+    """Run the loop; sets run.status/reason/reasoning to pass or fail. Raises TestError (and lets other
+    exceptions through) for the caller to record as `error`."""
+    for number in range(test.max_turns):
+        _check(deadline)
+        if number == 0 and test.initial_prompt:
+            user = test.initial_prompt
+        else:
+            user, _ = evaluator.ask(prompts.USER_MESSAGE, run, trace, steps=test.steps)
+        _check(deadline)
+        started = time.perf_counter()
+        run.turns.append(Turn(user=user))
+        reply = session.send(user)
+        run.turns[-1] = Turn(
+            user=user,
+            agent=reply.text,
+            tool_calls=reply.tool_calls,
+            citations=reply.citations,
+            guardrail_action=reply.guardrail_action,
+            latency_ms=(time.perf_counter() - started) * 1000,
+        )
+        run.target_usage += reply.usage
+        run.attempts += reply.attempts
+        trace.add_step("invoke_target", prompt=user, response=reply.text, data=reply.data)
+        if reply.blocked:
+            raise TestError(reply.blocked)
+        _check(deadline)
+        attempted, _ = evaluator.ask(prompts.STEPS_ATTEMPTED, run, trace, steps=test.steps)
+        run.steps_attempted = attempted
+        if attempted:
+            _check(deadline)
+            observed, reasoning = evaluator.ask(
+                prompts.RESULTS_OBSERVED, run, trace, expected_results=test.expected_results
+            )
+            run.results_observed = observed
+            run.status = "pass" if observed else "fail"
+            run.reason = None if observed else NOT_OBSERVED
+            run.reasoning = reasoning
+            return
+    run.status = "fail"
+    run.reason = f"{MAX_TURNS_REACHED} ({test.max_turns}) before every step was attempted"
+
+
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise TestError("the test's time ran out (timeout_seconds)")
+
+
+def _text(request: dict[str, Any]) -> str:
+    return request["messages"][0]["content"][0]["text"]
+
+
+def _usage(response: dict[str, Any]) -> Usage:
+    usage = response.get("usage") or {}
+    return Usage(input_tokens=int(usage.get("inputTokens", 0)), output_tokens=int(usage.get("outputTokens", 0)))
+
+
+def _tokens(response: dict[str, Any]) -> tuple[int, int]:
+    usage = _usage(response)
+    return usage.input_tokens, usage.output_tokens

@@ -1,0 +1,156 @@
+"""What evalcore's agent evaluator is asked, and how its answers are read.
+
+Three questions, each one Converse request with one tool forced by `toolChoice` (a structured answer, never text
+to parse): the next user message (`write_user_message`), whether every step was attempted (`record_steps_verdict`)
+and whether every expected result was observed (`record_results_verdict`). The material goes in tags in the user
+message: `<steps>`, `<expected_results>` and `<conversation>` (`<user>` and `<agent>` messages). Text written by
+the agent or the test is defused so it cannot close a tag early. The emulator plays this evaluator by the rules in
+evalcore/emulator/evalcore_evaluator.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evalcore.metrics.judge import UnreadableVerdict
+from evalcore.results import Turn
+
+EVALUATOR_PROMPT_VERSION = 1
+INFERENCE = {"maxTokens": 1024, "temperature": 0.0}
+SYSTEM = (
+    "You are testing an AI agent. You play its user, following the test's steps in order, one user message at a "
+    "time, and you judge the conversation strictly from what the agent actually said. Always answer by calling the "
+    "tool you are given."
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One of the evaluator's three questions: its tool, the answer field it needs and that field's type."""
+
+    tool: str
+    field: str
+    kind: type
+    description: str
+    instructions: str
+
+
+USER_MESSAGE = Question(
+    "write_user_message",
+    "message",
+    str,
+    "The next message the user sends to the agent.",
+    "Write the user's next message to the agent. Work through the steps in order: answer a question the agent "
+    "asked with the details the steps give, otherwise go on with the next step not yet done. Write only what a "
+    "user would type.",
+)
+STEPS_ATTEMPTED = Question(
+    "record_steps_verdict",
+    "all_steps_attempted",
+    bool,
+    "True when the user has attempted every step and the agent is not waiting for an answer.",
+    "Decide whether the user has attempted every step of the test in the conversation so far.",
+)
+RESULTS_OBSERVED = Question(
+    "record_results_verdict",
+    "all_expected_results_observed",
+    bool,
+    "True only when every expected result can be observed in the agent's messages.",
+    "Decide whether every expected result can be observed in the agent's messages of the conversation.",
+)
+
+
+def request(
+    question: Question,
+    model_id: str,
+    conversation: Sequence[Turn],
+    steps: Sequence[str] = (),
+    expected_results: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The Converse request (keyword arguments) that asks `question`. A new dict each time: nothing is shared."""
+    parts = [question.instructions]
+    if steps:
+        parts.append(_list("steps", "step", steps))
+    if expected_results:
+        parts.append(_list("expected_results", "expected_result", expected_results))
+    parts.append(_conversation(conversation))
+    parts.append(f"Call {question.tool} with your reasoning and your answer.")
+    return {
+        "modelId": model_id,
+        "system": [{"text": SYSTEM}],
+        "messages": [{"role": "user", "content": [{"text": "\n\n".join(parts)}]}],
+        "inferenceConfig": dict(INFERENCE),
+        "toolConfig": {
+            "tools": [{"toolSpec": _tool_spec(question)}],
+            "toolChoice": {"tool": {"name": question.tool}},
+        },
+    }
+
+
+def with_reminder(first: dict[str, Any], problem: str, tool: str) -> dict[str, Any]:
+    """`first` asked again after an unreadable answer (a changed request, so neither cache nor model repeat it)."""
+    text = first["messages"][0]["content"][0]["text"]
+    reminder = f"Your previous answer could not be read ({problem}). Answer only by calling {tool}."
+    return {**first, "messages": [{"role": "user", "content": [{"text": f"{text}\n\n{reminder}"}]}]}
+
+
+def read_answer(question: Question, response: Mapping[str, Any]) -> tuple[Any, str]:
+    """(the answer, the reasoning). Raises UnreadableVerdict when the tool was not called or the field is wrong."""
+    content = ((response.get("output") or {}).get("message") or {}).get("content") or []
+    tool_input = next(
+        (
+            block["toolUse"].get("input")
+            for block in content
+            if isinstance(block, dict) and (block.get("toolUse") or {}).get("name") == question.tool
+        ),
+        None,
+    )
+    if not isinstance(tool_input, dict):
+        raise UnreadableVerdict(f"the evaluator did not call {question.tool} (stopReason {response.get('stopReason')})")
+    value = tool_input.get(question.field)
+    if question.kind is bool and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        value = value.strip().lower() == "true"
+    if not isinstance(value, question.kind) or (question.kind is str and not value.strip()):
+        raise UnreadableVerdict(f"{question.field} is {value!r}, not a {question.kind.__name__}")
+    return value, str(tool_input.get("reasoning") or "").strip()
+
+
+def _tool_spec(question: Question) -> dict[str, Any]:
+    json_type = "boolean" if question.kind is bool else "string"
+    return {
+        "name": question.tool,
+        "description": question.description,
+        "inputSchema": {
+            "json": {
+                "type": "object",
+                "properties": {
+                    "reasoning": {"type": "string", "description": "A short explanation."},
+                    question.field: {"type": json_type, "description": question.description},
+                },
+                "required": ["reasoning", question.field],
+            }
+        },
+    }
+
+
+def _list(outer: str, inner: str, items: Sequence[str]) -> str:
+    body = "\n".join(f"<{inner}>{_defused(item, inner)}</{inner}>" for item in items)
+    return f"<{outer}>\n{body}\n</{outer}>"
+
+
+def _conversation(turns: Sequence[Turn]) -> str:
+    lines = []
+    for turn in turns:
+        lines.append(f"<user>{_defused(turn.user, 'user')}</user>")
+        if turn.agent is not None:
+            lines.append(f"<agent>{_defused(turn.agent, 'agent')}</agent>")
+    body = "\n".join(lines) if lines else "(no messages yet)"
+    return f"<conversation>\n{body}\n</conversation>"
+
+
+def _defused(text: str, tag: str) -> str:
+    for closing in (tag, "conversation", "steps", "expected_results"):
+        text = text.replace(f"</{closing}>", f"<\\/{closing}>")
+    return text

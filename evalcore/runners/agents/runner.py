@@ -1,0 +1,201 @@
+"""The Runner for `agents` sections: each planned case (a test, a repeat) is one conversation, run concurrently
+through the shared scheduler; every case ends in exactly one result, whatever happens to the others.
+
+A case's status: `error` when it could not be evaluated (a call failed after retries, an unreadable verdict, a
+returnControl without a value, a timeout, a hook or a bug); `fail` when the evaluator found a step or an expected
+result missing, max turns were reached, or a tool call or citation assertion failed; `pass` otherwise.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from evalcore.aws import Aws
+from evalcore.plan import AgentItem, Case
+from evalcore.pricing import Pricing
+from evalcore.results import AgentOutcome, CaseResult, MetricScore
+from evalcore.runners import RunContext
+from evalcore.runners.agents import agenteval_output, assertions, hooks
+from evalcore.runners.agents.evaluator import ALL_OBSERVED, AgentRun, EvaluatorModel, TestError, converse
+from evalcore.runners.agents.targets import Target, TargetEnv
+from evalcore.runners.agents.targets.build import build_target
+from evalcore.runners.agents.trace_log import TraceLog
+from evalcore.runners.direct import pricing_for
+from evalcore.scheduler import Cancelled
+from evalcore.suite.load import ResolvedAgents
+
+DEFAULT_TEST_TIMEOUT_SECONDS = 900.0
+
+
+@dataclass
+class _Section:
+    name: str
+    resolved: ResolvedAgents
+    evaluator: EvaluatorModel
+    target: Target | None
+    target_problem: str | None
+    pricing: Pricing
+    traces: dict[str, TraceLog] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def run_agents(ctx: RunContext, section_name: str, cases: list[Case], emit: Callable[[CaseResult], None]) -> None:
+    section = _prepare(ctx, section_name)
+    finished: list[CaseResult] = []
+
+    def keep(result: CaseResult) -> None:
+        with section.lock:
+            finished.append(result)
+        emit(result)
+
+    spec = next(s for s in ctx.loaded.suite.agents if s.name == section_name)
+    workers = spec.concurrency or ctx.scheduler.concurrency
+    try:
+        ctx.scheduler.map(cases, functools.partial(_run_case, section), keep, workers=workers)
+    finally:
+        agenteval_output.write(ctx.out / "agenteval" / section_name, cases, finished, section.traces)
+
+
+def _prepare(ctx: RunContext, section_name: str) -> _Section:
+    resolved = ctx.loaded.agents[section_name]
+    evaluator = resolved.evaluator
+    client = ctx.aws.client("bedrock-runtime", evaluator.region, evaluator.endpoint_url)
+    env = TargetEnv(ctx.scheduler, _client_factory(ctx.aws), resolved.base_dir)
+    target, problem = None, None
+    try:
+        target = build_target(resolved.target, env)
+    except Exception as exc:  # a bad custom target or path: every test of the section says why
+        problem = f"the target could not be set up: {type(exc).__name__}: {exc}"
+    return _Section(
+        section_name,
+        resolved,
+        EvaluatorModel(ctx.scheduler, client, resolved.evaluator_model_id),
+        target,
+        problem,
+        pricing_for(ctx),
+    )
+
+
+def _client_factory(aws: Aws) -> Callable[[str, Any], Any]:
+    """Clients built once per (profile, service, region, endpoint): targets naming another profile get their own
+    session, everything else shares the run's."""
+    sessions: dict[str | None, Aws] = {aws.profile: aws}
+    lock = threading.Lock()
+
+    def client(service: str, spec: Any) -> Any:
+        profile = getattr(spec, "profile", None) or aws.profile
+        with lock:
+            owner = sessions.get(profile)
+            if owner is None:
+                owner = Aws(
+                    region=aws.region,
+                    profile=profile,
+                    endpoint_url=aws.endpoint_url,
+                    pool_size=aws.pool_size,
+                    timeout_seconds=aws.timeout_seconds,
+                )
+                sessions[profile] = owner
+        return owner.client(service, getattr(spec, "region", None), getattr(spec, "endpoint_url", None))
+
+    return client
+
+
+def _run_case(section: _Section, case: Case) -> CaseResult:
+    """One test run to one result; never raises."""
+    assert isinstance(case.item, AgentItem)
+    name, test = case.item.test_name, case.item.test
+    trace = TraceLog(name)
+    with section.lock:
+        section.traces[case.id] = trace
+    run = AgentRun()
+    started = time.perf_counter()
+    timeout = test.timeout_seconds or DEFAULT_TEST_TIMEOUT_SECONDS
+    try:
+        if section.target is None:
+            raise TestError(section.target_problem or "no target")
+        hook = hooks.load_hook(test.hook, section.resolved.base_dir) if test.hook else None
+        hook_test = hooks.hook_test(name, test)
+        if hook is not None:
+            hooks.pre_evaluate(hook, hook_test, trace)
+        session = section.target.session(test)
+        converse(test, session, section.evaluator, run, trace, time.monotonic() + timeout)
+        scores = assertions.check(test, run.turns)
+        failed = [f"{s.name}: {s.explanation}" for s in scores if s.passed is False]
+        if run.status == "pass" and failed:
+            run.status, run.reason = "fail", "; ".join(failed)
+        elif failed:
+            run.reason = "; ".join([run.reason or "", *failed]).strip("; ")
+        if hook is not None:
+            _post_hook(hook, hook_test, run, trace)
+    except TestError as exc:
+        run.status, run.reason = "error", str(exc)
+        scores = []
+    except Cancelled:
+        run.status, run.reason = "error", "cancelled before it finished"
+        scores = []
+    except Exception as exc:  # a bug, a hook's or a target's exception: this test's error, never the run's
+        run.status, run.reason = "error", f"{type(exc).__name__}: {exc}"
+        scores = []
+    finally:
+        trace.close()
+    return _result(section, case, run, scores, (time.perf_counter() - started) * 1000)
+
+
+def _post_hook(hook: Any, test: hooks.HookTest, run: AgentRun, trace: TraceLog) -> None:
+    passed = run.status == "pass"
+    result = hooks.HookTestResult(
+        test_name=test.name,
+        result=ALL_OBSERVED if passed else run.reason or "",
+        reasoning=run.reasoning or "",
+        passed=passed,
+        conversation=hooks.conversation(run.turns),
+    )
+    hooks.post_evaluate(hook, test, result, trace)
+    if result.passed != passed or (result.result or None) != (ALL_OBSERVED if passed else run.reason):
+        run.status = "pass" if result.passed else "fail"
+        run.reason = None if result.passed else (result.result or "failed by the post_evaluate hook")
+    run.reasoning = result.reasoning or run.reasoning
+
+
+def _result(section: _Section, case: Case, run: AgentRun, scores: list[MetricScore], latency_ms: float) -> CaseResult:
+    assert isinstance(case.item, AgentItem)
+    model_id = section.evaluator.model_id
+    target_model = section.target.model_id if section.target is not None else None
+    metrics = list(scores)
+    if run.results_observed is not None:
+        observed = run.results_observed
+        metrics.insert(0, MetricScore(name="expected_results", value=float(observed), passed=observed))
+    return CaseResult(
+        case_id=case.id,
+        section=case.section,
+        kind="agent",
+        model=None,
+        model_id=target_model,
+        repeat=case.repeat,
+        item_key=case.item_key,
+        status=run.status,  # type: ignore[arg-type]
+        reason=run.reason,
+        source=case.item.test_name,
+        prompt=run.turns[0].user if run.turns else None,
+        output=run.turns[-1].agent if run.turns else None,
+        metrics=metrics,
+        latency_ms=latency_ms,
+        usage=run.target_usage,
+        judge_usage=run.evaluator_usage,
+        cost_usd=section.pricing.cost(target_model, run.target_usage) if target_model else None,
+        judge_cost_usd=section.pricing.cost(model_id, run.evaluator_usage),
+        attempts=run.attempts,
+        agent=AgentOutcome(
+            test=case.item.test_name,
+            turns=run.turns,
+            steps_attempted=run.steps_attempted,
+            reasoning=run.reasoning,
+            evaluator_model=model_id,
+            target_usage=run.target_usage,
+        ),
+    )

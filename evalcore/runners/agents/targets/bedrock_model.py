@@ -1,0 +1,76 @@
+"""bedrock-model: a Bedrock model with a system prompt, tested as an agent (Converse, with the conversation so far).
+
+Each request carries the whole conversation, so the answer depends on the request alone: these calls are cached
+like any model call (when the run has a cache).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evalcore.cache import cache_key
+from evalcore.metrics.judge import trim_response
+from evalcore.results import Usage
+from evalcore.runners.agents.targets import TargetEnv, TargetReply, scheduled_attempts
+from evalcore.scheduler import Call
+from evalcore.suite.models import AgentTest
+from evalcore.suite.targets import BedrockModelTarget
+
+SERVICE = "bedrock-runtime"
+
+
+class BedrockModel:
+    def __init__(self, spec: BedrockModelTarget, env: TargetEnv) -> None:
+        self.spec = spec
+        self.env = env
+        self.client = env.client(SERVICE, spec)
+        self.attempts = scheduled_attempts(SERVICE, spec.max_retry)
+        self.model_id = spec.model_id
+
+    def session(self, test: AgentTest) -> ModelSession:
+        return ModelSession(self)
+
+
+class ModelSession:
+    def __init__(self, model: BedrockModel) -> None:
+        self.model = model
+        self.messages: list[dict[str, Any]] = []
+
+    def send(self, text: str) -> TargetReply:
+        spec = self.model.spec
+        messages = [*self.messages, {"role": "user", "content": [{"text": text}]}]
+        request: dict[str, Any] = {
+            "modelId": spec.model_id,
+            "messages": messages,
+            "inferenceConfig": {"maxTokens": spec.max_tokens, "temperature": spec.temperature},
+        }
+        if spec.system:
+            request["system"] = [{"text": spec.system}]
+        client = self.model.client
+        result = self.model.env.scheduler.call(
+            Call(
+                model=spec.model_id,
+                fn=lambda: trim_response(client.converse(**request)),
+                cache_key=cache_key("agent-target-converse", request),
+                tokens_of=_tokens,
+                max_attempts=self.model.attempts,
+            )
+        )
+        response = result.value
+        content = ((response.get("output") or {}).get("message") or {}).get("content") or []
+        answer = "".join(b["text"] for b in content if isinstance(b, dict) and isinstance(b.get("text"), str))
+        self.messages = [*messages, {"role": "assistant", "content": [{"text": answer or "(no answer)"}]}]
+        input_tokens, output_tokens = _tokens(response)
+        guardrail = "INTERVENED" if response.get("stopReason") == "guardrail_intervened" else None
+        return TargetReply(
+            text=answer,
+            guardrail_action=guardrail,
+            usage=Usage(input_tokens=input_tokens, output_tokens=output_tokens) if not result.cached else Usage(),
+            data={"stop_reason": response.get("stopReason")},
+            attempts=result.attempts,
+        )
+
+
+def _tokens(response: dict[str, Any]) -> tuple[int, int]:
+    usage = response.get("usage") or {}
+    return int(usage.get("inputTokens", 0)), int(usage.get("outputTokens", 0))
