@@ -1,0 +1,57 @@
+"""The step's outputs, computed from the run's `results.json` (RunResult) and the files the core wrote."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from entrypoint.workspace import repo_path
+from evalcore.results import RUN_FILE, RunResult
+
+REPORT_FILES = {"junit-path": "junit.xml", "summary-path": "summary.md", "html-path": "report.html"}
+
+
+def step_outputs(run: RunResult | None, out_dir: Path, workspace: Path) -> dict[str, str]:
+    """Every output of action.yml; paths are relative to the workspace (later steps run there) or empty if absent.
+
+    Without a run (it stopped before producing results) the verdict is `error`."""
+    verdict = run.verdict.status if run is not None and run.verdict is not None else "error"
+    outputs = {
+        "verdict": verdict,
+        "passed": "true" if verdict == "passed" else "false",
+        "pass-rate": _pass_rate(run),
+        "results-path": _existing(out_dir / RUN_FILE, workspace),
+    }
+    outputs.update({name: _existing(out_dir / file, workspace) for name, file in REPORT_FILES.items()})
+    outputs["scores"] = json.dumps(scores(run), separators=(",", ":"), sort_keys=True)
+    return outputs
+
+
+def scores(run: RunResult | None) -> dict[str, dict[str, dict[str, float | None]]]:
+    """`{section: {model: {metric mean..., pass_rate, error_rate}}}`; a section without models keys `-`."""
+    table: dict[str, dict[str, dict[str, float | None]]] = {}
+    for section in run.sections if run is not None else []:
+        per_model = table.setdefault(section.name, {})
+        for summary in section.models:
+            values: dict[str, float | None] = {name: agg.mean for name, agg in summary.metrics.items()}
+            values.update(summary.rates)
+            values["pass_rate"] = summary.pass_rate
+            values["error_rate"] = summary.error_rate
+            per_model[summary.model or "-"] = values
+    return table
+
+
+def _pass_rate(run: RunResult | None) -> str:
+    """Passed over decided cases (pass + fail + error) across the run, to 4 decimals; empty when none decided."""
+    if run is None:
+        return ""
+    passed = decided = 0
+    for section in run.sections:
+        for summary in section.models:
+            passed += summary.counts.passed
+            decided += summary.counts.passed + summary.counts.failed + summary.counts.error
+    return f"{passed / decided:.4f}".rstrip("0").rstrip(".") if decided else ""
+
+
+def _existing(path: Path, workspace: Path) -> str:
+    return repo_path(path) if (workspace / path).is_file() else ""

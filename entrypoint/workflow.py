@@ -1,0 +1,87 @@
+"""Workflow commands: the lines on stdout the runner turns into annotations, log groups and masks.
+
+Data is escaped (`%`, CR, LF) and so are properties (also `:` and `,`). Untrusted text (model answers, dataset
+text, whatever the core prints while it runs) goes out between `::stop-commands::<token>` and `::<token>::` with a
+random token, so that text cannot issue commands; secret-looking parts of it are masked first.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal, TextIO
+
+from entrypoint.secrets_guard import Secrets, looks_secret
+
+Level = Literal["error", "warning", "notice"]
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+class Workflow:
+    """Writes commands and log text to `stream`; every line passes through the redaction of known secrets."""
+
+    def __init__(self, stream: TextIO, secrets_: Secrets) -> None:
+        self.stream = stream
+        self.secrets = secrets_
+
+    def line(self, text: str = "") -> None:
+        self.stream.write(self.secrets.redact(text) + "\n")
+
+    def command(self, name: str, message: str = "", **properties: str | int | None) -> None:
+        props = ",".join(
+            f"{key}={escape_property(self.secrets.redact(str(value)))}"
+            for key, value in properties.items()
+            if value is not None
+        )
+        head = f"::{name} {props}" if props else f"::{name}"
+        self.line(f"{head}::{escape_data(self.secrets.redact(message))}")
+
+    def annotate(
+        self, level: Level, message: str, file: str | None = None, line: int | None = None, title: str | None = None
+    ) -> None:
+        self.command(level, message, file=file, line=line, title=title)
+
+    def mask(self, value: str) -> None:
+        if value.strip():
+            self.command("add-mask", value)
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        self.command("group", title)
+        try:
+            yield
+        finally:
+            self.command("endgroup")
+
+    def show_untrusted(self, text: str) -> None:
+        """Print untrusted text with commands off, after masking whatever in it looks like a secret."""
+        for value in looks_secret(self.secrets.redact(text)):
+            self.mask(value)
+        with self.untrusted():
+            self.line(text)
+
+    @contextmanager
+    def untrusted(self) -> Iterator[None]:
+        """Commands are off for whatever is printed inside (by this process, to stdout or stderr)."""
+        token = secrets.token_hex(16)
+        self.command("stop-commands", token)
+        self._flush()
+        try:
+            yield
+        finally:
+            self._flush()
+            self.line(f"::{token}::")
+            self._flush()
+
+    def _flush(self) -> None:
+        for stream in (sys.stderr, sys.stdout, self.stream):
+            stream.flush()
