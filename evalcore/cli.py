@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", help="AWS profile (overrides the suite)")
     run.add_argument("--endpoint-url", help="a Bedrock-compatible endpoint for every Bedrock service")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the requests the run would send (JSON) and stop: nothing is called or created",
+    )
 
     validate = sub.add_parser(
         "validate", help="check a suite and print what would run", description="Validate a suite."
@@ -214,6 +219,7 @@ def _run(ns: argparse.Namespace) -> int:
         profile=ns.profile,
         endpoint_url=ns.endpoint_url,
         progress=not ns.quiet,
+        dry_run=ns.dry_run,
         color=sys.stderr.isatty() and "NO_COLOR" not in os.environ,
     )
     return run_suite(options).exit_code
@@ -251,7 +257,9 @@ def _diff(base: Path, head: Path, min_effect: float, fmt: str) -> int:
             print(f"{path}: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         if found is None:
-            print(f"{path}: no results.json here ({label}: give a directory written by `evalcore run`)", file=sys.stderr)
+            print(
+                f"{path}: no results.json here ({label}: give a directory written by `evalcore run`)", file=sys.stderr
+            )
             return EXIT_BAD_INPUT
         loaded.append(found)
     cmp = compare(loaded[0].run, loaded[0].cases, loaded[1].run, loaded[1].cases, min_effect=min_effect)
