@@ -41,6 +41,7 @@ from evalcore.results import (
     write_run,
 )
 from evalcore.runners import RunContext, Runner, runner_for
+from evalcore.runners.job_registry import JOBS_FILE
 from evalcore.scheduler import ModelLimits, Scheduler
 from evalcore.suite.load import LoadedSuite, load_suite
 from evalcore.suite.problems import InputError, Problem
@@ -63,6 +64,7 @@ class RunOptions:
     profile: str | None = None
     endpoint_url: str | None = None
     progress: bool = True
+    dry_run: bool = False  # print the requests the run would send (JSON, stdout) and call nothing
     color: bool = False
     cancel: threading.Event = field(default_factory=threading.Event)
     log: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr))
@@ -83,6 +85,11 @@ def run_suite(options: RunOptions) -> RunOutcome:
     plan = build_plan(loaded, options.sections, options.models)
     if options.shard:
         plan.cases = shard(plan.cases, *_parse_shard(options.shard))
+    if options.dry_run:
+        from evalcore.dry_run import print_dry_run
+
+        print_dry_run(loaded, plan, sys.stdout)
+        return RunOutcome(0, options.out)
     with _emulator(options):
         return _execute(loaded, plan, overrides, options)
 
@@ -93,7 +100,7 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
     out.mkdir(parents=True, exist_ok=True)
     cases_path = out / CASES_FILE
     if not options.resume:
-        for name in (CASES_FILE, RUN_FILE):
+        for name in (CASES_FILE, RUN_FILE, JOBS_FILE):
             (out / name).unlink(missing_ok=True)
     concurrency = options.concurrency or suite.defaults.concurrency
     aws = Aws(
@@ -134,7 +141,7 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
         if (spec := suite.model_spec(name)).concurrency or spec.requests_per_minute or spec.tokens_per_minute
     }
     scheduler = Scheduler(concurrency=concurrency, cache=cache, meter=meter, cancel=options.cancel, model_limits=limits)
-    ctx = RunContext(loaded=loaded, aws=aws, scheduler=scheduler, out=out)
+    ctx = RunContext(loaded=loaded, aws=aws, scheduler=scheduler, out=out, run_id=meta.run_id, resume=options.resume)
     not_run: dict[str, str] = {}
     with CaseWriter(cases_path) as writer, _signals(options.cancel), _progress(meter, options):
         written: set[str] = set()

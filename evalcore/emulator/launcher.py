@@ -8,6 +8,7 @@ with Emulator() as emu:
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -81,6 +82,7 @@ class Emulator:
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="evalcore-emulator", daemon=True
         )
         self._thread.start()
+        self._create_buckets()
         return self
 
     def stop(self) -> None:
@@ -131,6 +133,7 @@ class Emulator:
     def set_world(self, world: World | str | Path | None) -> None:
         """Replace the world (None: the default world); fault sequences restart."""
         self._running().context.set_world(_as_world(world))
+        self._create_buckets()
 
     def session(self) -> EmulatorSession:
         return EmulatorSession(self._endpoints(), self._loader)
@@ -138,6 +141,15 @@ class Emulator:
     def client(self, service: str, **config: Any) -> Any:
         """A boto3 client for ``service`` bound to the emulator; ``config`` goes to ``botocore.config.Config``."""
         return self.session().client(service, config=Config(**config))
+
+    def _create_buckets(self) -> None:
+        """The world's `buckets`, in moto's S3 (kept when the world changes; moto keeps what it holds)."""
+        if self.s3_endpoint is None or not self.world.buckets:
+            return
+        s3 = self.client("s3")
+        for bucket in self.world.buckets:
+            with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+                s3.create_bucket(Bucket=bucket)
 
     def _endpoints(self) -> dict[str, str]:
         endpoints = dict.fromkeys(BEDROCK_SERVICES, self.endpoint)

@@ -3,8 +3,9 @@ nothing after them knows which runner made a result."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalcore.aws import Aws
@@ -21,6 +22,8 @@ class RunContext:
     aws: Aws
     scheduler: Scheduler
     out: Path
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    resume: bool = False  # --resume: runners may re-attach to work recorded in `out` (evaluation jobs)
 
 
 # (context, section name, the cases to run, emit one result) -> None. Must emit one result per case and never
@@ -34,6 +37,10 @@ def runner_for(section: Evaluation | GuardrailSection | AgentSection) -> Runner 
         from evalcore.runners.direct import run_direct
 
         return run_direct
+    if isinstance(section, Evaluation) and section.mode == "bedrock-job":
+        from evalcore.runners.eval_jobs import run_eval_jobs
+
+        return run_eval_jobs
     if isinstance(section, GuardrailSection):
         from evalcore.runners.guardrails import run_guardrails
 

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from evalcore.suite import metric_names
 from evalcore.suite.agenteval_plan import EVALUATOR_ALIASES, AgentevalPlan
 from evalcore.suite.datasets import Record, read_records
+from evalcore.suite.job_checks import job_problems, response_problems
 from evalcore.suite.models import (
     AgentSection,
     AgentTest,
@@ -66,6 +67,7 @@ class LoadedSuite:
     datasets: dict[str, list[Record]] = field(default_factory=dict)
     probes: dict[str, list[ResolvedProbe]] = field(default_factory=dict)
     agents: dict[str, ResolvedAgents] = field(default_factory=dict)
+    responses: dict[str, list[Record]] = field(default_factory=dict)  # bedrock-job `responses:` files
 
     def line_of(self, loc: Loc) -> int | None:
         pos = self.doc.position(loc, prefer_key=True)
@@ -175,7 +177,8 @@ class _Checker:
     def _evaluation(self, i: int, ev: Evaluation) -> None:
         loc: Loc = ("evaluations", i)
         for j, ref in enumerate(ev.models):
-            self._model_ref(ref, (*loc, "models", j))
+            if ev.responses is None:  # with `responses:`, models name response sources, not Bedrock models
+                self._model_ref(ref, (*loc, "models", j))
         if len(set(ev.models)) != len(ev.models):
             self._add((*loc, "models"), "a model is listed twice (list each once; use `repeats` to repeat)")
         self._model_ref(ev.judge, (*loc, "judge"))
@@ -193,6 +196,11 @@ class _Checker:
                 "no metrics (add at least one, e.g. `- exact_match` or `- Builtin.Correctness`)",
             )
         self._thresholds(loc, ev.thresholds, names, ev.models)
+        if ev.mode == "bedrock-job":
+            for where, message in job_problems(ev):
+                self._add((*loc, *where), message)
+        elif ev.responses is not None:
+            self._add((*loc, "responses"), "`responses:` (bring your own inference) needs mode: bedrock-job")
         path = self._file(ev.dataset, (*loc, "dataset"))
         if path is None:
             return
@@ -200,6 +208,8 @@ class _Checker:
         if records is None:
             return
         self.loaded.datasets[ev.name] = records
+        if ev.mode == "bedrock-job" and ev.responses is not None:
+            self._responses(ev, (*loc, "responses"), records)
         needed = template_fields(ev.prompt) | template_fields(ev.system or "")
         for metric in ev.metrics:
             if isinstance(metric, CheckMetric) and isinstance(metric.arg, str):
@@ -222,6 +232,17 @@ class _Checker:
                     return
             elif not isinstance(record.fields.get("prompt", ""), str):
                 self.problems.append(Problem(display, "field 'prompt' must be text", record.line))
+
+    def _responses(self, ev: Evaluation, loc: Loc, records: list[Record]) -> None:
+        assert ev.responses is not None
+        path = self._file(ev.responses, loc)
+        responses = self._records(path, ev.responses) if path is not None else None
+        if responses is None:
+            return
+        self.loaded.responses[ev.name] = responses
+        display = str(self.loaded.path.parent / ev.responses)
+        for line, message in response_problems(ev, records, responses):
+            self.problems.append(Problem(display, message, line))
 
     def _metric_fits_mode(self, ev: Evaluation, metric: Any, loc: Loc, judge: str | None) -> None:
         direct = ev.mode == "direct"

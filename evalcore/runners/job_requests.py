@@ -1,0 +1,267 @@
+"""What a `mode: bedrock-job` section sends: its cases cut into jobs (one per model and per 1,000 prompts), each
+job's dataset in Bedrock's JSONL and its CreateEvaluationJob request. Pure: nothing here calls AWS.
+
+A dataset line carries only Bedrock's fields (`prompt`, `referenceResponse`, `category`, and for bring your own
+inference `modelResponses`): Bedrock has no record id and echoes these fields in each output record's
+`inputRecord`. So a case is found again by its line's content (`record_key`); see `job_results` for how
+identical lines (duplicate prompts, repeats) are told apart.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from evalcore.plan import Case, EvaluationItem
+from evalcore.suite import metric_names
+from evalcore.suite.load import LoadedSuite
+from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation, Inference
+from evalcore.suite.template import render
+
+MAX_PROMPTS_PER_JOB = 1000
+JOB_NAME_PATTERN = re.compile(r"[a-z0-9](-*[a-z0-9]){0,62}")
+# Bedrock's pattern for one segment of an S3 URI path (datasets and outputs).
+_S3_SEGMENT_UNSAFE = re.compile(r"[^-!_*'().a-zA-Z0-9]+")
+
+RecordKey = tuple[str, str | None, str | None]
+
+
+@dataclass(frozen=True)
+class SectionTarget:
+    """Where a section's jobs read and write, and who they run as."""
+
+    suite: str
+    section: str
+    run_id: str
+    bucket: str
+    prefix: str  # the key prefix of job.s3_uri, without slashes at either end
+
+    @classmethod
+    def of(cls, loaded: LoadedSuite, evaluation: Evaluation, run_id: str) -> SectionTarget:
+        assert evaluation.job is not None  # the suite model requires it for bedrock-job
+        bucket, _, prefix = evaluation.job.s3_uri.removeprefix("s3://").partition("/")
+        return cls(loaded.suite.name, evaluation.name, run_id, bucket, prefix.strip("/"))
+
+    def key(self, *parts: str) -> str:
+        return "/".join(p for p in (self.prefix, *parts) if p)
+
+    def output_uri(self) -> str:
+        """Bedrock writes a job's results under `<this>/<jobName>/`."""
+        return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    """One evaluation job: its cases in dataset order, the dataset lines and the CreateEvaluationJob request."""
+
+    name: str
+    section: str
+    model: str  # the model's name in the suite
+    model_id: str  # the Bedrock model id, or the inference source identifier (bring your own inference)
+    shard: int  # 1-based, per model
+    case_ids: list[str]
+    lines: list[dict[str, Any]]
+    dataset_key: str
+    request: dict[str, Any]
+
+    @functools.cached_property
+    def _lines_by_case(self) -> dict[str, dict[str, Any]]:
+        return dict(zip(self.case_ids, self.lines, strict=True))
+
+    def line_of(self, case_id: str) -> dict[str, Any]:
+        return self._lines_by_case[case_id]
+
+    def dataset_jsonl(self) -> bytes:
+        return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in self.lines).encode()
+
+
+def record_key(record: dict[str, Any]) -> RecordKey:
+    """What identifies a dataset line in an output record's `inputRecord`."""
+    reference, category = record.get("referenceResponse"), record.get("category")
+    return (
+        str(record.get("prompt", "")),
+        None if reference is None else str(reference),
+        None if category is None else str(category),
+    )
+
+
+def plan_jobs(
+    loaded: LoadedSuite,
+    evaluation: Evaluation,
+    target: SectionTarget,
+    cases: Sequence[Case],
+    responses: dict[str, dict[str, str]] | None = None,
+) -> list[JobPlan]:
+    """The jobs for `cases`: per model, in the cases' order, 1,000 prompts a job.
+
+    `responses` (bring your own inference) maps a model name to {case id: response}."""
+    by_model: dict[str, list[Case]] = {}
+    for case in cases:
+        assert case.model is not None
+        by_model.setdefault(case.model, []).append(case)
+    jobs = []
+    for model, model_cases in by_model.items():
+        shards = [model_cases[i : i + MAX_PROMPTS_PER_JOB] for i in range(0, len(model_cases), MAX_PROMPTS_PER_JOB)]
+        for number, shard_cases in enumerate(shards, start=1):
+            own = (responses or {}).get(model)
+            jobs.append(_job(loaded, evaluation, target, model, number, len(shards), shard_cases, own))
+    return jobs
+
+
+def _job(
+    loaded: LoadedSuite,
+    evaluation: Evaluation,
+    target: SectionTarget,
+    model: str,
+    shard: int,
+    shards: int,
+    cases: list[Case],
+    responses: dict[str, str] | None,
+) -> JobPlan:
+    suite = loaded.suite
+    model_id = model if responses is not None else suite.model_spec(model).id
+    lines = [dataset_line(evaluation, case, model_id, responses) for case in cases]
+    case_ids = [c.id for c in cases]
+    name = job_name(target, model, shard, case_ids)
+    dataset_name = safe_segment(PurePosixPath(evaluation.dataset).stem)[:63] or "dataset"
+    dataset_key = target.key(
+        safe_segment(target.suite), target.run_id, f"{dataset_name}-{safe_segment(model)}-{shard}.jsonl"
+    )
+    job = evaluation.job
+    assert job is not None
+    tags = {
+        **job.tags,
+        "evalcore:suite": target.suite,
+        "evalcore:section": target.section,
+        "evalcore:model": model,
+        "evalcore:run-id": target.run_id,
+    }
+    request: dict[str, Any] = {
+        "jobName": name,
+        "jobDescription": f"evalcore {target.suite}/{target.section}: {model}, part {shard} of {shards}"[:200],
+        "clientRequestToken": hashlib.sha256(name.encode()).hexdigest()[:32],
+        "roleArn": job.role_arn,
+        "applicationType": "ModelEvaluation",
+        "evaluationConfig": {
+            "automated": _automated(
+                loaded, evaluation, dataset_name, f"s3://{target.bucket}/{dataset_key}", evaluation.task_type
+            )
+        },
+        "inferenceConfig": {"models": [_model_config(loaded, evaluation, model, model_id, responses is not None)]},
+        "outputDataConfig": {"s3Uri": target.output_uri()},
+        "jobTags": [{"key": k, "value": v} for k, v in tags.items()],
+    }
+    if job.kms_key_id:
+        request["customerEncryptionKeyId"] = job.kms_key_id
+    return JobPlan(name, target.section, model, model_id, shard, case_ids, lines, dataset_key, request)
+
+
+def dataset_line(
+    evaluation: Evaluation, case: Case, model_id: str, responses: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A case as a line of Bedrock's dataset: the prompt rendered from the section's template."""
+    assert isinstance(case.item, EvaluationItem)
+    fields = case.item.fields
+    line: dict[str, Any] = {"prompt": render(evaluation.prompt, fields)}
+    for name in ("referenceResponse", "category"):
+        if fields.get(name) not in (None, ""):
+            line[name] = str(fields[name])
+    if responses is not None:
+        line["modelResponses"] = [{"response": responses[case.id], "modelIdentifier": model_id}]
+    return line
+
+
+def job_name(target: SectionTarget, model: str, shard: int, case_ids: Sequence[str]) -> str:
+    """`[a-z0-9](-*[a-z0-9]){0,62}`: readable parts (suite, section, model, shard) and a hash of everything that
+    makes the job unique (they and the run id and the job's cases), so names never collide across runs."""
+    digest = hashlib.sha256(
+        json.dumps([target.suite, target.section, model, shard, target.run_id, list(case_ids)]).encode()
+    ).hexdigest()[:10]
+    tail = f"-{shard}-{digest}"
+    readable = "-".join(_slug(p) for p in (target.suite, target.section, model) if _slug(p))
+    name = f"{readable[: 63 - len(tail)].strip('-')}{tail}".strip("-")
+    assert JOB_NAME_PATTERN.fullmatch(name), name
+    return name
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", text.lower())).strip("-")
+
+
+def safe_segment(text: str) -> str:
+    """`text` usable as one segment of an S3 URI that Bedrock accepts."""
+    return _S3_SEGMENT_UNSAFE.sub("-", text).strip("-")
+
+
+def judge_of(loaded: LoadedSuite, evaluation: Evaluation) -> str | None:
+    name = evaluation.judge or loaded.suite.defaults.judge
+    return loaded.suite.model_spec(name).id if name else None
+
+
+def _automated(
+    loaded: LoadedSuite, evaluation: Evaluation, dataset_name: str, dataset_uri: str, task_type: str
+) -> dict[str, Any]:
+    builtin = [m.name for m in evaluation.metrics if isinstance(m, BuiltinMetric)]
+    custom = [m for m in evaluation.metrics if isinstance(m, CustomJudgeMetric)]
+    automated: dict[str, Any] = {
+        "datasetMetricConfigs": [
+            {
+                "taskType": task_type,
+                "dataset": {"name": dataset_name, "datasetLocation": {"s3Uri": dataset_uri}},
+                "metricNames": [*builtin, *(m.name for m in custom)],
+            }
+        ]
+    }
+    judge = judge_of(loaded, evaluation)
+    judged = custom or any(name in metric_names.JUDGE for name in builtin)
+    if judged and judge is not None:
+        automated["evaluatorModelConfig"] = {"bedrockEvaluatorModels": [{"modelIdentifier": judge}]}
+    if custom:
+        custom_judge = next((m.judge for m in custom if m.judge), None)
+        custom_id = loaded.suite.model_spec(custom_judge).id if custom_judge else judge
+        automated["customMetricConfig"] = {
+            "customMetrics": [{"customMetricDefinition": _custom_definition(m)} for m in custom],
+            "evaluatorModelConfig": {"bedrockEvaluatorModels": [{"modelIdentifier": custom_id}]},
+        }
+    return automated
+
+
+def _custom_definition(metric: CustomJudgeMetric) -> dict[str, Any]:
+    return {
+        "name": metric.name,
+        "instructions": metric.instructions,
+        "ratingScale": [
+            {
+                "definition": level.definition,
+                "value": {"stringValue": level.value} if isinstance(level.value, str) else {"floatValue": level.value},
+            }
+            for level in metric.rating_scale
+        ],
+    }
+
+
+def _model_config(
+    loaded: LoadedSuite, evaluation: Evaluation, model: str, model_id: str, precomputed: bool
+) -> dict[str, Any]:
+    if precomputed:
+        return {"precomputedInferenceSource": {"inferenceSourceIdentifier": model_id}}
+    suite = loaded.suite
+    inference = suite.defaults.inference.merged(suite.model_spec(model).inference).merged(evaluation.inference)
+    return {"bedrockModel": {"modelIdentifier": model_id, "inferenceParams": inference_params(inference)}}
+
+
+def inference_params(inference: Inference) -> str:
+    """Bedrock's `inferenceParams`: a JSON *string* in Converse's shape."""
+    config = {
+        "maxTokens": inference.max_tokens,
+        "temperature": inference.temperature,
+        "topP": inference.top_p,
+        "stopSequences": inference.stop_sequences,
+    }
+    return json.dumps({"inferenceConfig": {k: v for k, v in config.items() if v is not None}})

@@ -1,0 +1,48 @@
+"""Bring your own inference: the `responses:` file of a bedrock-job section, matched to its cases.
+
+A response line has `prompt` (the dataset record's `prompt` field as written), `response`, and `model` (the
+section's model name it belongs to; optional when the section has one model). The k-th record of the dataset with
+a given prompt takes the k-th response with that prompt (and model), so duplicate prompts keep their own answers.
+The loader has already checked that every record has its response.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Sequence
+
+from evalcore.plan import Case, EvaluationItem
+from evalcore.suite.datasets import Record
+from evalcore.suite.load import LoadedSuite
+from evalcore.suite.models import Evaluation
+
+
+def queues(records: Sequence[Record], models: Sequence[str]) -> dict[tuple[str, str], deque[str]]:
+    """(model, prompt) -> the responses in file order; a line without `model` is the only model's."""
+    found: dict[tuple[str, str], deque[str]] = defaultdict(deque)
+    for record in records:
+        model = str(record.fields.get("model") or (models[0] if len(models) == 1 else ""))
+        found[(model, str(record.fields.get("prompt", "")))].append(str(record.fields.get("response", "")))
+    return found
+
+
+def responses_for(
+    loaded: LoadedSuite, evaluation: Evaluation, cases: Sequence[Case]
+) -> dict[str, dict[str, str]] | None:
+    """{model: {case id: response}} for a section with `responses:`, else None (the models answer)."""
+    if evaluation.responses is None:
+        return None
+    answers = queues(loaded.responses.get(evaluation.name, []), evaluation.models)
+    by_record: dict[tuple[str, str], str] = {}  # (model, dataset source "file:line") -> response
+    for model in evaluation.models:
+        mine = {k: deque(v) for k, v in answers.items() if k[0] == model}
+        for record in loaded.datasets.get(evaluation.name, []):
+            queue = mine.get((model, str(record.fields.get("prompt", ""))))
+            if queue:
+                by_record[(model, str(record.line))] = queue.popleft()
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    for case in cases:
+        assert isinstance(case.item, EvaluationItem) and case.model is not None
+        line = case.item.source.rpartition(":")[2]
+        out[case.model][case.id] = by_record.get((case.model, line), "")
+    return dict(out)

@@ -1,0 +1,181 @@
+"""A finished job's results, read back from S3 and turned into one CaseResult per case of the job.
+
+Bedrock writes `<s3Uri>/<jobName>/<jobId>/models/<model>/taskTypes/<task>/datasets/<name>/<uuid>_output.jsonl`;
+every key under `<s3Uri>/<jobName>/` ending in `_output.jsonl` is read, line by line.
+
+Mapping back: an output record's `inputRecord` echoes its dataset line (prompt, referenceResponse, category).
+The job's cases are queued by that content in dataset order, and each output record takes the first case left
+in its queue; identical lines (duplicate prompts, repeats) are interchangeable, so any order among them is right,
+and every case gets at most one record. A line that is not a readable record cannot be placed: it is counted,
+and the cases left without a record are `error` naming the unreadable lines (never dropped silently).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from evalcore.plan import Case, EvaluationItem
+from evalcore.results import CaseResult, MetricScore
+from evalcore.runners.job_requests import JobPlan, RecordKey, SectionTarget, record_key
+
+OUTPUT_SUFFIX = "_output.jsonl"
+
+
+@dataclass
+class _Tally:
+    malformed: list[str] = field(default_factory=list)  # "key:line: why"
+    unmatched: int = 0
+
+
+def output_keys(s3: Any, target: SectionTarget, job_name: str) -> Iterator[str]:
+    """Every `*_output.jsonl` key of a job (all pages)."""
+    prefix = target.key(job_name) + "/"
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=target.bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            if item["Key"].endswith(OUTPUT_SUFFIX):
+                yield item["Key"]
+
+
+def read_job_results(
+    s3: Any,
+    target: SectionTarget,
+    job: JobPlan,
+    cases: dict[str, Case],
+    metrics: list[str],
+    emit: Callable[[CaseResult], None],
+    log: Callable[[str], None],
+) -> None:
+    """Emit a result for each of the job's cases found in `cases` (the ones this run still needs)."""
+    queues: dict[RecordKey, deque[str]] = {}
+    for case_id, line in zip(job.case_ids, job.lines, strict=True):
+        queues.setdefault(record_key(line), deque()).append(case_id)
+    tally = _Tally()
+    done: set[str] = set()
+    for key in output_keys(s3, target, job.name):
+        body = s3.get_object(Bucket=target.bucket, Key=key)["Body"]
+        for number, raw in enumerate(body.iter_lines(), start=1):
+            if not raw.strip():
+                continue
+            where = f"s3://{target.bucket}/{key}:{number}"
+            try:
+                record = json.loads(raw)
+                input_record = record["inputRecord"]
+                key_of = record_key(input_record)
+            except (ValueError, KeyError, TypeError) as exc:
+                tally.malformed.append(f"{where}: {_why(exc)}")
+                continue
+            queue = queues.get(key_of)
+            if not queue:
+                tally.unmatched += 1
+                continue
+            case_id = queue.popleft()
+            done.add(case_id)
+            if case_id in cases:
+                emit(_case_result(cases[case_id], job, record, metrics, where))
+    if tally.malformed:
+        log(f"evalcore: {job.name}: {len(tally.malformed)} unreadable output line(s), first {tally.malformed[0]}")
+    if tally.unmatched:
+        log(f"evalcore: {job.name}: {tally.unmatched} output record(s) match no prompt of the job's dataset")
+    for case_id in job.case_ids:
+        if case_id not in done and case_id in cases:
+            emit(error_result(cases[case_id], job, _missing_reason(job, tally)))
+
+
+def _missing_reason(job: JobPlan, tally: _Tally) -> str:
+    if tally.malformed:
+        shown = "; ".join(tally.malformed[:3])
+        more = f" and {len(tally.malformed) - 3} more" if len(tally.malformed) > 3 else ""
+        return f"job {job.name}: its output record was unreadable ({len(tally.malformed)} malformed line(s): {shown}{more})"
+    return f"job {job.name}: no output record for this prompt in the job's results"
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"no {exc.args[0]!r}"
+    if isinstance(exc, ValueError):
+        return f"not JSON ({exc})"
+    return "not an output record"
+
+
+def _case_result(case: Case, job: JobPlan, record: dict[str, Any], metrics: list[str], where: str) -> CaseResult:
+    result = base_result(case, job)
+    try:
+        scores = record["automatedEvaluationResult"]["scores"]
+        by_name = {normalise_metric(str(s["metricName"]), metrics): s for s in scores}
+    except (KeyError, TypeError) as exc:
+        result.status, result.reason = "error", f"{where}: unreadable scores ({_why(exc)})"
+        return result
+    result.output = _response(record)
+    missing = []
+    for name in metrics:
+        score = by_name.get(name)
+        if score is None:
+            missing.append(name)
+            result.metrics.append(MetricScore(name=name, error="not in the job's output"))
+            continue
+        result.metrics.append(_metric(name, score))
+    if missing:
+        result.status, result.reason = "error", f"{where}: no score for {', '.join(missing)}"
+    else:
+        result.status = "pass"
+    return result
+
+
+def _metric(name: str, score: dict[str, Any]) -> MetricScore:
+    value = score.get("result")
+    explanations = [d.get("explanation") for d in score.get("evaluatorDetails") or [] if d.get("explanation")]
+    explanation = "\n".join(str(e) for e in explanations) or None
+    if value is None:  # the metric did not apply: not applicable, never 0
+        return MetricScore(name=name, explanation=explanation)
+    try:
+        return MetricScore(name=name, value=float(value), explanation=explanation)
+    except (TypeError, ValueError):
+        return MetricScore(name=name, explanation=explanation, error=f"result {value!r} is not a number")
+
+
+def normalise_metric(name: str, metrics: list[str]) -> str:
+    """Bedrock writes `Accuracy` or `Builtin.Accuracy`: the suite's spelling of the same metric."""
+    if name in metrics:
+        return name
+    prefixed = f"Builtin.{name}"
+    return prefixed if prefixed in metrics else name
+
+
+def _response(record: dict[str, Any]) -> str | None:
+    """The model's response: `modelResponses` at the top level or inside `inputRecord` (bring your own)."""
+    for holder in (record, record.get("inputRecord") or {}):
+        responses = holder.get("modelResponses")
+        if isinstance(responses, list) and responses and isinstance(responses[0], dict):
+            text = responses[0].get("response")
+            if isinstance(text, str):
+                return text
+    return None
+
+
+def base_result(case: Case, job: JobPlan) -> CaseResult:
+    assert isinstance(case.item, EvaluationItem)
+    line = job.line_of(case.id)
+    return CaseResult(
+        case_id=case.id,
+        section=case.section,
+        kind=case.kind,
+        model=case.model,
+        model_id=job.model_id,
+        repeat=case.repeat,
+        item_key=case.item_key,
+        status="error",
+        source=case.item.source,
+        prompt=line["prompt"],
+        reference=line.get("referenceResponse"),
+        category=line.get("category"),
+    )
+
+
+def error_result(case: Case, job: JobPlan, reason: str) -> CaseResult:
+    result = base_result(case, job)
+    result.reason = reason
+    return result

@@ -1,0 +1,119 @@
+"""The checks a `mode: bedrock-job` section gets at load time, before anything is created: what Bedrock would
+refuse (metric kinds mixed in one job, S3 paths, tags, KMS key, rating scales) and, for bring your own
+inference, a response for every record. Locations are relative to the section (`("metrics", 2)`)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from evalcore.suite import metric_names
+from evalcore.suite.datasets import Record
+from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation
+from evalcore.suite.problems import Loc
+
+# Bedrock's patterns (botocore's service model, CreateEvaluationJob).
+_S3_URI = re.compile(r"s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?")
+_TAG = re.compile(r"[a-zA-Z0-9\s._:/=+@-]*")
+_KMS = re.compile(
+    r"(arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))"
+    r"|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)"
+)
+_SOURCE = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9._-]){0,255}")
+EVALCORE_TAGS = 4  # evalcore:suite, :section, :model, :run-id
+MAX_TAGS = 200
+MAX_METRICS = 25
+MAX_CUSTOM_METRICS = 10
+
+
+def job_problems(ev: Evaluation) -> list[tuple[Loc, str]]:
+    """What Bedrock would refuse in this section's jobs (mode bedrock-job)."""
+    assert ev.job is not None
+    problems: list[tuple[Loc, str]] = []
+    if ev.system is not None:
+        problems.append(
+            (("system",), "managed jobs send only the prompt: fold the system text into `prompt:` (a template)")
+        )
+    algorithmic = [m.name for m in ev.metrics if isinstance(m, BuiltinMetric) and m.name in metric_names.ALGORITHMIC]
+    judged = [m.name for m in ev.metrics if isinstance(m, CustomJudgeMetric) or m.name in metric_names.JUDGE]
+    if algorithmic and judged:
+        problems.append(
+            (
+                ("metrics",),
+                f"one job computes algorithmic metrics ({', '.join(algorithmic)}) or judge metrics "
+                f"({', '.join(judged)}), not both: split them into two sections",
+            )
+        )
+    if len(ev.metrics) > MAX_METRICS:
+        problems.append((("metrics",), f"a job takes at most {MAX_METRICS} metrics"))
+    custom = [m for m in ev.metrics if isinstance(m, CustomJudgeMetric)]
+    if len(custom) > MAX_CUSTOM_METRICS:
+        problems.append((("metrics",), f"a job takes at most {MAX_CUSTOM_METRICS} custom metrics"))
+    if len({m.judge for m in custom if m.judge}) > 1:
+        problems.append((("metrics",), "a job has one judge for its custom metrics: give them the same `judge:`"))
+    for i, metric in enumerate(ev.metrics):
+        if isinstance(metric, CustomJudgeMetric):
+            problems.extend(_custom(i, metric))
+    if not _S3_URI.fullmatch(ev.job.s3_uri):
+        problems.append(
+            (
+                ("job", "s3_uri"),
+                "Bedrock accepts only letters, digits and -!_*'(). in the path of an S3 URI (no spaces or //)",
+            )
+        )
+    if len(ev.job.tags) > MAX_TAGS - EVALCORE_TAGS:
+        problems.append((("job", "tags"), f"at most {MAX_TAGS - EVALCORE_TAGS} tags (evalcore adds 4)"))
+    for key, value in ev.job.tags.items():
+        if not (_TAG.fullmatch(key) and _TAG.fullmatch(value)) or not 1 <= len(key) <= 128 or len(value) > 256:
+            problems.append(
+                (("job", "tags", key), "tag keys (1-128) and values (0-256) use letters, digits, spaces and ._:/=+@-")
+            )
+    if ev.job.kms_key_id is not None and not _KMS.fullmatch(ev.job.kms_key_id):
+        problems.append((("job", "kms_key_id"), "not a KMS key id, key ARN, alias or alias ARN"))
+    if ev.responses is not None:
+        for j, model in enumerate(ev.models):
+            if not _SOURCE.fullmatch(model):
+                problems.append((("models", j), f"'{model}' is not usable as Bedrock's inferenceSourceIdentifier"))
+    return problems
+
+
+def _custom(i: int, metric: CustomJudgeMetric) -> list[tuple[Loc, str]]:
+    problems: list[tuple[Loc, str]] = []
+    if len(metric.instructions) > 5000:
+        problems.append((("metrics", i, "instructions"), "Bedrock takes at most 5000 characters of instructions"))
+    for j, level in enumerate(metric.rating_scale):
+        if len(level.definition) > 100 or (isinstance(level.value, str) and len(level.value) > 100):
+            problems.append(
+                (("metrics", i, "rating_scale", j), "Bedrock takes at most 100 characters per definition and value")
+            )
+    return problems
+
+
+def response_problems(
+    ev: Evaluation, records: Sequence[Record], responses: Sequence[Record]
+) -> list[tuple[int | None, str]]:
+    """(line of the responses file or None, message) for records without a response, and bad response lines."""
+    problems: list[tuple[int | None, str]] = []
+    have: Counter[tuple[str, str]] = Counter()
+    for response in responses:
+        fields = response.fields
+        model = fields.get("model") or (ev.models[0] if len(ev.models) == 1 else None)
+        if model is None:
+            problems.append((response.line, "`model` is missing (the section has several models: say which)"))
+        elif model not in ev.models:
+            problems.append((response.line, f"model '{model}' is not one of the section's models"))
+        elif not isinstance(fields.get("prompt"), str) or not isinstance(fields.get("response"), str):
+            problems.append((response.line, "a response line needs text fields `prompt` and `response`"))
+        else:
+            have[(str(model), fields["prompt"])] += 1
+    need: Counter[tuple[str, str]] = Counter(
+        (model, str(r.fields.get("prompt", ""))) for r in records for model in ev.models
+    )
+    for (model, prompt), count in sorted(need.items()):
+        if have[(model, prompt)] < count:
+            shown = prompt if len(prompt) <= 60 else prompt[:57] + "..."
+            problems.append((None, f"no response from '{model}' for the prompt '{shown}' ({count} needed)"))
+            if len(problems) > 20:
+                break
+    return problems
