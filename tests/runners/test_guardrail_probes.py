@@ -283,6 +283,23 @@ def test_invoke_reads_the_guardrail_action_from_the_body(
     assert len(emulator.requests("InvokeModel")) == len(results)
 
 
+def test_invoke_with_a_model_without_a_known_body_errors_before_calling(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    section = """
+    - name: invoke
+      via: invoke
+      model: cohere.command-r-v1:0
+      guardrail: {id: gr-demo}
+      probes: [{text: "hello", expect: allowed}, {text: "hi", expect: allowed}]
+    """
+    results, _ = _run(emulator, monkeypatch, _suite(tmp_path, section))
+
+    assert {r.status for r in results} == {"error"}
+    assert all("use `via: converse` for it" in (r.reason or "") for r in results)
+    assert not emulator.requests("InvokeModel")
+
+
 @pytest.mark.parametrize(("via", "operation"), [("apply", "ApplyGuardrail"), ("converse", "Converse")])
 def test_a_missing_guardrail_is_one_clear_error_per_probe_without_retries(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, via: str, operation: str
