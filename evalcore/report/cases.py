@@ -40,7 +40,7 @@ def ordered(run: RunResult, cases: Iterable[CaseResult]) -> list[CaseResult]:
     sections = {s.name: i for i, s in enumerate(run.sections)}
     models = {(s.name, m.model): i for s in run.sections for i, m in enumerate(s.models)}
 
-    def key(case: CaseResult) -> tuple[int, int, str, int, str, int]:
+    def key(case: CaseResult) -> tuple[int, int, str, int, str, int, str]:
         file, line = source_of(case)
         return (
             sections.get(case.section, len(sections)),
@@ -49,6 +49,7 @@ def ordered(run: RunResult, cases: Iterable[CaseResult]) -> list[CaseResult]:
             line or 0,
             case.item_key,
             case.repeat,
+            case.case_id,
         )
 
     return sorted(cases, key=key)

@@ -59,6 +59,7 @@ def _sha256(text: str) -> str:
 def report_data(run: RunResult, cases: list[CaseResult]) -> dict[str, Any]:
     meta = run.run
     verdict = run.verdict
+    cases = ordered(run, cases)
     return {
         "run": {
             "suite": plain(meta.suite),
@@ -85,7 +86,7 @@ def report_data(run: RunResult, cases: list[CaseResult]) -> dict[str, Any]:
         ],
         "sections": [_section(s, [c for c in cases if c.section == s.name]) for s in run.sections],
         "models": sorted({plain(m.model) for s in run.sections for m in s.models if m.model is not None}),
-        "cases": [_case(c) for c in ordered(run, cases)],
+        "cases": [_case(c) for c in cases],
     }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from evalcore.gate import value_of
 from evalcore.report import figures
+from evalcore.report.cases import ordered
 from evalcore.report.markdown_cases import worst_cases
 from evalcore.report.markdown_escape import cell, inline
 from evalcore.report.mermaid import bar_chart
@@ -29,6 +30,7 @@ def summary_markdown(
     max_bytes: int = MAX_BYTES,
     full_report: str = "report.html in the results directory",
 ) -> str:
+    cases = ordered(run, cases)
     core = [_headline(run)]
     for section in run.sections:
         core.append(_section(run, section, [c for c in cases if c.section == section.name]))
