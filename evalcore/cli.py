@@ -94,6 +94,16 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--min-effect", type=float, default=0.02, help="smallest difference that counts (default 0.02)")
     diff.add_argument("--format", choices=["text", "markdown", "json"], default="text")
 
+    merge = sub.add_parser(
+        "merge",
+        help="combine the results of shards (--shard i/n runs) into one run",
+        description="Merge shard results into one results file, one set of reports and one verdict.",
+    )
+    merge.add_argument("dirs", type=Path, nargs="+", help="the shards' output directories")
+    merge.add_argument("--out", type=Path, default=Path("evalcore-out"), help="output directory (default evalcore-out)")
+    merge.add_argument("--suite", type=Path, help="the suite file (default: the path the shards recorded)")
+    merge.add_argument("--threshold", action="append", default=[], metavar="EXPR", help="as for `evalcore run`")
+
     comment = sub.add_parser(
         "comment",
         help="post the pull-request comment for a results directory",
@@ -136,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(ns.dir, ns.format)
         if ns.command == "run":
             return _run(ns)
+        if ns.command == "merge":
+            return _merge(ns.dirs, ns.out, ns.suite, ns.threshold)
         if ns.command == "diff":
             return _diff(ns.base, ns.head, ns.min_effect, ns.format)
         if ns.command == "comment":
@@ -193,8 +205,13 @@ def _report(directory: Path, fmt: str) -> int:
     except ValueError as exc:
         print(f"{path}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    for written in render_reports(directory, run, None if fmt == "all" else fmt):
-        print(written)
+    try:
+        written = render_reports(directory, run, None if fmt == "all" else fmt)
+    except ValueError as exc:  # a results.jsonl line that is not a case result
+        print(f"evalcore report: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for path in written:
+        print(path)
     return 0
 
 
@@ -274,6 +291,16 @@ def _diff(base: Path, head: Path, min_effect: float, fmt: str) -> int:
 
         print(diff_text(cmp))
     return 0
+
+
+def _merge(dirs: list[Path], out: Path, suite: Path | None, thresholds: list[str]) -> int:
+    from evalcore.merge import merge_shards
+    from evalcore.report.console import console_summary
+
+    outcome = merge_shards(dirs, out, suite, thresholds)
+    if outcome.run is not None:
+        print(console_summary(outcome.run))
+    return outcome.exit_code
 
 
 def _comment(source: Path, baseline: str | None, mode: str, min_effect: float) -> int:
