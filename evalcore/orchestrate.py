@@ -59,6 +59,8 @@ class RunOptions:
     sections: list[str] | None = None
     thresholds: list[str] = field(default_factory=list)
     cache_dir: Path | None = None
+    cache_ttl_seconds: float | None = None  # entries older than this are misses, and pruned after the run
+    cache_max_bytes: int | None = None  # after the run, the oldest entries go until the cache fits
     shard: str | None = None
     region: str | None = None
     profile: str | None = None
@@ -84,7 +86,7 @@ def run_suite(options: RunOptions) -> RunOutcome:
     _check_selection(loaded, options)
     plan = build_plan(loaded, options.sections, options.models)
     if options.shard:
-        plan.cases = shard(plan.cases, *_parse_shard(options.shard))
+        plan = shard(plan, *_parse_shard(options.shard))
     if options.dry_run:
         from evalcore.dry_run import print_dry_run
 
@@ -119,6 +121,8 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
         tool_version=__version__,
         started_at=started,
         shard=options.shard,
+        sections=options.sections,
+        models=options.models,
         **_git(),
     )
     runnable = {s.name: runner_for(s) for s in suite.sections() if any(p.name == s.name for p in plan.sections)}
@@ -134,7 +138,11 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
     if options.resume:
         options.log(f"evalcore: resuming: {len(plan.cases) - len(todo)} of {len(plan.cases)} cases already done")
     meter = Meter(cases_total=len(todo))
-    cache = ResponseCache(options.cache_dir) if options.cache_dir else None
+    cache = (
+        ResponseCache(options.cache_dir, options.cache_ttl_seconds, options.cache_max_bytes)
+        if options.cache_dir
+        else None
+    )
     limits = {
         spec.id: ModelLimits(spec.concurrency, spec.requests_per_minute, spec.tokens_per_minute)
         for name in suite.models
@@ -180,22 +188,41 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
             if case.id not in written and case.section not in not_run:
                 reason = "cancelled before it finished" if options.cancel.is_set() else "the runner returned no result"
                 emit(_error_result(case, failures.get(case.section, reason)))
+    if cache is not None and (cache.ttl_seconds is not None or cache.max_bytes is not None):
+        cache.prune()
     results = latest_by_case(read_cases(cases_path))
     planned_ids = {c.id for c in plan.cases}
     final = [r for cid, r in results.items() if cid in planned_ids]
-    run = _run_result(meta, plan, final, not_run)
+    cancelled = "the run was cancelled: finish it with --resume" if options.cancel.is_set() else None
+    run = finish_run(loaded, plan, meta, final, overrides, out, not_run, cancelled)
+    from evalcore.report.console import console_summary
+
+    print(console_summary(run, color=options.color))
+    return RunOutcome(run.verdict.exit_code if run.verdict else EXIT_INFRA, out, run)
+
+
+def finish_run(
+    loaded: LoadedSuite,
+    plan: Plan,
+    meta: RunMeta,
+    cases: list[CaseResult],
+    overrides: list,
+    out: Path,
+    not_run: dict[str, str] | None = None,
+    cancelled: str | None = None,
+) -> RunResult:
+    """Aggregate, gate, write results.json and the reports: the end of a run, and of a merge of shards."""
+    run = _run_result(meta, plan, cases, not_run or {})
     run.verdict = decide(run, rules_for(loaded, overrides))
-    if options.cancel.is_set():
+    if cancelled:
         run.verdict.status = "error"
         run.verdict.exit_code = EXIT_INFRA
-        run.verdict.reasons.insert(0, "the run was cancelled: finish it with --resume")
+        run.verdict.reasons.insert(0, cancelled)
     write_run(out / RUN_FILE, run)
-    from evalcore.report.console import console_summary
     from evalcore.report.render import render_reports
 
-    render_reports(out, run, None, cases=final)
-    print(console_summary(run, color=options.color))
-    return RunOutcome(run.verdict.exit_code, out, run)
+    render_reports(out, run, None, cases=cases)
+    return run
 
 
 def _run_section(

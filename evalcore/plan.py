@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from evalcore.guardrail_mutations import mutate
@@ -187,6 +187,17 @@ def _evaluation(plan: Plan, loaded: LoadedSuite, ev: Evaluation, models: list[st
         plan.sections.append(SectionPlan(ev.name, "evaluation", list(models), count, count * (1 + judge_metrics)))
 
 
-def shard(cases: list[Case], index: int, total: int) -> list[Case]:
-    """The deterministic slice `index` of `total` (1-based), by case id, so every shard is stable."""
-    return [c for c in cases if int(c.id[:8], 16) % total == index - 1]
+def in_shard(case_id: str, index: int, total: int) -> bool:
+    """Whether a case belongs to the deterministic slice `index` of `total` (1-based), by its id."""
+    return int(case_id[:8], 16) % total == index - 1
+
+
+def shard(plan: Plan, index: int, total: int) -> Plan:
+    """The plan's slice `index` of `total`: its cases, and per section the count of those cases (calls scaled)."""
+    cases = [c for c in plan.cases if in_shard(c.id, index, total)]
+    counts = Counter(c.section for c in cases)
+    sections = [
+        replace(sp, cases=counts[sp.name], model_calls=sp.model_calls * counts[sp.name] // max(sp.cases, 1))
+        for sp in plan.sections
+    ]
+    return Plan(suite=plan.suite, cases=cases, sections=sections)

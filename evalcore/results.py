@@ -193,7 +193,9 @@ class RunMeta(_Model):
     finished_at: float | None = None
     git_sha: str | None = None
     git_ref: str | None = None
-    shard: str | None = None
+    shard: str | None = None  # "i/n" when the run is one shard of a larger one
+    sections: list[str] | None = None  # the selection the run was made with (None: all)
+    models: list[str] | None = None
 
 
 class Breach(_Model):

@@ -86,11 +86,12 @@ def test_the_content_hash_changes_when_the_dataset_changes(tmp_path: Path) -> No
     assert first != second
 
 
-def test_shards_partition_the_cases(tmp_path: Path) -> None:
-    cases = build_plan(load_suite(_write(tmp_path, RECORDS))).cases
-    parts = [shard(cases, i, 3) for i in (1, 2, 3)]
-    assert sorted(c.id for p in parts for c in p) == sorted(c.id for c in cases)
-    assert all(parts)
+def test_shards_partition_the_cases_and_count_only_their_own(tmp_path: Path) -> None:
+    plan = build_plan(load_suite(_write(tmp_path, RECORDS)))
+    parts = [shard(plan, i, 3) for i in (1, 2, 3)]
+    assert sorted(c.id for p in parts for c in p.cases) == sorted(c.id for c in plan.cases)
+    assert all(p.cases for p in parts)
+    assert [p.sections[0].cases for p in parts] == [len(p.cases) for p in parts]
 
 
 def test_models_override_replaces_every_evaluations_models(tmp_path: Path) -> None:

@@ -1,0 +1,100 @@
+"""`evalcore merge`: shard results (from `--shard i/n` runs, e.g. a GitHub Actions matrix) combined into one run
+with one results file, one set of reports and the verdict a single run would give.
+
+Refused (exit 2): directories without results, runs of different suites or of a changed suite (content hash),
+runs that are not shards or disagree on the number of shards or the selection, the same shard twice, and missing
+shards (named, so the failed matrix job is easy to find).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from evalcore import __version__
+from evalcore.gate import parse_override
+from evalcore.orchestrate import RunOutcome, finish_run
+from evalcore.plan import build_plan
+from evalcore.results import CASES_FILE, RUN_FILE, CaseWriter, RunMeta, RunResult, latest_by_case, read_cases, read_run
+from evalcore.suite.load import load_suite
+from evalcore.suite.problems import InputError, Problem
+
+
+def merge_shards(
+    dirs: list[Path], out: Path, suite_path: Path | None = None, thresholds: list[str] | None = None
+) -> RunOutcome:
+    runs = [_read(d) for d in dirs]
+    first = runs[0]
+    problems: list[Problem] = []
+    totals: set[int] = set()
+    seen: dict[int, Path] = {}
+    for directory, run in zip(dirs, runs, strict=True):
+        meta = run.run
+        if meta.suite != first.run.suite or meta.suite_hash != first.run.suite_hash:
+            problems.append(Problem(str(directory), f"a run of suite '{meta.suite}' ({(meta.suite_hash or '')[:12]}) "
+                                    f"cannot merge with '{first.run.suite}' ({(first.run.suite_hash or '')[:12]})"))  # fmt: skip
+        if (meta.sections, meta.models) != (first.run.sections, first.run.models):
+            problems.append(Problem(str(directory), "ran with other --sections/--models than the first directory"))
+        if not meta.shard:
+            problems.append(Problem(str(directory), "not a shard (run it with --shard i/n)"))
+            continue
+        index, total = (int(x) for x in meta.shard.split("/"))
+        totals.add(total)
+        if index in seen:
+            problems.append(Problem(str(directory), f"shard {meta.shard} again (also in {seen[index]})"))
+        seen[index] = directory
+    if len(totals) > 1:
+        problems.append(Problem(str(dirs[0]), f"the shards disagree on their number: {sorted(totals)}"))
+    elif totals:
+        total = totals.pop()
+        missing = [f"{i}/{total}" for i in range(1, total + 1) if i not in seen]
+        if missing:
+            problems.append(Problem(str(dirs[0]), f"missing shard(s) {', '.join(missing)}: merge all {total} shards"))
+    if problems:
+        raise InputError(problems)
+
+    loaded = load_suite(suite_path or Path(first.run.suite_path or ""))
+    if loaded.content_hash != first.run.suite_hash:
+        raise InputError(
+            [Problem(str(loaded.path), "the suite or its data changed since the shards ran (re-run them)")]
+        )
+    overrides = [o for text in thresholds or [] for o in parse_override(text, loaded, "--threshold")]
+    plan = build_plan(loaded, first.run.sections, first.run.models)
+    planned = {c.id: n for n, c in enumerate(plan.cases)}
+    merged = {}
+    for directory in dirs:
+        for case_id, case in latest_by_case(read_cases(directory / CASES_FILE)).items():
+            if case_id in planned:
+                merged[case_id] = case
+    cases = sorted(merged.values(), key=lambda c: planned[c.case_id])
+    out.mkdir(parents=True, exist_ok=True)
+    (out / CASES_FILE).unlink(missing_ok=True)
+    with CaseWriter(out / CASES_FILE) as writer:
+        for case in cases:
+            writer.write(case)
+    meta = RunMeta(
+        suite=first.run.suite,
+        suite_path=str(loaded.path),
+        suite_hash=loaded.content_hash,
+        run_id=uuid.uuid4().hex[:12],
+        tool_version=__version__,
+        started_at=min(r.run.started_at for r in runs),
+        git_sha=first.run.git_sha,
+        git_ref=first.run.git_ref,
+        sections=first.run.sections,
+        models=first.run.models,
+    )
+    run = finish_run(loaded, plan, meta, cases, overrides, out)
+    return RunOutcome(run.verdict.exit_code if run.verdict else 3, out, run)
+
+
+def _read(directory: Path) -> RunResult:
+    path = directory / RUN_FILE
+    if not path.is_file() or not (directory / CASES_FILE).is_file():
+        raise InputError(
+            [Problem(str(directory), "no results.json and results.jsonl here (a shard's output directory)")]
+        )
+    try:
+        return read_run(path)
+    except ValueError as exc:
+        raise InputError([Problem(str(path), str(exc))]) from None
