@@ -14,6 +14,7 @@ from evalcore.emulator import Emulator, World
 from evalcore.emulator.world import FaultSpec, WorldError, load_world, parse_world
 
 AGENT, ALIAS = "CLAIMAGENT", "TSTALIASID"
+_BASE_WORLD = load_world()
 
 
 def _invoke(client: Any, text: str | None = None, session: str = "s-1", **extra: Any) -> tuple[dict, list[dict]]:
@@ -32,14 +33,14 @@ def _traces(events: list[dict]) -> list[dict]:
     return [e["trace"]["trace"] for e in events if "trace" in e]
 
 
-def _logged_calls(emulator: Emulator, operation: str, settle_s: float = 0.3) -> int:
+def _logged_calls(emulator: Emulator, operation: str, settle_s: float = 0.15) -> int:
     """The number of logged calls once in-flight ones settled (a streamed call is logged when its stream ends)."""
     time.sleep(settle_s)
     return len(emulator.requests(operation))
 
 
 def _world_with(*faults: FaultSpec) -> World:
-    world = load_world()
+    world = _BASE_WORLD.model_copy(deep=True)
     world.faults = list(faults)
     return world
 

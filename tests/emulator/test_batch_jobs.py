@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
@@ -26,9 +27,18 @@ def _anthropic(text: str) -> dict[str, Any]:
     }
 
 
+_BASE_WORLD = load_world()
+
+
+@functools.cache
+def _client(emulator: Emulator, service: str) -> Any:
+    """One client per service for the session's emulator (clients are thread-safe and costly to build)."""
+    return emulator.client(service)
+
+
 @pytest.fixture
 def batch(emulator: Emulator) -> Emulator:
-    world = load_world()
+    world = _BASE_WORLD.model_copy(deep=True)
     world.models[HAIKU].quality = 1.0
     world.jobs = world.jobs.model_copy(update={"duration_seconds": 0.05, "batch_min_records": 3})
     emulator.set_world(world)
@@ -38,17 +48,17 @@ def batch(emulator: Emulator) -> Emulator:
 @pytest.fixture
 def bucket(batch: Emulator) -> str:
     name = f"batch-{uuid.uuid4().hex[:12]}"
-    batch.client("s3").create_bucket(Bucket=name)
+    _client(batch, "s3").create_bucket(Bucket=name)
     return name
 
 
 def _put(emulator: Emulator, bucket: str, key: str, records: list[dict[str, Any]]) -> None:
     body = "\n".join(json.dumps(r) for r in records).encode()
-    emulator.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    _client(emulator, "s3").put_object(Bucket=bucket, Key=key, Body=body)
 
 
 def _create(emulator: Emulator, bucket: str, input_key: str, name: str | None = None, **extra: Any) -> str:
-    return emulator.client("bedrock").create_model_invocation_job(
+    return _client(emulator, "bedrock").create_model_invocation_job(
         jobName=name or f"batch-{uuid.uuid4().hex[:8]}",
         roleArn=ROLE,
         modelId=HAIKU,
@@ -59,7 +69,7 @@ def _create(emulator: Emulator, bucket: str, input_key: str, name: str | None = 
 
 
 def _wait(emulator: Emulator, arn: str) -> dict:
-    client = emulator.client("bedrock")
+    client = _client(emulator, "bedrock")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         job = client.get_model_invocation_job(jobIdentifier=arn)
@@ -70,7 +80,7 @@ def _wait(emulator: Emulator, arn: str) -> dict:
 
 
 def _read_lines(emulator: Emulator, bucket: str, key: str) -> list[dict]:
-    body = emulator.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    body = _client(emulator, "s3").get_object(Bucket=bucket, Key=key)["Body"].read()
     return [json.loads(line) for line in body.splitlines()]
 
 
@@ -138,7 +148,7 @@ def test_stop_and_list(batch: Emulator, bucket: str) -> None:
     _put(batch, bucket, "in/q.jsonl", [{"recordId": str(i), "modelInput": _anthropic("hi")} for i in range(3)])
     name = f"stop-{uuid.uuid4().hex[:8]}"
     arn = _create(batch, bucket, "in/q.jsonl", name=name)
-    client = batch.client("bedrock")
+    client = _client(batch, "bedrock")
 
     assert client.get_model_invocation_job(jobIdentifier=arn)["status"] == "Submitted"
     client.stop_model_invocation_job(jobIdentifier=arn)
@@ -149,7 +159,7 @@ def test_stop_and_list(batch: Emulator, bucket: str) -> None:
 
 
 def test_unknown_model_and_missing_input_are_validation_errors(batch: Emulator, bucket: str) -> None:
-    client = batch.client("bedrock")
+    client = _client(batch, "bedrock")
 
     for model, key in [("acme.unknown-v1", "in/q.jsonl"), (HAIKU, "in/missing.jsonl")]:
         with pytest.raises(ClientError) as caught:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
@@ -29,10 +30,19 @@ TERMINAL = {"Completed", "Failed", "Stopped"}
 
 
 def _fast_world(**jobs: Any) -> World:
-    world = load_world()
+    world = _BASE_WORLD.model_copy(deep=True)
     world.models[HAIKU].quality = 1.0
     world.jobs = world.jobs.model_copy(update={"duration_seconds": 0.05, **jobs})
     return world
+
+
+_BASE_WORLD = load_world()
+
+
+@functools.cache
+def _client(emulator: Emulator, service: str) -> Any:
+    """One client per service for the session's emulator (clients are thread-safe and costly to build)."""
+    return emulator.client(service)
 
 
 @pytest.fixture
@@ -44,13 +54,13 @@ def jobs(emulator: Emulator) -> Emulator:
 @pytest.fixture
 def bucket(jobs: Emulator) -> str:
     name = f"evals-{uuid.uuid4().hex[:12]}"
-    jobs.client("s3").create_bucket(Bucket=name)
+    _client(jobs, "s3").create_bucket(Bucket=name)
     return name
 
 
 def _put(emulator: Emulator, bucket: str, key: str, lines: list[Any] | str) -> str:
     body = lines if isinstance(lines, str) else "\n".join(json.dumps(line) for line in lines)
-    emulator.client("s3").put_object(Bucket=bucket, Key=key, Body=body.encode())
+    _client(emulator, "s3").put_object(Bucket=bucket, Key=key, Body=body.encode())
     return f"s3://{bucket}/{key}"
 
 
@@ -74,7 +84,7 @@ def _create(
         ],
         **automated,
     }
-    return emulator.client("bedrock").create_evaluation_job(
+    return _client(emulator, "bedrock").create_evaluation_job(
         jobName=name,
         roleArn=ROLE,
         evaluationConfig={"automated": config},
@@ -84,7 +94,7 @@ def _create(
 
 
 def _wait(emulator: Emulator, arn: str, timeout_s: float = 10.0) -> dict:
-    client = emulator.client("bedrock")
+    client = _client(emulator, "bedrock")
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         job = client.get_evaluation_job(jobIdentifier=arn)
@@ -95,7 +105,7 @@ def _wait(emulator: Emulator, arn: str, timeout_s: float = 10.0) -> dict:
 
 
 def _outputs(emulator: Emulator, bucket: str, prefix: str) -> dict[str, list[dict]]:
-    s3 = emulator.client("s3")
+    s3 = _client(emulator, "s3")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])]
     return {
         key: [json.loads(line) for line in s3.get_object(Bucket=bucket, Key=key)["Body"].read().splitlines()]
@@ -111,7 +121,7 @@ def test_automatic_job_completes_and_writes_bedrocks_output_layout(jobs: Emulato
     dataset = _put(jobs, bucket, "datasets/qa.jsonl", RECORDS)
     arn = _create(jobs, "auto-qa", dataset, f"s3://{bucket}/results/", ["Builtin.Accuracy", "Builtin.Toxicity"])
 
-    assert jobs.client("bedrock").get_evaluation_job(jobIdentifier=arn)["status"] == "InProgress"
+    assert _client(jobs, "bedrock").get_evaluation_job(jobIdentifier=arn)["status"] == "InProgress"
     job = _wait(jobs, arn)
 
     assert job["status"] == "Completed"
@@ -168,7 +178,7 @@ def test_judge_and_custom_metrics_carry_evaluator_details(jobs: Emulator, bucket
     assert [s["result"] for s in scores] == [1.0, 0.0, 1.0]
     assert all(s["evaluatorDetails"][0]["modelIdentifier"] == JUDGE for s in scores)
     assert all(s["evaluatorDetails"][0]["explanation"] for s in scores)
-    summary = jobs.client("bedrock").list_evaluation_jobs(nameContains="judged")["jobSummaries"][0]
+    summary = _client(jobs, "bedrock").list_evaluation_jobs(nameContains="judged")["jobSummaries"][0]
     assert summary["evaluatorModelIdentifiers"] == [JUDGE]
 
 
@@ -219,15 +229,15 @@ def test_world_job_settings_fail_or_hold_jobs_by_name(jobs: Emulator, bucket: st
     time.sleep(0.2)
 
     assert failed["failureMessages"] == ["Internal error while running the job."]
-    assert jobs.client("bedrock").get_evaluation_job(jobIdentifier=forever)["status"] == "InProgress"
-    jobs.client("bedrock").stop_evaluation_job(jobIdentifier=forever)
+    assert _client(jobs, "bedrock").get_evaluation_job(jobIdentifier=forever)["status"] == "InProgress"
+    _client(jobs, "bedrock").stop_evaluation_job(jobIdentifier=forever)
     assert _wait(jobs, forever)["status"] == "Stopped"
 
 
 def test_stop_moves_a_running_job_to_stopped_and_a_second_stop_conflicts(jobs: Emulator, bucket: str) -> None:
     jobs.set_world(_fast_world(duration_seconds=5))
     arn = _create(jobs, "to-stop", _put(jobs, bucket, "qa.jsonl", RECORDS), f"s3://{bucket}/out/", ["Builtin.Accuracy"])
-    client = jobs.client("bedrock")
+    client = _client(jobs, "bedrock")
 
     client.stop_evaluation_job(jobIdentifier=arn)
     job = _wait(jobs, arn, timeout_s=2)
@@ -245,7 +255,7 @@ def test_list_paginates_filters_and_sorts_newest_first(jobs: Emulator, bucket: s
     arns = [_create(jobs, f"page-{tag}-{i}", dataset, f"s3://{bucket}/out/", ["Builtin.Accuracy"]) for i in range(5)]
     for arn in arns:
         _wait(jobs, arn)
-    client = jobs.client("bedrock")
+    client = _client(jobs, "bedrock")
 
     pages = list(
         client.get_paginator("list_evaluation_jobs").paginate(
@@ -268,7 +278,7 @@ def test_batch_delete_removes_finished_jobs_and_reports_the_rest(jobs: Emulator,
     done = _create(jobs, "delete-me", dataset, f"s3://{bucket}/out/", ["Builtin.Accuracy"])
     _wait(jobs, done)
     missing = done[:-12] + "zzzzzzzzzzzz"
-    client = jobs.client("bedrock")
+    client = _client(jobs, "bedrock")
 
     response = client.batch_delete_evaluation_job(jobIdentifiers=[done, missing])
 
@@ -310,7 +320,7 @@ def test_invalid_requests_are_rejected_like_bedrock(
     model = {"modelIdentifier": change.get("model", HAIKU), "inferenceParams": change.get("inferenceParams", "{}")}
 
     with pytest.raises(ClientError) as caught:
-        jobs.client("bedrock").create_evaluation_job(
+        _client(jobs, "bedrock").create_evaluation_job(
             jobName=change.get("jobName", "valid-name"),
             roleArn=change.get("roleArn", ROLE),
             evaluationConfig={"automated": automated},
@@ -334,7 +344,7 @@ def test_a_second_job_with_the_same_name_conflicts(jobs: Emulator, bucket: str) 
 
 def test_unknown_job_is_not_found(jobs: Emulator) -> None:
     with pytest.raises(ClientError) as caught:
-        jobs.client("bedrock").get_evaluation_job(
+        _client(jobs, "bedrock").get_evaluation_job(
             jobIdentifier="arn:aws:bedrock:us-east-1:123456789012:evaluation-job/abcdefabcdef"
         )
 
@@ -357,7 +367,7 @@ def test_knowledge_base_job_scores_retrieval_and_citations(jobs: Emulator, bucke
         }
     }
     metrics = ["Builtin.ContextRelevance", "Builtin.CitationCoverage", "Builtin.Correctness"]
-    arn = jobs.client("bedrock").create_evaluation_job(
+    arn = _client(jobs, "bedrock").create_evaluation_job(
         jobName="rag-job",
         roleArn=ROLE,
         applicationType="RagEvaluation",
