@@ -188,7 +188,11 @@ class Judge:
 
 
 def trim_response(response: Mapping[str, Any]) -> dict[str, Any]:
-    """The parts of a Converse response evalcore keeps (and caches): no HTTP metadata."""
+    """The parts of a Converse response evalcore keeps (and caches): no HTTP metadata. A body without an output
+    message (botocore turns an unparsable body into an almost empty response) raises a ValueError the scheduler
+    retries as a transient fault."""
+    if not isinstance((response.get("output") or {}).get("message"), dict) or "stopReason" not in response:
+        raise ValueError("malformed Converse response: no output message")
     return {k: response[k] for k in ("output", "stopReason", "usage", "metrics", "trace") if k in response}
 
 
