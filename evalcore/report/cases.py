@@ -66,6 +66,8 @@ def why(case: CaseResult) -> str:
         return ""
     parts = [plain(case.reason)] if case.reason else []
     for m in failed_metrics(case):
+        if case.reason and m.name in case.reason:
+            continue  # the reason already names it
         if m.error:
             parts.append(f"{m.name}: could not be computed: {plain(m.error)}")
         else:

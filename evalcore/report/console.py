@@ -22,7 +22,9 @@ def safe(text: str | None, limit: int = 80) -> str:
 def console_summary(run: RunResult, color: bool = False) -> str:
     total = sum(m.counts.total for s in run.sections for m in s.models)
     took = f" in {figures.duration(run.run.finished_at - run.run.started_at)}" if run.run.finished_at else ""
-    lines = [f"evalcore {safe(run.run.tool_version, 20)} · suite {safe(run.run.suite)} · {total} cases{took}"]
+    lines = [
+        f"evalcore {safe(run.run.tool_version, 20)} · suite {safe(run.run.suite)} · {figures.plural(total, 'case')}{took}"
+    ]
     rows = [["section", "model", "pass", "fail", "error", "pass rate", "scores"]]
     notes = []
     for section in run.sections:

@@ -81,3 +81,7 @@ def aggregate(name: str, value: float | None) -> str:
     if name.endswith(("_rate", "_k")) or ("_rate." in name):
         return rate(value)
     return f"{value:,.4g}"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"

@@ -68,7 +68,7 @@ def report_data(run: RunResult, cases: list[CaseResult]) -> dict[str, Any]:
             "git_sha": plain(meta.git_sha) or None,
         },
         "duration": figures.duration(meta.finished_at - meta.started_at) if meta.finished_at else None,
-        "total": sum(m.counts.total for s in run.sections for m in s.models),
+        "total": figures.plural(sum(m.counts.total for s in run.sections for m in s.models), "case"),
         "verdict": None
         if verdict is None
         else {"status": verdict.status, "exit_code": verdict.exit_code, "reasons": [plain(r) for r in verdict.reasons]},

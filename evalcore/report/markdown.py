@@ -53,7 +53,7 @@ def _headline(run: RunResult) -> str:
     exit_code = f" (exit {verdict.exit_code})" if verdict else ""
     lines = [f"## {HEADLINE[status]} evalcore: {inline(run.run.suite, 100)} {status}{exit_code}", ""]
     total = sum(m.counts.total for s in run.sections for m in s.models)
-    facts = [f"{figures.count(total)} cases", f"{len(run.sections)} sections"]
+    facts = [figures.plural(total, "case"), figures.plural(len(run.sections), "section")]
     if run.run.finished_at:
         facts.append(figures.duration(run.run.finished_at - run.run.started_at))
     facts.append(f"run {inline(run.run.run_id, 40)}")
@@ -190,7 +190,7 @@ def _usage(run: RunResult) -> str:
     rows = [
         "### Tokens, cost and time",
         "",
-        "| section | model | input tokens | output tokens | judge tokens | cost | latency p50 | latency p95 |",
+        "| section | model | input tokens | output tokens | judge tokens | cost (with judge) | latency p50 | latency p95 |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     total_in = total_out = total_judge = 0

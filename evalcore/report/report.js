@@ -25,7 +25,7 @@
     var head = document.getElementById("verdict");
     head.classList.add(v.status);
     add(head, el("h1", null, "evalcore: " + data.run.suite + " " + v.status + (v.exit_code === null ? "" : " (exit " + v.exit_code + ")")));
-    var facts = [data.total + " cases", data.sections.length + " sections", "run " + data.run.run_id];
+    var facts = [data.total, data.sections.length + (data.sections.length === 1 ? " section" : " sections"), "run " + data.run.run_id];
     if (data.duration) facts.push(data.duration);
     if (data.run.git_sha) facts.push("commit " + data.run.git_sha.slice(0, 12));
     facts.push("evalcore " + data.run.tool_version);

@@ -9,7 +9,7 @@ import pytest
 import xmlschema
 from synthetic import HOSTILE, HOSTILE_MODEL, build_cases, build_run, shuffled
 
-from evalcore.report.cases import title
+from evalcore.report.cases import title, why
 from evalcore.report.junit import classname, junit_xml, write_junit
 from evalcore.results import CaseResult, RunMeta, RunResult
 
@@ -170,3 +170,9 @@ def test_time_is_never_zero_nor_in_exponent_notation(latency: float | None) -> N
 
 def test_hostile_fixture_really_is_hostile() -> None:
     assert "\x1b[31m" in HOSTILE and "\x00" in HOSTILE and "::set-output" in HOSTILE
+
+
+def test_a_reason_that_names_the_failed_check_is_not_repeated() -> None:
+    [case] = [c for c in build_cases(hostile=False, n=3) if c.status == "fail" and c.model == "haiku"]
+    case.reason = "contains: does not contain 'Paris'"
+    assert why(case) == "contains: does not contain 'Paris'; Builtin.Correctness 0.2 failed"
