@@ -45,9 +45,14 @@ class _Session:
 
 @dataclass
 class _Turn:
+    """One InvokeAgent call: who answers, in which session, and the events it produces."""
+
+    agent: AgentSpec
     agent_id: str
     alias_id: str
     session_id: str
+    session: _Session
+    cited: Cited  # a document of the agent's knowledge base by id
     events: list[Event] = field(default_factory=list)
     failure: str | None = None
 
@@ -91,14 +96,13 @@ def invoke_agent(ctx: EmulatorContext, req: Request) -> Response:
         if "sessionAttributes" in state:
             session.session_attributes = dict(state["sessionAttributes"])
         session.prompt_attributes = dict(state.get("promptSessionAttributes") or {})
-        turn = _Turn(agent_id, alias_id, session_id)
         kb = ctx.world.knowledge_bases.get(agent.knowledge_base_id) if agent.knowledge_base_id else None
-        cited: Cited = kb.document if kb else lambda _id: None
+        turn = _Turn(agent, agent_id, alias_id, session_id, session, kb.document if kb else lambda _id: None)
         if results:
-            _resume(agent, session, turn, results, state.get("invocationId"), cited)
+            _resume(turn, results, state.get("invocationId"))
         else:
             session.user_inputs.append(text)
-            _respond(agent, session, turn, text, cited)
+            _respond(turn, text)
         if body.get("endSession"):
             sessions.pop(key, None)
 
@@ -115,7 +119,8 @@ def invoke_agent(ctx: EmulatorContext, req: Request) -> Response:
     return Response(200, headers, stream=_stream(events, turn.failure, req.stream_fault))
 
 
-def _respond(agent: AgentSpec, session: _Session, turn: _Turn, text: str, cited: Cited) -> None:
+def _respond(turn: _Turn, text: str) -> None:
+    agent, session = turn.agent, turn.session
     lowered = text.lower()
     if agent.guardrail and any(k.lower() in lowered for k in agent.guardrail.blocked_keywords):
         words = [k for k in agent.guardrail.blocked_keywords if k.lower() in lowered]
@@ -157,38 +162,25 @@ def _respond(agent: AgentSpec, session: _Session, turn: _Turn, text: str, cited:
         turn.events.append(("chunk", _chunk(missing.question, [])))
         return
     session.pending_intent = None
-    _run_actions(agent, session, turn, intent, slots, 0, "", cited)
+    _run_actions(turn, intent, 0, "")
 
 
-def _resume(
-    agent: AgentSpec,
-    session: _Session,
-    turn: _Turn,
-    results: list[dict[str, Any]],
-    invocation_id: str | None,
-    cited: Cited,
-) -> None:
+def _resume(turn: _Turn, results: list[dict[str, Any]], invocation_id: str | None) -> None:
+    session = turn.session
     if session.awaiting is None or (invocation_id and invocation_id != session.awaiting[0]):
         raise AwsError(400, "ValidationException", "No action is awaiting returnControlInvocationResults")
     _, intent_name, index = session.awaiting
     session.awaiting = None
-    intent = next(i for i in agent.intents if i.name == intent_name)
+    intent = next(i for i in turn.agent.intents if i.name == intent_name)
     result = "\n".join(_result_text(r) for r in results)
     turn.orchestration(observation={"type": "ACTION_GROUP", "actionGroupInvocationOutput": {"text": result}})
-    _run_actions(agent, session, turn, intent, _fill_slots(intent, session), index + 1, result, cited)
+    _run_actions(turn, intent, index + 1, result)
 
 
-def _run_actions(
-    agent: AgentSpec,
-    session: _Session,
-    turn: _Turn,
-    intent: Intent,
-    slots: dict[str, str],
-    start: int,
-    result: str,
-    cited: Cited,
-) -> None:
-    values = {**slots, "result": result}
+def _run_actions(turn: _Turn, intent: Intent, start: int, result: str) -> None:
+    """The intent's actions from ``start`` on, its citations and its answer; ``result``: the returned control's."""
+    session = turn.session
+    values = {**_fill_slots(intent, session), "result": result}
     for index, action in enumerate(intent.actions[start:], start):
         invocation_id = str(uuid.uuid4())
         parameters = [{"name": k, "type": "string", "value": _fill(v, values)} for k, v in action.parameters.items()]
@@ -206,7 +198,7 @@ def _run_actions(
                     "returnControl",
                     {
                         "invocationId": invocation_id,
-                        "invocationInputs": [_return_input(agent, action, parameters)],
+                        "invocationInputs": [_return_input(turn.agent_id, action, parameters)],
                     },
                 )
             )
@@ -218,14 +210,14 @@ def _run_actions(
                 "actionGroupInvocationOutput": {"text": _fill(action.output, values)},
             }
         )
-    documents = [d for d in (cited(doc_id) for doc_id in intent.cite) if d is not None]
+    documents = [d for d in (turn.cited(doc_id) for doc_id in intent.cite) if d is not None]
     if documents:
         query = session.user_inputs[-1] if session.user_inputs else intent.name
         turn.orchestration(
             invocationInput={
                 "invocationType": "KNOWLEDGE_BASE",
                 "traceId": _trace_id(),
-                "knowledgeBaseLookupInput": {"knowledgeBaseId": agent.knowledge_base_id, "text": query},
+                "knowledgeBaseLookupInput": {"knowledgeBaseId": turn.agent.knowledge_base_id, "text": query},
             }
         )
         turn.orchestration(
@@ -335,8 +327,13 @@ def _action_input(action: ActionCall, parameters: list[dict[str, str]], invocati
     return payload
 
 
-def _return_input(agent: AgentSpec, action: ActionCall, parameters: list[dict[str, str]]) -> dict[str, Any]:
-    common = {"actionGroup": action.action_group, "actionInvocationType": "RESULT", "parameters": parameters}
+def _return_input(agent_id: str, action: ActionCall, parameters: list[dict[str, str]]) -> dict[str, Any]:
+    common = {
+        "actionGroup": action.action_group,
+        "actionInvocationType": "RESULT",
+        "agentId": agent_id,
+        "parameters": parameters,
+    }
     if action.function:
         return {"functionInvocationInput": {**common, "function": action.function}}
     return {"apiInvocationInput": {**common, "apiPath": action.api_path, "httpMethod": action.verb.upper()}}

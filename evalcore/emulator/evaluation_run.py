@@ -37,7 +37,7 @@ def run(ctx: EmulatorContext, job: lifecycle.Job, job_id: str) -> None:
         m["customMetricDefinition"]["name"]: m["customMetricDefinition"] for m in custom_config.get("customMetrics", [])
     }
     custom_evaluator = first_model((custom_config.get("evaluatorModelConfig") or {}).get("bedrockEvaluatorModels"))
-    subject = _Subject.of(ctx, fields)
+    subject = _Subject.of(fields)
     outputs: list[tuple[str, bytes]] = []
     for dataset_config in automated["datasetMetricConfigs"]:
         dataset = dataset_config["dataset"]
@@ -74,7 +74,7 @@ class _Subject:
         self.name, self.model_id, self.source, self.kb_config = name, model_id, source, kb_config
 
     @classmethod
-    def of(cls, ctx: EmulatorContext, fields: dict[str, Any]) -> _Subject:
+    def of(cls, fields: dict[str, Any]) -> _Subject:
         inference = fields["inferenceConfig"]
         if fields["applicationType"] == "RagEvaluation":
             kb_config = inference["ragConfigs"][0]["knowledgeBaseConfig"]["retrieveAndGenerateConfig"]

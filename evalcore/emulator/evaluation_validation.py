@@ -11,7 +11,7 @@ or one knowledge base config; ``inferenceParams`` as a JSON string.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NoReturn
 
 from evalcore.emulator import evaluation_scoring as scoring
 from evalcore.emulator.job_lifecycle import check_pattern
@@ -38,7 +38,7 @@ def validate(ctx: EmulatorContext, body: dict[str, Any]) -> None:
     if not isinstance(automated, dict):
         _invalid("evaluationConfig.automated is required")
     judged = _evaluator_model(automated.get("evaluatorModelConfig"), "evaluationConfig.automated")
-    custom = _custom_metrics(ctx, automated.get("customMetricConfig"))
+    custom = _custom_metrics(automated.get("customMetricConfig"))
     configs = automated.get("datasetMetricConfigs") or []
     if not 1 <= len(configs) <= 5:
         _invalid("datasetMetricConfigs must have between 1 and 5 items")
@@ -78,7 +78,7 @@ def _evaluator_model(config: dict[str, Any] | None, where: str) -> bool:
     return True
 
 
-def _custom_metrics(ctx: EmulatorContext, config: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+def _custom_metrics(config: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     if config is None:
         return {}
     where = "evaluationConfig.automated.customMetricConfig"
@@ -152,5 +152,5 @@ def _known_model(ctx: EmulatorContext, identifier: str) -> None:
         _invalid(f"The provided model identifier is invalid: {identifier}")
 
 
-def _invalid(message: str) -> None:
+def _invalid(message: str) -> NoReturn:
     raise AwsError(400, "ValidationException", message)
