@@ -15,9 +15,7 @@ from types import TracebackType
 from typing import Any
 
 import boto3
-import botocore.session
 from botocore.config import Config
-from botocore.loaders import Loader, create_loader
 
 from evalcore.emulator.context import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, REGION, ServerContext
 from evalcore.emulator.request_log import LoggedRequest, RequestLog
@@ -31,22 +29,17 @@ MOTO_SERVICES = ("s3", "iam", "sts")
 class EmulatorSession(boto3.Session):
     """A boto3 session with fake credentials whose clients talk to the emulator unless told otherwise."""
 
-    def __init__(self, endpoints: dict[str, str], loader: Loader | None = None) -> None:
-        core = botocore.session.get_session()
-        if loader is not None:
-            core.register_component("data_loader", loader)
-        super().__init__(
-            aws_access_key_id=FAKE_ACCESS_KEY,
-            aws_secret_access_key=FAKE_SECRET_KEY,
-            region_name=REGION,
-            botocore_session=core,
-        )
+    def __init__(self, endpoints: dict[str, str]) -> None:
+        super().__init__(aws_access_key_id=FAKE_ACCESS_KEY, aws_secret_access_key=FAKE_SECRET_KEY, region_name=REGION)
         self._endpoints = endpoints
+        self._lock = threading.Lock()
 
     def client(self, service_name: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """A client for ``service_name``; safe to call from several threads (creation is serialised)."""
         if not args and kwargs.get("endpoint_url") is None:
             kwargs["endpoint_url"] = self._endpoints.get(service_name)
-        return super().client(service_name, *args, **kwargs)
+        with self._lock:
+            return super().client(service_name, *args, **kwargs)
 
 
 class Emulator:
@@ -66,7 +59,8 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self._moto: Any = None
         self.s3_endpoint: str | None = None
-        self._loader = create_loader()  # shared by the sessions it hands out: service models load once
+        self._buckets_made: set[str] = set()
+        self._session: EmulatorSession | None = None
 
     def start(self) -> Emulator:
         if self._want_s3:
@@ -136,7 +130,11 @@ class Emulator:
         self._create_buckets()
 
     def session(self) -> EmulatorSession:
-        return EmulatorSession(self._endpoints(), self._loader)
+        """The emulator's boto3 session (one per emulator: building sessions is slow); clients made from it talk to
+        the emulator, and S3/IAM/STS clients to moto."""
+        if self._session is None:
+            self._session = EmulatorSession(self._endpoints())
+        return self._session
 
     def client(self, service: str, **config: Any) -> Any:
         """A boto3 client for ``service`` bound to the emulator; ``config`` goes to ``botocore.config.Config``."""
@@ -144,12 +142,14 @@ class Emulator:
 
     def _create_buckets(self) -> None:
         """The world's `buckets`, in moto's S3 (kept when the world changes; moto keeps what it holds)."""
-        if self.s3_endpoint is None or not self.world.buckets:
+        missing = [b for b in self.world.buckets if b not in self._buckets_made]
+        if self.s3_endpoint is None or not missing:
             return
         s3 = self.client("s3")
-        for bucket in self.world.buckets:
+        for bucket in missing:
             with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
                 s3.create_bucket(Bucket=bucket)
+            self._buckets_made.add(bucket)
 
     def _endpoints(self) -> dict[str, str]:
         endpoints = dict.fromkeys(BEDROCK_SERVICES, self.endpoint)

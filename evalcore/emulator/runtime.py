@@ -29,7 +29,6 @@ def invoke_model(ctx: EmulatorContext, request: Request) -> Response:
     body = request.json()
     if not isinstance(body, dict):
         raise AwsError(400, "ValidationException", "Malformed input request, please reformat your input and try again.")
-    assert spec.api is not None
     guard_id = request.headers.get("x-amzn-bedrock-guardrailidentifier")
     guardrail = None
     if guard_id:
