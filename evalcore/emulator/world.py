@@ -57,6 +57,13 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when availabl
 _PROFILE_PREFIX = re.compile(r"^(us|eu|apac|us-gov|global)\.")
 
 
+def _check_regex(pattern: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression: {exc}") from None
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -109,7 +116,7 @@ class PiiEntitySpec(_Strict):
             known = ", ".join(sorted(BUILTIN_PII_PATTERNS))
             raise ValueError(f"{self.type} has no built-in pattern ({known}): give `pattern` or `examples`")
         if self.pattern:
-            re.compile(self.pattern)
+            _check_regex(self.pattern)
         return self
 
 
@@ -122,7 +129,7 @@ class RegexSpec(_Strict):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        re.compile(value)
+        _check_regex(value)
         return value
 
 
