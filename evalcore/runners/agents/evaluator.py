@@ -121,17 +121,19 @@ def converse(
     evaluator: EvaluatorModel,
     run: AgentRun,
     trace: TraceLog,
-    deadline: float | None,
+    timeout_seconds: float,
 ) -> None:
     """Run the loop; sets run.status/reason/reasoning to pass or fail. Raises TestError (and lets other
     exceptions through) for the caller to record as `error`."""
+    deadline = time.monotonic() + timeout_seconds
+    check = functools.partial(_check, deadline, timeout_seconds)
     for number in range(test.max_turns):
-        _check(deadline)
+        check()
         if number == 0 and test.initial_prompt:
             user = test.initial_prompt
         else:
             user, _ = evaluator.ask(prompts.USER_MESSAGE, run, trace, steps=test.steps)
-        _check(deadline)
+        check()
         started = time.perf_counter()
         run.turns.append(Turn(user=user))
         reply = session.send(user)
@@ -148,11 +150,11 @@ def converse(
         trace.add_step("invoke_target", prompt=user, response=reply.text, data=reply.data)
         if reply.blocked:
             raise TestError(reply.blocked)
-        _check(deadline)
+        check()
         attempted, _ = evaluator.ask(prompts.STEPS_ATTEMPTED, run, trace, steps=test.steps)
         run.steps_attempted = attempted
         if attempted:
-            _check(deadline)
+            check()
             observed, reasoning = evaluator.ask(
                 prompts.RESULTS_OBSERVED, run, trace, expected_results=test.expected_results
             )
@@ -165,9 +167,9 @@ def converse(
     run.reason = f"{MAX_TURNS_REACHED} ({test.max_turns}) before every step was attempted"
 
 
-def _check(deadline: float | None) -> None:
-    if deadline is not None and time.monotonic() > deadline:
-        raise TestError("the test's time ran out (timeout_seconds)")
+def _check(deadline: float, timeout_seconds: float) -> None:
+    if time.monotonic() > deadline:
+        raise TestError(f"the test's time ran out (timeout_seconds: {timeout_seconds:g})")
 
 
 def _text(request: dict[str, Any]) -> str:

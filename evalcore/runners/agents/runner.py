@@ -26,7 +26,7 @@ from evalcore.runners.agents.targets import Target, TargetEnv
 from evalcore.runners.agents.targets.build import build_target
 from evalcore.runners.agents.trace_log import TraceLog
 from evalcore.runners.direct import pricing_for
-from evalcore.scheduler import Cancelled
+from evalcore.scheduler import CallFailed, Cancelled
 from evalcore.suite.load import ResolvedAgents
 
 DEFAULT_TEST_TIMEOUT_SECONDS = 900.0
@@ -123,7 +123,7 @@ def _run_case(section: _Section, case: Case) -> CaseResult:
         if hook is not None:
             hooks.pre_evaluate(hook, hook_test, trace)
         session = section.target.session(test)
-        converse(test, session, section.evaluator, run, trace, time.monotonic() + timeout)
+        converse(test, session, section.evaluator, run, trace, timeout)
         scores = assertions.check(test, run.turns)
         failed = [f"{s.name}: {s.explanation}" for s in scores if s.passed is False]
         if run.status == "pass" and failed:
@@ -134,6 +134,10 @@ def _run_case(section: _Section, case: Case) -> CaseResult:
             _post_hook(hook, hook_test, run, trace)
     except TestError as exc:
         run.status, run.reason = "error", str(exc)
+        scores = []
+    except CallFailed as exc:  # the target's call, after the scheduler's retries
+        run.status, run.reason = "error", f"target call failed: {exc.reason}"
+        run.attempts += exc.attempts
         scores = []
     except Cancelled:
         run.status, run.reason = "error", "cancelled before it finished"
