@@ -149,7 +149,9 @@ def _respond(turn: _Turn, text: str) -> None:
         return
     slots = _fill_slots(intent, session)
     missing = next((s for s in intent.slots if s.name not in slots), None)
-    turn.orchestration(rationale={"text": _rationale(intent, missing and missing.name), "traceId": _trace_id()})
+    turn.orchestration(
+        rationale={"text": _rationale(intent, missing.name if missing else None), "traceId": _trace_id()}
+    )
     if missing is not None:
         session.pending_intent = intent.name
         turn.orchestration(

@@ -33,10 +33,16 @@ def create_model_invocation_job(ctx: EmulatorContext, req: Request) -> Response:
     body = req.json()
     lifecycle.check_pattern(body.get("jobName"), JOB_NAME, "jobName")
     lifecycle.check_pattern(body.get("roleArn"), ROLE_ARN, "roleArn")
-    input_uri = ((body.get("inputDataConfig") or {}).get("s3InputDataConfig") or {}).get("s3Uri")
-    output_uri = ((body.get("outputDataConfig") or {}).get("s3OutputDataConfig") or {}).get("s3Uri")
-    lifecycle.check_pattern(input_uri, S3_URI, "inputDataConfig.s3InputDataConfig.s3Uri")
-    lifecycle.check_pattern(output_uri, S3_URI, "outputDataConfig.s3OutputDataConfig.s3Uri")
+    input_uri = lifecycle.check_pattern(
+        ((body.get("inputDataConfig") or {}).get("s3InputDataConfig") or {}).get("s3Uri"),
+        S3_URI,
+        "inputDataConfig.s3InputDataConfig.s3Uri",
+    )
+    lifecycle.check_pattern(
+        ((body.get("outputDataConfig") or {}).get("s3OutputDataConfig") or {}).get("s3Uri"),
+        S3_URI,
+        "outputDataConfig.s3OutputDataConfig.s3Uri",
+    )
     if ctx.world.resolve_model(body.get("modelId", "")) is None:
         raise AwsError(400, "ValidationException", f"The provided model identifier is invalid: {body.get('modelId')}")
     hours = body.get("timeoutDurationInHours", 24)

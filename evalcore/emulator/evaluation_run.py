@@ -92,7 +92,9 @@ class _Subject:
     ) -> tuple[scoring.Sample, dict[str, Any]]:
         """The sample to score and the record's ``inputRecord`` / ``modelResponses``."""
         prompt, reference = record["prompt"], record.get("referenceResponse")
-        input_record = {k: record[k] for k in ("prompt", "referenceResponse", "category") if k in record}
+        input_record: dict[str, Any] = {
+            k: record[k] for k in ("prompt", "referenceResponse", "category") if k in record
+        }
         if self.kb_config is not None:
             kb = ctx.world.knowledge_bases[self.kb_config["knowledgeBaseId"]]
             hits = kb.retrieve(prompt, 5)

@@ -67,8 +67,8 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
     return match.group(1), match.group(2) or ""
 
 
-def check_pattern(value: Any, pattern: str, where: str) -> None:
-    """A ValidationException in AWS's words when ``value`` is not a string fully matching ``pattern``."""
+def check_pattern(value: Any, pattern: str, where: str) -> str:
+    """``value``, or a ValidationException in AWS's words when it is not a string fully matching ``pattern``."""
     if not isinstance(value, str) or re.fullmatch(pattern, value) is None:
         raise AwsError(
             400,
@@ -76,6 +76,7 @@ def check_pattern(value: Any, pattern: str, where: str) -> None:
             f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy constraint: "
             f"Member must satisfy regular expression pattern: {pattern}",
         )
+    return value
 
 
 @dataclass(frozen=True)
