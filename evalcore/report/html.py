@@ -168,7 +168,7 @@ def _case(c: CaseResult) -> dict[str, Any]:
     return {
         "section": plain(c.section),
         "model": plain(c.model) if c.model is not None else None,
-        "item_key": c.item_key,
+        "item_key": plain(c.item_key),
         "repeat": c.repeat,
         "status": c.status,
         "title": plain(title(c)),

@@ -86,3 +86,13 @@ def test_a_run_without_a_verdict_still_renders(tmp_path: Path) -> None:
     run.verdict = None
     written = render_reports(tmp_path, run, None, cases=cases)
     assert "no verdict was recorded" in written[1].read_text(encoding="utf-8")
+
+
+def test_lone_surrogates_and_non_characters_from_a_tampered_file_do_not_break_any_report(tmp_path: Path) -> None:
+    cases = build_cases(hostile=False, n=2)
+    bad = "x\ud800y\ufffez\U0010ffff"
+    cases[0] = cases[0].model_copy(update={"output": bad, "model": bad, "item_key": bad, "reason": bad})
+    run = build_run(cases)
+    for path in render_reports(tmp_path, run, None, cases=cases):
+        text = path.read_bytes().decode("utf-8")
+        assert "\ufffe" not in text and "\U0010ffff" not in text
