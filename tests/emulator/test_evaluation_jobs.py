@@ -72,6 +72,7 @@ def _create(
     metrics: list[str],
     model: dict[str, Any] | None = None,
     task_type: str = "QuestionAndAnswer",
+    token: str | None = None,
     **automated: Any,
 ) -> str:
     config = {
@@ -90,6 +91,7 @@ def _create(
         evaluationConfig={"automated": config},
         inferenceConfig={"models": [model or {"bedrockModel": {"modelIdentifier": HAIKU, "inferenceParams": "{}"}}]},
         outputDataConfig={"s3Uri": output_uri},
+        **({"clientRequestToken": token} if token else {}),
     )["jobArn"]
 
 
@@ -271,6 +273,9 @@ def test_list_paginates_filters_and_sorts_newest_first(jobs: Emulator, bucket: s
     assert ascending[0]["evaluationTaskTypes"] == ["QuestionAndAnswer"]
     assert ascending[0]["modelIdentifiers"] == [HAIKU]
     assert client.list_evaluation_jobs(nameContains=tag, statusEquals="Failed")["jobSummaries"] == []
+    created = ascending[2]["creationTime"]
+    later = client.list_evaluation_jobs(nameContains=tag, creationTimeAfter=created, sortOrder="Ascending")
+    assert [s["jobArn"] for s in later["jobSummaries"]] == arns[3:]
 
 
 def test_batch_delete_removes_finished_jobs_and_reports_the_rest(jobs: Emulator, bucket: str) -> None:
@@ -340,6 +345,16 @@ def test_a_second_job_with_the_same_name_conflicts(jobs: Emulator, bucket: str) 
         _create(jobs, "unique-name", dataset, f"s3://{bucket}/out/", ["Builtin.Accuracy"])
 
     assert caught.value.response["Error"]["Code"] == "ConflictException"
+
+
+def test_a_retried_create_with_the_same_client_token_returns_the_same_job(jobs: Emulator, bucket: str) -> None:
+    dataset = _put(jobs, bucket, "qa.jsonl", RECORDS)
+    name = f"idempotent-{uuid.uuid4().hex[:8]}"
+
+    first = _create(jobs, name, dataset, f"s3://{bucket}/out/", ["Builtin.Accuracy"], token="retry-token-1")
+    again = _create(jobs, name, dataset, f"s3://{bucket}/out/", ["Builtin.Accuracy"], token="retry-token-1")
+
+    assert again == first
 
 
 def test_unknown_job_is_not_found(jobs: Emulator) -> None:
