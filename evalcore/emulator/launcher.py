@@ -19,7 +19,7 @@ from botocore.config import Config
 
 from evalcore.emulator.context import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, REGION, ServerContext
 from evalcore.emulator.request_log import LoggedRequest, RequestLog
-from evalcore.emulator.server import EmulatorServer
+from evalcore.emulator.server import EmulatorServer, is_loopback
 from evalcore.emulator.world import World, load_world
 
 BEDROCK_SERVICES = ("bedrock", "bedrock-runtime", "bedrock-agent-runtime")
@@ -51,6 +51,8 @@ class Emulator:
         port: int = 0,
         request_log: str | Path | None = None,
     ) -> None:
+        if not is_loopback(host):
+            raise ValueError(f"the emulator binds loopback addresses only, not {host!r}")
         self._world = _as_world(world)
         self._want_s3 = s3
         self._host, self._port = host, port

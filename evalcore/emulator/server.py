@@ -73,7 +73,7 @@ class EmulatorServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, context: ServerContext, log: RequestLog, host: str = "127.0.0.1", port: int = 0) -> None:
-        if not _is_loopback(host):
+        if not is_loopback(host):
             raise ValueError(f"the emulator binds loopback addresses only, not {host!r}")
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host, port), _Handler)
@@ -279,7 +279,7 @@ def _error(error: AwsError) -> Response:
     )
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:

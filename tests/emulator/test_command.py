@@ -1,4 +1,4 @@
-"""``evalcore emulator`` as a process: prints its endpoint and exports, serves, stops cleanly on SIGTERM."""
+"""``evalcore emulator``: prints its endpoint and exports, serves, stops cleanly on SIGTERM; one-line world errors."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+
+import pytest
+
+from evalcore.emulator.command import main
 
 COMMAND = [sys.executable, "-m", "evalcore.emulator.command"]
 
@@ -44,30 +48,32 @@ def test_runs_until_sigterm_and_prints_exports(tmp_path: Path) -> None:
     assert code == 0
 
 
-def test_bad_world_file_is_one_line_with_its_line_number(tmp_path: Path) -> None:
+def test_bad_world_file_is_one_line_with_its_line_number(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     world = tmp_path / "world.yml"
     world.write_text("models:\n  anthropic.claude-3-haiku-20240307-v1:0:\n    quality: 2\n")
 
-    result = subprocess.run([*COMMAND, "--world", str(world), "--no-s3"], capture_output=True, text=True, timeout=30)
+    code = main(["--world", str(world), "--no-s3"])
 
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
         f"{world}:3: models.anthropic.claude-3-haiku-20240307-v1:0.quality: Input should be less than or equal to 1"
     ]
 
 
-def test_unknown_key_is_reported_at_its_line(tmp_path: Path) -> None:
+def test_unknown_key_is_reported_at_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     world = tmp_path / "world.yml"
     world.write_text("seed: 1\nguardrails:\n  g:\n    versions:\n      DRAFT:\n        topicz: []\n")
 
-    result = subprocess.run([*COMMAND, "--world", str(world), "--no-s3"], capture_output=True, text=True, timeout=30)
+    code = main(["--world", str(world), "--no-s3"])
 
-    assert result.returncode == 2
-    assert result.stderr.strip() == f"{world}:6: guardrails.g.versions.DRAFT.topicz: Extra inputs are not permitted"
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        f"{world}:6: guardrails.g.versions.DRAFT.topicz: Extra inputs are not permitted"
+    )
 
 
-def test_non_loopback_host_is_refused() -> None:
-    result = subprocess.run([*COMMAND, "--host", "0.0.0.0", "--no-s3"], capture_output=True, text=True, timeout=30)
+def test_non_loopback_host_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--host", "0.0.0.0", "--no-s3"])
 
-    assert result.returncode == 2
-    assert "loopback" in result.stderr
+    assert code == 2
+    assert "loopback" in capsys.readouterr().err

@@ -130,7 +130,7 @@ def test_error_responses_carry_a_request_id(emulator: Emulator) -> None:
 
 def test_binds_loopback_only() -> None:
     with pytest.raises(ValueError, match="loopback"):
-        Emulator(s3=False, host="0.0.0.0").start()
+        Emulator(host="0.0.0.0")
 
 
 def test_env_points_an_unmodified_boto3_program_at_the_emulator(emulator: Emulator) -> None:
