@@ -165,6 +165,8 @@ class ModelSummary(_Model):
     pass_rate_ci: tuple[float | None, float | None] = (None, None)
     error_rate: float | None = None
     metrics: dict[str, Aggregate] = Field(default_factory=dict)
+    # The same metric aggregates per dataset `category` (cases without one are left out).
+    categories: dict[str, dict[str, Aggregate]] = Field(default_factory=dict)
     rates: dict[str, float | None] = Field(default_factory=dict)  # section-kind rates (block_rate, pass_hat_k...)
     latency_ms: dict[str, float | None] = Field(default_factory=dict)  # mean, p50, p90, p95, p99, max
     usage: Usage = Field(default_factory=Usage)
@@ -327,6 +329,7 @@ def summarize(cases: Iterable[CaseResult]) -> dict[tuple[str, str | None], Model
 def _summarize_group(cases: list[CaseResult]) -> ModelSummary:
     tally = {"pass": 0, "fail": 0, "error": 0, "skipped": 0}
     per_item: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    item_category: dict[str, str] = {}
     latencies: list[float] = []
     usage, judge_usage = Usage(), Usage()
     cost = judge_cost = 0.0
@@ -337,6 +340,8 @@ def _summarize_group(cases: list[CaseResult]) -> ModelSummary:
         for m in case.metrics:
             if m.value is not None:
                 per_item[case.item_key][m.name].append(m.value)
+        if case.category is not None:
+            item_category[case.item_key] = case.category
         if case.latency_ms is not None and case.status != "error":
             latencies.append(case.latency_ms)
         usage += case.usage
@@ -349,14 +354,9 @@ def _summarize_group(cases: list[CaseResult]) -> ModelSummary:
             costed = True
         cached += case.cached
     counts = Counts.model_validate(tally)
-    metric_items: dict[str, list[float]] = defaultdict(list)
-    for item in per_item.values():
-        for name, values in item.items():
-            metric_items[name].append(sum(values) / len(values))
-    metrics = {}
-    for name, values in sorted(metric_items.items()):
-        mean, se, lo, hi = stats.mean_ci(values)
-        metrics[name] = Aggregate(n=len(values), mean=mean, stderr=se, ci_low=lo, ci_high=hi)
+    by_category: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(dict)
+    for item_key, category in item_category.items():
+        by_category[category][item_key] = per_item[item_key]
     decided = counts.passed + counts.failed + counts.error
     latencies.sort()
     first = cases[0]
@@ -367,7 +367,8 @@ def _summarize_group(cases: list[CaseResult]) -> ModelSummary:
         pass_rate=counts.passed / decided if decided else None,
         pass_rate_ci=stats.wilson(counts.passed, decided),
         error_rate=counts.error / counts.total if counts.total else None,
-        metrics=metrics,
+        metrics=_aggregates(per_item),
+        categories={c: found for c, items in sorted(by_category.items()) if (found := _aggregates(items))},
         rates=_kind_rates(cases),
         latency_ms={
             "mean": sum(latencies) / len(latencies) if latencies else None,
@@ -380,6 +381,19 @@ def _summarize_group(cases: list[CaseResult]) -> ModelSummary:
         judge_cost_usd=judge_cost if costed else None,
         cached=cached,
     )
+
+
+def _aggregates(per_item: dict[str, dict[str, list[float]]]) -> dict[str, Aggregate]:
+    """Metric aggregates over items, each item's repeats averaged first."""
+    metric_items: dict[str, list[float]] = defaultdict(list)
+    for item in per_item.values():
+        for name, values in item.items():
+            metric_items[name].append(sum(values) / len(values))
+    metrics = {}
+    for name, values in sorted(metric_items.items()):
+        mean, se, lo, hi = stats.mean_ci(values)
+        metrics[name] = Aggregate(n=len(values), mean=mean, stderr=se, ci_low=lo, ci_high=hi)
+    return metrics
 
 
 def _kind_rates(cases: list[CaseResult]) -> dict[str, float | None]:

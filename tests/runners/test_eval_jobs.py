@@ -163,6 +163,7 @@ def test_an_automatic_job_scores_every_case_and_null_results_stay_not_applicable
     summary = outcome.run.section("qa").models[0]  # type: ignore[union-attr]
     assert summary.metrics["Builtin.Accuracy"].n == 3  # the null is not averaged as 0
     assert summary.metrics["Builtin.Accuracy"].mean == 1.0
+    assert {c: a["Builtin.Accuracy"].n for c, a in summary.categories.items()} == {"geo": 2, "math": 1}
 
 
 def test_the_job_request_is_what_bedrock_expects(aws: Emulator, bucket: str, tmp_path: Path) -> None:
