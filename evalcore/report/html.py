@@ -60,6 +60,7 @@ def report_data(run: RunResult, cases: list[CaseResult]) -> dict[str, Any]:
     meta = run.run
     verdict = run.verdict
     cases = ordered(run, cases)
+    checks = verdict.checks if verdict else []
     return {
         "run": {
             "suite": plain(meta.suite),
@@ -82,18 +83,23 @@ def report_data(run: RunResult, cases: list[CaseResult]) -> dict[str, Any]:
                 "value": c.value,
                 "passed": c.passed,
             }
-            for c in (verdict.checks if verdict else [])
+            for c in checks
         ],
-        "sections": [_section(s, [c for c in cases if c.section == s.name]) for s in run.sections],
+        "sections": [
+            _section(s, [c for c in cases if c.section == s.name], [c.metric for c in checks if c.section == s.name])
+            for s in run.sections
+        ],
         "models": sorted({plain(m.model) for s in run.sections for m in s.models if m.model is not None}),
         "cases": [_case(c) for c in cases],
     }
 
 
-def _section(section: SectionSummary, cases: list[CaseResult]) -> dict[str, Any]:
+def _section(section: SectionSummary, cases: list[CaseResult], checked: list[str]) -> dict[str, Any]:
+    """The section's table: pass and error rates, its metrics and rates, and any other aggregate a threshold names."""
     names: list[str] = ["pass_rate", "error_rate"]
     for m in section.models:
         names += [k for k in (*m.metrics, *m.rates) if k not in names]
+    names += [k for k in checked if k not in names]
     return {
         "name": plain(section.name),
         "kind": section.kind,

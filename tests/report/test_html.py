@@ -249,3 +249,13 @@ def test_dump_dom_from_the_command_line_shows_the_drawn_cases(page: Path) -> Non
     assert dom.count('<article class="item"') == _items_in(build_cases())
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
     assert HOSTILE not in dom
+
+
+def test_a_threshold_on_any_aggregate_gets_a_column(cases: list[CaseResult]) -> None:
+    run = build_run(cases)
+    assert run.verdict is not None
+    check = run.verdict.checks[0].model_copy(update={"metric": "latency_ms.p95", "threshold": 50.0, "passed": False})
+    run.verdict.checks.append(check)
+    [qa] = [s for s in _data(report_html(run, cases))["sections"] if s["name"] == "qa"]
+    assert "latency_ms.p95" in [c["name"] for c in qa["columns"]]
+    assert qa["models"][0]["values"]["latency_ms.p95"]["shown"] == "105 ms"
