@@ -1,9 +1,9 @@
-"""Fixtures of the report tests: a synthetic run with hostile text (see synthetic.py)."""
+"""Fixtures of the report tests: a synthetic run with hostile text (see report_fixtures.py)."""
 
 from __future__ import annotations
 
 import pytest
-from synthetic import build_cases, build_run
+from report_fixtures import build_cases, build_run
 
 from evalcore.results import CaseResult, RunResult
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from synthetic import build_cases, build_run
+from report_fixtures import build_cases, build_run
 
 from evalcore.cli import main
 from evalcore.report.render import render_reports

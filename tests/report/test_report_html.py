@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import Browser, chromium_path, dump_dom
-from synthetic import HOSTILE, HOSTILE_MODEL, build_cases, build_run
+from report_browser import Browser, chromium_path, dump_dom
+from report_fixtures import HOSTILE, HOSTILE_MODEL, build_cases, build_run
 
 from evalcore.report.html import embedded_json, report_html, write_html
 from evalcore.results import CaseResult, RunResult

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from synthetic import HOSTILE, build_cases, build_run
+from report_fixtures import HOSTILE, build_cases, build_run
 
 from evalcore.report.markdown import MAX_BYTES, summary_markdown
 from evalcore.report.markdown_escape import ZWSP, cell, code_block, code_span, cut, html_text, inline

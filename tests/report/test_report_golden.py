@@ -1,7 +1,7 @@
 """Golden files: each report of the synthetic hostile run, byte for byte. A change to a report shows up here as a
 diff to review; after a deliberate change, regenerate with
 
-    EVALCORE_GOLDEN=update .venv/bin/pytest tests/report/test_golden.py
+    EVALCORE_GOLDEN=update .venv/bin/pytest tests/report/test_report_golden.py
 
 and read the diff of tests/report/golden/ before committing it."""
 

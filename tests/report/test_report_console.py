@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from synthetic import HOSTILE
+from report_fixtures import HOSTILE
 
 from evalcore.report.console import console_summary
 from evalcore.results import CaseResult, RunResult

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import xmlschema
-from synthetic import HOSTILE, HOSTILE_MODEL, build_cases, build_run, shuffled
+from report_fixtures import HOSTILE, HOSTILE_MODEL, build_cases, build_run, shuffled
 
 from evalcore.report.cases import title, why
 from evalcore.report.junit import classname, junit_xml, write_junit
