@@ -122,17 +122,21 @@ def _run_case(ctx: RunContext, via: Via, missing: _MissingGuardrail, case: Case)
 
 def judge(probe: Probe, reading: Reading) -> tuple[Status, str | None, bool | None]:
     """(status, why it failed, whether the expected policy fired). A probe passes when the guardrail did what it
-    expects and, if it names a policy, that policy acted (at `min_confidence` or higher)."""
-    observed = reading.observed
-    acted = reading.acted
+    expects and, if it names a policy, that policy took the expected action (at `min_confidence` or higher)."""
     fired: bool | None = None
-    if probe.policy is not None and probe.expect != "allowed":
-        fired = any(policies.matches(probe.policy, h) and policies.confident(h, probe.min_confidence) for h in acted)
-    if observed != probe.expect:
+    if probe.policy is not None:
+        fired = any(policies.confident(h, probe.min_confidence) for h in _named(probe, reading.acted))
+    if reading.observed != probe.expect:
         return "fail", _mismatch(probe, reading), fired
     if fired is False:
-        return "fail", _wrong_policy(probe, acted), fired
+        return "fail", _wrong_policy(probe, reading.acted), fired
     return "pass", None, fired
+
+
+def _named(probe: Probe, acted: list[PolicyHit]) -> list[PolicyHit]:
+    """The hits of the probe's policy that took the probe's action (BLOCKED for blocked, ANONYMIZED for anonymized)."""
+    action = _ACTION[probe.expect]
+    return [h for h in acted if h.action == action and policies.matches(probe.policy or "", h)]
 
 
 def _mismatch(probe: Probe, reading: Reading) -> str:
@@ -141,18 +145,22 @@ def _mismatch(probe: Probe, reading: Reading) -> str:
         quiet = [h for h in reading.findings if h.action not in policies.ACTING]
         detail = f"detected without acting: {policies.describe(quiet)}" if quiet else "no policy fired"
         return f"expected {probe.expect}, but the guardrail let it through ({detail})"
-    verb = "blocked" if reading.observed == "blocked" else "anonymized"
-    by = f" by {policies.describe(acted)}" if acted else " (no assessment says which policy)"
-    return f"expected {probe.expect}, but the guardrail {verb} it{by}"
+    action = _ACTION[reading.observed]
+    doers = [h for h in acted if h.action == action]
+    by = f" by {policies.describe(doers)}" if doers else " (no assessment says which policy)"
+    return f"expected {probe.expect}, but the guardrail {reading.observed} it{by}"
 
 
 def _wrong_policy(probe: Probe, acted: list[PolicyHit]) -> str:
-    expected = probe.policy or ""
-    named = [h for h in acted if policies.matches(expected, h)]
-    want = f"{expected} at {probe.min_confidence} confidence or higher" if probe.min_confidence else expected
+    want = f"{probe.policy} at {probe.min_confidence} confidence or higher" if probe.min_confidence else probe.policy
+    named = _named(probe, acted)
     if named:
         return f"{probe.expect} as expected, but {policies.describe(named)} fired below {want}"
-    return f"{probe.expect} as expected, but by {policies.describe(acted)}, not by the expected {want}"
+    doers = policies.describe([h for h in acted if h.action == _ACTION[probe.expect]]) or "a policy no assessment names"
+    return f"{probe.expect} as expected, but by {doers}, not by the expected {want}"
+
+
+_ACTION = {"blocked": "BLOCKED", "anonymized": "ANONYMIZED", "allowed": "NONE"}
 
 
 def _error(case: Case, model_id: str | None, reason: str, attempts: int) -> CaseResult:

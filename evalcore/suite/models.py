@@ -271,6 +271,10 @@ class Probe(Strict):
                 "contextual grounding checks model answers: a probe with `grounding_source` or `query` "
                 "needs `source: OUTPUT`",
             )
+        if self.policy is not None and self.expect == "allowed":
+            raise PydanticCustomError(
+                "probe", "`policy` names what must block or anonymize: a probe expected to be allowed has none"
+            )
         if self.policy in ("grounding", "relevance") and self.grounding_source is None:
             raise PydanticCustomError(
                 "probe", "policy {p} needs `grounding_source` (and `query` for relevance)", {"p": self.policy}
