@@ -49,6 +49,8 @@ ROUTES: list[Route] = [
     *batch_jobs.ROUTES,
 ]
 ADMIN_PREFIX = "/_emulator/"
+_MAX_HEADER_LINE = 65536
+_MAX_HEADERS = 100
 _MALFORMED_BODY = b'{"output": {"message": {"role": "assistant", "content": [{"text": "cut'
 _REASONS = {
     200: "OK",
@@ -92,10 +94,39 @@ class EmulatorServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: EmulatorServer
+    fields: dict[str, str]  # the request's headers, names lower-cased
 
     def setup(self) -> None:
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def parse_request(self) -> bool:
+        """A fast path for well-formed HTTP/1.x requests (the stdlib's email-based header parsing is slow); anything
+        else goes to the stdlib parser. Header names are lower-cased into ``self.fields``."""
+        parts = self.raw_requestline.decode("latin-1").split()
+        if len(parts) != 3 or parts[2] not in ("HTTP/1.1", "HTTP/1.0"):
+            parsed = super().parse_request()
+            self.fields = {k.lower(): v for k, v in self.headers.items()} if parsed else {}
+            return parsed
+        self.command, self.path, self.request_version = parts
+        self.requestline = " ".join(parts)
+        fields: dict[str, str] = {}
+        while True:
+            line = self.rfile.readline(_MAX_HEADER_LINE + 1)
+            if line in (b"\r\n", b"\n", b""):
+                break
+            if len(line) > _MAX_HEADER_LINE or len(fields) >= _MAX_HEADERS:
+                self.close_connection = True
+                self.send_error(431, "Request header fields too large")
+                return False
+            name, _, value = line.decode("latin-1").partition(":")
+            fields[name.strip().lower()] = value.strip()
+        self.fields = fields
+        connection = fields.get("connection", "").lower()
+        self.close_connection = connection == "close" or (parts[2] == "HTTP/1.0" and connection != "keep-alive")
+        if fields.get("expect", "").lower() == "100-continue" and parts[2] == "HTTP/1.1":
+            return self.handle_expect_100()
+        return True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the per-request stderr line; the request log records calls."""
@@ -138,7 +169,7 @@ class _Handler(BaseHTTPRequestHandler):
             method=self.command,
             path=unquote(raw_path),
             query=parse_qs(query, keep_blank_values=True),
-            headers={k.lower(): v for k, v in self.headers.items()},
+            headers=self.fields,
             body=body,
             path_params=params,
             stream_fault=decision.kind if decision.kind in STREAM_FAULTS else None,
@@ -174,10 +205,10 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
     def _read_body(self) -> bytes:
-        length = self.headers.get("Content-Length")
+        length = self.fields.get("content-length")
         if length is not None:
             return self.rfile.read(int(length)) if int(length) else b""
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        if self.fields.get("transfer-encoding", "").lower() == "chunked":
             chunks = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
