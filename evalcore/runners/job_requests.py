@@ -131,7 +131,10 @@ def _job(
     name = job_name(target, model, shard, case_ids)
     dataset_name = safe_segment(PurePosixPath(evaluation.dataset).stem)[:63] or "dataset"
     dataset_key = target.key(
-        safe_segment(target.suite), target.run_id, f"{dataset_name}-{safe_segment(model)}-{shard}.jsonl"
+        safe_segment(target.suite),
+        target.run_id,
+        safe_segment(target.section),
+        f"{dataset_name}-{safe_segment(model)}-{shard}.jsonl",
     )
     job = evaluation.job
     assert job is not None
@@ -218,16 +221,15 @@ def _automated(
             }
         ]
     }
-    judge = judge_of(loaded, evaluation)
-    judged = custom or any(name in metric_names.JUDGE for name in builtin)
-    if judged and judge is not None:
+    custom_judge = next((m.judge for m in custom if m.judge), None)
+    custom_id = loaded.suite.model_spec(custom_judge).id if custom_judge else None
+    judge = judge_of(loaded, evaluation) or custom_id
+    if judge is not None and (custom or any(name in metric_names.JUDGE for name in builtin)):
         automated["evaluatorModelConfig"] = {"bedrockEvaluatorModels": [{"modelIdentifier": judge}]}
     if custom:
-        custom_judge = next((m.judge for m in custom if m.judge), None)
-        custom_id = loaded.suite.model_spec(custom_judge).id if custom_judge else judge
         automated["customMetricConfig"] = {
             "customMetrics": [{"customMetricDefinition": _custom_definition(m)} for m in custom],
-            "evaluatorModelConfig": {"bedrockEvaluatorModels": [{"modelIdentifier": custom_id}]},
+            "evaluatorModelConfig": {"bedrockEvaluatorModels": [{"modelIdentifier": custom_id or judge}]},
         }
     return automated
 

@@ -63,11 +63,13 @@ def read_job_results(
             where = f"s3://{target.bucket}/{key}:{number}"
             try:
                 record = json.loads(raw)
-                input_record = record["inputRecord"]
-                key_of = record_key(input_record)
-            except (ValueError, KeyError, TypeError) as exc:
+            except ValueError as exc:
                 tally.malformed.append(f"{where}: {_why(exc)}")
                 continue
+            if not isinstance(record, dict) or not isinstance(record.get("inputRecord"), dict):
+                tally.malformed.append(f"{where}: no 'inputRecord' object")
+                continue
+            key_of = record_key(record["inputRecord"])
             queue = queues.get(key_of)
             if not queue:
                 tally.unmatched += 1

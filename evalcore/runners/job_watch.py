@@ -123,8 +123,9 @@ class Watch:
         for run in running.values():
             try:
                 self.bedrock.stop_evaluation_job(jobIdentifier=run.arn)
-            except ClientError as exc:  # already ending: nothing to stop
+            except ClientError as exc:  # it ended meanwhile: a finished job's results are kept
                 self.log(f"evalcore: {run.job.name}: stop: {classify(exc)[1]}")
+                self._poll(run)
             self._error_all(run.job, "cancelled; job stopped")
         if running:
             self.log(f"evalcore: {self.target.section}: cancelled: stopped {len(running)} evaluation job(s)")

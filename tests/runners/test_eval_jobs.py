@@ -3,7 +3,6 @@ datasets and results in moto's S3, everything through boto3 over HTTP."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -12,13 +11,13 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from evalcore.cli import main
 from evalcore.emulator import Emulator, World
 from evalcore.emulator.world import load_world
 from evalcore.orchestrate import RunOptions, RunOutcome, run_suite
@@ -183,7 +182,7 @@ def test_the_job_request_is_what_bedrock_expects(aws: Emulator, bucket: str, tmp
     assert config["metricNames"] == ["Builtin.Accuracy", "Builtin.Toxicity"]
     dataset_key = config["dataset"]["datasetLocation"]["s3Uri"].removeprefix(f"s3://{bucket}/")
     run_id = read_run(tmp_path / "out" / "results.json").run.run_id
-    assert dataset_key == f"evals/jobs-test/{run_id}/qa-sonnet-1.jsonl"
+    assert dataset_key == f"evals/jobs-test/{run_id}/qa/qa-sonnet-1.jsonl"
     body = aws.client("s3").get_object(Bucket=bucket, Key=dataset_key)["Body"].read().decode()
     assert [json.loads(line) for line in body.splitlines()] == QA
     assert recorded["request"]["jobTags"][0] == {"key": "team", "value": "qa"}
@@ -384,13 +383,15 @@ def test_a_missing_bucket_fails_the_section_before_anything_is_created(aws: Emul
     assert outcome.exit_code == 3
 
 
-def test_dry_run_prints_the_requests_and_creates_nothing(aws: Emulator, bucket: str, tmp_path: Path) -> None:
-    printed = io.StringIO()
-    with redirect_stdout(printed):
-        outcome = _run(_suite(tmp_path, bucket, models=["sonnet", "haiku"]), tmp_path / "out", dry_run=True)
+def test_dry_run_prints_the_requests_and_creates_nothing(
+    aws: Emulator, bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite = _suite(tmp_path, bucket, models=["sonnet", "haiku"])
 
-    assert outcome.exit_code == 0
-    (section,) = json.loads(printed.getvalue())["sections"]
+    code = main(["run", str(suite), "--out", str(tmp_path / "out"), "--dry-run"])
+
+    assert code == 0
+    (section,) = json.loads(capsys.readouterr().out)["sections"]
     requests = [r["input"] for r in section["requests"]]
     assert [r["inferenceConfig"]["models"][0]["bedrockModel"]["modelIdentifier"] for r in requests] == [SONNET, HAIKU]
     assert all(r["roleArn"] == ROLE for r in requests)
