@@ -4,7 +4,9 @@ Records are read from the dataset's S3 object (JSON Lines; blank lines skipped).
 model (``ctx.answer`` with the prompt as the only user message), from the record's ``modelResponses`` entry whose
 ``modelIdentifier`` is the job's ``inferenceSourceIdentifier`` (bring your own inference), or, for a knowledge
 base job, from the emulator's retrieve-and-generate rule (``knowledge_bases``). Output records have Bedrock's
-shape: ``automatedEvaluationResult.scores``, ``inputRecord`` and ``modelResponses``.
+shape: ``automatedEvaluationResult.scores``, ``inputRecord`` and ``modelResponses``. Custom metric definitions are
+written to ``<jobName>/<jobId>/custom_metrics/<name>.json``. Knowledge base datasets may use Bedrock's
+``conversationTurns`` records (the last turn's prompt and first reference response are evaluated).
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ def run(ctx: EmulatorContext, job: lifecycle.Job, job_id: str) -> None:
             f"/datasets/{dataset['name']}/{uuid.uuid4()}_output.jsonl"
         )
         outputs.append((key, ("\n".join(lines) + "\n").encode()))
+    for name, definition in custom.items():
+        document = json.dumps({"customMetricDefinition": definition}).encode()
+        outputs.append((f"{base}/{job_id}/custom_metrics/{name}.json", document))
     job.check_stop()
     for key, data in outputs:
         s3.put_object(Bucket=out_bucket, Key=key, Body=data)
@@ -91,10 +96,9 @@ class _Subject:
         self, ctx: EmulatorContext, record: dict[str, Any], task_type: str, number: int
     ) -> tuple[scoring.Sample, dict[str, Any]]:
         """The sample to score and the record's ``inputRecord`` / ``modelResponses``."""
-        prompt, reference = record["prompt"], record.get("referenceResponse")
-        input_record: dict[str, Any] = {
-            k: record[k] for k in ("prompt", "referenceResponse", "category") if k in record
-        }
+        prompt, reference = _turn_text(record, "prompt") or "", _turn_text(record, "referenceResponse")
+        kept = ("prompt", "referenceResponse", "category", "conversationTurns")
+        input_record: dict[str, Any] = {k: record[k] for k in kept if k in record}
         if self.kb_config is not None:
             kb = ctx.world.knowledge_bases[self.kb_config["knowledgeBaseId"]]
             hits = kb.retrieve(prompt, 5)
@@ -133,7 +137,7 @@ def _read_dataset(ctx: EmulatorContext, uri: str) -> list[tuple[int, dict[str, A
             record = json.loads(line)
         except ValueError as exc:
             raise lifecycle.JobFailure(f"Malformed JSON in {uri} line {number}: {exc}") from None
-        if not isinstance(record, dict) or not isinstance(record.get("prompt"), str):
+        if not isinstance(record, dict) or not isinstance(_turn_text(record, "prompt"), str):
             raise lifecycle.JobFailure(f"{uri} line {number}: each record needs a string field 'prompt'.")
         records.append((number, record))
     if not records:
@@ -141,6 +145,22 @@ def _read_dataset(ctx: EmulatorContext, uri: str) -> list[tuple[int, dict[str, A
     if len(records) > MAX_PROMPTS:
         raise lifecycle.JobFailure(f"The dataset {uri} has {len(records)} prompts; the limit is {MAX_PROMPTS}.")
     return records
+
+
+def _turn_text(record: dict[str, Any], field: str) -> str | None:
+    """``prompt`` or ``referenceResponse`` of a flat record, or of the last of its ``conversationTurns``
+    (knowledge base datasets: ``{"prompt": {"content": [{"text"}]}, "referenceResponses": [{"content": ...}]}``)."""
+    turns = record.get("conversationTurns")
+    if not isinstance(turns, list) or not turns or not isinstance(turns[-1], dict):
+        value = record.get(field)
+        return value if isinstance(value, str) else None
+    turn = turns[-1]
+    holder = turn.get("prompt") if field == "prompt" else (turn.get("referenceResponses") or [None])[0]
+    try:
+        text = holder["content"][0]["text"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return text if isinstance(text, str) else None
 
 
 def first_model(models: list[dict[str, Any]] | None) -> str | None:

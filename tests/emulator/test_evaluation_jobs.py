@@ -180,6 +180,8 @@ def test_judge_and_custom_metrics_carry_evaluator_details(jobs: Emulator, bucket
     assert [s["result"] for s in scores] == [1.0, 0.0, 1.0]
     assert all(s["evaluatorDetails"][0]["modelIdentifier"] == JUDGE for s in scores)
     assert all(s["evaluatorDetails"][0]["explanation"] for s in scores)
+    (definition,) = [v for k, v in _outputs(jobs, bucket, "out/judged/").items() if "/custom_metrics/" in k]
+    assert definition[0]["customMetricDefinition"]["name"] == "politeness"
     summary = _client(jobs, "bedrock").list_evaluation_jobs(nameContains="judged")["jobSummaries"][0]
     assert summary["evaluatorModelIdentifiers"] == [JUDGE]
 
@@ -371,7 +373,18 @@ def test_knowledge_base_job_scores_retrieval_and_citations(jobs: Emulator, bucke
         jobs,
         bucket,
         "rag.jsonl",
-        [{"prompt": "How do I file a claim?", "referenceResponse": "Complete the claim form with a police report."}],
+        [
+            {
+                "conversationTurns": [
+                    {
+                        "prompt": {"content": [{"text": "How do I file a claim?"}]},
+                        "referenceResponses": [
+                            {"content": [{"text": "Complete the claim form with a police report."}]}
+                        ],
+                    }
+                ]
+            }
+        ],
     )
     rag = {
         "knowledgeBaseConfig": {
