@@ -12,6 +12,7 @@ from evalcore.suite import metric_names
 from evalcore.suite.datasets import Record
 from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation
 from evalcore.suite.problems import Loc
+from evalcore.suite.template import render
 
 # Bedrock's patterns (botocore's service model, CreateEvaluationJob).
 _S3_URI = re.compile(r"s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?")
@@ -87,6 +88,21 @@ def _custom(i: int, metric: CustomJudgeMetric) -> list[tuple[Loc, str]]:
             problems.append(
                 (("metrics", i, "rating_scale", j), "Bedrock takes at most 100 characters per definition and value")
             )
+    return problems
+
+
+def dataset_problems(ev: Evaluation, records: Sequence[Record]) -> list[tuple[int, str]]:
+    """(line, message) for records Bedrock would refuse: an empty prompt, or a reference or category that is not
+    plain text. (The 1,000 prompts a job takes are not a limit here: evalcore cuts the dataset into jobs.)"""
+    problems: list[tuple[int, str]] = []
+    for record in records:
+        if not render(ev.prompt, record.fields).strip():
+            problems.append((record.line, f"the prompt (template {ev.prompt!r}) is empty for this record"))
+        for name in ("referenceResponse", "category"):
+            if isinstance(record.fields.get(name), dict | list):
+                problems.append((record.line, f"field '{name}' must be text for a managed job"))
+        if len(problems) > 20:
+            break
     return problems
 
 

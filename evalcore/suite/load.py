@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from evalcore.suite import metric_names
 from evalcore.suite.agenteval_plan import EVALUATOR_ALIASES, AgentevalPlan
 from evalcore.suite.datasets import Record, read_records
-from evalcore.suite.job_checks import job_problems, response_problems
+from evalcore.suite.job_checks import dataset_problems, job_problems, response_problems
 from evalcore.suite.models import (
     AgentSection,
     AgentTest,
@@ -208,8 +208,11 @@ class _Checker:
         if records is None:
             return
         self.loaded.datasets[ev.name] = records
-        if ev.mode == "bedrock-job" and ev.responses is not None:
-            self._responses(ev, (*loc, "responses"), records)
+        if ev.mode == "bedrock-job":
+            shown = str(self.loaded.path.parent / ev.dataset)
+            self.problems.extend(Problem(shown, message, line) for line, message in dataset_problems(ev, records))
+            if ev.responses is not None:
+                self._responses(ev, (*loc, "responses"), records)
         needed = template_fields(ev.prompt) | template_fields(ev.system or "")
         for metric in ev.metrics:
             if isinstance(metric, CheckMetric) and isinstance(metric.arg, str):

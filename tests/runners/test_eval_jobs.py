@@ -242,14 +242,25 @@ def test_a_missing_response_is_a_load_error_at_its_file(tmp_path: Path) -> None:
     assert "no response from 'my-app' for the prompt 'What is the capital of Japan?'" in str(raised.value.problems)
 
 
-def test_algorithmic_and_judge_metrics_in_one_section_are_refused_before_anything_runs(tmp_path: Path) -> None:
-    suite = _suite(tmp_path, "some-bucket", metrics=["Builtin.Accuracy", "Builtin.Correctness"], system="Be brief.")
+def test_what_bedrock_would_refuse_is_reported_before_anything_runs(tmp_path: Path) -> None:
+    suite = _suite(
+        tmp_path,
+        "some-bucket",
+        records=[*QA, {"prompt": " "}],
+        metrics=["Builtin.Accuracy", "Builtin.Correctness"],
+        system="Be brief.",
+        job={"s3_uri": "s3://some-bucket/with space", "tags": {"bad{tag}": "x"}},
+    )
 
     with pytest.raises(InputError) as raised:
         load_suite(suite)
-    messages = " ".join(p.message for p in raised.value.problems)
-    assert "not both: split them into two sections" in messages
-    assert "managed jobs send only the prompt" in messages
+    problems = {p.message: p for p in raised.value.problems}
+    assert "not both: split them into two sections" in " ".join(problems)
+    assert "managed jobs send only the prompt" in " ".join(problems)
+    assert "in the path of an S3 URI" in " ".join(problems)
+    assert "tag keys (1-128)" in " ".join(problems)
+    empty = next(p for m, p in problems.items() if "is empty for this record" in m)
+    assert empty.line == 5 and empty.file.endswith("qa.jsonl")
 
 
 # ---- several jobs ----------------------------------------------------------------------------------------------
