@@ -174,6 +174,7 @@ class ModelSummary(_Model):
     cost_usd: float | None = None
     judge_cost_usd: float | None = None
     cached: int = 0
+    guardrail_units: int | None = None  # guardrail text units processed by the calls made (not cached ones)
 
 
 class SectionSummary(_Model):
@@ -335,6 +336,7 @@ def _summarize_group(cases: list[CaseResult]) -> ModelSummary:
     cost = judge_cost = 0.0
     costed = False
     cached = 0
+    units: int | None = None
     for case in cases:
         tally[case.status] += 1
         for m in case.metrics:
@@ -353,6 +355,8 @@ def _summarize_group(cases: list[CaseResult]) -> ModelSummary:
             judge_cost += case.judge_cost_usd
             costed = True
         cached += case.cached
+        if case.kind == "guardrail":
+            units = (units or 0) + (case.guardrail.units if case.guardrail is not None and not case.cached else 0)
     counts = Counts.model_validate(tally)
     by_category: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(dict)
     for item_key, category in item_category.items():
@@ -380,6 +384,7 @@ def _summarize_group(cases: list[CaseResult]) -> ModelSummary:
         cost_usd=cost if costed else None,
         judge_cost_usd=judge_cost if costed else None,
         cached=cached,
+        guardrail_units=units,
     )
 
 

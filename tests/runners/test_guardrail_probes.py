@@ -401,6 +401,10 @@ def test_cached_probes_are_keyed_by_guardrail_id_and_version(
     other, _ = _run(emulator, monkeypatch, version_one, cache=cache)
 
     assert [r.cached for r in (*first, *again, *other)] == [False, True, False]
+    outcome = first[0].guardrail
+    assert outcome is not None and outcome.units > 0
+    assert summarize(first)[("g", None)].guardrail_units == outcome.units
+    assert summarize(again)[("g", None)].guardrail_units == 0
     assert again[0].latency_ms is None and again[0].status == "pass"
     assert len(emulator.requests("ApplyGuardrail")) == 2
 
