@@ -273,9 +273,8 @@ def _stream(events: list[Event], failure: str | None, fault: str | None) -> Iter
     messages = [eventstream.event(kind, payload) for kind, payload in events]
     if failure is not None:
         messages.append(eventstream.exception("dependencyFailedException", failure))
-    if fault == "stream_throttle":
-        messages.insert(min(1, len(messages)), eventstream.exception("throttlingException", _THROTTLED))
-        messages = messages[: min(1, len(messages)) + 1]
+    if fault == "stream_throttle":  # the first event, then the throttling exception
+        messages = [*messages[:1], eventstream.exception("throttlingException", _THROTTLED)]
     if fault == "stream_cut":
         data = b"".join(messages)
         yield data[: min(_STREAM_CUT_AFTER_BYTES, len(data) - 1)]
