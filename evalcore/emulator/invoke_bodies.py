@@ -4,6 +4,7 @@ Meta Llama, Mistral)."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ _LLAMA3_TURN = re.compile(
 _INST_TURN = re.compile(r"\[INST\](.*?)\[/INST\]", re.DOTALL)
 _LLAMA2_SYSTEM = re.compile(r"<<SYS>>(.*?)<</SYS>>", re.DOTALL)
 _HUMAN_TURN = re.compile(r"(Human|Assistant):(.*?)(?=\n\n(?:Human|Assistant):|$)", re.DOTALL)
+STREAM_PIECE_CHARS = 16
 _TITAN_TURN = re.compile(r"(User|Bot):(.*?)(?=\n(?:User|Bot):|$)", re.DOTALL)
 
 
@@ -68,6 +70,42 @@ def render(api: ModelApi, model_id: str, request: InvokeRequest, answer: ModelAn
             "stop_reason": "length" if length_cut else "stop",
         }
     return {"outputs": [{"text": answer.text, "stop_reason": "length" if length_cut else "stop"}]}
+
+
+def stream_payloads(
+    api: ModelApi, model_id: str, request: InvokeRequest, answer: ModelAnswer, text: str
+) -> list[dict[str, Any]]:
+    """InvokeModelWithResponseStream's chunk payloads for ``text`` in the family's streaming shape, in pieces of
+    :data:`STREAM_PIECE_CHARS` characters."""
+    pieces = [text[i : i + STREAM_PIECE_CHARS] for i in range(0, len(text), STREAM_PIECE_CHARS)] or [""]
+    length_cut = answer.stop_reason == "max_tokens"
+    if api == "anthropic" and request.legacy:
+        final = _render_anthropic(model_id, request, answer)
+        last = {"stop_reason": final["stop_reason"], "stop": final["stop"]}
+        return [{"completion": p, "stop_reason": None, "stop": None} for p in pieces[:-1]] + [
+            {"completion": pieces[-1], **last}
+        ]
+    if api == "anthropic":
+        return _anthropic_events(model_id, answer, pieces)
+    if api == "titan-text":
+        reason = "LENGTH" if length_cut else "STOP_CRITERIA_MET" if answer.stop_sequence else "FINISH"
+        chunks = [
+            {"outputText": p, "index": 0, "totalOutputTextTokenCount": None, "completionReason": None} for p in pieces
+        ]
+        chunks[0]["inputTextTokenCount"] = answer.input_tokens
+        chunks[-1].update(totalOutputTextTokenCount=answer.output_tokens, completionReason=reason)
+        return chunks
+    if api == "llama":
+        chunks = [
+            {"generation": p, "prompt_token_count": None, "generation_token_count": i + 1, "stop_reason": None}
+            for i, p in enumerate(pieces)
+        ]
+        chunks[0]["prompt_token_count"] = answer.input_tokens
+        chunks[-1].update(generation_token_count=answer.output_tokens, stop_reason="length" if length_cut else "stop")
+        return chunks
+    chunks = [{"outputs": [{"text": p, "stop_reason": None}]} for p in pieces]
+    chunks[-1]["outputs"][0]["stop_reason"] = "length" if length_cut else "stop"
+    return chunks
 
 
 def with_text(api: ModelApi, rendered: dict[str, Any], text: str) -> dict[str, Any]:
@@ -134,6 +172,27 @@ def _render_anthropic(model_id: str, request: InvokeRequest, answer: ModelAnswer
         "stop_sequence": answer.stop_sequence,
         "usage": {"input_tokens": answer.input_tokens, "output_tokens": answer.output_tokens},
     }
+
+
+def _anthropic_events(model_id: str, answer: ModelAnswer, pieces: list[str]) -> list[dict[str, Any]]:
+    message = _render_anthropic(model_id, InvokeRequest([]), answer)
+    start = {**message, "content": [], "stop_reason": None, "stop_sequence": None}
+    start["usage"] = {"input_tokens": answer.input_tokens, "output_tokens": 1}
+    events: list[dict[str, Any]] = [{"type": "message_start", "message": start}]
+    if answer.tool_use is not None:
+        tool = answer.tool_use
+        block = {"type": "tool_use", "id": tool["toolUseId"], "name": tool["name"], "input": {}}
+        deltas = [{"type": "input_json_delta", "partial_json": json.dumps(tool["input"])}]
+    else:
+        block = {"type": "text", "text": ""}
+        deltas = [{"type": "text_delta", "text": p} for p in pieces]
+    events.append({"type": "content_block_start", "index": 0, "content_block": block})
+    events += [{"type": "content_block_delta", "index": 0, "delta": d} for d in deltas]
+    events.append({"type": "content_block_stop", "index": 0})
+    stop = {"stop_reason": answer.stop_reason, "stop_sequence": answer.stop_sequence}
+    events.append({"type": "message_delta", "delta": stop, "usage": {"output_tokens": answer.output_tokens}})
+    events.append({"type": "message_stop"})
+    return events
 
 
 def _anthropic_block(block: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""bedrock-runtime: Converse, ConverseStream and InvokeModel (text families, Titan embeddings), with guardrails."""
+"""bedrock-runtime routes: Converse, ConverseStream, InvokeModel (text families, Titan embeddings) and
+InvokeModelWithResponseStream, with guardrails."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ import json
 import time
 from typing import Any
 
-from evalcore.emulator import conversation, embeddings, eventstream, guardrails, invoke_bodies, models
-from evalcore.emulator.guardrails import GuardedText, Verdict
-from evalcore.emulator.protocol import AwsError, EmulatorContext, ModelAnswer, Request, Response, Route, route
+from evalcore.emulator import conversation, embeddings, eventstream, invocation, models
+from evalcore.emulator.protocol import AwsError, EmulatorContext, Request, Response, Route, route
 from evalcore.emulator.wording import token_count
 from evalcore.emulator.world import ModelSpec
 
@@ -26,56 +26,29 @@ def converse_stream(ctx: EmulatorContext, request: Request) -> Response:
 def invoke_model(ctx: EmulatorContext, request: Request) -> Response:
     started = time.perf_counter()
     model_id, spec = models.resolve(ctx.world, request.path_params["modelId"])
+    body = _body(request)
+    if spec.api == "titan-embed":
+        conversation.sleep_latency(spec)
+        return _embed(spec, body, started)
+    result = invocation.run(ctx, request, model_id, spec, body)
+    return _invoke_response(result.body(), result.answer.input_tokens, result.answer.output_tokens, started)
+
+
+def invoke_model_with_response_stream(ctx: EmulatorContext, request: Request) -> Response:
+    model_id, spec = models.resolve(ctx.world, request.path_params["modelId"])
+    body = _body(request)
+    if spec.api == "titan-embed":
+        raise AwsError(400, "ValidationException", "The model does not support streaming.")
+    result = invocation.run(ctx, request, model_id, spec, body)
+    headers = {"Content-Type": eventstream.CONTENT_TYPE, "X-Amzn-Bedrock-Content-Type": "application/json"}
+    return Response(200, headers, stream=invocation.stream(result, request.stream_fault))
+
+
+def _body(request: Request) -> dict[str, Any]:
     body = request.json()
     if not isinstance(body, dict):
         raise AwsError(400, "ValidationException", "Malformed input request, please reformat your input and try again.")
-    guard_id = request.headers.get("x-amzn-bedrock-guardrailidentifier")
-    guardrail = None
-    if guard_id:
-        version = request.headers.get("x-amzn-bedrock-guardrailversion")
-        if not version:
-            raise AwsError(400, "ValidationException", "Guardrail version is required when a guardrail is given.")
-        guardrail = guardrails.resolve(ctx.world, guard_id, version)
-    conversation.sleep_latency(spec)
-
-    if spec.api == "titan-embed":
-        return _embed(spec, body, started)
-    parsed = invoke_bodies.parse(spec.api, body)
-    verdicts: list[tuple[str, Verdict]] = []
-    prompt = models.last_user_text(parsed.messages)
-    text_override = None
-    if guardrail is not None:
-        verdict = guardrails.evaluate(guardrail, "INPUT", GuardedText([prompt]))
-        verdicts.append(("input", verdict))
-        if verdict.blocked:
-            text_override = verdict.outputs[0]
-    if text_override is not None:
-        answer = ModelAnswer(text_override, 0, 0)
-    else:
-        answer = models.answer(
-            ctx.world,
-            model_id,
-            spec,
-            parsed.messages,
-            parsed.system,
-            parsed.tool_config,
-            parsed.max_tokens,
-            parsed.stop_sequences,
-        )
-        if guardrail is not None and answer.tool_use is None:
-            verdict = guardrails.evaluate(guardrail, "OUTPUT", GuardedText([answer.text]))
-            verdicts.append(("output", verdict))
-            if verdict.intervened:
-                text_override = verdict.outputs[0]
-    rendered = invoke_bodies.render(spec.api, model_id, parsed, answer)
-    if text_override is not None:
-        rendered = invoke_bodies.with_text(spec.api, rendered, text_override)
-    if guardrail is not None:
-        intervened = any(v.intervened for _, v in verdicts)
-        rendered["amazon-bedrock-guardrailAction"] = "INTERVENED" if intervened else "NONE"
-        if request.headers.get("x-amzn-bedrock-trace", "DISABLED").upper() != "DISABLED":
-            rendered["amazon-bedrock-trace"] = {"guardrail": _invoke_trace(verdicts)}
-    return _invoke_response(rendered, answer.input_tokens, answer.output_tokens, started)
+    return body
 
 
 def _embed(spec: ModelSpec, body: dict[str, Any], started: float) -> Response:
@@ -109,17 +82,6 @@ def _invoke_response(payload: dict[str, Any], input_tokens: int, output_tokens: 
     )
 
 
-def _invoke_trace(verdicts: list[tuple[str, Verdict]]) -> dict[str, Any]:
-    trace: dict[str, Any] = {}
-    for stage, verdict in verdicts:
-        if stage == "input":
-            trace["input"] = {verdict.guardrail_id: verdict.assessment}
-        else:
-            trace["outputs"] = [{verdict.guardrail_id: verdict.assessment}]
-        trace["actionReason"] = verdict.action_reason
-    return trace
-
-
 ROUTES: list[Route] = [
     route("Converse", "bedrock-runtime", "POST", "/model/{modelId}/converse", converse, target_param="modelId"),
     route(
@@ -131,4 +93,12 @@ ROUTES: list[Route] = [
         target_param="modelId",
     ),
     route("InvokeModel", "bedrock-runtime", "POST", "/model/{modelId}/invoke", invoke_model, target_param="modelId"),
+    route(
+        "InvokeModelWithResponseStream",
+        "bedrock-runtime",
+        "POST",
+        "/model/{modelId}/invoke-with-response-stream",
+        invoke_model_with_response_stream,
+        target_param="modelId",
+    ),
 ]

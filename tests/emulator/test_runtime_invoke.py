@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 import pytest
+from botocore.exceptions import EventStreamError
 
 from evalcore.emulator import Emulator, World
 
@@ -145,3 +146,72 @@ def test_forced_tool_in_anthropic_messages_follows_the_judge_protocol(emulator: 
     assert payload["stop_reason"] == "tool_use"
     assert payload["content"][0]["type"] == "tool_use"
     assert payload["content"][0]["input"]["rating"] == 5
+
+
+def _stream(emulator: Emulator, model: str, body: dict[str, Any], mode: str = "standard") -> list[dict[str, Any]]:
+    client = emulator.client("bedrock-runtime", retries={"mode": mode})
+    response = client.invoke_model_with_response_stream(modelId=model, body=json.dumps(body))
+    return [json.loads(event["chunk"]["bytes"]) for event in response["body"]]
+
+
+@pytest.mark.parametrize("mode", ["standard", "adaptive"])
+def test_anthropic_response_stream_events(emulator: Emulator, mode: str) -> None:
+    emulator.set_world(ORACLE)
+    body = {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 100,
+        "messages": [{"role": "user", "content": QUESTION}],
+    }
+
+    events = _stream(emulator, HAIKU, body, mode)
+
+    assert [e["type"] for e in events] == [
+        "message_start",
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
+    ]
+    assert events[2]["delta"] == {"type": "text_delta", "text": ANSWER}
+    assert events[4]["delta"]["stop_reason"] == "end_turn"
+    assert events[-1]["amazon-bedrock-invocationMetrics"]["outputTokenCount"] == 4
+
+
+def test_titan_response_stream_chunks_join_to_the_answer(emulator: Emulator) -> None:
+    emulator.set_world(World.model_validate({"answers": {"Spell it": "a" * 40}, "models": {TITAN: {"quality": 1}}}))
+
+    chunks = _stream(emulator, TITAN, {"inputText": "Spell it"})
+
+    assert "".join(c["outputText"] for c in chunks) == "a" * 40
+    assert len(chunks) == 3
+    assert chunks[-1]["completionReason"] == "FINISH"
+    assert chunks[0]["inputTextTokenCount"] == 2
+
+
+def test_response_stream_throttled_mid_stream(emulator: Emulator) -> None:
+    emulator.set_world(
+        World.model_validate(
+            {
+                "models": {HAIKU: {}},
+                "faults": [{"kind": "stream_throttle", "operation": "InvokeModelWithResponseStream"}],
+            }
+        )
+    )
+    body = {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 100,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+
+    with pytest.raises(EventStreamError) as caught:
+        _stream(emulator, HAIKU, body)
+
+    assert caught.value.response["Error"]["Code"] == "throttlingException"
+
+
+def test_embedding_model_cannot_stream(emulator: Emulator) -> None:
+    client = emulator.client("bedrock-runtime")
+
+    with pytest.raises(client.exceptions.ValidationException):
+        client.invoke_model_with_response_stream(modelId=EMBED, body=json.dumps({"inputText": "hi"}))
