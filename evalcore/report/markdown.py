@@ -85,7 +85,7 @@ def _section(run: RunResult, section: SectionSummary, cases: list[CaseResult]) -
         parts.append(_confusion(cases))
     if section.kind == "agent":
         parts.append(_agent_tests(cases))
-    parts.extend(_charts(section))
+    parts.append(_chart(section))
     return "\n\n".join(p for p in parts if p)
 
 
@@ -167,20 +167,24 @@ def _agent_tests(cases: list[CaseResult]) -> str:
     return "\n".join(rows)
 
 
-def _charts(section: SectionSummary) -> list[str]:
-    """Models side by side, one chart per metric (the first few); only where there are models to compare."""
+def _chart(section: SectionSummary) -> str:
+    """One bar chart per section comparing the models: a bar per metric (the first few) and model, grouped by
+    metric; the pass rate where the section has no metric. Only where there are models to compare."""
     if len(section.models) < 2:
-        return []
-    names = [m.model or figures.NONE for m in section.models]
+        return ""
     metrics = [k for k in section.models[0].metrics if all(k in m.metrics for m in section.models)]
-    charts = []
+    labels: list[str] = []
+    values: list[float] = []
     for metric in metrics[:CHART_METRICS]:
-        values = [m.metrics[metric].mean or 0.0 for m in section.models]
-        charts.append(bar_chart(f"{section.name}: {metric}", names, values, "mean"))
+        short = metric.removeprefix("Builtin.")
+        for m in section.models:
+            labels.append(f"{short} {m.model or figures.NONE}")
+            values.append(m.metrics[metric].mean or 0.0)
     if not metrics:
+        labels = [m.model or figures.NONE for m in section.models]
         values = [m.pass_rate or 0.0 for m in section.models]
-        charts.append(bar_chart(f"{section.name}: pass rate", names, values, "pass rate"))
-    return charts
+        return bar_chart(f"{section.name}: pass rate by model", labels, values, "pass rate")
+    return bar_chart(f"{section.name}: mean score by metric and model", labels, values, "mean")
 
 
 # ---- tokens, cost, time ----

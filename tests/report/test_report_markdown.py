@@ -46,12 +46,14 @@ def test_the_model_table_marks_each_threshold(summary: str) -> None:
     assert "0.0% ✅ ≤ 0" in other
 
 
-def test_a_chart_compares_the_models(summary: str) -> None:
+def test_one_chart_per_section_compares_the_models_metric_by_metric(summary: str) -> None:
+    assert summary.count("```mermaid") == 1  # only qa has two models
     chart = summary[summary.index("```mermaid") :]
     chart = chart[: chart.index("```", 3) + 3]
     assert "xychart-beta" in chart
-    assert 'x-axis ["haiku", "_b__org/team_/b__x"]' in chart
-    assert "bar [0.620, 0.633]" in chart
+    assert 'title "qa: mean score by metric and model"' in chart
+    assert 'x-axis ["Correctness haiku", "Correctness _b__org/team_/b__x", "contains haiku", ' in chart
+    assert "bar [0.620, 0.633, 0.600, 0.667]" in chart
 
 
 def test_the_guardrail_confusion_matrix_counts_expected_against_observed(summary: str) -> None:
