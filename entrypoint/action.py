@@ -22,7 +22,7 @@ from entrypoint.settings import ActionSettings, InvalidInput, read_settings
 from entrypoint.workflow import Workflow
 from entrypoint.workspace import OutsideWorkspace, confine, repo_path
 from evalcore.gate import EXIT_BAD_INPUT, EXIT_INFRA
-from evalcore.orchestrate import RunOptions, RunOutcome, run_suite
+from evalcore.orchestrate import Prepared, RunOptions, RunOutcome, prepare, run_suite
 from evalcore.suite.problems import InputError, Problem
 
 # Problems the core reports against a command-line option, named here by the input that set it.
@@ -44,6 +44,13 @@ def main(env: Mapping[str, str] | None = None, stream: TextIO | None = None) -> 
     if password:
         workflow.mask(password)
     os.chdir(workspace)  # the runner starts the container there; relative paths in results name repository files
+    options = _options(settings)
+    try:
+        prepared = prepare(options)
+    except InputError as exc:
+        for problem in exc.problems:
+            _report_problem(workflow, problem, workspace)
+        return EXIT_BAD_INPUT
     with workflow.group("evalcore: inputs"):
         workflow.show_untrusted(_describe(settings))
     if settings.baseline or settings.comment == "always":
@@ -53,16 +60,12 @@ def main(env: Mapping[str, str] | None = None, stream: TextIO | None = None) -> 
             "comment come with a later version of this action",
             title="evalcore",
         )
-    outcome, problems, crashed = _run(settings, workflow)
-    if problems:
-        for problem in problems:
-            _report_problem(workflow, problem, workspace)
-        return EXIT_BAD_INPUT
+    outcome, crashed = _run(settings, workflow, options, prepared)
     return _finish(settings, env, workflow, outcome, crashed)
 
 
-def _run(settings: ActionSettings, workflow: Workflow) -> tuple[RunOutcome | None, list[Problem], bool]:
-    options = RunOptions(
+def _options(settings: ActionSettings) -> RunOptions:
+    return RunOptions(
         suite=settings.suite,
         out=settings.out_dir,
         emulator=settings.emulator,
@@ -74,14 +77,18 @@ def _run(settings: ActionSettings, workflow: Workflow) -> tuple[RunOutcome | Non
         region=settings.aws_region,
         endpoint_url=settings.endpoint_url,
     )
+
+
+def _run(
+    settings: ActionSettings, workflow: Workflow, options: RunOptions, prepared: Prepared
+) -> tuple[RunOutcome | None, bool]:
+    """The core's run, its log under a group with commands off; (outcome, whether the core crashed)."""
     with workflow.group(f"evalcore run {repo_path(settings.suite)}"), workflow.untrusted():
         try:
-            return run_suite(options), [], False
-        except InputError as exc:
-            return None, exc.problems, False
+            return run_suite(options, prepared), False
         except Exception:  # a bug in the core: still leave outputs, a summary and an annotation
             traceback.print_exc(file=sys.stdout)
-            return None, [], True
+            return None, True
 
 
 def _finish(

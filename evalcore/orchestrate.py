@@ -79,14 +79,31 @@ class RunOutcome:
     run: RunResult | None = None
 
 
-def run_suite(options: RunOptions) -> RunOutcome:
-    """Run a suite as `evalcore run` does. Raises InputError for bad input (exit 2)."""
+@dataclass
+class Prepared:
+    """A checked request: the suite, the threshold overrides and the plan, before anything is called."""
+
+    loaded: LoadedSuite
+    overrides: list
+    plan: Plan
+
+
+def prepare(options: RunOptions) -> Prepared:
+    """Load and check everything a run needs, calling nothing. Raises InputError for bad input (exit 2), so an
+    adapter (the GitHub Action) can report it before it prints anything of the run."""
     loaded = load_suite(options.suite)
     overrides = [o for text in options.thresholds for o in parse_override(text, loaded, "--threshold")]
     _check_selection(loaded, options)
     plan = build_plan(loaded, options.sections, options.models)
     if options.shard:
         plan = shard(plan, *_parse_shard(options.shard))
+    return Prepared(loaded, overrides, plan)
+
+
+def run_suite(options: RunOptions, prepared: Prepared | None = None) -> RunOutcome:
+    """Run a suite as `evalcore run` does. Raises InputError for bad input (exit 2) unless `prepared` is given."""
+    checked = prepared or prepare(options)
+    loaded, overrides, plan = checked.loaded, checked.overrides, checked.plan
     if options.dry_run:
         from evalcore.dry_run import print_dry_run
 
