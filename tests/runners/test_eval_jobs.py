@@ -442,6 +442,7 @@ def test_the_managed_jobs_example_passes_its_gate_through_the_cli(tmp_path: Path
     assert run.verdict is not None and run.verdict.status == "passed"
     means = {m.model: m.metrics["Builtin.Accuracy"].mean for m in run.section("qa-jobs").models}  # type: ignore[union-attr]
     assert means["sonnet-3-5"] >= 0.85 > means["sonnet-3"]  # the baseline is shown, the candidate is gated
-    for report in ("junit.xml", "summary.md"):
-        if (tmp_path / "out" / report).exists():
-            assert "qa-jobs" in (tmp_path / "out" / report).read_text()
+    junit = (tmp_path / "out" / "junit.xml").read_text()
+    assert 'name="qa-jobs"' in junit and 'failures="0"' in junit
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "| sonnet-3-5 |" in summary and "| sonnet-3 |" in summary and "Builtin.Accuracy" in summary
