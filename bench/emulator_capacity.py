@@ -95,6 +95,15 @@ def raw_worker(endpoint: str, threads: int, seconds: float, counts: Any) -> None
     counts.put(sum(done))
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process ``pid`` (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def throughput(worker: Any, endpoint: str, processes: int, threads: int, seconds: float) -> float:
     admin(endpoint, "DELETE", "requests")
     counts: Any = multiprocessing.Queue()
@@ -176,7 +185,11 @@ def main(argv: list[str]) -> int:
     process, endpoint = start_emulator()
     try:
         boto3_rps = throughput(boto3_worker, endpoint, args.processes, args.threads, args.seconds)
+        cpu_before = cpu_seconds(process.pid)
         raw_rps = throughput(raw_worker, endpoint, args.processes, args.threads, args.seconds)
+        cpu_after = cpu_seconds(process.pid)
+        served = len(admin(endpoint, "GET", "requests")["requests"])
+        cpu_ms = None if cpu_before is None or cpu_after is None else (cpu_after - cpu_before) * 1000 / served
         world = {
             "models": {MODEL: {}},
             "faults": [{"kind": "latency", "operation": "Converse", "latency_ms": args.latency_ms}],
@@ -193,11 +206,15 @@ def main(argv: list[str]) -> int:
         "threads_per_process": args.threads,
         "converse_rps_boto3_clients": round(boto3_rps, 1),
         "converse_rps_raw_http_clients": round(raw_rps, 1),
+        "server_cpu_ms_per_converse": None if cpu_ms is None else round(cpu_ms, 3),
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "concurrency_at_latency": held,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n")
     print(f"Converse at zero latency: {boto3_rps:.0f} req/s with boto3 clients, {raw_rps:.0f} req/s with raw HTTP")
+    if cpu_ms is not None:
+        print(f"server CPU per Converse: {cpu_ms:.3f} ms (about {1000 / cpu_ms:.0f} req/s per core)")
     for row in held:
         print(
             f"{row['connections']} open connections at {row['latency_ms']:.0f} ms: {row['answered']} answered,"
