@@ -9,6 +9,7 @@ with Emulator() as emu:
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -68,6 +69,7 @@ class Emulator:
         if self._want_s3:
             from moto.server import ThreadedMotoServer
 
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access-log line per S3 request on stderr
             self._moto = ThreadedMotoServer(ip_address=self._host, port=0, verbose=False)
             self._moto.start()
             moto_host, moto_port = self._moto.get_host_and_port()
