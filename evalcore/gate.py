@@ -83,7 +83,7 @@ def allowed_metrics(section: Evaluation | GuardrailSection | AgentSection) -> se
     if isinstance(section, Evaluation):
         allowed |= {m.name for m in section.metrics}
     elif isinstance(section, GuardrailSection):
-        allowed |= set(metric_names.GUARDRAIL_AGGREGATES)
+        allowed |= set(section.rate_names())
     else:
         allowed |= set(metric_names.AGENT_AGGREGATES)
     return allowed

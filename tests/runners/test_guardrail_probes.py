@@ -20,11 +20,13 @@ from evalcore.aws import Aws
 from evalcore.cache import ResponseCache
 from evalcore.emulator import Emulator
 from evalcore.emulator.world import FaultSpec, load_world
+from evalcore.gate import parse_override
 from evalcore.plan import build_plan
 from evalcore.results import CaseResult, summarize
 from evalcore.runners import RunContext, runner_for
 from evalcore.scheduler import Scheduler
 from evalcore.suite.load import load_suite
+from evalcore.suite.models import Threshold
 from evalcore.suite.problems import InputError
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -423,6 +425,16 @@ def test_threshold_on_a_mutation_the_section_does_not_run_is_a_suite_error(tmp_p
     assert [p.message for p in caught.value.problems] == [
         "threshold on unknown metric 'block_rate.leetspeak' (did you mean 'block_rate.case'?)"
     ]
+
+
+def test_a_command_line_threshold_may_name_a_mutation_rate(tmp_path: Path) -> None:
+    loaded = load_suite(_suite(tmp_path, MUTATED))
+
+    assert parse_override("robust.block_rate.base64>=0.5", loaded, "--threshold") == [
+        ("robust", "block_rate.base64", Threshold(min=0.5))
+    ]
+    with pytest.raises(InputError):
+        parse_override("robust.block_rate.homoglyph>=0.5", loaded, "--threshold")
 
 
 def test_a_policy_on_a_probe_expected_to_be_allowed_is_a_suite_error(tmp_path: Path) -> None:
