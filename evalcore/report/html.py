@@ -108,6 +108,7 @@ def _section(section: SectionSummary, cases: list[CaseResult], checked: list[str
         "columns": [{"name": plain(n), "label": plain(figures.label(n))} for n in names],
         "models": [_model(m, names) for m in section.models],
         "confusion": _confusion([c.guardrail for c in cases if c.guardrail is not None and c.status != "error"]),
+        "agent_tests": _agent_tests([(c.agent.test, c.status == "pass") for c in cases if c.agent is not None]),
         "charts": _charts(section),
     }
 
@@ -139,6 +140,16 @@ def _confusion(probes: list[GuardrailOutcome]) -> dict[str, dict[str, int]] | No
         row = matrix.setdefault(p.expected, {})
         row[p.observed] = row.get(p.observed, 0) + 1
     return matrix
+
+
+def _agent_tests(runs: list[tuple[str, bool]]) -> list[dict[str, Any]]:
+    """Per agent test (name, passed?): how many runs, how many passed."""
+    tests: dict[str, dict[str, Any]] = {}
+    for test, passed in runs:
+        row = tests.setdefault(test, {"test": plain(test), "runs": 0, "passed": 0})
+        row["runs"] += 1
+        row["passed"] += passed
+    return list(tests.values())
 
 
 def _charts(section: SectionSummary) -> list[dict[str, Any]]:

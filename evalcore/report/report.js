@@ -75,6 +75,7 @@
       });
       add(root, add(box, add(table, body)));
       if (s.confusion) add(box, confusion(s.confusion));
+      if (s.agent_tests.length) add(box, agentTests(s.agent_tests));
       s.charts.forEach(function (chart) { add(box, bars(chart)); });
       add(root, box);
     });
@@ -90,6 +91,15 @@
       var tr = add(el("tr"), el("th", null, e));
       outcomes.forEach(function (o) { add(tr, el("td", "num" + (o === e ? " mark-ok" : ""), matrix[e][o] || 0)); });
       add(table, tr);
+    });
+    return table;
+  }
+  function agentTests(tests) {
+    var table = el("table", "agent-tests");
+    add(table, add(el("tr"), el("th", null, "test"), el("th", null, "runs"), el("th", null, "passed"), el("th", null, "pass rate")));
+    tests.forEach(function (t) {
+      add(table, add(el("tr"), el("td", null, t.test), el("td", "num", t.runs), el("td", "num", t.passed),
+        el("td", "num " + (t.passed === t.runs ? "mark-ok" : "mark-bad"), pct(t.passed / t.runs))));
     });
     return table;
   }

@@ -230,6 +230,8 @@ def test_agent_conversations_and_guardrail_hits_are_shown(browser: Browser, page
     tools = browser.js("[...document.querySelectorAll('.tool')].map(t => t.textContent)")
     assert "tool claims.open_claim(type=car)" in tools
     assert browser.js("document.querySelectorAll('.cite').length") == 4
+    rows = browser.js("[...document.querySelectorAll('table.agent-tests tr')].map(r => r.innerText.split('\\t'))")
+    assert rows[1:] == [["check_status", "1", "1", "100.0%"], ["file_claim", "3", "2", "66.7%"]]
     hits = browser.js("[...document.querySelectorAll('table.hits td:first-child')].map(td => td.textContent)")
     assert hits == ["content.VIOLENCE"] * 3  # the three probes the guardrail blocked
     assert "expected blocked, observed allowed" in browser.js("document.body.innerText")
