@@ -20,7 +20,8 @@ def title(case: CaseResult) -> str:
         key = ""
     else:
         label = one_line(case.prompt, TITLE_PREFIX) or one_line(case.source, TITLE_PREFIX) or "item"
-        key = f" [{case.item_key[:8]}]"
+        digest, _, occurrence = case.item_key.partition("#")  # identical items are told apart by "#n"
+        key = f" [{digest[:8]}{'#' + occurrence if occurrence else ''}]"
     repeat = f" (repeat {case.repeat + 1})" if case.repeat else ""
     return f"{label}{key}{repeat}"
 

@@ -176,3 +176,13 @@ def test_a_reason_that_names_the_failed_check_is_not_repeated() -> None:
     [case] = [c for c in build_cases(hostile=False, n=3) if c.status == "fail" and c.model == "haiku"]
     case.reason = "contains: does not contain 'Paris'"
     assert why(case) == "contains: does not contain 'Paris'; Builtin.Correctness 0.2 failed"
+
+
+def test_identical_items_keep_distinct_names() -> None:
+    [first] = [c for c in build_cases(hostile=False, n=1) if c.model == "haiku"]
+    first.item_key = "0123456789abcdef"
+    twin = first.model_copy(update={"item_key": "0123456789abcdef#2", "case_id": "twin"})
+    assert (title(first), title(twin)) == (
+        "What is the capital of country number 0? [01234567]",
+        "What is the capital of country number 0? [01234567#2]",
+    )
