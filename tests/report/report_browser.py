@@ -126,8 +126,9 @@ class Browser:
             e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"
         ]
 
-    def js(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=True)
+    def js(self, expression: str, await_promise: bool = False) -> Any:
+        params = {"expression": expression, "returnByValue": True, "awaitPromise": await_promise}
+        result = self.call("Runtime.evaluate", params, session=True)
         if "exceptionDetails" in result:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")

@@ -171,6 +171,19 @@ def test_nothing_is_loaded_from_the_network(browser: Browser, page: Path, honeyp
     assert hits == []
 
 
+def test_the_policy_blocks_anything_that_tries_to_reach_out(
+    browser: Browser, page: Path, honeypot: tuple[str, list[str]]
+) -> None:
+    base, hits = honeypot
+    browser.open(page.as_uri())
+    attempt = f"fetch({json.dumps(base + '/fetch')}).then(() => 'loaded', () => 'blocked')"
+    assert browser.js(attempt, await_promise=True) == "blocked"
+    browser.js(f"new Image().src = {json.dumps(base + '/image')}; 0")
+    assert browser.js("new Promise(r => setTimeout(() => r(1), 300))", await_promise=True) == 1
+    assert hits == []
+    assert any("Content Security Policy" in e for e in browser.console_errors())
+
+
 def _choose(browser: Browser, control: str, value: str) -> None:
     event = "input" if control == "filter-text" else "change"
     browser.js(
