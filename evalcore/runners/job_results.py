@@ -5,7 +5,7 @@ every key under `<s3Uri>/<jobName>/` ending in `_output.jsonl` is read, line by 
 
 Mapping back: an output record's `inputRecord` echoes its dataset line (prompt, referenceResponse, category).
 The job's cases are queued by that content in dataset order, and each output record takes the first case left
-in its queue; identical lines (duplicate prompts, repeats) are interchangeable, so any order among them is right,
+in its queue (or, failing that, in the queue of its prompt with whitespace collapsed); identical lines (duplicate prompts, repeats) are interchangeable, so any order among them is right,
 and every case gets at most one record. A line that is not a readable record cannot be placed: it is counted,
 and the cases left without a record are `error` naming the unreadable lines (never dropped silently).
 """
@@ -50,11 +50,8 @@ def read_job_results(
     log: Callable[[str], None],
 ) -> None:
     """Emit a result for each of the job's cases found in `cases` (the ones this run still needs)."""
-    queues: dict[RecordKey, deque[str]] = {}
-    for case_id, line in zip(job.case_ids, job.lines, strict=True):
-        queues.setdefault(record_key(line), deque()).append(case_id)
+    matcher = _Matcher(job)
     tally = _Tally()
-    done: set[str] = set()
     for key in output_keys(s3, target, job.name):
         body = s3.get_object(Bucket=target.bucket, Key=key)["Body"]
         for number, raw in enumerate(body.iter_lines(), start=1):
@@ -69,22 +66,50 @@ def read_job_results(
             if not isinstance(record, dict) or not isinstance(record.get("inputRecord"), dict):
                 tally.malformed.append(f"{where}: no 'inputRecord' object")
                 continue
-            key_of = record_key(record["inputRecord"])
-            queue = queues.get(key_of)
-            if not queue:
+            case_id = matcher.take(record["inputRecord"])
+            if case_id is None:
                 tally.unmatched += 1
-                continue
-            case_id = queue.popleft()
-            done.add(case_id)
-            if case_id in cases:
+            elif case_id in cases:
                 emit(_case_result(cases[case_id], job, record, metrics, where))
     if tally.malformed:
         log(f"evalcore: {job.name}: {len(tally.malformed)} unreadable output line(s), first {tally.malformed[0]}")
     if tally.unmatched:
         log(f"evalcore: {job.name}: {tally.unmatched} output record(s) match no prompt of the job's dataset")
     for case_id in job.case_ids:
-        if case_id not in done and case_id in cases:
+        if case_id not in matcher.done and case_id in cases:
             emit(error_result(cases[case_id], job, _missing_reason(job, tally)))
+
+
+class _Matcher:
+    """Output records to the job's cases: by the exact (prompt, reference, category) first, else by the prompt with
+    its whitespace collapsed (should Bedrock echo it reformatted); each case once, identical lines in turn."""
+
+    def __init__(self, job: JobPlan) -> None:
+        self.exact: dict[RecordKey, deque[str]] = {}
+        self.loose: dict[str, deque[str]] = {}
+        self.done: set[str] = set()
+        for case_id, line in zip(job.case_ids, job.lines, strict=True):
+            key = record_key(line)
+            self.exact.setdefault(key, deque()).append(case_id)
+            self.loose.setdefault(_collapsed(key[0]), deque()).append(case_id)
+
+    def take(self, input_record: dict[str, Any]) -> str | None:
+        key = record_key(input_record)
+        case_id = self._first(self.exact.get(key)) or self._first(self.loose.get(_collapsed(key[0])))
+        if case_id is not None:
+            self.done.add(case_id)
+        return case_id
+
+    def _first(self, queue: deque[str] | None) -> str | None:
+        while queue:
+            case_id = queue.popleft()
+            if case_id not in self.done:
+                return case_id
+        return None
+
+
+def _collapsed(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _missing_reason(job: JobPlan, tally: _Tally) -> str:
@@ -92,6 +117,11 @@ def _missing_reason(job: JobPlan, tally: _Tally) -> str:
         shown = "; ".join(tally.malformed[:3])
         more = f" and {len(tally.malformed) - 3} more" if len(tally.malformed) > 3 else ""
         return f"job {job.name}: its output record was unreadable ({len(tally.malformed)} malformed line(s): {shown}{more})"
+    if tally.unmatched:
+        return (
+            f"job {job.name}: no output record for this prompt ({tally.unmatched} output record(s) match no prompt "
+            "of the job's dataset)"
+        )
     return f"job {job.name}: no output record for this prompt in the job's results"
 
 

@@ -372,6 +372,9 @@ def test_malformed_output_lines_make_their_cases_errors(aws: Emulator, bucket: s
     lines = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode().splitlines()
     lines[1] = '{"automatedEvaluationResult": {"scores": []'  # cut short
     lines[2] = json.dumps({"automatedEvaluationResult": {"scores": []}})  # no inputRecord
+    story = json.loads(lines[3])
+    story["inputRecord"]["prompt"] = " Tell me  a story.\n"  # echoed with other whitespace: still its case
+    lines[3] = json.dumps(story)
     s3.put_object(Bucket=bucket, Key=key, Body="\n".join(lines).encode())
 
     _run(_suite(tmp_path, bucket), tmp_path / "out", resume=True)
@@ -380,7 +383,7 @@ def test_malformed_output_lines_make_their_cases_errors(aws: Emulator, bucket: s
     errors = [c for c in latest.values() if c.status == "error"]
     assert len(errors) == 2
     assert all("2 malformed line(s)" in (c.reason or "") and f"{key}:2" in (c.reason or "") for c in errors)
-    assert sum(c.status == "pass" for c in latest.values()) == 2
+    assert sorted(c.prompt for c in latest.values() if c.status == "pass") == ["Tell me a story.", QA[0]["prompt"]]
 
 
 def test_a_missing_bucket_fails_the_section_before_anything_is_created(aws: Emulator, tmp_path: Path) -> None:
