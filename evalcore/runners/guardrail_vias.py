@@ -58,8 +58,11 @@ class Reading:
 
 
 class Via(Protocol):
-    client: Any  # the bedrock-runtime client
-    model_id: str | None
+    @property
+    def client(self) -> Any: ...  # the bedrock-runtime client
+
+    @property
+    def model_id(self) -> str | None: ...
 
     def call(self, probe: Probe) -> Call: ...
 
