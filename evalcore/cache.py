@@ -7,10 +7,12 @@ cache version, and for judges the judge prompt version): see `cache_key`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import json
 import os
-import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -29,29 +31,37 @@ class ResponseCache:
         self.ttl_seconds = ttl_seconds
         self.max_bytes = max_bytes
         directory.mkdir(parents=True, exist_ok=True)
+        self._root = str(directory)
+        self._made: set[str] = set()  # shard folders known to exist (string paths: this is the hot path)
+        self._tmp_names = itertools.count()
 
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+    def _path(self, key: str) -> str:
+        return os.path.join(self._root, key[:2], key + ".json")
 
     def get(self, key: str) -> Any | None:
         path = self._path(key)
         try:
-            if self.ttl_seconds is not None and time.time() - path.stat().st_mtime > self.ttl_seconds:
+            if self.ttl_seconds is not None and time.time() - os.stat(path).st_mtime > self.ttl_seconds:
                 return None
-            return json.loads(path.read_bytes())
+            with open(path, "rb") as fh:
+                return json.loads(fh.read())
         except (OSError, ValueError):
             return None  # absent, unreadable or half-written by a crash: a miss, never an error
 
     def put(self, key: str, value: Any) -> None:
-        path = self._path(key)
-        path.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        folder = os.path.join(self._root, key[:2])
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        # A name no other writer uses (process, thread, counter), created exclusively, then renamed into place.
+        tmp = os.path.join(folder, f".tmp-{os.getpid()}-{threading.get_ident()}-{next(self._tmp_names)}")
         try:
-            with os.fdopen(fd, "wb") as fh:
+            with open(tmp, "xb") as fh:
                 fh.write(json.dumps(value, ensure_ascii=False, default=str).encode())
-            os.replace(tmp, path)
+            os.replace(tmp, self._path(key))
         except OSError:
-            Path(tmp).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
     def prune(self) -> int:
         """Remove expired entries, then the oldest until the cache fits `max_bytes`. Returns entries removed."""

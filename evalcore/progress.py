@@ -1,8 +1,11 @@
 """Progress on stderr: a live line on a terminal (done/total, rate, ETA, throttles, cache hits, tokens), plain
-lines every `interval` seconds otherwise (CI logs)."""
+lines every `interval` seconds otherwise (CI logs). The live line is cut to the terminal's width: a line that
+wrapped could not be redrawn in place. A terminal with TERM=dumb gets the plain lines."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 import threading
 from typing import TextIO
@@ -34,7 +37,7 @@ class Progress:
     def __init__(self, meter: Meter, stream: TextIO | None = None, interval: float | None = None) -> None:
         self.meter = meter
         self.stream = stream or sys.stderr
-        self.live = self.stream.isatty()
+        self.live = self.stream.isatty() and os.environ.get("TERM") != "dumb"
         self.interval = interval if interval is not None else (0.5 if self.live else 10.0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="evalcore-progress", daemon=True)
@@ -55,6 +58,9 @@ class Progress:
     def _print(self, final: bool = False) -> None:
         line = format_progress(self.meter.snapshot())
         if self.live:
+            width = shutil.get_terminal_size().columns
+            if len(line) >= width:
+                line = line[: max(0, width - 4)] + "..."
             self.stream.write("\r\x1b[2K" + line + ("\n" if final else ""))
         else:
             self.stream.write(line + "\n")
