@@ -470,7 +470,9 @@ def test_the_example_suite_runs_from_the_command_line(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     completed = subprocess.run(
         [
-            str(Path(sys.executable).parent / "evalcore"),
+            sys.executable,
+            "-m",
+            "evalcore.cli",
             "run",
             str(REPO / "examples/guardrails/suite.yml"),
             "--emulator",
