@@ -1,7 +1,8 @@
 """Bring your own inference: the `responses:` file of a bedrock-job section, matched to its cases.
 
 A response line has `prompt` (the dataset record's `prompt` field as written), `response`, and `model` (the
-section's model name it belongs to; optional when the section has one model). The k-th record of the dataset with
+section's model name it belongs to; optional when the section has one model). A direct run's results.jsonl works as
+it is: its `output` is the response and its errored cases are skipped. The k-th record of the dataset with
 a given prompt takes the k-th response with that prompt (and model), so duplicate prompts keep their own answers.
 The loader has already checked that every record has its response.
 """
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 
 from evalcore.plan import Case, EvaluationItem
 from evalcore.suite.datasets import Record
+from evalcore.suite.job_checks import response_text
 from evalcore.suite.load import LoadedSuite
 from evalcore.suite.models import Evaluation
 
@@ -21,8 +23,11 @@ def queues(records: Sequence[Record], models: Sequence[str]) -> dict[tuple[str, 
     """(model, prompt) -> the responses in file order; a line without `model` is the only model's."""
     found: dict[tuple[str, str], deque[str]] = defaultdict(deque)
     for record in records:
+        text = response_text(record.fields)
+        if record.fields.get("status") == "error" or text is None:
+            continue
         model = str(record.fields.get("model") or (models[0] if len(models) == 1 else ""))
-        found[(model, str(record.fields.get("prompt", "")))].append(str(record.fields.get("response", "")))
+        found[(model, str(record.fields.get("prompt", "")))].append(text)
     return found
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from evalcore.suite import metric_names
 from evalcore.suite.datasets import Record
@@ -106,6 +107,14 @@ def dataset_problems(ev: Evaluation, records: Sequence[Record]) -> list[tuple[in
     return problems
 
 
+def response_text(fields: dict[str, Any]) -> str | None:
+    """A response line's text: `response`, or `output` as in a direct run's results.jsonl."""
+    for name in ("response", "output"):
+        if isinstance(fields.get(name), str):
+            return fields[name]
+    return None
+
+
 def response_problems(
     ev: Evaluation, records: Sequence[Record], responses: Sequence[Record]
 ) -> list[tuple[int | None, str]]:
@@ -114,13 +123,15 @@ def response_problems(
     have: Counter[tuple[str, str]] = Counter()
     for response in responses:
         fields = response.fields
+        if fields.get("status") == "error":
+            continue  # a direct run's results.jsonl: a case that errored has no response
         model = fields.get("model") or (ev.models[0] if len(ev.models) == 1 else None)
         if model is None:
             problems.append((response.line, "`model` is missing (the section has several models: say which)"))
         elif model not in ev.models:
             problems.append((response.line, f"model '{model}' is not one of the section's models"))
-        elif not isinstance(fields.get("prompt"), str) or not isinstance(fields.get("response"), str):
-            problems.append((response.line, "a response line needs text fields `prompt` and `response`"))
+        elif not isinstance(fields.get("prompt"), str) or response_text(fields) is None:
+            problems.append((response.line, "a response line needs text fields `prompt` and `response` (or `output`)"))
         else:
             have[(str(model), fields["prompt"])] += 1
     need: Counter[tuple[str, str]] = Counter(

@@ -233,6 +233,25 @@ def test_bring_your_own_inference_sends_the_responses_file(aws: Emulator, bucket
     assert not aws.requests("Converse")
 
 
+def test_a_direct_runs_results_are_responses_for_a_job(aws: Emulator, bucket: str, tmp_path: Path) -> None:
+    direct = tmp_path / "direct"
+    direct.mkdir()
+    direct_suite = _suite(direct, bucket, mode="direct", metrics=[{"length": {"min": 1}}])
+    suite = yaml.safe_load(direct_suite.read_text())
+    del suite["evaluations"][0]["job"]
+    direct_suite.write_text(yaml.safe_dump(suite))
+    assert _run(direct_suite, direct / "out").exit_code == 0
+    answers = {c.prompt: c.output for c in _cases(direct / "out")}
+    aws.clear_requests()
+
+    suite = _suite(tmp_path, bucket, responses="direct/out/results.jsonl")
+    outcome = _run(suite, tmp_path / "out")
+
+    assert outcome.exit_code == 0
+    assert {c.prompt: c.output for c in _cases(tmp_path / "out")} == answers
+    assert aws.requests("Converse") == []
+
+
 def test_a_missing_response_is_a_load_error_at_its_file(tmp_path: Path) -> None:
     (tmp_path / "responses.jsonl").write_text(json.dumps({"prompt": QA[0]["prompt"], "response": "Paris."}) + "\n")
     suite = _suite(tmp_path, "some-bucket", records=QA[:2], models=["my-app"], responses="responses.jsonl")
