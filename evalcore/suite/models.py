@@ -223,8 +223,8 @@ class Evaluation(Strict):
         None,
         description="bedrock-job, bring your own inference: a JSONL or CSV file of responses already made "
         "(`prompt` as in the dataset, `response`, and `model`: a name of this section's `models`, optional with "
-        "one model), relative to the suite file. Bedrock scores them instead of calling models; `models` then "
-        "name the response sources.",
+        "one model), relative to the suite file; a direct run's results.jsonl works as it is. Bedrock scores them "
+        "instead of calling models; `models` then name the response sources.",
     )
 
     @model_validator(mode="after")
