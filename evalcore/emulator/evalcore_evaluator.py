@@ -5,14 +5,15 @@ the tool's name says which question it is, and the last user message holds the m
 ``<steps>`` (``<step>`` items), ``<expected_results>`` (``<expected_result>`` items) and ``<conversation>``
 (``<user>`` and ``<agent>`` messages in order; a closing tag inside a message is written ``<\\/tag>``).
 
-* ``write_user_message`` -> ``{"reasoning", "message"}``: the next user message;
-* ``record_steps_verdict`` -> ``{"reasoning", "all_steps_attempted": bool}``;
+* ``write_user_message`` -> ``{"reasoning", "message"}``: the first user message;
+* ``record_steps_verdict`` -> ``{"reasoning", "all_steps_attempted": bool, "next_user_message"}`` (the next
+  message is written when not every step was attempted, else ``""``);
 * ``record_results_verdict`` -> ``{"reasoning", "all_expected_results_observed": bool}``.
 
 The answers follow the same rules as the agenteval persona (``agenteval_persona.py``), so that an agenteval plan
 gets the same verdicts from both evaluators:
 
-* next user message: with no turn yet, the first step with a leading "Ask (the) agent (to|for|about)" removed.
+* first and next user message: with no turn yet, the first step with a leading "Ask (the) agent (to|for|about)" removed.
   When the agent's last message asks a question (ends with "?"): the details (words that contain a digit, e.g.
   ``claim-006``) of the first step, from the one being worked on (step number = user messages so far), that has
   any; else that step (rewritten as above). Otherwise the next step not yet sent (rewritten), or
@@ -90,7 +91,9 @@ def _steps_verdict(text: str) -> dict[str, Any]:
     reasoning = f"{user_turns} user message(s) for {len(steps)} step(s); the agent's last message " + (
         "asks a question." if asked else "is not a question."
     )
-    return {"reasoning": reasoning, "all_steps_attempted": user_turns >= len(steps) and not asked}
+    attempted = user_turns >= len(steps) and not asked
+    following = "" if attempted else _user_message(text)["message"]
+    return {"reasoning": reasoning, "all_steps_attempted": attempted, "next_user_message": following}
 
 
 def _results_verdict(text: str) -> dict[str, Any]:

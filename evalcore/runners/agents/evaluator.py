@@ -2,10 +2,11 @@
 
 1. The first user message is the test's `initial_prompt`, or the evaluator writes it from the first step.
 2. The target answers; the turn is recorded with its tool calls, citations and guardrail action.
-3. The evaluator decides whether every step was attempted. If so, it decides whether every expected result was
-   observed: `pass` or `fail`, with its reasoning. Stop.
-4. Otherwise, when `max_turns` turns were made: `fail`, "Maximum turns reached". Else the evaluator writes the next
-   user message from the steps and the conversation; back to 2.
+3. The evaluator decides whether every step was attempted, and if not writes the next user message from the steps
+   and the conversation (one structured answer: agenteval asks twice). If every step was attempted, it decides
+   whether every expected result was observed: `pass` or `fail`, with its reasoning. Stop.
+4. Otherwise, when `max_turns` turns were made: `fail`, "Maximum turns reached". Else back to 2 with the next
+   user message.
 
 Every evaluator answer is a structured verdict (evaluator_prompts.py). An answer that cannot be read is asked again
 with a reminder, UNREADABLE_ATTEMPTS times in all; then the test is `error`, never `pass`. Evaluator calls go
@@ -72,8 +73,8 @@ class EvaluatorModel:
         trace: TraceLog,
         steps: Sequence[str] = (),
         expected_results: Sequence[str] = (),
-    ) -> tuple[Any, str]:
-        """(the answer, the reasoning). Raises TestError when no readable answer comes."""
+    ) -> prompts.Answer:
+        """The evaluator's answer. Raises TestError when no readable answer comes."""
         first = prompts.request(question, self.model_id, run.turns, steps, expected_results)
         key = cache_key("agent-evaluator", prompts.EVALUATOR_PROMPT_VERSION, first)
         problem = ""
@@ -103,9 +104,12 @@ class EvaluatorModel:
             run.attempts += result.attempts
             if not result.cached:
                 run.evaluator_usage += _usage(result.value)
-            value, reasoning = prompts.read_answer(question, result.value)
-            trace.add_step(question.tool, prompt=_text(request), **{question.field: value, "reasoning": reasoning})
-            return value, reasoning
+            answer = prompts.read_answer(question, result.value)
+            step = {question.field: answer.value, "reasoning": answer.reasoning}
+            if answer.follow_up is not None and question.follow_up:
+                step[question.follow_up] = answer.follow_up
+            trace.add_step(question.tool, prompt=_text(request), **step)
+            return answer
         raise TestError(f"unreadable evaluator verdict after {UNREADABLE_ATTEMPTS} attempts: {problem}")
 
     def _converse(self, question: prompts.Question, request: dict[str, Any], spent: list[Usage]) -> dict[str, Any]:
@@ -127,12 +131,9 @@ def converse(
     exceptions through) for the caller to record as `error`."""
     deadline = time.monotonic() + timeout_seconds
     check = functools.partial(_check, deadline, timeout_seconds)
-    for number in range(test.max_turns):
-        check()
-        if number == 0 and test.initial_prompt:
-            user = test.initial_prompt
-        else:
-            user, _ = evaluator.ask(prompts.USER_MESSAGE, run, trace, steps=test.steps)
+    check()
+    user = test.initial_prompt or evaluator.ask(prompts.USER_MESSAGE, run, trace, steps=test.steps).value
+    for _ in range(test.max_turns):
         check()
         started = time.perf_counter()
         run.turns.append(Turn(user=user))
@@ -151,18 +152,17 @@ def converse(
         if reply.blocked:
             raise TestError(reply.blocked)
         check()
-        attempted, _ = evaluator.ask(prompts.STEPS_ATTEMPTED, run, trace, steps=test.steps)
-        run.steps_attempted = attempted
-        if attempted:
+        steps = evaluator.ask(prompts.STEPS_ATTEMPTED, run, trace, steps=test.steps)
+        run.steps_attempted = steps.value
+        if steps.value:
             check()
-            observed, reasoning = evaluator.ask(
-                prompts.RESULTS_OBSERVED, run, trace, expected_results=test.expected_results
-            )
-            run.results_observed = observed
-            run.status = "pass" if observed else "fail"
-            run.reason = None if observed else NOT_OBSERVED
-            run.reasoning = reasoning
+            results = evaluator.ask(prompts.RESULTS_OBSERVED, run, trace, expected_results=test.expected_results)
+            run.results_observed = results.value
+            run.status = "pass" if results.value else "fail"
+            run.reason = None if results.value else NOT_OBSERVED
+            run.reasoning = results.reasoning
             return
+        user = steps.follow_up or ""
     run.status = "fail"
     run.reason = f"{MAX_TURNS_REACHED} ({test.max_turns}) before every step was attempted"
 

@@ -1,8 +1,9 @@
 """What evalcore's agent evaluator is asked, and how its answers are read.
 
 Three questions, each one Converse request with one tool forced by `toolChoice` (a structured answer, never text
-to parse): the next user message (`write_user_message`), whether every step was attempted (`record_steps_verdict`)
-and whether every expected result was observed (`record_results_verdict`). The material goes in tags in the user
+to parse): the first user message (`write_user_message`); after each turn, whether every step was attempted and,
+if not, the user's next message (`record_steps_verdict`: one call per turn where agenteval makes two); at the end,
+whether every expected result was observed (`record_results_verdict`). The material goes in tags in the user
 message: `<steps>`, `<expected_results>` and `<conversation>` (`<user>` and `<agent>` messages). Text written by
 the agent or the test is defused so it cannot close a tag early. The emulator plays this evaluator by the rules in
 evalcore/emulator/evalcore_evaluator.py.
@@ -28,30 +29,42 @@ SYSTEM = (
 
 @dataclass(frozen=True)
 class Question:
-    """One of the evaluator's three questions: its tool, the answer field it needs and that field's type."""
+    """One of the evaluator's three questions: its tool, the answer field it needs and that field's type, and
+    a text field also required when the answer is False (`follow_up`)."""
 
     tool: str
     field: str
     kind: type
     description: str
     instructions: str
+    follow_up: str | None = None
+    follow_up_description: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: Any
+    reasoning: str
+    follow_up: str | None = None
 
 
 USER_MESSAGE = Question(
     "write_user_message",
     "message",
     str,
-    "The next message the user sends to the agent.",
-    "Write the user's next message to the agent. Work through the steps in order: answer a question the agent "
-    "asked with the details the steps give, otherwise go on with the next step not yet done. Write only what a "
-    "user would type.",
+    "The first message the user sends to the agent.",
+    "Write the user's first message to the agent, for the first step. Write only what a user would type.",
 )
 STEPS_ATTEMPTED = Question(
     "record_steps_verdict",
     "all_steps_attempted",
     bool,
     "True when the user has attempted every step and the agent is not waiting for an answer.",
-    "Decide whether the user has attempted every step of the test in the conversation so far.",
+    "Decide whether the user has attempted every step of the test in the conversation so far. If not, also write "
+    "the user's next message: answer a question the agent asked with the details the steps give, otherwise go on "
+    "with the next step not yet done. Write only what a user would type.",
+    follow_up="next_user_message",
+    follow_up_description="When not every step was attempted: the next message the user sends to the agent.",
 )
 RESULTS_OBSERVED = Question(
     "record_results_verdict",
@@ -96,8 +109,8 @@ def with_reminder(first: dict[str, Any], problem: str, tool: str) -> dict[str, A
     return {**first, "messages": [{"role": "user", "content": [{"text": f"{text}\n\n{reminder}"}]}]}
 
 
-def read_answer(question: Question, response: Mapping[str, Any]) -> tuple[Any, str]:
-    """(the answer, the reasoning). Raises UnreadableVerdict when the tool was not called or the field is wrong."""
+def read_answer(question: Question, response: Mapping[str, Any]) -> Answer:
+    """The answer. Raises UnreadableVerdict when the tool was not called or a needed field is missing or wrong."""
     content = ((response.get("output") or {}).get("message") or {}).get("content") or []
     tool_input = next(
         (
@@ -114,21 +127,29 @@ def read_answer(question: Question, response: Mapping[str, Any]) -> tuple[Any, s
         value = value.strip().lower() == "true"
     if not isinstance(value, question.kind) or (question.kind is str and not value.strip()):
         raise UnreadableVerdict(f"{question.field} is {value!r}, not a {question.kind.__name__}")
-    return value, str(tool_input.get("reasoning") or "").strip()
+    follow_up = None
+    if question.follow_up and value is False:
+        follow_up = tool_input.get(question.follow_up)
+        if not isinstance(follow_up, str) or not follow_up.strip():
+            raise UnreadableVerdict(f"{question.field} is false and {question.follow_up} is {follow_up!r}")
+    return Answer(value, str(tool_input.get("reasoning") or "").strip(), follow_up)
 
 
 def _tool_spec(question: Question) -> dict[str, Any]:
     json_type = "boolean" if question.kind is bool else "string"
+    properties: dict[str, Any] = {
+        "reasoning": {"type": "string", "description": "A short explanation."},
+        question.field: {"type": json_type, "description": question.description},
+    }
+    if question.follow_up:
+        properties[question.follow_up] = {"type": "string", "description": question.follow_up_description}
     return {
         "name": question.tool,
         "description": question.description,
         "inputSchema": {
             "json": {
                 "type": "object",
-                "properties": {
-                    "reasoning": {"type": "string", "description": "A short explanation."},
-                    question.field: {"type": json_type, "description": question.description},
-                },
+                "properties": properties,
                 "required": ["reasoning", question.field],
             }
         },
