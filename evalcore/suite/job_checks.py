@@ -47,6 +47,12 @@ def job_problems(ev: Evaluation) -> list[tuple[Loc, str]]:
                 f"({', '.join(judged)}), not both: split them into two sections",
             )
         )
+    if ev.task_type == "Classification" and "Builtin.Toxicity" in algorithmic:
+        problems.append((("metrics",), "Bedrock computes Accuracy and Robustness for Classification, not Toxicity"))
+    if algorithmic and ev.task_type == "General":
+        problems.append(
+            (("task_type",), "algorithmic metrics need a Bedrock task type (Generation for general text generation)")
+        )
     if len(ev.metrics) > MAX_METRICS:
         problems.append((("metrics",), f"a job takes at most {MAX_METRICS} metrics"))
     custom = [m for m in ev.metrics if isinstance(m, CustomJudgeMetric)]

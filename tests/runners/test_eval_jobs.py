@@ -266,8 +266,9 @@ def test_what_bedrock_would_refuse_is_reported_before_anything_runs(tmp_path: Pa
         tmp_path,
         "some-bucket",
         records=[*QA, {"prompt": " "}],
-        metrics=["Builtin.Accuracy", "Builtin.Correctness"],
+        metrics=["Builtin.Accuracy", "Builtin.Toxicity", "Builtin.Correctness"],
         system="Be brief.",
+        task_type="Classification",
         job={"s3_uri": "s3://some-bucket/with space", "tags": {"bad{tag}": "x"}},
     )
 
@@ -278,6 +279,7 @@ def test_what_bedrock_would_refuse_is_reported_before_anything_runs(tmp_path: Pa
     assert "managed jobs send only the prompt" in " ".join(problems)
     assert "in the path of an S3 URI" in " ".join(problems)
     assert "tag keys (1-128)" in " ".join(problems)
+    assert "for Classification, not Toxicity" in " ".join(problems)
     empty = next(p for m, p in problems.items() if "is empty for this record" in m)
     assert empty.line == 5 and empty.file.endswith("qa.jsonl")
 
