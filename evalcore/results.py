@@ -397,6 +397,9 @@ def _aggregates(per_item: dict[str, dict[str, list[float]]]) -> dict[str, Aggreg
     metrics = {}
     for name, values in sorted(metric_items.items()):
         mean, se, lo, hi = stats.mean_ci(values)
+        # Metric values live on 0-1, and so does any honest interval for their mean.
+        lo = None if lo is None else max(0.0, lo)
+        hi = None if hi is None else min(1.0, hi)
         metrics[name] = Aggregate(n=len(values), mean=mean, stderr=se, ci_low=lo, ci_high=hi)
     return metrics
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from report_fixtures import build_cases, build_run
 
 from evalcore.results import CaseResult, RunResult
+from tests.report.report_fixtures import build_cases, build_run
 
 
 @pytest.fixture

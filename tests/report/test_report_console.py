@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from report_fixtures import HOSTILE
-
 from evalcore.report.console import console_summary
 from evalcore.results import CaseResult, RunResult
+from tests.report.report_fixtures import HOSTILE
 
 
 def test_a_row_per_section_and_model_in_aligned_columns(run: RunResult) -> None:

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from report_browser import Browser, chromium_path, dump_dom
-from report_fixtures import HOSTILE, HOSTILE_MODEL, build_cases, build_run
 
 from evalcore.report.html import embedded_json, report_html, write_html
 from evalcore.results import CaseResult, RunResult
+from tests.report.report_browser import Browser, chromium_path, dump_dom
+from tests.report.report_fixtures import HOSTILE, HOSTILE_MODEL, build_cases, build_run
 
 
 def _script_bodies(page: str) -> list[tuple[str, str]]:

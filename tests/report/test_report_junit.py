@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import xmlschema
-from report_fixtures import HOSTILE, HOSTILE_MODEL, build_cases, build_run, shuffled
 
 from evalcore.report.cases import title, why
 from evalcore.report.junit import classname, junit_xml, write_junit
 from evalcore.results import CaseResult, RunMeta, RunResult
+from tests.report.report_fixtures import HOSTILE, HOSTILE_MODEL, build_cases, build_run, shuffled
 
 SCHEMA = xmlschema.XMLSchema(Path(__file__).with_name("junit-10.xsd"))
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from report_fixtures import build_cases, build_run
 
 from evalcore.cli import main
 from evalcore.report.render import render_reports
 from evalcore.results import CASES_FILE, RUN_FILE, CaseResult, CaseWriter, RunResult, write_run
+from tests.report.report_fixtures import build_cases, build_run
 
 
 def results_dir(tmp_path: Path, run: RunResult, cases: list[CaseResult]) -> Path:
