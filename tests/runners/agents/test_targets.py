@@ -128,14 +128,12 @@ def test_http_target_with_an_unset_header_variable_is_an_error_that_names_it(htt
     assert _Recorder.calls == []
 
 
+# Written for agenteval, importing its names; agenteval is not installed where evalcore runs them.
 ECHO_TARGET = """
-class Reply:
-    def __init__(self, response, data):
-        self.response = response
-        self.data = data
+from agenteval.targets import BaseTarget, TargetResponse
 
 
-class EchoTarget:
+class EchoTarget(BaseTarget):
     def __init__(self, prefix, suffix="."):
         self.prefix = prefix
         self.suffix = suffix
@@ -143,10 +141,13 @@ class EchoTarget:
 
     def invoke(self, prompt):
         self.turns += 1
-        return Reply(f"{self.prefix} {prompt}{self.suffix}", {"turn": self.turns})
+        return TargetResponse(response=f"{self.prefix} {prompt}{self.suffix}", data={"turn": self.turns})
 """
 STRICT_HOOK = """
-class StrictHook:
+from agenteval import Hook
+
+
+class StrictHook(Hook):
     def pre_evaluate(test, trace):
         trace.add_step(step_name="pre", test=test.name, steps=len(test.steps))
 
@@ -158,7 +159,7 @@ class StrictHook:
 """
 
 
-def test_custom_target_and_hooks_are_imported_from_the_plans_folder(tmp_path: Path) -> None:
+def test_agenteval_custom_target_and_hooks_are_imported_from_the_plans_folder(tmp_path: Path) -> None:
     (tmp_path / "echo_target.py").write_text(ECHO_TARGET)
     (tmp_path / "strict_hook.py").write_text(STRICT_HOOK)
     step = "Ask agent for a list of missing documents for claim-006."
