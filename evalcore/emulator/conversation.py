@@ -70,7 +70,7 @@ def run(ctx: EmulatorContext, request: Request) -> Result:
         guardrail = guardrails.resolve(ctx.world, guard["guardrailIdentifier"], guard["guardrailVersion"])
     sleep_latency(spec)
 
-    inputs = _guarded_input(messages)
+    inputs = _guarded_input(messages, body.get("system") or [])
     input_verdict = output_verdict = None
     model_output = None
     if guardrail is not None:
@@ -141,13 +141,14 @@ def elapsed_ms(started: float) -> int:
     return max(1, round((time.perf_counter() - started) * 1000))
 
 
-def _guarded_input(messages: list[dict[str, Any]]) -> GuardedText:
-    """The guardContent blocks of the conversation when there are any, else the last user message's text."""
+def _guarded_input(messages: list[dict[str, Any]], system: list[dict[str, Any]]) -> GuardedText:
+    """The guardContent blocks of the system prompt and the conversation when there are any, else the last user
+    message's text."""
     texts: list[str] = []
     sources: list[str] = []
     queries: list[str] = []
-    for message in messages:
-        for block in message.get("content") or []:
+    for blocks in [system, *(message.get("content") or [] for message in messages)]:
+        for block in blocks:
             guarded = (block.get("guardContent") or {}).get("text") if isinstance(block, dict) else None
             if not isinstance(guarded, dict):
                 continue

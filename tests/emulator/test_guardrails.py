@@ -240,3 +240,26 @@ def emulator_world_data() -> dict:
     from evalcore.emulator import load_world
 
     return load_world(None).model_dump(mode="json", exclude_none=True)
+
+
+def test_converse_grounding_from_guard_content_blocks(emulator: Emulator) -> None:
+    emulator.set_world(_world_with_answer("When does the store open?", "The store opens at noon after the parade."))
+    client = emulator.client("bedrock-runtime")
+
+    response = client.converse(
+        modelId=HAIKU,
+        system=[{"guardContent": {"text": {"text": "The store opens at 9am.", "qualifiers": ["grounding_source"]}}}],
+        messages=[
+            {
+                "role": "user",
+                "content": [{"guardContent": {"text": {"text": "When does the store open?", "qualifiers": ["query"]}}}],
+            }
+        ],
+        guardrailConfig={"guardrailIdentifier": "gr-grounding", "guardrailVersion": "DRAFT", "trace": "enabled_full"},
+    )
+
+    assert response["stopReason"] == "guardrail_intervened"
+    trace = response["trace"]["guardrail"]
+    filters = trace["outputAssessments"]["gr-grounding"][0]["contextualGroundingPolicy"]["filters"]
+    assert {f["type"]: f["action"] for f in filters}["GROUNDING"] == "BLOCKED"
+    assert trace["modelOutput"] == ["The store opens at noon after the parade."]
