@@ -55,6 +55,7 @@ class AgentRun:
     results_observed: bool | None = None
     evaluator_usage: Usage = field(default_factory=Usage)
     target_usage: Usage = field(default_factory=Usage)
+    target_model: str | None = None  # the model behind the target, when its replies name it
     attempts: int = 0
 
 
@@ -147,6 +148,7 @@ def converse(
             latency_ms=(time.perf_counter() - started) * 1000,
         )
         run.target_usage += reply.usage
+        run.target_model = run.target_model or reply.model_id
         run.attempts += reply.attempts
         trace.add_step("invoke_target", prompt=user, response=reply.text, data=reply.data)
         if reply.blocked:

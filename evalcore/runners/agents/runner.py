@@ -169,7 +169,7 @@ def _post_hook(hook: Any, test: hooks.HookTest, run: AgentRun, trace: TraceLog) 
 def _result(section: _Section, case: Case, run: AgentRun, scores: list[MetricScore], latency_ms: float) -> CaseResult:
     assert isinstance(case.item, AgentItem)
     model_id = section.evaluator.model_id
-    target_model = section.target.model_id if section.target is not None else None
+    target_model = run.target_model or (section.target.model_id if section.target is not None else None)
     metrics = list(scores)
     if run.results_observed is not None:
         observed = run.results_observed

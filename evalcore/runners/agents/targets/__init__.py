@@ -32,6 +32,7 @@ class TargetReply:
     data: dict[str, Any] = field(default_factory=dict)  # raw trace data, as agenteval keeps it
     attempts: int = 0
     blocked: str | None = None  # why the conversation cannot go on (e.g. a returnControl with no value)
+    model_id: str | None = None  # the model that answered, when the reply says (an agent's trace)
 
 
 class TargetSession(Protocol):

@@ -3,7 +3,7 @@
 Trace shapes (botocore's bedrock-agent-runtime model): `orchestrationTrace.invocationInput` holds
 `actionGroupInvocationInput` (actionGroupName, function or apiPath, parameters [{name, type, value}], requestBody)
 and `knowledgeBaseLookupInput`; `observation.knowledgeBaseLookupOutput.retrievedReferences` the documents found;
-`modelInvocationOutput.metadata.usage` the tokens; `guardrailTrace.action` an intervention. A chunk's
+`modelInvocationInput.foundationModel` the model and `modelInvocationOutput.metadata.usage` its tokens; `guardrailTrace.action` an intervention. A chunk's
 `attribution.citations[].retrievedReferences[].location` names the cited documents.
 """
 
@@ -104,9 +104,14 @@ def usage(traces: Iterable[dict[str, Any]]) -> Usage:
     return total
 
 
-def failure(traces: Iterable[dict[str, Any]]) -> str | None:
-    reasons = [(t.get("failureTrace") or {}).get("failureReason") for t in traces]
-    return next((r for r in reasons if r), None)
+def foundation_model(traces: Iterable[dict[str, Any]]) -> str | None:
+    """The model the agent ran on, as its traces' model invocations name it."""
+    for trace in traces:
+        for part in trace.values():
+            model = ((part.get("modelInvocationInput") or {}) if isinstance(part, dict) else {}).get("foundationModel")
+            if model:
+                return str(model)
+    return None
 
 
 def reference_uri(reference: dict[str, Any]) -> str:

@@ -98,6 +98,7 @@ class AgentSession:
         if action and reply.guardrail_action != "INTERVENED":
             reply.guardrail_action = action
         reply.usage += tr.usage(read.traces)
+        reply.model_id = reply.model_id or tr.foundation_model(read.traces)
         reply.data.setdefault("bedrock_agent_trace", []).extend(read.traces)
         return read
 
