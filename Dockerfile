@@ -3,12 +3,15 @@
 ARG BASE_IMAGE=python:3.12-slim
 
 # Build every wheel here; nothing of this stage but the wheels reaches the image. The dependencies' wheels come
-# first, from pyproject.toml alone, so that a change to the sources does not fetch them again.
+# first, from pyproject.toml alone (and a placeholder README), so that a change to the sources or the README does not
+# fetch them again; evalcore's own wheel is built after.
 FROM ${BASE_IMAGE} AS builder
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml ./
 COPY evalcore/__init__.py ./evalcore/
-RUN --mount=type=cache,target=/root/.cache/pip pip wheel --wheel-dir /wheels ".[emulator]"
+RUN --mount=type=cache,target=/root/.cache/pip touch README.md \
+    && pip wheel --wheel-dir /wheels ".[emulator]" && rm /wheels/evalcore-*.whl
+COPY README.md ./
 COPY evalcore ./evalcore
 COPY entrypoint ./entrypoint
 RUN --mount=type=cache,target=/root/.cache/pip pip wheel --no-deps --wheel-dir /wheels .

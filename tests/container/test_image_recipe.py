@@ -1,0 +1,80 @@
+"""The image's recipe, checked without Docker: the Dockerfile's conventions and the trim list's coverage."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+REPO = Path(__file__).resolve().parents[2]
+DOCKERFILE = (REPO / "Dockerfile").read_text(encoding="utf-8")
+
+
+def trim_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("image_trim", REPO / "image" / "trim.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _client_services() -> set[str]:
+    """Every service name evalcore passes as a literal to a `client(...)` call, anywhere in its code."""
+    found = set()
+    for path in (REPO / "evalcore").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "client"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_every_client_evalcore_builds_keeps_its_service_data_in_the_image() -> None:
+    services = _client_services()
+    kept = trim_module().BOTOCORE_SERVICES
+
+    assert "bedrock-runtime" in services
+    assert services <= kept, f"add to image/trim.py BOTOCORE_SERVICES: {sorted(services - kept)}"
+
+
+def test_the_emulators_moto_services_are_kept() -> None:
+    from evalcore.emulator.launcher import MOTO_SERVICES
+
+    trim = trim_module()
+    assert set(MOTO_SERVICES) <= trim.BOTOCORE_SERVICES
+    assert set(MOTO_SERVICES) <= trim.MOTO_PACKAGES
+
+
+def test_the_dockerfile_follows_the_action_conventions() -> None:
+    lines = [line for line in DOCKERFILE.splitlines() if line and not line.startswith("#")]
+
+    assert not re.search(r"(?im)^#\s*syntax\s*=", DOCKERFILE), "a syntax line would pull a frontend from a registry"
+    assert lines[0] == "ARG BASE_IMAGE=python:3.12-slim"
+    assert [line for line in lines if line.startswith("FROM ")] == [
+        "FROM ${BASE_IMAGE} AS builder",
+        "FROM ${BASE_IMAGE}",
+    ]
+    assert lines[-1] == 'ENTRYPOINT ["python", "-m", "entrypoint"]'
+    assert not any(line.startswith("USER") for line in lines), "GitHub needs root for the workspace mount"
+    assert "WORKDIR /github/workspace" in lines
+    final_stage = DOCKERFILE.split("FROM ${BASE_IMAGE}\n", 1)[1]
+    assert "COPY" not in final_stage, "the final stage installs from the builder's wheels and copies nothing"
+
+
+def test_the_build_context_holds_only_what_the_image_needs() -> None:
+    rules = [line.strip() for line in (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()]
+    rules = [rule for rule in rules if rule and not rule.startswith("#")]
+    kept = {rule[1:].rstrip("/") for rule in rules if rule.startswith("!")}
+    copied = {src for line in re.findall(r"^COPY (.+)$", DOCKERFILE, re.MULTILINE) for src in line.split()[:-1]}
+    mounted = set(re.findall(r"source=([^,\s]+),target", DOCKERFILE)) - {"/wheels"}
+
+    assert rules[0] == "*", "everything is left out unless named"
+    assert {path.split("/")[0] for path in copied | mounted} <= kept
