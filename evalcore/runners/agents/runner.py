@@ -160,9 +160,8 @@ def _post_hook(hook: Any, test: hooks.HookTest, run: AgentRun, trace: TraceLog) 
         conversation=hooks.conversation(run.turns),
     )
     hooks.post_evaluate(hook, test, result, trace)
-    if result.passed != passed or (result.result or None) != (ALL_OBSERVED if passed else run.reason):
-        run.status = "pass" if result.passed else "fail"
-        run.reason = None if result.passed else (result.result or "failed by the post_evaluate hook")
+    run.status = "pass" if result.passed else "fail"
+    run.reason = None if result.passed else (result.result or "failed by the post_evaluate hook")
     run.reasoning = result.reasoning or run.reasoning
 
 

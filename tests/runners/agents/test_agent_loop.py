@@ -244,3 +244,19 @@ def test_a_test_past_its_timeout_is_an_error(emulator: Emulator, tmp_path: Path)
 
     case = results(tmp_path / "out")["slow"]
     assert case.status == "error" and case.reason == "the test's time ran out (timeout_seconds: 0.2)"
+
+
+def test_a_warm_rerun_reads_the_evaluator_from_the_cache_and_calls_the_agent_again(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    suite = write_suite(tmp_path, {"missing": MISSING_DOCUMENTS})
+    run(suite, tmp_path / "cold", cache_dir=tmp_path / "cache")
+    emulator.clear_requests()
+
+    run(suite, tmp_path / "warm", cache_dir=tmp_path / "cache")
+
+    case = results(tmp_path / "warm")["missing"]
+    assert case.status == "pass", case.reason
+    assert emulator.requests("Converse") == []  # every evaluator answer from the cache
+    assert len(emulator.requests("InvokeAgent")) == 1  # the agent is stateful: never cached
+    assert case.judge_usage.input_tokens == 0  # cached answers cost nothing

@@ -2,7 +2,8 @@
 the JSON response by `response_path` (a JSONPath subset), header values may name environment variables
 (`Bearer ${API_TOKEN}`), read at each call and never printed or stored.
 
-429 and 5xx answers are retried by the scheduler like a throttled or failing AWS call; other statuses are final.
+429 and 5xx answers are retried by the scheduler like a throttled or failing AWS call (ATTEMPTS in all); other
+statuses are final.
 """
 
 from __future__ import annotations
