@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from evalcore.emulator import Emulator
+from evalcore.emulator.agent_world import ActionCall, Intent, Slot
 from evalcore.emulator.world import FaultSpec
 from tests.direct_suite import use_emulator
 from tests.runners.agents.agent_suite import AGENT, MISSING_DOCUMENTS, results, run, world_with, write_suite
@@ -260,3 +261,38 @@ def test_a_warm_rerun_reads_the_evaluator_from_the_cache_and_calls_the_agent_aga
     assert emulator.requests("Converse") == []  # every evaluator answer from the cache
     assert len(emulator.requests("InvokeAgent")) == 1  # the agent is stateful: never cached
     assert case.judge_usage.input_tokens == 0  # cached answers cost nothing
+
+
+def test_return_control_for_an_api_path_is_answered_by_that_path(emulator: Emulator, tmp_path: Path) -> None:
+    world = world_with()
+    world.agents["CLAIMAGENT"].intents.append(
+        Intent(
+            name="close_claim",
+            keywords=["close claim"],
+            slots=[Slot(name="claim_id", pattern="claim-[0-9]+", question="Which claim?")],
+            actions=[
+                ActionCall(
+                    action_group="ClaimManagementActionGroup",
+                    api_path="/claims/{claimId}/close",
+                    verb="post",
+                    parameters={"claimId": "{claim_id}"},
+                    return_control=True,
+                )
+            ],
+            reply="Claim {claim_id} is closed ({result}).",
+        )
+    )
+    emulator.set_world(world)
+    tests = {
+        "close": {
+            "steps": ["Ask agent to close claim claim-006."],
+            "expected_results": ["The agent says the claim is closed."],
+            "return_control": {"/claims/{claimId}/close": "closure C-77"},
+        }
+    }
+
+    run(write_suite(tmp_path, tests), tmp_path / "out")
+
+    case = results(tmp_path / "out")["close"]
+    assert case.status == "pass", case.reason
+    assert case.agent is not None and case.agent.turns[0].agent == "Claim claim-006 is closed (closure C-77)."
