@@ -81,7 +81,7 @@ def _settings(evaluation: Evaluation) -> tuple[float, float]:
 
 def _reattach(ctx: RunContext, bedrock: Any, section: str, by_id: dict[str, Case]) -> list[tuple[JobPlan, str]]:
     """Recorded jobs of this section that cover cases still to do and can still give results."""
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     attached: list[tuple[JobPlan, str]] = []
     seen: set[str] = set()
@@ -90,7 +90,7 @@ def _reattach(ctx: RunContext, bedrock: Any, section: str, by_id: dict[str, Case
             continue
         try:
             status = bedrock.get_evaluation_job(jobIdentifier=recorded.arn)["status"]
-        except ClientError as exc:
+        except (ClientError, BotoCoreError) as exc:
             _log(f"evalcore: {section}: not re-attaching {recorded.name}: {classify(exc)[1]}")
             continue
         if status not in _REATTACHABLE:

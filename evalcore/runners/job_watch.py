@@ -67,7 +67,7 @@ class Watch:
             if self.cancel.wait(self.rng.uniform(0.5, 1.0) * min(delay, cap)):
                 self._stop_all(running)
                 return
-            delay *= BACKOFF
+            delay = min(delay * BACKOFF, cap)
             for arn in list(running):
                 if self.cancel.is_set():
                     break
@@ -86,11 +86,11 @@ class Watch:
 
     def _poll(self, run: _Running) -> bool:
         """Look at one job; True when it has ended (and its cases have their results)."""
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             found = self.bedrock.get_evaluation_job(jobIdentifier=run.arn)
-        except ClientError as exc:
+        except (ClientError, BotoCoreError) as exc:  # after botocore's own retries
             kind, reason = classify(exc)
             run.status_errors += 1
             if kind == "final" or run.status_errors >= MAX_STATUS_ERRORS:
@@ -118,12 +118,12 @@ class Watch:
             self._error_all(job, f"job {job.name}: its results cannot be read: {classify(exc)[1]}")
 
     def _stop_all(self, running: dict[str, _Running]) -> None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         for run in running.values():
             try:
                 self.bedrock.stop_evaluation_job(jobIdentifier=run.arn)
-            except ClientError as exc:  # it ended meanwhile: a finished job's results are kept
+            except (ClientError, BotoCoreError) as exc:  # it ended meanwhile: a finished job's results are kept
                 self.log(f"evalcore: {run.job.name}: stop: {classify(exc)[1]}")
                 self._poll(run)
             self._error_all(run.job, "cancelled; job stopped")
