@@ -3,15 +3,22 @@ rename, which is atomic on one file system). Only successful responses are store
 
 The key is built by the caller from everything that decides the answer (model id, the full request, evalcore's
 cache version, and for judges the judge prompt version): see `cache_key`.
+
+Writes happen behind the caller, on one writer thread: creating and renaming a file costs about a millisecond of
+disk time on common file systems, which a model call should not wait for. Until an entry is on disk, `get`
+answers it from memory; `flush` waits until every entry is written (the run calls it before it ends, and so does
+interpreter exit).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import itertools
 import json
 import os
+import queue
 import threading
 import time
 from pathlib import Path
@@ -34,11 +41,19 @@ class ResponseCache:
         self._root = str(directory)
         self._made: set[str] = set()  # shard folders known to exist (string paths: this is the hot path)
         self._tmp_names = itertools.count()
+        self._pending: dict[str, Any] = {}  # written by `put`, not yet on disk
+        self._queue: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._writer: threading.Thread | None = None
 
     def _path(self, key: str) -> str:
         return os.path.join(self._root, key[:2], key + ".json")
 
     def get(self, key: str) -> Any | None:
+        with self._lock:
+            if key in self._pending:
+                return self._pending[key]
         path = self._path(key)
         try:
             if self.ttl_seconds is not None and time.time() - os.stat(path).st_mtime > self.ttl_seconds:
@@ -49,17 +64,47 @@ class ResponseCache:
             return None  # absent, unreadable or half-written by a crash: a miss, never an error
 
     def put(self, key: str, value: Any) -> None:
+        """Store `value` (JSON-able) under `key`; it is on disk once `flush` returns."""
+        with self._lock:
+            self._pending[key] = value
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_loop, name="evalcore-cache-writer", daemon=True)
+                self._writer.start()
+                atexit.register(self.flush)
+        self._queue.put(key)
+
+    def flush(self) -> None:
+        """Wait until every entry `put` so far is on disk."""
+        with self._idle:
+            while self._pending:
+                self._idle.wait(0.1)
+
+    def _write_loop(self) -> None:
+        while True:
+            key = self._queue.get()
+            with self._lock:
+                if key not in self._pending:
+                    continue  # a key put twice: its latest value was written already
+                value = self._pending[key]
+            self._write(key, value)
+            with self._idle:
+                if self._pending.get(key) is value:
+                    del self._pending[key]
+                if not self._pending:
+                    self._idle.notify_all()
+
+    def _write(self, key: str, value: Any) -> None:
         folder = os.path.join(self._root, key[:2])
         if folder not in self._made:
             os.makedirs(folder, exist_ok=True)
             self._made.add(folder)
-        # A name no other writer uses (process, thread, counter), created exclusively, then renamed into place.
-        tmp = os.path.join(folder, f".tmp-{os.getpid()}-{threading.get_ident()}-{next(self._tmp_names)}")
+        # A name no other writer uses (process, counter), created exclusively, then renamed into place.
+        tmp = os.path.join(folder, f".tmp-{os.getpid()}-{next(self._tmp_names)}")
         try:
             with open(tmp, "xb") as fh:
                 fh.write(json.dumps(value, ensure_ascii=False, default=str).encode())
             os.replace(tmp, self._path(key))
-        except OSError:
+        except (OSError, TypeError, ValueError):
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
 

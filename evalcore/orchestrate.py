@@ -205,8 +205,10 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
             if case.id not in written and case.section not in not_run:
                 reason = "cancelled before it finished" if options.cancel.is_set() else "the runner returned no result"
                 emit(_error_result(case, failures.get(case.section, reason)))
-    if cache is not None and (cache.ttl_seconds is not None or cache.max_bytes is not None):
-        cache.prune()
+    if cache is not None:
+        cache.flush()
+        if cache.ttl_seconds is not None or cache.max_bytes is not None:
+            cache.prune()
     results = latest_by_case(read_cases(cases_path))
     planned_ids = {c.id for c in plan.cases}
     final = [r for cid, r in results.items() if cid in planned_ids]

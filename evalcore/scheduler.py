@@ -96,6 +96,7 @@ class AdaptiveLimiter:
         self.in_flight = 0
         self.cooldown = cooldown
         self._last_cut = 0.0
+        self._waiting = 0
         self._cond = threading.Condition()
 
     def acquire(self, cancel: threading.Event) -> None:
@@ -103,20 +104,27 @@ class AdaptiveLimiter:
             while self.in_flight >= max(1, int(self.limit)):
                 if cancel.is_set():
                     raise Cancelled()
-                self._cond.wait(0.2)
+                self._waiting += 1
+                try:
+                    self._cond.wait(0.2)
+                finally:
+                    self._waiting -= 1
             self.in_flight += 1
 
     def release(self, throttled: bool) -> None:
         with self._cond:
             self.in_flight -= 1
-            now = time.monotonic()
             if throttled:
+                now = time.monotonic()
                 if now - self._last_cut >= self.cooldown:
                     self.limit = max(1.0, self.limit / 2)
                     self._last_cut = now
-            else:
+            elif self.limit < self.maximum:
                 self.limit = min(float(self.maximum), self.limit + 1.0 / max(self.limit, 1.0))
-            self._cond.notify_all()
+            if self._waiting:
+                # Wake only who can go: the slot just freed, and one more if the limit grew past a whole number
+                # (waking every waiter on every release made them all contend for the lock at once).
+                self._cond.notify(2)
 
 
 class RateLimiter:

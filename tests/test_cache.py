@@ -37,8 +37,9 @@ def test_keys_depend_on_every_part_and_not_on_dict_order() -> None:
 def test_a_stored_response_comes_back_and_a_missing_or_torn_one_is_a_miss(tmp_path: Path) -> None:
     cache = ResponseCache(tmp_path)
     cache.put("ab" + "0" * 62, {"output": "x", "n": [1, 2]})
+    cache.flush()
 
-    assert cache.get("ab" + "0" * 62) == {"output": "x", "n": [1, 2]}
+    assert ResponseCache(tmp_path).get("ab" + "0" * 62) == {"output": "x", "n": [1, 2]}  # from disk
     assert cache.get("cd" + "0" * 62) is None
     (torn,) = entries(tmp_path)
     torn.write_text('{"output": "x", "n": [1,')
@@ -49,6 +50,7 @@ def test_entries_older_than_the_ttl_are_misses_and_pruned(tmp_path: Path) -> Non
     cache = ResponseCache(tmp_path, ttl_seconds=3600)
     cache.put("aa" + "1" * 62, "old")
     cache.put("bb" + "2" * 62, "new")
+    cache.flush()
     age(tmp_path / "aa" / ("aa" + "1" * 62 + ".json"), 7200)
 
     assert cache.get("aa" + "1" * 62) is None and cache.get("bb" + "2" * 62) == "new"
@@ -61,6 +63,7 @@ def test_the_size_cap_removes_the_oldest_entries_first(tmp_path: Path) -> None:
     for i in range(5):
         key = f"{i:02d}" + "f" * 62
         cache.put(key, "x" * 1000)
+        cache.flush()
         age(tmp_path / key[:2] / f"{key}.json", 100 - i)  # entry 0 is the oldest
 
     removed = cache.prune()
@@ -71,6 +74,7 @@ def test_the_size_cap_removes_the_oldest_entries_first(tmp_path: Path) -> None:
 
 def test_concurrent_writers_never_leave_a_torn_entry(tmp_path: Path) -> None:
     cache = ResponseCache(tmp_path)
+    other = ResponseCache(tmp_path)  # another process's view: disk only
     key = "ee" + "3" * 62
     values = [{"writer": i, "text": str(i) * 5000} for i in range(8)]
     seen: list[object] = []
@@ -79,10 +83,11 @@ def test_concurrent_writers_never_leave_a_torn_entry(tmp_path: Path) -> None:
     def write(value: dict[str, object]) -> None:
         for _ in range(50):
             cache.put(key, value)
+            cache.flush()
 
     def read() -> None:
         while not stop.is_set():
-            seen.append(cache.get(key))
+            seen.append(other.get(key))
 
     reader = threading.Thread(target=read)
     reader.start()
@@ -93,6 +98,7 @@ def test_concurrent_writers_never_leave_a_torn_entry(tmp_path: Path) -> None:
         t.join()
     stop.set()
     reader.join()
+    cache.flush()
 
     assert all(v is None or v in values for v in seen)
     assert cache.get(key) in values
@@ -143,3 +149,19 @@ def test_a_bad_cache_ttl_is_bad_input(suite: Path, value: str, capsys: pytest.Ca
 
     assert exited.value.code == 2
     assert "duration" in capsys.readouterr().err
+
+
+def test_an_entry_is_readable_at_once_and_on_disk_after_flush(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path)
+    keys = [f"{i:02x}" + "4" * 62 for i in range(50)]
+
+    for i, key in enumerate(keys):
+        cache.put(key, {"n": i})
+        assert cache.get(key) == {"n": i}  # before the writer got to it, or after
+    cache.put(keys[0], {"n": "latest"})
+    cache.flush()
+
+    on_disk = ResponseCache(tmp_path)
+    assert [on_disk.get(k) for k in keys[1:]] == [{"n": i} for i in range(1, 50)]
+    assert on_disk.get(keys[0]) == {"n": "latest"}
+    assert not list(tmp_path.glob("*/.tmp-*"))
