@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -434,6 +435,41 @@ def test_dry_run_prints_the_requests_and_creates_nothing(
     assert aws.requests() == []
     assert _keys(aws, bucket) == []
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_jobs_and_the_run_exits_with_what_is_known(tmp_path: Path) -> None:
+    world = load_world()
+    world.jobs = world.jobs.model_copy(update={"never_finish_name_pattern": "."})
+    (tmp_path / "world.yml").write_text(yaml.safe_dump(world.model_dump(mode="json", exclude_none=True)))
+    suite = _suite(tmp_path, "evalcore-examples")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    command = [
+        sys.executable,
+        "-m",
+        "evalcore.cli",
+        "run",
+        str(suite),
+        "--emulator",
+        "--world",
+        str(tmp_path / "world.yml"),
+    ]
+    process = subprocess.Popen(
+        [*command, "--out", str(tmp_path / "out"), "--quiet"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    seen = []
+    for line in process.stderr:  # polling has begun once a progress line names a running job
+        seen.append(line)
+        if "evaluation job(s) done (1 InProgress)" in line:
+            break
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=60)
+
+    assert process.returncode == 3, "".join(seen)
+    cases = _cases(tmp_path / "out")
+    assert len(cases) == 4 and all(c.reason == "cancelled; job stopped" for c in cases)
+    assert read_run(tmp_path / "out" / "results.json").verdict.reasons[0].startswith("the run was cancelled")  # type: ignore[union-attr]
 
 
 # ---- the example -----------------------------------------------------------------------------------------------
