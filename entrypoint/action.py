@@ -22,7 +22,9 @@ from entrypoint.settings import ActionSettings, InvalidInput, read_settings
 from entrypoint.workflow import Workflow
 from entrypoint.workspace import OutsideWorkspace, confine, repo_path
 from evalcore.gate import EXIT_BAD_INPUT, EXIT_INFRA
+from evalcore.merge import merge_shards
 from evalcore.orchestrate import Prepared, RunOptions, RunOutcome, prepare, run_suite
+from evalcore.report.console import console_summary
 from evalcore.suite.problems import InputError, Problem
 
 # Problems the core reports against a command-line option, named here by the input that set it.
@@ -46,10 +48,10 @@ def main(env: Mapping[str, str] | None = None, stream: TextIO | None = None) -> 
     os.chdir(workspace)  # the runner starts the container there; relative paths in results name repository files
     options = _options(settings)
     try:
-        prepared = prepare(options)
+        prepared = None if settings.merge else prepare(options)
     except InputError as exc:
         for problem in exc.problems:
-            _report_problem(workflow, problem, workspace)
+            _report_problem(workflow, problem, workspace, settings)
         return EXIT_BAD_INPUT
     with workflow.group("evalcore: inputs"):
         workflow.show_untrusted(_describe(settings))
@@ -60,7 +62,11 @@ def main(env: Mapping[str, str] | None = None, stream: TextIO | None = None) -> 
             "comment come with a later version of this action",
             title="evalcore",
         )
-    outcome, crashed = _run(settings, workflow, options, prepared)
+    outcome, problems, crashed = _run(settings, workflow, options, prepared)
+    if problems:
+        for problem in problems:
+            _report_problem(workflow, problem, workspace, settings)
+        return EXIT_BAD_INPUT
     return _finish(settings, env, workflow, outcome, crashed)
 
 
@@ -76,19 +82,29 @@ def _options(settings: ActionSettings) -> RunOptions:
         cache_dir=settings.cache_dir,
         region=settings.aws_region,
         endpoint_url=settings.endpoint_url,
+        shard=settings.shard,
     )
 
 
 def _run(
-    settings: ActionSettings, workflow: Workflow, options: RunOptions, prepared: Prepared
-) -> tuple[RunOutcome | None, bool]:
-    """The core's run, its log under a group with commands off; (outcome, whether the core crashed)."""
-    with workflow.group(f"evalcore run {repo_path(settings.suite)}"), workflow.untrusted():
+    settings: ActionSettings, workflow: Workflow, options: RunOptions, prepared: Prepared | None
+) -> tuple[RunOutcome | None, list[Problem], bool]:
+    """The core's run (or the merge of shards), its log under a group with commands off; returns the outcome, the
+    problems that make it bad input (a merge finds them only as it reads the shards), and whether the core crashed."""
+    verb = "merge shards for" if settings.merge else "run"
+    with workflow.group(f"evalcore {verb} {repo_path(settings.suite)}"), workflow.untrusted():
         try:
-            return run_suite(options, prepared), False
+            if prepared is not None:
+                return run_suite(options, prepared), [], False
+            outcome = merge_shards(list(settings.merge or []), settings.out_dir, settings.suite, options.thresholds)
+            if outcome.run is not None:
+                print(console_summary(outcome.run))
+            return outcome, [], False
+        except InputError as exc:
+            return None, exc.problems, False
         except Exception:  # a bug in the core: still leave outputs, a summary and an annotation
             traceback.print_exc(file=sys.stdout)
-            return None, True
+            return None, [], True
 
 
 def _finish(
@@ -142,8 +158,8 @@ def _describe(settings: ActionSettings) -> str:
     return "\n".join(lines)
 
 
-def _report_problem(workflow: Workflow, problem: Problem, workspace: Path) -> None:
-    """A problem the core found, as one error naming the input; a suite problem is annotated where it stands."""
+def _report_problem(workflow: Workflow, problem: Problem, workspace: Path, settings: ActionSettings) -> None:
+    """A problem the core found, as one error naming the input; a file's problem is annotated where it stands."""
     name = _OPTION_INPUTS.get(problem.file)
     if name is not None:
         workflow.annotate("error", f"input '{name}': {problem.message}", title="evalcore: invalid input")
@@ -152,6 +168,7 @@ def _report_problem(workflow: Workflow, problem: Problem, workspace: Path) -> No
         file = repo_path(confine(problem.file, workspace))
     except OutsideWorkspace:
         file = None
-    workflow.annotate(
-        "error", f"input 'suite': {problem}", file=file, line=problem.line, title="evalcore: invalid suite"
-    )
+    shard_dirs = [repo_path(d) for d in settings.merge or []]
+    about_shards = file is not None and any(file == d or file.startswith(f"{d}/") for d in shard_dirs)
+    name, title = ("merge", "evalcore: cannot merge") if about_shards else ("suite", "evalcore: invalid suite")
+    workflow.annotate("error", f"input '{name}': {problem}", file=file, line=problem.line, title=title)

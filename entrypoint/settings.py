@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
 from entrypoint.workspace import OutsideWorkspace, confine
+from evalcore.results import CASES_FILE, RUN_FILE
 
 INPUTS = (
     "suite",
@@ -32,6 +33,8 @@ INPUTS = (
     "github-token",
     "fail-on",
     "emulator",
+    "shard",
+    "merge",
 )
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$")
 _NAME = re.compile(r"^[^\s,]+$")
@@ -88,6 +91,8 @@ class ActionSettings(BaseModel):
     github_token: SecretStr | None = Field(None, alias="github-token")
     fail_on: Literal["threshold", "error", "never"] = Field("threshold", alias="fail-on")
     emulator: bool = False
+    shard: str | None = None
+    merge: list[Path] | None = None
 
     @field_validator("suite", "out_dir", "cache_dir", mode="before")
     @classmethod
@@ -180,6 +185,33 @@ class ActionSettings(BaseModel):
         if any(ch.isspace() for ch in text.strip()):
             raise ValueError("the token contains white space (pass the token alone)")
         return SecretStr(text.strip())
+
+    @field_validator("shard", mode="before")
+    @classmethod
+    def _shard(cls, value: Any) -> str:
+        text = str(value).strip()
+        match = re.fullmatch(r"(\d+)/(\d+)", text)
+        if not match or not 1 <= int(match[1]) <= int(match[2]):
+            raise ValueError(f"{shown(text)} is not a shard: i/n with 1 <= i <= n, e.g. 2/4")
+        return text
+
+    @field_validator("merge", mode="before")
+    @classmethod
+    def _shard_dirs(cls, value: Any, info: ValidationInfo) -> list[Path]:
+        if info.data.get("shard"):
+            raise ValueError("give either 'shard' (run one shard) or 'merge' (combine the shards' results), not both")
+        workspace: Path = info.data["workspace"]
+        dirs = []
+        for line in str(value).splitlines():
+            if not line.strip():
+                continue
+            path = confine(line.strip(), workspace)
+            if not (workspace / path).is_dir():
+                raise ValueError(f"{shown(line.strip())}: no such directory in the workspace (a shard's out-dir)")
+            if not all((workspace / path / name).is_file() for name in (RUN_FILE, CASES_FILE)):
+                raise ValueError(f"{shown(line.strip())}: no results.json and results.jsonl here (a shard's out-dir)")
+            dirs.append(path)
+        return dirs
 
     @field_validator("emulator", mode="before")
     @classmethod

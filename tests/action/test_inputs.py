@@ -47,6 +47,12 @@ BAD_INPUTS = [
     ("baseline", {"baseline": "../base/results.json"}, "outside the workspace"),
     ("baseline", {"baseline": "https://example.invalid/results.json"}, "give a path in the workspace"),
     ("github-token", {"github-token": "ghs_abc def"}, "contains white space"),
+    ("shard", {"shard": "5/4"}, "is not a shard"),
+    ("shard", {"shard": "half"}, "is not a shard"),
+    ("merge", {"merge": "../outside\nshards/one"}, "outside the workspace"),
+    ("merge", {"merge": "shards/missing"}, "no such directory in the workspace"),
+    ("merge", {"merge": "shards/one", "shard": "1/2"}, "not both"),
+    ("merge", {"merge": "shards/one"}, "no results.json and results.jsonl here"),
 ]
 
 
@@ -60,6 +66,7 @@ def test_a_bad_input_is_one_error_line_naming_it_and_exit_2(
     outside.mkdir()
     (outside / "suite.yml").write_text("version: 1\nname: x\n", encoding="utf-8")
     (workspace / "link").symlink_to(outside)
+    (workspace / "shards" / "one").mkdir(parents=True)
 
     code, lines = _run(workspace, {"suite": "evals/suite.yml", **inputs})
 

@@ -215,3 +215,23 @@ def test_a_run_without_credentials_leaves_an_error_verdict_and_a_summary(workspa
     assert step.outputs()["results-path"] == ""
     assert "Verdict: error" in step.summary_file.read_text()
     assert [(n, p.get("title")) for n, p, _ in step.commands() if n == "error"] == [("error", "evalcore")]
+
+
+def test_shards_run_in_matrix_jobs_merge_into_one_verdict(workspace: Path, world_emulator: Emulator) -> None:
+    write_suite(workspace, minimum=0.9)
+    for index in (1, 2):
+        shard = run_step(
+            _endpoint_env(workspace, world_emulator, {"shard": f"{index}/2", "out-dir": f"shards/{index}"}), workspace
+        )
+        assert shard.code in (0, 1), shard.log[-2000:]
+    missing = run_step(_endpoint_env(workspace, world_emulator, {"merge": "shards/1"}), workspace)
+
+    merged = run_step(_endpoint_env(workspace, world_emulator, {"merge": "shards/1\nshards/2"}), workspace)
+
+    assert missing.code == 2
+    [message] = [message for name, _, message in missing.commands() if name == "error"]
+    assert message.startswith("input 'merge': shards/1: missing shard(s) 2/2")
+    results = json.loads((workspace / "evalcore-out" / "results.json").read_text())
+    assert merged.code == results["verdict"]["exit_code"] == 1
+    assert merged.outputs()["pass-rate"] == "0.5"
+    assert len((workspace / "evalcore-out" / "results.jsonl").read_text().splitlines()) == 2
