@@ -62,10 +62,11 @@ class AgentRun:
 class EvaluatorModel:
     """Asks one evaluator model the loop's questions through the scheduler and the cache."""
 
-    def __init__(self, scheduler: Scheduler, client: Any, model_id: str) -> None:
+    def __init__(self, scheduler: Scheduler, client: Any, model_id: str, max_retry: int) -> None:
         self.scheduler = scheduler
         self.client = client
         self.model_id = model_id
+        self.attempts = max_retry + 1  # per call, throttling and transient faults; unreadable answers apart
 
     def ask(
         self,
@@ -89,6 +90,7 @@ class EvaluatorModel:
                 role="judge",
                 estimated_tokens=len(request["messages"][0]["content"][0]["text"]) // 4,
                 tokens_of=_tokens,
+                max_attempts=self.attempts,
             )
             try:
                 result = self.scheduler.call(call)

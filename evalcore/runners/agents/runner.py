@@ -74,7 +74,7 @@ def _prepare(ctx: RunContext, section_name: str) -> _Section:
     return _Section(
         section_name,
         resolved,
-        EvaluatorModel(ctx.scheduler, client, resolved.evaluator_model_id),
+        EvaluatorModel(ctx.scheduler, client, resolved.evaluator_model_id, evaluator.max_retry),
         target,
         problem,
         pricing_for(ctx),

@@ -28,7 +28,7 @@ def write_suite(
     folder: Path,
     tests: dict[str, Any],
     target: dict[str, Any] | None = None,
-    evaluator: str = "claude-3",
+    evaluator: str | dict[str, Any] = "claude-3",
     **section: Any,
 ) -> Path:
     """A suite with one agents section `claims` whose target defaults to the default world's claims agent."""
@@ -40,7 +40,7 @@ def write_suite(
         "agents": [
             {
                 "name": "claims",
-                "evaluator": {"model": evaluator},
+                "evaluator": evaluator if isinstance(evaluator, dict) else {"model": evaluator},
                 "target": target or AGENT,
                 "tests": tests,
                 **section,

@@ -296,3 +296,18 @@ def test_return_control_for_an_api_path_is_answered_by_that_path(emulator: Emula
     case = results(tmp_path / "out")["close"]
     assert case.status == "pass", case.reason
     assert case.agent is not None and case.agent.turns[0].agent == "Claim claim-006 is closed (closure C-77)."
+
+
+def test_a_throttled_evaluator_is_retried_up_to_its_max_retry_then_the_test_is_an_error(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    emulator.set_world(world_with(FaultSpec(kind="throttle", operation="Converse")))
+    evaluator = {"model": "claude-3", "max_retry": 1}
+
+    run(write_suite(tmp_path, {"missing": MISSING_DOCUMENTS}, evaluator=evaluator), tmp_path / "out")
+
+    case = results(tmp_path / "out")["missing"]
+    assert case.status == "error"
+    assert case.reason is not None
+    assert case.reason.startswith("evaluator call failed: ThrottlingException") and "(after 2 attempts)" in case.reason
+    assert len(emulator.requests("Converse")) == 2 and emulator.requests("InvokeAgent") == []
