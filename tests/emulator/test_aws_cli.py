@@ -115,3 +115,56 @@ def test_aws_bedrock_get_evaluation_job(aws_cli: Path, emulator: Emulator, tmp_p
     assert (output["jobArn"], output["jobName"], output["jobType"]) == (arn, "cli-job", "Automated")
     assert output["status"] in {"InProgress", "Completed"}
     assert output["evaluationConfig"]["automated"]["datasetMetricConfigs"][0]["metricNames"] == ["Builtin.Accuracy"]
+
+
+@pytest.mark.slow
+def test_aws_bedrock_runtime_invoke_model_writes_the_body(aws_cli: Path, emulator: Emulator, tmp_path: Path) -> None:
+    body = {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 50,
+        "messages": [{"role": "user", "content": "Say hello."}],
+    }
+    outfile = tmp_path / "answer.json"
+
+    result = _run(
+        aws_cli,
+        emulator,
+        tmp_path,
+        "bedrock-runtime",
+        "invoke-model",
+        "--model-id",
+        "anthropic.claude-3-haiku-20240307-v1:0",
+        "--body",
+        json.dumps(body),
+        str(outfile),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"contentType": "application/json"}
+    assert json.loads(outfile.read_text())["content"] == [{"type": "text", "text": "Hello! How can I help you today?"}]
+
+
+@pytest.mark.slow
+def test_aws_bedrock_runtime_apply_guardrail(aws_cli: Path, emulator: Emulator, tmp_path: Path) -> None:
+    content = json.dumps([{"text": {"text": "Which stocks should I buy?"}}])
+
+    result = _run(
+        aws_cli,
+        emulator,
+        tmp_path,
+        "bedrock-runtime",
+        "apply-guardrail",
+        "--guardrail-identifier",
+        "gr-demo",
+        "--guardrail-version",
+        "DRAFT",
+        "--source",
+        "INPUT",
+        "--content",
+        content,
+    )
+
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output["action"] == "GUARDRAIL_INTERVENED"
+    assert output["assessments"][0]["topicPolicy"]["topics"][0]["name"] == "Investment advice"
