@@ -41,13 +41,17 @@ WRONG_WORDS: tuple[str, ...] = (
 )
 REFUSAL = "I'm sorry, but I can't help with that request."
 INVALID_MODEL = "The provided model identifier is invalid."
+NO_ACCESS = "You don't have access to the model with the specified model ID."
 
 
 def resolve(world: World, identifier: str) -> tuple[str, ModelSpec]:
-    """The canonical id and spec of the model ``identifier`` names; ValidationException like Bedrock if none."""
+    """The canonical id and spec of the model ``identifier`` names; ValidationException like Bedrock if none,
+    AccessDeniedException if the world has not granted access to it."""
     found = world.resolve_model(identifier)
     if found is None:
         raise AwsError(400, "ValidationException", INVALID_MODEL)
+    if not found[1].access_granted:
+        raise AwsError(403, "AccessDeniedException", NO_ACCESS)
     return found
 
 

@@ -78,6 +78,7 @@ class ModelSpec(_Strict):
     chars_per_token: float = Field(4.0, gt=0.0)
     api: ModelApi  # inferred from the model id by World when omitted
     embedding_dimensions: int = Field(1024, gt=0)
+    access_granted: bool = True  # false: calls get AccessDeniedException, as before model access is granted
     _fixed: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")

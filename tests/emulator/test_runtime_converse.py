@@ -142,3 +142,14 @@ def test_world_swap_changes_answers(emulator: Emulator) -> None:
     response = client.converse(modelId=HAIKU, messages=_user("hi"))
 
     assert response["output"]["message"]["content"][0]["text"] == "custom"
+
+
+def test_model_without_access_is_access_denied(emulator: Emulator) -> None:
+    emulator.set_world(World.model_validate({"models": {HAIKU: {"access_granted": False}}}))
+    client = emulator.client("bedrock-runtime", retries={"mode": "standard"})
+
+    with pytest.raises(client.exceptions.AccessDeniedException) as caught:
+        client.converse(modelId=HAIKU, messages=_user("hi"))
+
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert len(emulator.requests("Converse")) == 1
