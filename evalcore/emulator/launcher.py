@@ -75,7 +75,11 @@ class Emulator:
             moto_host, moto_port = self._moto.get_host_and_port()
             self.s3_endpoint = f"http://{moto_host}:{moto_port}"
         context = ServerContext(self._world, self.s3_endpoint)
-        self._server = EmulatorServer(context, self._log, self._host, self._port)
+        try:
+            self._server = EmulatorServer(context, self._log, self._host, self._port)
+        except OSError:
+            self.stop()  # e.g. the port is taken: do not leave moto running
+            raise
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="evalcore-emulator", daemon=True
         )
