@@ -40,7 +40,7 @@ from evalcore.results import (
     summarize,
     write_run,
 )
-from evalcore.runners import RunContext, Runner, runner_for
+from evalcore.runners import RunContext, Runner, SectionNotRun, runner_for
 from evalcore.runners.job_registry import JOBS_FILE
 from evalcore.scheduler import ModelLimits, Scheduler
 from evalcore.suite.load import LoadedSuite, load_suite
@@ -191,7 +191,7 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
                 continue
             thread = threading.Thread(
                 target=_run_section,
-                args=(runner, ctx, section.name, cases, emit, failures),
+                args=(runner, ctx, section.name, cases, emit, failures, not_run),
                 name=f"section-{section.name}",
             )
             thread.start()
@@ -251,9 +251,12 @@ def _run_section(
     cases: list[Case],
     emit: Callable[[CaseResult], None],
     failures: dict[str, str],
+    not_run: dict[str, str],
 ) -> None:
     try:
         runner(ctx, name, cases, emit)
+    except SectionNotRun as exc:
+        not_run[name] = exc.reason
     except Exception as exc:  # a runner's own failure must not lose the other sections
         failures[name] = f"the section stopped: {type(exc).__name__}: {exc}"
 

@@ -26,6 +26,15 @@ class RunContext:
     resume: bool = False  # --resume: runners may re-attach to work recorded in `out` (evaluation jobs)
 
 
+class SectionNotRun(Exception):
+    """Raised by a runner before it emits anything when the whole section cannot run (e.g. its S3 bucket does not
+    exist): the section is reported `not_run` with this reason, and its cases get no result (`--resume` runs them)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 # (context, section name, the cases to run, emit one result) -> None. Must emit one result per case and never
 # raise for a case's failure; the orchestrator turns a runner's own crash into error results.
 Runner = Callable[[RunContext, str, list[Case], Callable[[CaseResult], None]], None]

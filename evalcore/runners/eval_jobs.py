@@ -1,7 +1,7 @@
 """Managed evaluations (`mode: bedrock-job`): Bedrock runs the evaluation on its own fleet, evalcore drives it.
 
-1. Preflight, before anything is created: the bucket of `job.s3_uri` must answer HeadBucket; if not, every case
-   of the section is `error` with one reason and nothing is written or created.
+1. Preflight, before anything is created: the bucket of `job.s3_uri` must answer HeadBucket; if not, the section
+   does not run (`not_run`, with that one reason in the results and the verdict) and nothing is written.
 2. Jobs: one per model and per 1,000 prompts (`job_requests`); on `--resume`, jobs recorded in `jobs.json` that
    are still running or finished are re-attached and only the cases they do not cover get new jobs. Each job's
    dataset is written to S3, then the job is created; all of them at once, each recorded as soon as it exists.
@@ -17,7 +17,7 @@ from typing import Any
 
 from evalcore.plan import Case
 from evalcore.results import CaseResult
-from evalcore.runners import RunContext
+from evalcore.runners import RunContext, SectionNotRun
 from evalcore.runners.job_registry import read_jobs, record_job
 from evalcore.runners.job_requests import JobPlan, SectionTarget, plan_jobs
 from evalcore.runners.job_responses import responses_for
@@ -41,9 +41,7 @@ def run_eval_jobs(ctx: RunContext, section_name: str, cases: list[Case], emit: C
     problem = bucket_problem(s3, target.bucket)
     if problem is not None:
         _log(f"evalcore: {section_name}: {problem}; no job was created")
-        for case in cases:
-            emit(_plain_error(case, problem))
-        return
+        raise SectionNotRun(problem)
     attached = _reattach(ctx, bedrock, section_name, by_id) if ctx.resume else []
     covered = {cid for job, _ in attached for cid in job.case_ids}
     remaining = [c for c in cases if c.id not in covered]
@@ -137,19 +135,6 @@ def _submit(
             for case_id in job.case_ids:
                 emit(error_result(by_id[case_id], job, reason or "not created"))
     return created
-
-
-def _plain_error(case: Case, reason: str) -> CaseResult:
-    return CaseResult(
-        case_id=case.id,
-        section=case.section,
-        kind=case.kind,
-        model=case.model,
-        repeat=case.repeat,
-        item_key=case.item_key,
-        status="error",
-        reason=reason,
-    )
 
 
 def _log(line: str) -> None:
