@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from typing import Literal, TextIO
 
 from entrypoint.secrets_guard import Secrets, looks_secret
@@ -71,12 +71,15 @@ class Workflow:
 
     @contextmanager
     def untrusted(self) -> Iterator[None]:
-        """Commands are off for whatever is printed inside (by this process, to stdout or stderr)."""
+        """Commands are off for whatever is printed inside. What goes to stderr meanwhile is sent to this stream
+        too: the runner reads stdout and stderr through separate pipes, and only one stream keeps the order of
+        the stop token, the text and the resume token."""
         token = secrets.token_hex(16)
         self.command("stop-commands", token)
         self._flush()
         try:
-            yield
+            with redirect_stderr(self.stream):
+                yield
         finally:
             self._flush()
             self.line(f"::{token}::")

@@ -4,6 +4,7 @@ outputs file and the 1 MiB step summary."""
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 from entrypoint.annotations import Annotation, emit, verdict_annotations
@@ -159,3 +160,14 @@ def test_a_full_summary_is_left_alone(tmp_path: Path) -> None:
 
     assert append_summary(path, "more", None)
     assert path.stat().st_size == SUMMARY_LIMIT
+
+
+def test_stderr_inside_an_untrusted_block_stays_between_its_tokens() -> None:
+    workflow, stream = _workflow()
+
+    with workflow.untrusted():
+        print("::error::from the core's stderr", file=sys.stderr)
+
+    lines = stream.getvalue().splitlines()
+    assert lines[1] == "::error::from the core's stderr"
+    assert [name for name, _, _ in runner_commands(stream.getvalue())] == ["stop-commands"]
