@@ -365,6 +365,27 @@ def test_cancelling_the_run_stops_every_running_job(
     assert box["outcome"].exit_code == 3
 
 
+def test_resume_after_a_cancel_creates_new_jobs_for_the_stopped_ones(
+    aws: Emulator, bucket: str, tmp_path: Path, run_in_thread: Any
+) -> None:
+    aws.set_world(_world(never_finish_name_pattern="."))
+    cancel = threading.Event()
+    suite = _suite(tmp_path, bucket)
+    box = run_in_thread(lambda: _run(suite, tmp_path / "out", cancel=cancel))
+    _wait_for(lambda: len(aws.requests("GetEvaluationJob")) >= 1)
+    cancel.set()
+    box["thread"].join(20)
+    aws.set_world(_world())
+    aws.clear_requests()
+
+    outcome = _run(suite, tmp_path / "out", resume=True)
+
+    assert outcome.exit_code == 0
+    assert len(aws.requests("CreateEvaluationJob")) == 1
+    assert len(_jobs(tmp_path / "out")) == 2  # the stopped job and its replacement
+    assert all(c.status == "pass" for c in {c.case_id: c for c in _cases(tmp_path / "out")}.values())
+
+
 def test_resume_reattaches_to_jobs_left_running_by_a_timeout(aws: Emulator, bucket: str, tmp_path: Path) -> None:
     aws.set_world(_world(duration_seconds=1.5))
     suite = _suite(tmp_path, bucket, models=["sonnet", "haiku"], job={"timeout_minutes": 0.005})
