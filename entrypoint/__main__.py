@@ -1,14 +1,21 @@
 """`python -m entrypoint`: with arguments (`docker run IMAGE run suite.yml`, `... --version`) the evalcore
-command runs them; without, the container is a GitHub Action step and the adapter reads its `INPUT_*` variables.
-Imports wait for the branch taken, so `--version` answers at once."""
+command runs them; without, in a GitHub Actions step, the adapter reads its `INPUT_*` variables. Without arguments
+outside a step (a bare `docker run IMAGE`) the command's help is shown. Imports wait for the branch taken, so
+`--version` answers at once."""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 
 
-def main(argv: list[str]) -> int:
-    if argv:
+def is_action_step(env: Mapping[str, str]) -> bool:
+    return env.get("GITHUB_ACTIONS") == "true" or any(name.startswith("INPUT_") for name in env)
+
+
+def main(argv: list[str], env: Mapping[str, str]) -> int:
+    if argv or not is_action_step(env):
         from evalcore.cli import main as command
 
         return command(argv)
@@ -18,4 +25,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:], os.environ))
