@@ -25,6 +25,7 @@ from evalcore.gate import EXIT_BAD_INPUT, EXIT_INFRA
 from evalcore.merge import merge_shards
 from evalcore.orchestrate import Prepared, RunOptions, RunOutcome, prepare, run_suite
 from evalcore.report.console import console_summary
+from evalcore.results import RunResult
 from evalcore.suite.problems import InputError, Problem
 
 # Problems the core reports against a command-line option, named here by the input that set it.
@@ -145,7 +146,7 @@ def _exit_code(fail_on: str, status: str, code: int) -> int:
     return code
 
 
-def _fallback_summary(suite_file: str, status: str, run: object) -> str:
+def _fallback_summary(suite_file: str, status: str, run: RunResult | None) -> str:
     """When the core wrote no summary.md (it stopped before results): the verdict and a pointer to the log."""
     detail = "" if run is not None else "\n\nThe run stopped before it produced results: see the log of this step.\n"
     return f"### evalcore: `{suite_file}`\n\n**Verdict: {status}**{detail}"
