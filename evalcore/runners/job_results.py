@@ -134,7 +134,7 @@ def _why(exc: Exception) -> str:
 
 
 def _case_result(case: Case, job: JobPlan, record: dict[str, Any], metrics: list[str], where: str) -> CaseResult:
-    result = base_result(case, job)
+    result = _base_result(case, job)
     try:
         scores = record["automatedEvaluationResult"]["scores"]
         by_name = {normalise_metric(str(s["metricName"]), metrics): s for s in scores}
@@ -188,7 +188,7 @@ def _response(record: dict[str, Any]) -> str | None:
     return None
 
 
-def base_result(case: Case, job: JobPlan) -> CaseResult:
+def _base_result(case: Case, job: JobPlan) -> CaseResult:
     assert isinstance(case.item, EvaluationItem)
     line = job.line_of(case.id)
     return CaseResult(
@@ -208,6 +208,6 @@ def base_result(case: Case, job: JobPlan) -> CaseResult:
 
 
 def error_result(case: Case, job: JobPlan, reason: str) -> CaseResult:
-    result = base_result(case, job)
+    result = _base_result(case, job)
     result.reason = reason
     return result
