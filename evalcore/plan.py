@@ -181,7 +181,7 @@ def _evaluation(plan: Plan, loaded: LoadedSuite, ev: Evaluation, models: list[st
                 )
     count = len(records) * len(models) * repeats
     if ev.mode == "bedrock-job":
-        jobs = len(models) * -(-len(records) // 1000)
+        jobs = len(models) * -(-len(records) * repeats // 1000)  # a job takes 1,000 prompts; repeats are prompts too
         plan.sections.append(SectionPlan(ev.name, "evaluation", list(models), count, jobs, f"{jobs} evaluation job(s)"))
     else:
         plan.sections.append(SectionPlan(ev.name, "evaluation", list(models), count, count * (1 + judge_metrics)))
