@@ -301,6 +301,18 @@ def test_two_models_get_one_job_each_submitted_before_any_is_polled(aws: Emulato
     assert {j["model_id"] for j in _jobs(tmp_path / "out")} == {SONNET, HAIKU}
 
 
+def test_repeats_are_sent_as_repeated_prompts_and_each_gets_its_own_result(
+    aws: Emulator, bucket: str, tmp_path: Path
+) -> None:
+    outcome = _run(_suite(tmp_path, bucket, repeats=2), tmp_path / "out")
+
+    (job,) = _jobs(tmp_path / "out")
+    assert len(job["lines"]) == 8 and job["lines"][0] == job["lines"][1]
+    cases = _cases(tmp_path / "out")
+    assert sorted(c.repeat for c in cases) == [0, 0, 0, 0, 1, 1, 1, 1]
+    assert all(c.status == "pass" for c in cases) and outcome.exit_code == 0
+
+
 def test_2500_prompts_become_three_jobs_per_model_and_merge_back_with_duplicates(
     aws: Emulator, bucket: str, tmp_path: Path
 ) -> None:
