@@ -9,6 +9,7 @@ Prints a summary and writes bench/out/emulator_capacity.json.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import json
 import multiprocessing
@@ -122,42 +123,40 @@ def throughput(worker: Any, endpoint: str, processes: int, threads: int, seconds
 def concurrency(endpoint: str, connections: int, latency_ms: float) -> dict[str, float]:
     """Open ``connections`` connections first, then send one Converse on each at once; each takes ``latency_ms``.
 
-    All connections are open at the same time, so every request answered proves one connection held concurrently;
-    the response times show what holding them costs (the ideal is ``latency_ms`` for all).
+    The client is one asyncio loop (no client threads to contend with the server for the CPU). All connections are
+    open at the same time, so every request answered proves one connection held concurrently; the response times
+    show what holding them costs (the ideal is ``latency_ms`` for all).
     """
+    return asyncio.run(_concurrency(endpoint, connections, latency_ms))
+
+
+async def _concurrency(endpoint: str, connections: int, latency_ms: float) -> dict[str, float]:
     host, port = urlsplit(endpoint).hostname, urlsplit(endpoint).port
     body = json.dumps({"messages": MESSAGES}).encode()
-    barrier = threading.Barrier(connections + 1)
-    seconds: list[float] = []
-    failures = [0]
-    lock = threading.Lock()
+    head = f"POST {CONVERSE_PATH} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+    request = (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    streams = await asyncio.gather(*(asyncio.open_connection(host, port) for _ in range(connections)))
 
-    def one() -> None:
-        connection = http.client.HTTPConnection(host, port, timeout=60)
-        connection.connect()
-        barrier.wait()
+    async def one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> float | None:
         started = time.perf_counter()
         try:
-            connection.request("POST", CONVERSE_PATH, body, {"Content-Type": "application/json"})
-            response = connection.getresponse()
-            response.read()
-            ok = response.status == 200
-        except OSError:
-            ok = False
-        with lock:
-            if ok:
-                seconds.append(time.perf_counter() - started)
-            else:
-                failures[0] += 1
-        connection.close()
+            writer.write(request)
+            await writer.drain()
+            status_and_headers = await reader.readuntil(b"\r\n\r\n")
+            length = next(
+                int(line.split(b":", 1)[1])
+                for line in status_and_headers.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+            await reader.readexactly(length)
+        except (OSError, asyncio.IncompleteReadError, StopIteration):
+            return None
+        finally:
+            writer.close()
+        return time.perf_counter() - started if status_and_headers.startswith(b"HTTP/1.1 200") else None
 
-    workers = [threading.Thread(target=one) for _ in range(connections)]
-    for worker in workers:
-        worker.start()
-    barrier.wait()
-    for worker in workers:
-        worker.join()
-    seconds.sort()
+    results = await asyncio.gather(*(one(reader, writer) for reader, writer in streams))
+    seconds = sorted(r for r in results if r is not None)
 
     def at(share: float) -> float:
         return round(seconds[min(len(seconds) - 1, int(share * len(seconds)))] * 1000, 1) if seconds else 0.0
@@ -166,7 +165,7 @@ def concurrency(endpoint: str, connections: int, latency_ms: float) -> dict[str,
         "connections": connections,
         "latency_ms": latency_ms,
         "answered": len(seconds),
-        "failures": failures[0],
+        "failures": connections - len(seconds),
         "p50_ms": at(0.5),
         "p90_ms": at(0.9),
         "max_ms": at(1.0),
