@@ -71,7 +71,7 @@ _REASONS = {
 
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 1024
+    request_queue_size = 4096  # the listen backlog: bursts of new connections wait here, not in SYN retries
     allow_reuse_address = True
 
     def __init__(self, context: ServerContext, log: RequestLog, host: str = "127.0.0.1", port: int = 0) -> None:
