@@ -143,9 +143,6 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch()
 
-    def do_PATCH(self) -> None:
-        self._dispatch()
-
     def _dispatch(self) -> None:
         arrived, started = time.time(), time.perf_counter()
         raw_path, _, query = self.path.partition("?")
