@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,12 @@ class LoggedRequest:
         return asdict(self)
 
 
+MAX_IN_MEMORY = 1_000_000  # the in-memory log keeps the latest calls; the JSONL file keeps them all
+
+
 class RequestLog:
     def __init__(self, path: Path | None = None) -> None:
-        self._entries: list[LoggedRequest] = []
+        self._entries: deque[LoggedRequest] = deque(maxlen=MAX_IN_MEMORY)
         self._lock = threading.Lock()
         self._file = path.open("a", encoding="utf-8") if path is not None else None
 
