@@ -132,6 +132,8 @@ def bench_latency(work: Path, cases: int) -> dict[str, Any]:
     latency = 0.1
     with emulator(work, latency * 1000, cases) as env:
         timing = run_evalcore(env, suite(work / "latency", cases, judged=True), work / "latency-out", None)
+        pairs = list(zip(*[iter(same_requests(work / "latency-out"))] * 2, strict=True))
+        bare, _ = bare_boto3(env, pairs)
     calls = 2 * cases
     ideal = calls * latency / CONCURRENCY
     return {
@@ -140,6 +142,7 @@ def bench_latency(work: Path, cases: int) -> dict[str, Any]:
         "latency_ms": latency * 1000,
         "concurrency": CONCURRENCY,
         **asdict(timing),
+        "bare_boto3_wall_s": round(bare, 2),
         "ideal_s": round(ideal, 2),
         "ratio": round(timing.wall_s / ideal, 3),
         "target_s": round(1.2 * ideal + 1, 2),
@@ -147,8 +150,28 @@ def bench_latency(work: Path, cases: int) -> dict[str, Any]:
     }
 
 
-def bare_boto3(env: dict[str, str], requests: list[dict[str, Any]]) -> tuple[float, float]:
-    """(wall, CPU) seconds for a plain thread pool to make `requests` with one shared boto3 client."""
+def same_requests(out: Path) -> list[dict[str, Any]]:
+    """The Converse calls a run made: each case's model call, then the judge call on the model's answer."""
+    from evalcore.metrics.judge import Exchange, judge_request
+    from evalcore.metrics.judge_prompts import BUILTIN
+
+    requests = []
+    for line in (out / "results.jsonl").read_text().splitlines():
+        case = json.loads(line)
+        requests.append(
+            {
+                "modelId": MODEL,
+                "messages": [{"role": "user", "content": [{"text": case["prompt"]}]}],
+                "inferenceConfig": {"maxTokens": 128, "temperature": 0.0},
+            }
+        )
+        exchange = Exchange(case["prompt"], case["output"], case.get("reference"), {})
+        requests.append(judge_request(BUILTIN["Builtin.Correctness"], exchange, JUDGE))
+    return requests
+
+
+def bare_boto3(env: dict[str, str], tasks: list[tuple[dict[str, Any], ...]]) -> tuple[float, float]:
+    """(wall, CPU) seconds for a plain thread pool with one shared boto3 client to make each task's calls in turn."""
     import boto3
     from botocore.config import Config
 
@@ -162,36 +185,26 @@ def bare_boto3(env: dict[str, str], requests: list[dict[str, Any]]) -> tuple[flo
         endpoint_url=env["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"],
         config=Config(max_pool_connections=CONCURRENCY, retries={"total_max_attempts": 1}),
     )
+
+    def task(requests: tuple[dict[str, Any], ...]) -> None:
+        for request in requests:
+            client.converse(**request)
+
     started, cpu_started = time.perf_counter(), cpu()
     with ThreadPoolExecutor(CONCURRENCY) as pool:
-        for _ in pool.map(lambda r: client.converse(**r), requests):
+        for _ in pool.map(task, tasks):
             pass
     return time.perf_counter() - started, cpu() - cpu_started
 
 
 def bench_throughput(work: Path, cases: int) -> dict[str, Any]:
-    from evalcore.metrics.judge import Exchange, judge_request
-    from evalcore.metrics.judge_prompts import BUILTIN
-
     suite_path = suite(work / "throughput", cases, judged=True)
     with emulator(work, 0, cases) as env:
         run_evalcore(env, suite_path, work / "warmup-out", None)  # warm the emulator and both sides' imports
         no_cache = run_evalcore(env, suite_path, work / "throughput-out", None)
         with_cache = run_evalcore(env, suite_path, work / "throughput-cached-out", work / "throughput-cache")
-        # The same calls evalcore made: each case's model call, then the judge call on the model's answer.
-        requests = []
-        for line in (work / "throughput-out" / "results.jsonl").read_text().splitlines():
-            case = json.loads(line)
-            requests.append(
-                {
-                    "modelId": MODEL,
-                    "messages": [{"role": "user", "content": [{"text": case["prompt"]}]}],
-                    "inferenceConfig": {"maxTokens": 128, "temperature": 0.0},
-                }
-            )
-            exchange = Exchange(case["prompt"], case["output"], case.get("reference"), {})
-            requests.append(judge_request(BUILTIN["Builtin.Correctness"], exchange, JUDGE))
-        bare, bare_cpu = bare_boto3(env, requests)
+        requests = same_requests(work / "throughput-out")
+        bare, bare_cpu = bare_boto3(env, [(r,) for r in requests])
     calls = len(requests)
     return {
         "cases": cases,

@@ -81,7 +81,7 @@ def allowed_metrics(section: Evaluation | GuardrailSection | AgentSection) -> se
     """The names a threshold of this section may use: its metrics and the aggregates of its kind."""
     allowed = set(metric_names.COMMON_AGGREGATES) | set(metric_names.LATENCY_AGGREGATES)
     if isinstance(section, Evaluation):
-        allowed |= {m.name for m in section.metrics}
+        allowed |= {m.name for m in section.metrics} | set(metric_names.EVALUATION_AGGREGATES)
     elif isinstance(section, GuardrailSection):
         allowed |= set(section.rate_names())
     else:

@@ -306,6 +306,8 @@ class _Checker:
     def _thresholds(self, loc: Loc, thresholds: dict[str, Any], metrics: set[str], models: list[str]) -> None:
         kind = loc[0]
         allowed = set(metrics) | set(metric_names.COMMON_AGGREGATES) | set(metric_names.LATENCY_AGGREGATES)
+        if kind == "evaluations":
+            allowed |= set(metric_names.EVALUATION_AGGREGATES)
         if kind == "guardrails":
             allowed |= set(metric_names.GUARDRAIL_AGGREGATES)
         if kind == "agents":

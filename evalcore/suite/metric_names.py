@@ -50,6 +50,8 @@ CHECKS_WITH_ARGUMENT = (
 COMMON_AGGREGATES = ("pass_rate", "error_rate", "cost_usd", "tokens")
 LATENCY_AGGREGATES = tuple(f"latency_ms.{s}" for s in ("mean", "p50", "p90", "p95", "p99", "max"))
 GUARDRAIL_AGGREGATES = ("block_rate", "false_positive_rate", "anonymization_rate", "policy_match_rate")
+# Evaluations with `repeats` > 1: pass@k (at least one of an item's k tries passes) and pass^k (all k pass).
+EVALUATION_AGGREGATES = ("pass_at_k", "pass_hat_k")
 # Agent sections: pass^k, and the means of the per-test scores the agents runner records (the evaluator's
 # expected-results verdict, tool-call and citation assertions, each 1 or 0).
 AGENT_AGGREGATES = ("pass_hat_k", "expected_results", "tool_calls", "citations")

@@ -197,7 +197,13 @@ def test_case_ids_are_stable_across_runs_and_dataset_order(emulator: Emulator, t
 
 
 def test_repeats_report_pass_at_k_and_pass_hat_k(emulator: Emulator, tmp_path: Path) -> None:
-    suite = write_suite(tmp_path, rows=records(4), repeats=3, metrics=[{"contains": "{{referenceResponse}}"}])
+    suite = write_suite(
+        tmp_path,
+        rows=records(4),
+        repeats=3,
+        metrics=[{"contains": "{{referenceResponse}}"}],
+        thresholds={"pass_at_k": {"min": 0.0}, "pass_hat_k": {"max": 1.0}},
+    )
 
     outcome = run(suite, tmp_path / "out")
 
@@ -208,6 +214,9 @@ def test_repeats_report_pass_at_k_and_pass_hat_k(emulator: Emulator, tmp_path: P
         assert rates["k"] == 3
         assert rates["pass_hat_k"] is not None and rates["pass_at_k"] is not None
         assert 0.0 <= rates["pass_hat_k"] <= (summary.pass_rate or 0.0) <= rates["pass_at_k"] <= 1.0
+    assert outcome.run.verdict is not None
+    checked = {(c.metric, c.model) for c in outcome.run.verdict.checks}
+    assert {("pass_at_k", "haiku"), ("pass_hat_k", "sonnet")} <= checked
 
 
 def test_an_unreadable_judge_verdict_makes_the_case_an_error(emulator: Emulator, tmp_path: Path) -> None:
