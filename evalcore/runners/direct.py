@@ -53,7 +53,7 @@ def run_direct(ctx: RunContext, section_name: str, cases: list[Case], emit: Call
     """The Runner for `mode: direct` evaluations."""
     section = _prepare(ctx, section_name, cases)
     workers = section.evaluation.concurrency or ctx.scheduler.concurrency
-    ctx.scheduler.map(cases, functools.partial(_run_case, ctx, section), emit, workers=workers)
+    ctx.scheduler.map(cases, functools.partial(_run_case, section), emit, workers=workers)
 
 
 def pricing_for(ctx: RunContext) -> Pricing:
@@ -104,7 +104,7 @@ def _inference_config(inference: Inference) -> dict[str, Any]:
     return {k: v for k, v in config.items() if v is not None}
 
 
-def _run_case(ctx: RunContext, section: _Section, case: Case) -> CaseResult:
+def _run_case(section: _Section, case: Case) -> CaseResult:
     """One case to one result; never raises."""
     assert isinstance(case.item, EvaluationItem) and case.model is not None
     record = case.item.fields
