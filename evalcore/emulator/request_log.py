@@ -21,6 +21,7 @@ class LoggedRequest:
     status: int  # 0 when the connection was reset without a response
     fault: str | None  # the injected fault kind, if any
     duration_ms: float
+    injected_latency_ms: float = 0.0  # the latency the world's faults added (seeded: the same on every run)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

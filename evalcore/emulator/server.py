@@ -173,7 +173,17 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
         def record(status: int) -> None:
-            self._record(arrived, started, entry.operation, entry.service, request.path, target, status, decision.label)
+            self._record(
+                arrived,
+                started,
+                entry.operation,
+                entry.service,
+                request.path,
+                target,
+                status,
+                decision.label,
+                decision.latency_s * 1000,
+            )
 
         if decision.kind == "connection_reset":
             record(0)
@@ -273,10 +283,22 @@ class _Handler(BaseHTTPRequestHandler):
         target: str | None,
         status: int,
         fault: str | None,
+        injected_ms: float = 0.0,
     ) -> None:
         duration = (time.perf_counter() - started) * 1000
         self.server.log.record(
-            LoggedRequest(arrived, operation, service, self.command, path, target, status, fault, round(duration, 3))
+            LoggedRequest(
+                arrived,
+                operation,
+                service,
+                self.command,
+                path,
+                target,
+                status,
+                fault,
+                round(duration, 3),
+                round(injected_ms, 3),
+            )
         )
 
     def _admin(self, name: str, query: str, body: bytes) -> Response:
