@@ -117,8 +117,9 @@ def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: l
                         )
                     )
                     count += 1
-                    # Per turn: the target, "all steps attempted?", the next user message; then the final verdict.
-                    calls += test.max_turns * 3 + 1
+                    # The first user message (unless given), per turn the target and "all steps attempted? else
+                    # the next message" (one evaluator call), then the final verdict: at most this many calls.
+                    calls += (0 if test.initial_prompt else 1) + test.max_turns * 2 + 1
             plan.sections.append(SectionPlan(ag.name, "agent", [None], count, calls))
     return plan
 

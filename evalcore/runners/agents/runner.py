@@ -1,6 +1,9 @@
 """The Runner for `agents` sections: each planned case (a test, a repeat) is one conversation, run concurrently
 through the shared scheduler; every case ends in exactly one result, whatever happens to the others.
 
+The section's `concurrency` is how many tests run at once (default: the run's concurrency); calls in flight stay
+within the run's concurrency either way, through the shared scheduler.
+
 A case's status: `error` when it could not be evaluated (a call failed after retries, an unreadable verdict, a
 returnControl without a value, a timeout, a hook or a bug); `fail` when the evaluator found a step or an expected
 result missing, max turns were reached, or a tool call or citation assertion failed; `pass` otherwise.
