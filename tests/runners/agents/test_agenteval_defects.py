@@ -1,6 +1,9 @@
 """agenteval 0.4.1's defects (shared/reference/agenteval.md), each shown fixed against the emulator.
 
-(A throttle inside the InvokeAgent event stream, retried: test_agent_loop.py::test_a_throttle_inside_the_event_stream_is_retried.)
+Elsewhere: a throttle inside the InvokeAgent event stream, retried (test_agent_loop.py::
+test_a_throttle_inside_the_event_stream_is_retried); plans found relative to the suite file and outputs written to
+--out whatever the working folder (agenteval ignores --plan-dir and --work-dir): test_agenteval_plans.py::
+test_the_agents_example_passes_on_the_emulator_through_the_command.
 """
 
 from __future__ import annotations
