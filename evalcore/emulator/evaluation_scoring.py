@@ -30,25 +30,13 @@ from typing import Any
 from evalcore.emulator import judge
 from evalcore.emulator.protocol import EmulatorContext
 from evalcore.emulator.wording import overlap, token_f1, words
+from evalcore.suite import metric_names
 
-ALGORITHMIC = frozenset({"Builtin.Accuracy", "Builtin.Robustness", "Builtin.Toxicity"})
-JUDGE = frozenset(
-    {
-        "Builtin.Correctness",
-        "Builtin.Completeness",
-        "Builtin.Faithfulness",
-        "Builtin.Helpfulness",
-        "Builtin.Coherence",
-        "Builtin.Relevance",
-        "Builtin.FollowingInstructions",
-        "Builtin.ProfessionalStyleAndTone",
-        "Builtin.Harmfulness",
-        "Builtin.Stereotyping",
-        "Builtin.Refusal",
-    }
-)
+# Bedrock's metric names, the same list evalcore's suite validation uses.
+ALGORITHMIC = frozenset(metric_names.ALGORITHMIC)
+JUDGE = frozenset(metric_names.JUDGE)
 RAG_RETRIEVE = frozenset({"Builtin.ContextRelevance", "Builtin.ContextCoverage"})
-RAG_GENERATE = JUDGE | {"Builtin.LogicalCoherence", "Builtin.CitationPrecision", "Builtin.CitationCoverage"}
+RAG_GENERATE = JUDGE | (frozenset(metric_names.RAG) - RAG_RETRIEVE)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from functools import lru_cache
+
+from evalcore.metrics.text_similarity import overlap_f1
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _ARTICLES = frozenset({"a", "an", "the"})
@@ -92,14 +93,7 @@ def words(text: str) -> list[str]:
 
 def token_f1(candidate: str, reference: str) -> float:
     """Harmonic mean of word precision and recall of ``candidate`` against ``reference`` (multiset overlap)."""
-    cand, ref = words(candidate), words(reference)
-    if not cand or not ref:
-        return float(cand == ref)
-    common = sum((Counter(cand) & Counter(ref)).values())
-    if common == 0:
-        return 0.0
-    precision, recall = common / len(cand), common / len(ref)
-    return 2 * precision * recall / (precision + recall)
+    return overlap_f1(words(candidate), words(reference))
 
 
 def content_stems(text: str) -> set[str]:

@@ -22,7 +22,11 @@ def exact_match(candidate: str, reference: str) -> float:
 
 def token_f1(candidate: str, reference: str) -> float:
     """Harmonic mean of word precision and recall (multiset overlap): what Bedrock reports as QA accuracy."""
-    cand, ref = normalize(candidate).split(), normalize(reference).split()
+    return overlap_f1(normalize(candidate).split(), normalize(reference).split())
+
+
+def overlap_f1(cand: list[str], ref: list[str]) -> float:
+    """F1 of the multiset overlap of two word lists (1.0 when both are empty)."""
     if not cand or not ref:
         return float(cand == ref)
     common = sum((Counter(cand) & Counter(ref)).values())
