@@ -68,3 +68,38 @@ def test_the_readme_tells_how_to_use_the_step_safely() -> None:
     assert "id-token: write" in action and "pull-requests: write" in action and "contents: read" in action
     assert "aws-actions/configure-aws-credentials" in action
     assert "docker run" in action
+
+
+def _evalcore_steps() -> list[tuple[str, dict[str, object]]]:
+    """Every step in the project's and the example workflows that uses this action."""
+    found = []
+    for path in sorted(
+        [*(REPO / ".github" / "workflows").glob("*.yml"), *(REPO / "examples" / "workflows").glob("*.yml")]
+    ):
+        workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for job in workflow["jobs"].values():
+            for step in job.get("steps", []):
+                uses = str(step.get("uses", ""))
+                if uses == "./" or re.fullmatch(r"[\w-]+/evalcore@[\w.-]+", uses):
+                    found.append((f"{path.name}: {uses}", step.get("with", {})))
+    return found
+
+
+def test_workflows_give_the_action_only_inputs_it_has() -> None:
+    steps = _evalcore_steps()
+
+    assert any(name.startswith("ci.yml: ./") for name, _ in steps), "ci.yml self-tests the action"
+    for name, inputs in steps:
+        assert set(inputs) <= set(ACTION["inputs"]), f"{name}: {sorted(set(inputs) - set(ACTION['inputs']))}"
+        assert "suite" in inputs, name
+
+
+def test_a_release_pins_the_image_line_by_digest() -> None:
+    release = (REPO / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8")
+    action_text = (REPO / "action.yml").read_text(encoding="utf-8")
+    digest = "sha256:" + "a" * 64
+
+    released = re.sub(r"(?m)^  image: Dockerfile$", f"  image: docker://ghcr.io/owner/evalcore@{digest}", action_text)
+
+    assert "s|^  image: Dockerfile$|  image: docker://${IMAGE}@${DIGEST}|" in release
+    assert yaml.safe_load(released)["runs"] == {"using": "docker", "image": f"docker://ghcr.io/owner/evalcore@{digest}"}
