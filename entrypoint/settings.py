@@ -98,12 +98,13 @@ class ActionSettings(BaseModel):
     @classmethod
     def _inside_workspace(cls, value: Any, info: ValidationInfo) -> Path:
         workspace: Path = info.data["workspace"]
-        path = confine(str(value), workspace)
+        text = str(value).strip()
+        path = confine(text, workspace)
         if info.field_name == "suite":
             if not (workspace / path).is_file():
-                raise ValueError(f"{shown(str(value))}: no such file in the workspace ({workspace})")
+                raise ValueError(f"{shown(text)}: no such file in the workspace ({workspace})")
         elif (workspace / path).exists() and not (workspace / path).is_dir():
-            raise ValueError(f"{shown(str(value))} is a file, not a directory")
+            raise ValueError(f"{shown(text)} is a file, not a directory")
         return path
 
     @field_validator("models", "sections", mode="before")

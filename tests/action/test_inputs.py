@@ -151,6 +151,14 @@ def test_the_token_stays_out_of_repr_and_errors(workspace: Path) -> None:
     assert FAKE_TOKEN not in str(raised.value)
 
 
+def test_a_path_written_as_a_yaml_block_loses_its_newline(workspace: Path) -> None:
+    write_suite(workspace)
+
+    settings = read_settings({"INPUT_SUITE": "evals/suite.yml\n", "INPUT_OUT-DIR": " out \n"}, workspace)
+
+    assert (settings.suite, settings.out_dir) == (Path("evals/suite.yml"), Path("out"))
+
+
 def test_a_symlink_that_stays_inside_the_workspace_is_fine(workspace: Path) -> None:
     write_suite(workspace)
     (workspace / "current").symlink_to(workspace / "evals")
