@@ -171,8 +171,7 @@ class Judge:
             if attempt > 0 and self.scheduler.cache is not None:
                 self.scheduler.cache.put(key, result.value)
             level, reasoning = read_verdict(rubric, result.value)
-            if not result.cached:
-                usage += _usage(result.value)
+            usage += _usage(result.value)  # as spent when first asked, cached or not: a warm run costs the same
             score = MetricScore(name=rubric.name, value=None if level is None else level.value, explanation=reasoning)
             return JudgeOutcome(score, usage, self.pricing.cost(self.model_id, usage), result.cached)
         return self._error(rubric, f"unreadable verdict after {UNREADABLE_ATTEMPTS} attempts: {problem}", usage)

@@ -7,6 +7,9 @@ A case's status:
 - `fail` when a pass/fail check failed (equals, contains..., json_schema, length, latency_ms, cost_usd...);
 - `pass` otherwise. Judge scores and the graded reference metrics (token_f1, rouge_l) do not decide a case:
   they feed the aggregates, and thresholds on them decide the run.
+
+Usage and cost are those of the answer and the verdicts, whether they came from the cache or not (`cached` says
+which), so a warm re-run gives the same results, and the same verdict on cost thresholds, as the run it repeats.
 """
 
 from __future__ import annotations

@@ -176,7 +176,8 @@ def test_a_warm_cache_answers_the_same_verdict_without_a_call(emulator: Emulator
     again = judge.score(BUILTIN["Builtin.Correctness"], exchange(REFERENCE))
 
     assert emulator.requests() == []
-    assert again.cached and again.score == first.score and again.usage.input_tokens == 0
+    assert again.cached and again.score == first.score
+    assert again.usage == first.usage and again.cost_usd == first.cost_usd  # the case costs what it cost
 
 
 def test_a_failing_judge_call_is_an_error_without_retry(emulator: Emulator, tmp_path: Path) -> None:

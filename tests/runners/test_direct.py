@@ -177,10 +177,13 @@ def test_a_warm_cache_makes_no_model_call_and_gives_the_same_results(emulator: E
     assert cold.keys() == warm.keys()
     for case_id, case in warm.items():
         assert case.cached and not cold[case_id].cached
-        assert (case.status, case.output, case.metrics) == (
+        assert (case.status, case.output, case.metrics, case.usage, case.judge_usage, case.cost_usd) == (
             cold[case_id].status,
             cold[case_id].output,
             cold[case_id].metrics,
+            cold[case_id].usage,
+            cold[case_id].judge_usage,
+            cold[case_id].cost_usd,
         )
 
 
