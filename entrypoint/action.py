@@ -17,6 +17,7 @@ from entrypoint.annotations import emit, verdict_annotations
 from entrypoint.case_log import describe_cases, not_passed
 from entrypoint.github_files import append_summary, write_outputs
 from entrypoint.outputs import step_outputs
+from entrypoint.pull_request import comment_and_publish
 from entrypoint.secrets_guard import Secrets, url_password
 from entrypoint.settings import ActionSettings, InvalidInput, read_settings
 from entrypoint.workflow import Workflow
@@ -56,18 +57,13 @@ def main(env: Mapping[str, str] | None = None, stream: TextIO | None = None) -> 
         return EXIT_BAD_INPUT
     with workflow.group("evalcore: inputs"):
         workflow.show_untrusted(_describe(settings))
-    if settings.baseline or settings.comment == "always":
-        workflow.annotate(
-            "notice",
-            "inputs 'baseline' and 'comment' are accepted; the comparison with the baseline and the pull-request "
-            "comment come with a later version of this action",
-            title="evalcore",
-        )
     outcome, problems, crashed = _run(settings, workflow, options, prepared)
     if problems:
         for problem in problems:
             _report_problem(workflow, problem, workspace, settings)
         return EXIT_BAD_INPUT
+    if outcome is not None and outcome.run is not None:
+        comment_and_publish(settings, env, workflow, outcome.run)
     return _finish(settings, env, workflow, outcome, crashed)
 
 

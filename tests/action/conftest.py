@@ -15,6 +15,10 @@ import pytest
 
 from entrypoint.settings import env_name
 from evalcore.emulator import Emulator
+from tests.fake_github import FakeGitHub
+
+# One fake GitHub API for every Action test: the pull-request comment goes there, never to the network.
+GITHUB = FakeGitHub().__enter__()
 
 REPO = Path(__file__).resolve().parents[2]
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -93,7 +97,11 @@ def action_env(workspace: Path, inputs: dict[str, str] | None = None) -> dict[st
     (files / "set_output").touch()
     (files / "step_summary").touch()
     event = workspace.parent / "event.json"
-    event.write_text('{"pull_request": {"number": 7, "head": {"repo": {"full_name": "o/r"}}}}', encoding="utf-8")
+    event.write_text(
+        '{"pull_request": {"number": 7, "head": {"repo": {"full_name": "o/r"}}, "base": {"ref": "main", "repo": '
+        '{"full_name": "o/r"}}}}',
+        encoding="utf-8",
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_", "AWS_"))}
     env.update(
         {
@@ -107,6 +115,7 @@ def action_env(workspace: Path, inputs: dict[str, str] | None = None) -> dict[st
             "GITHUB_REPOSITORY": "o/r",
             "GITHUB_SHA": "0" * 40,
             "GITHUB_REF": "refs/pull/7/merge",
+            "GITHUB_API_URL": GITHUB.url,
             "INPUT_OUT-DIR": "evalcore-out",
             "INPUT_CACHE-DIR": ".evalcore/cache",
             "INPUT_COMMENT": "auto",

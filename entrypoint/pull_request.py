@@ -1,0 +1,45 @@
+"""After the run: the sticky pull-request comment (against the baseline) and, on pushes, the S3 baseline.
+
+Neither can change the verdict: a problem here is a warning annotation, and the run's exit code stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from entrypoint.settings import ActionSettings
+from entrypoint.workflow import Workflow
+from evalcore.baseline import publish_to_s3
+from evalcore.pr_comment import GitHubContext, post_comment
+from evalcore.results import RunResult
+
+
+def comment_and_publish(settings: ActionSettings, env: Mapping[str, str], workflow: Workflow, run: RunResult) -> None:
+    token = settings.github_token.get_secret_value() if settings.github_token else None
+    ctx = GitHubContext.from_env(token=token, env=dict(env))
+    s3 = _s3(settings) if (settings.baseline or "").startswith("s3://") else None
+    said = post_comment(
+        settings.out_dir,
+        ctx,
+        mode=settings.comment,
+        baseline_spec=settings.baseline,
+        s3=s3,
+        report_hint="report.html is in the results directory (upload it with actions/upload-artifact)",
+    )
+    if settings.comment != "never":
+        level = "warning" if said.startswith("comment: failed") else "notice"
+        workflow.annotate(level, workflow.secrets.redact(said), title="evalcore")
+    if s3 is not None and ctx.event_name == "push" and env.get("GITHUB_REF_NAME"):
+        try:
+            where = publish_to_s3(settings.baseline or "", run.run.suite, env["GITHUB_REF_NAME"], settings.out_dir, s3)
+        except Exception as exc:  # boto3 raises many kinds; a failed upload is a warning, never a verdict
+            workflow.annotate("warning", f"baseline not published: {type(exc).__name__}: {exc}", title="evalcore")
+        else:
+            workflow.line(f"evalcore: baseline published to {where}")
+
+
+def _s3(settings: ActionSettings) -> Any:
+    from evalcore.aws import Aws
+
+    return Aws(region=settings.aws_region).client("s3")
