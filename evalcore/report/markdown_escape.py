@@ -51,7 +51,8 @@ def cell(text: str | None, limit: int = 200) -> str:
 def html_text(text: str | None, limit: int = 200) -> str:
     """Untrusted text inside an HTML block of the Markdown (e.g. `<summary>`), where Markdown is not parsed."""
     flat = cut(" ".join(plain(text).split()), limit)
-    return _MENTION.sub(rf"\1{ZWSP}", html.escape(flat, quote=True))
+    # Mentions first: escaping after keeps the entities it writes (`&#x27;`) whole.
+    return html.escape(_MENTION.sub(rf"\1{ZWSP}", flat), quote=True)
 
 
 def code_span(text: str | None, limit: int = 200, in_table: bool = False) -> str:

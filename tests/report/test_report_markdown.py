@@ -167,6 +167,10 @@ def test_html_text_escapes_for_html_blocks() -> None:
     assert html_text('<b a="1">@x #1</b>') == f"&lt;b a=&quot;1&quot;&gt;@{ZWSP}x #{ZWSP}1&lt;/b&gt;"
 
 
+def test_html_text_keeps_the_entities_it_writes_whole() -> None:
+    assert html_text("it's") == "it&#x27;s"
+
+
 # ---- the 1 MiB limit ----
 
 
