@@ -146,7 +146,8 @@ class Judge:
 
     def score(self, rubric: Rubric, exchange: Exchange) -> JudgeOutcome:
         first = judge_request(rubric, exchange, self.model_id)
-        key = cache_key("judge", JUDGE_PROMPT_VERSION, self.model_id, first)
+        cache = self.scheduler.cache
+        key = cache_key("judge", JUDGE_PROMPT_VERSION, self.model_id, first) if cache is not None else None
         usage = Usage()
         problem = ""
         for attempt in range(UNREADABLE_ATTEMPTS):
@@ -168,8 +169,8 @@ class Judge:
                     problem = exc.reason.split(": ", 1)[-1]
                     continue
                 return self._error(rubric, f"judge call failed: {exc.reason}", usage)
-            if attempt > 0 and self.scheduler.cache is not None:
-                self.scheduler.cache.put(key, result.value)
+            if attempt > 0 and cache is not None and key is not None:
+                cache.put(key, result.value)
             level, reasoning = read_verdict(rubric, result.value)
             usage += _usage(result.value)  # as spent when first asked, cached or not: a warm run costs the same
             score = MetricScore(name=rubric.name, value=None if level is None else level.value, explanation=reasoning)

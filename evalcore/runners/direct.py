@@ -185,10 +185,11 @@ def _evaluate(section: _Section, target: _Target, record: dict[str, Any], result
 
 def _call_model(section: _Section, target: _Target, request: dict[str, Any]) -> CallResult:
     client = section.client
+    cached = section.scheduler.cache is not None
     call = Call(
         model=target.model_id,
         fn=lambda: trim_response(client.converse(**request)),
-        cache_key=cache_key("converse", target.model_id, request),
+        cache_key=cache_key("converse", target.model_id, request) if cached else None,
         role="model",
         estimated_tokens=len(request["messages"][0]["content"][0]["text"]) // 4 + target.inference.get("maxTokens", 0),
         tokens_of=_tokens,
