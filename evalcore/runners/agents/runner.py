@@ -25,7 +25,7 @@ from evalcore.results import AgentOutcome, CaseResult, MetricScore
 from evalcore.runners import RunContext
 from evalcore.runners.agents import agenteval_output, assertions, hooks
 from evalcore.runners.agents.evaluator import ALL_OBSERVED, AgentRun, EvaluatorModel, TestError, converse
-from evalcore.runners.agents.targets import Target, TargetEnv
+from evalcore.runners.agents.targets import SessionBroken, Target, TargetEnv
 from evalcore.runners.agents.targets.build import build_target
 from evalcore.runners.agents.trace_log import TraceLog
 from evalcore.runners.direct import pricing_for
@@ -33,6 +33,7 @@ from evalcore.scheduler import CallFailed, Cancelled
 from evalcore.suite.load import ResolvedAgents
 
 DEFAULT_TEST_TIMEOUT_SECONDS = 900.0
+SESSION_RESTARTS = 3  # a test whose target session broke mid-turn starts over, at most this often
 
 
 @dataclass
@@ -125,8 +126,17 @@ def _run_case(section: _Section, case: Case) -> CaseResult:
         hook_test = hooks.hook_test(name, test)
         if hook is not None:
             hooks.pre_evaluate(hook, hook_test, trace)
-        session = section.target.session(test)
-        converse(test, session, section.evaluator, run, trace, timeout)
+        for restart in range(SESSION_RESTARTS + 1):
+            try:
+                converse(test, section.target.session(test), section.evaluator, run, trace, timeout)
+                break
+            except SessionBroken as exc:  # the same test again in a new session; what was spent stays counted
+                if restart == SESSION_RESTARTS:
+                    raise TestError(f"{exc}; started over in a new session {SESSION_RESTARTS} times") from None
+                trace.add_step("session_broken", reason=str(exc))
+                run = AgentRun(
+                    attempts=run.attempts + 1, evaluator_usage=run.evaluator_usage, target_usage=run.target_usage
+                )
         scores = assertions.check(test, run.turns)
         failed = [f"{s.name}: {s.explanation}" for s in scores if s.passed is False]
         if run.status == "pass" and failed:

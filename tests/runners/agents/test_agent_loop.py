@@ -206,15 +206,31 @@ def test_a_throttle_inside_the_event_stream_is_retried(emulator: Emulator, tmp_p
     assert case.attempts == 5  # three evaluator calls, and the turn twice
 
 
-def test_a_stream_cut_mid_answer_is_retried_then_the_test_is_an_error(emulator: Emulator, tmp_path: Path) -> None:
+def test_a_stream_cut_mid_answer_starts_the_test_over_in_a_new_session(emulator: Emulator, tmp_path: Path) -> None:
+    # The agent took the cut turn in: resending it in the same session would talk to a session that moved on.
+    emulator.set_world(world_with(FaultSpec(kind="stream_cut", operation="InvokeAgent", first=1)))
+
+    run(write_suite(tmp_path, {"missing": MISSING_DOCUMENTS}, target=AGENT), tmp_path / "out")
+
+    case = results(tmp_path / "out")["missing"]
+    calls = emulator.requests("InvokeAgent")
+    assert case.status == "pass"
+    assert calls[0].fault == "stream_cut"
+    assert calls[0].path.split("/sessions/")[1] != calls[1].path.split("/sessions/")[1]
+    assert {c.path.split("/sessions/")[1] for c in calls[1:]} == {calls[1].path.split("/sessions/")[1]}
+
+
+def test_a_stream_cut_every_time_makes_the_test_an_error_after_three_new_sessions(
+    emulator: Emulator, tmp_path: Path
+) -> None:
     emulator.set_world(world_with(FaultSpec(kind="stream_cut", operation="InvokeAgent")))
 
-    run(write_suite(tmp_path, {"missing": MISSING_DOCUMENTS}, target={**AGENT, "max_retry": 1}), tmp_path / "out")
+    run(write_suite(tmp_path, {"missing": MISSING_DOCUMENTS}, target=AGENT), tmp_path / "out")
 
     case = results(tmp_path / "out")["missing"]
     assert case.status == "error"
-    assert case.reason is not None and "ResponseStreamingError" in case.reason and "(after 2 attempts)" in case.reason
-    assert len(emulator.requests("InvokeAgent")) == 2  # max_retry 1: one retry
+    assert case.reason is not None and "stream was cut mid-turn" in case.reason and "3 times" in case.reason
+    assert len({c.path for c in emulator.requests("InvokeAgent")}) == 4  # the first session and three more
     assert case.agent is not None and case.agent.turns[0].agent is None  # the turn that never came back
 
 

@@ -35,6 +35,12 @@ class TargetReply:
     model_id: str | None = None  # the model that answered, when the reply says (an agent's trace)
 
 
+class SessionBroken(Exception):
+    """The target's answer stopped mid-turn after the target had taken the turn in: its session now holds a turn
+    the test never saw, so the conversation can neither go on in it nor resend the turn there. The runner starts
+    the test again in a new session."""
+
+
 class TargetSession(Protocol):
     def send(self, text: str) -> TargetReply: ...
 

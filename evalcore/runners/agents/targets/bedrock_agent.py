@@ -1,8 +1,9 @@
 """bedrock-agent: InvokeAgent with a new session per test run, session attributes and the trace on.
 
 The retried unit is the whole call, invoke and stream read: a throttlingException inside the event stream
-(botocore raises EventStreamError while iterating and does not retry it) or a connection cut mid-stream makes the
-scheduler send the turn again. A `returnControl` event is answered from the test's `return_control` values, looked
+(botocore raises EventStreamError while iterating and does not retry it) makes the scheduler send the turn again. A
+connection cut mid-stream does not: the agent took the turn in (its session moved on), so resending it would talk
+to a session the test no longer knows; the turn raises SessionBroken and the runner starts the test over. A `returnControl` event is answered from the test's `return_control` values, looked
 up by function name, `actionGroup.function`, or API path; without a value the turn stops and the test says why.
 """
 
@@ -11,11 +12,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from botocore.exceptions import ResponseStreamingError
 from urllib3.exceptions import ProtocolError
 
 from evalcore.results import ToolCall
-from evalcore.runners.agents.targets import TargetEnv, TargetReply, call, scheduled_attempts
+from evalcore.runners.agents.targets import SessionBroken, TargetEnv, TargetReply, call, scheduled_attempts
 from evalcore.runners.agents.targets import agent_trace as tr
 from evalcore.suite.models import AgentTest
 from evalcore.suite.targets import BedrockAgentTarget
@@ -80,15 +80,17 @@ class AgentSession:
         if session_state:
             request["sessionState"] = session_state
 
-        def invoke_and_read() -> tr.StreamRead:
+        def invoke_and_read() -> tr.StreamRead | ProtocolError:
             response = self.agent.client.invoke_agent(**request)
             try:
                 return tr.read_stream(response["completion"])
-            except ProtocolError as exc:  # urllib3's, unwrapped by botocore: a cut stream is transient
-                raise ResponseStreamingError(error=exc) from exc
+            except ProtocolError as exc:  # urllib3's, unwrapped by botocore: the stream was cut mid-turn
+                return exc
 
         read, attempts = call(self.agent.env, invoke_and_read, self.agent.attempts)
         reply.attempts += attempts
+        if isinstance(read, ProtocolError):
+            raise SessionBroken(f"the agent's answer stream was cut mid-turn ({read})")
         reply.text += read.text
         _add_calls(reply.tool_calls, tr.tool_calls(read.traces))
         for uri in [*tr.knowledge_base_citations(read.traces), *read.citations]:
