@@ -69,13 +69,13 @@ def test_a_throttling_storm_loses_no_call(emulator: Emulator, aws: Aws) -> None:
         with lock:
             results.append(result)
 
-    scheduler.map(range(150), work, emit)
+    scheduler.map(range(100), work, emit)
 
-    assert sorted(i for i, _ in results) == list(range(150))  # every call, exactly once
+    assert sorted(i for i, _ in results) == list(range(100))  # every call, exactly once
     throttled = [r for r in emulator.requests("Converse") if r.fault == "throttle"]
     meter = scheduler.meter.snapshot()
-    assert len(throttled) == meter.throttles >= 100
-    assert meter.requests == len(emulator.requests("Converse")) == 150 + meter.retries
+    assert len(throttled) == meter.throttles >= 60
+    assert meter.requests == len(emulator.requests("Converse")) == 100 + meter.retries
     assert sum(r.attempts for _, r in results) == meter.requests
 
 
