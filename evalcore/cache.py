@@ -86,21 +86,23 @@ class ResponseCache:
                 if key not in self._pending:
                     continue  # a key put twice: its latest value was written already
                 value = self._pending[key]
-            self._write(key, value)
-            with self._idle:
-                if self._pending.get(key) is value:
-                    del self._pending[key]
-                if not self._pending:
-                    self._idle.notify_all()
+            try:
+                self._write(key, value)
+            finally:  # written or not (a cache that cannot write only misses), the entry is no longer pending
+                with self._idle:
+                    if self._pending.get(key) is value:
+                        del self._pending[key]
+                    if not self._pending:
+                        self._idle.notify_all()
 
     def _write(self, key: str, value: Any) -> None:
         folder = os.path.join(self._root, key[:2])
-        if folder not in self._made:
-            os.makedirs(folder, exist_ok=True)
-            self._made.add(folder)
         # A name no other writer uses (process, counter), created exclusively, then renamed into place.
         tmp = os.path.join(folder, f".tmp-{os.getpid()}-{next(self._tmp_names)}")
         try:
+            if folder not in self._made:
+                os.makedirs(folder, exist_ok=True)
+                self._made.add(folder)
             with open(tmp, "xb") as fh:
                 fh.write(json.dumps(value, ensure_ascii=False, default=str).encode())
             os.replace(tmp, self._path(key))

@@ -165,3 +165,16 @@ def test_an_entry_is_readable_at_once_and_on_disk_after_flush(tmp_path: Path) ->
     assert [on_disk.get(k) for k in keys[1:]] == [{"n": i} for i in range(1, 50)]
     assert on_disk.get(keys[0]) == {"n": "latest"}
     assert not list(tmp_path.glob("*/.tmp-*"))
+
+
+def test_a_cache_that_cannot_write_only_misses(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path)
+    (tmp_path / "ab").write_text("a file where the shard folder would go")
+
+    cache.put("ab" + "5" * 62, {"n": 1})
+    cache.flush()  # returns: a failed write does not stay pending
+
+    assert ResponseCache(tmp_path).get("ab" + "5" * 62) is None
+    cache.put("cd" + "5" * 62, {"n": 2})  # the writer is still alive
+    cache.flush()
+    assert ResponseCache(tmp_path).get("cd" + "5" * 62) == {"n": 2}
