@@ -12,6 +12,9 @@ with one line per record, ``{"recordId", "modelInput", "modelOutput"}`` (the mod
 and ``<jobId>/manifest.json.out`` with the record and token counts. Status: Submitted (waiting
 ``jobs.duration_seconds``) -> InProgress -> Completed (PartiallyCompleted when some records have errors), or
 Failed, or Stopping -> Stopped (see ``job_lifecycle``).
+
+World faults reach records too: each record is a call of operation ``ModelInvocationJobRecord`` on the job's
+model id, and a fault that fires on it (an error kind) makes that record an ``error`` line.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ JOB_NAME = r"[a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\+\-\.]){0,63}"
 ROLE_ARN = r"arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+"
 S3_URI = r"s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?"
 _JOBS = "model_invocation_jobs"
+RECORD_OPERATION = "ModelInvocationJobRecord"
 
 
 def create_model_invocation_job(ctx: EmulatorContext, req: Request) -> Response:
@@ -213,6 +217,9 @@ def _answer(
     if resolved is None:
         raise AwsError(400, "ValidationException", f"The model {fields['modelId']} is no longer available.")
     model_id, spec = resolved
+    fault = ctx.faults.decide(RECORD_OPERATION, fields["modelId"]).error()
+    if fault is not None:
+        raise fault
     if fields["modelInvocationType"] == "Converse":
         answer = ctx.answer(model_id, model_input.get("messages") or [], _system_text(model_input.get("system")))
         usage = {

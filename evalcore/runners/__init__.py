@@ -50,6 +50,10 @@ def runner_for(section: Evaluation | GuardrailSection | AgentSection) -> Runner 
         from evalcore.runners.eval_jobs import run_eval_jobs
 
         return run_eval_jobs
+    if isinstance(section, Evaluation) and section.mode in ("batch", "auto"):
+        from evalcore.runners.batch import run_batch
+
+        return run_batch
     if isinstance(section, GuardrailSection):
         from evalcore.runners.guardrails import run_guardrails
 

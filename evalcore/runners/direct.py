@@ -34,19 +34,22 @@ from evalcore.suite.template import render
 
 
 @dataclass(frozen=True)
-class _Target:
+class Target:
     """A model under test as this section calls it."""
 
     model_id: str
-    inference: dict[str, Any]
+    inference: dict[str, Any]  # Converse's inferenceConfig
+    settings: Inference  # the same, as the suite gives them (for InvokeModel bodies)
 
 
 @dataclass
-class _Section:
+class Section:
+    """A direct-scored section ready to run: its targets, checks and judges (shared with `mode: batch`)."""
+
     evaluation: Evaluation
     scheduler: Scheduler
     client: Any
-    targets: dict[str, _Target]
+    targets: dict[str, Target]
     checks: list[CheckMetric]
     judged: list[tuple[Rubric, Judge]]
     pricing: Pricing
@@ -54,7 +57,7 @@ class _Section:
 
 def run_direct(ctx: RunContext, section_name: str, cases: list[Case], emit: Callable[[CaseResult], None]) -> None:
     """The Runner for `mode: direct` evaluations."""
-    section = _prepare(ctx, section_name, cases)
+    section = prepare_section(ctx, section_name, cases)
     workers = section.evaluation.concurrency or ctx.scheduler.concurrency
     ctx.scheduler.map(cases, functools.partial(_run_case, section), emit, workers=workers)
 
@@ -70,7 +73,7 @@ def pricing_for(ctx: RunContext) -> Pricing:
     return Pricing(overrides)
 
 
-def _prepare(ctx: RunContext, section_name: str, cases: list[Case]) -> _Section:
+def prepare_section(ctx: RunContext, section_name: str, cases: list[Case]) -> Section:
     suite = ctx.loaded.suite
     evaluation = next(e for e in suite.evaluations if e.name == section_name)
     client = ctx.aws.client("bedrock-runtime")
@@ -79,7 +82,7 @@ def _prepare(ctx: RunContext, section_name: str, cases: list[Case]) -> _Section:
     for name in {c.model for c in cases if c.model is not None}:
         spec = suite.model_spec(name)
         inference = suite.defaults.inference.merged(spec.inference).merged(evaluation.inference)
-        targets[name] = _Target(spec.id, _inference_config(inference))
+        targets[name] = Target(spec.id, _inference_config(inference), inference)
     judges: dict[str, Judge] = {}
     judged = []
     checks = []
@@ -94,7 +97,7 @@ def _prepare(ctx: RunContext, section_name: str, cases: list[Case]) -> _Section:
         if judge_id not in judges:
             judges[judge_id] = Judge(ctx.scheduler, client, judge_id, pricing)
         judged.append((rubric_for(metric), judges[judge_id]))
-    return _Section(evaluation, ctx.scheduler, client, targets, checks, judged, pricing)
+    return Section(evaluation, ctx.scheduler, client, targets, checks, judged, pricing)
 
 
 def _inference_config(inference: Inference) -> dict[str, Any]:
@@ -107,13 +110,21 @@ def _inference_config(inference: Inference) -> dict[str, Any]:
     return {k: v for k, v in config.items() if v is not None}
 
 
-def _run_case(section: _Section, case: Case) -> CaseResult:
+def _run_case(section: Section, case: Case) -> CaseResult:
     """One case to one result; never raises."""
+    result = new_result(section, case)
+    assert isinstance(case.item, EvaluationItem) and case.model is not None
+    target, record = section.targets[case.model], case.item.fields
+    return guarded(result, lambda: _evaluate(section, target, record, result))
+
+
+def new_result(section: Section, case: Case) -> CaseResult:
+    """A case's result before anything is known: `error` until scored."""
     assert isinstance(case.item, EvaluationItem) and case.model is not None
     record = case.item.fields
     target = section.targets[case.model]
     reference = record.get(REFERENCE_FIELD)
-    result = CaseResult(
+    return CaseResult(
         case_id=case.id,
         section=case.section,
         kind=case.kind,
@@ -126,8 +137,12 @@ def _run_case(section: _Section, case: Case) -> CaseResult:
         reference=reference if isinstance(reference, str) else None,
         category=str(record["category"]) if record.get("category") is not None else None,
     )
+
+
+def guarded(result: CaseResult, work: Callable[[], None]) -> CaseResult:
+    """`result` after `work` fills it in; a cancellation or a bug in `work` makes it `error`, never raises."""
     try:
-        _evaluate(section, target, record, result)
+        work()
     except Cancelled:
         result.status, result.reason = "error", "cancelled before it finished"
     except Exception as exc:  # a bug must cost one case, not the run
@@ -135,11 +150,17 @@ def _run_case(section: _Section, case: Case) -> CaseResult:
     return result
 
 
-def _evaluate(section: _Section, target: _Target, record: dict[str, Any], result: CaseResult) -> None:
+def render_prompt(section: Section, record: dict[str, Any], result: CaseResult) -> tuple[str, str | None]:
+    """The case's prompt and system text, rendered over its record (and kept in its result)."""
     evaluation = section.evaluation
     prompt = render(evaluation.prompt, record)
     system = render(evaluation.system, record) if evaluation.system else None
     result.prompt, result.system = prompt, system
+    return prompt, system
+
+
+def _evaluate(section: Section, target: Target, record: dict[str, Any], result: CaseResult) -> None:
+    prompt, system = render_prompt(section, record, result)
     request: dict[str, Any] = {
         "modelId": target.model_id,
         "messages": [{"role": "user", "content": [{"text": prompt}]}],
@@ -164,10 +185,15 @@ def _evaluate(section: _Section, target: _Target, record: dict[str, Any], result
     result.usage = Usage(input_tokens=usage.get("inputTokens", 0), output_tokens=usage.get("outputTokens", 0))
     result.latency_ms = float((response.get("metrics") or {}).get("latencyMs") or wall_ms)
     result.cost_usd = section.pricing.cost(target.model_id, result.usage)
+    score_answer(section, record, result)
 
+
+def score_answer(section: Section, record: dict[str, Any], result: CaseResult) -> None:
+    """The section's checks and judges on a result whose output, latency and cost are known; then its status."""
+    assert result.prompt is not None and result.output is not None
     answer = Answer(result.output, result.latency_ms, result.cost_usd)
     scores: list[MetricScore] = [run_check(metric, answer, record) for metric in section.checks]
-    exchange = Exchange(prompt, result.output, result.reference, record)
+    exchange = Exchange(result.prompt, result.output, result.reference, record)
     judge_usage, judge_cost, costed = Usage(), 0.0, False
     for rubric, judge in section.judged:
         outcome = judge.score(rubric, exchange)
@@ -183,7 +209,7 @@ def _evaluate(section: _Section, target: _Target, record: dict[str, Any], result
     result.status, result.reason = _status(scores)
 
 
-def _call_model(section: _Section, target: _Target, request: dict[str, Any]) -> CallResult:
+def _call_model(section: Section, target: Target, request: dict[str, Any]) -> CallResult:
     client = section.client
     cached = section.scheduler.cache is not None
     call = Call(

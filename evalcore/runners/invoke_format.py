@@ -10,6 +10,7 @@ from evalcore.suite.models import Inference
 
 _GEO_PREFIX = re.compile(r"^(us|eu|apac|jp|au|ca|us-gov|global)\.")
 FAMILIES = ("anthropic", "amazon.titan-text", "meta.llama", "mistral")
+SYSTEM_FAMILIES = ("anthropic", "meta.llama")
 DEFAULT_MAX_TOKENS = 512
 
 
@@ -29,26 +30,37 @@ def family(model_id: str) -> str:
     return found
 
 
-def request_body(model_id: str, text: str, inference: Inference) -> dict[str, Any]:
+def request_body(model_id: str, text: str, inference: Inference, system: str | None = None) -> dict[str, Any]:
+    """The InvokeModel body of a one-message prompt (with a system prompt for Anthropic and Llama)."""
     max_tokens = inference.max_tokens or DEFAULT_MAX_TOKENS
     temperature = {} if inference.temperature is None else {"temperature": inference.temperature}
+    top_p = {} if inference.top_p is None else {"top_p": inference.top_p}
+    stops = inference.stop_sequences or []
     kind = family(model_id)
+    if system and kind not in SYSTEM_FAMILIES:
+        raise UnsupportedModel(f"evalcore writes no system prompt into an InvokeModel body for '{model_id}'")
     if kind == "anthropic":
         return {
             "anthropic_version": "bedrock-2023-05-31",
             "max_tokens": max_tokens,
+            **({"system": system} if system else {}),
             "messages": [{"role": "user", "content": [{"type": "text", "text": text}]}],
             **temperature,
+            **top_p,
+            **({"stop_sequences": stops} if stops else {}),
         }
     if kind == "amazon.titan-text":
-        return {"inputText": text, "textGenerationConfig": {"maxTokenCount": max_tokens, **temperature}}
+        config = {"maxTokenCount": max_tokens, **temperature, **({"topP": inference.top_p} if top_p else {})}
+        return {"inputText": text, "textGenerationConfig": {**config, **({"stopSequences": stops} if stops else {})}}
     if kind == "meta.llama":
+        header = f"<|start_header_id|>system<|end_header_id|>\n\n{system}<|eot_id|>" if system else ""
         prompt = (
-            "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n"
+            f"<|begin_of_text|>{header}<|start_header_id|>user<|end_header_id|>\n\n"
             f"{text}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
         )
-        return {"prompt": prompt, "max_gen_len": max_tokens, **temperature}
-    return {"prompt": f"<s>[INST] {text} [/INST]", "max_tokens": max_tokens, **temperature}
+        return {"prompt": prompt, "max_gen_len": max_tokens, **temperature, **top_p}
+    stop = {"stop": stops} if stops else {}
+    return {"prompt": f"<s>[INST] {text} [/INST]", "max_tokens": max_tokens, **temperature, **top_p, **stop}
 
 
 def answer_text(model_id: str, body: dict[str, Any]) -> str | None:
@@ -63,3 +75,29 @@ def answer_text(model_id: str, body: dict[str, Any]) -> str | None:
         return body.get("generation")
     outputs = body.get("outputs") or [{}]
     return outputs[0].get("text")
+
+
+def answer_usage(model_id: str, body: dict[str, Any]) -> tuple[int, int]:
+    """(input tokens, output tokens) an InvokeModel response body reports; (0, 0) where its family reports none."""
+    kind = family(model_id)
+    if kind == "anthropic":
+        usage = body.get("usage") or {}
+        return int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0))
+    if kind == "amazon.titan-text":
+        results = body.get("results") or [{}]
+        return int(body.get("inputTextTokenCount", 0)), int(results[0].get("tokenCount", 0))
+    if kind == "meta.llama":
+        return int(body.get("prompt_token_count", 0)), int(body.get("generation_token_count", 0))
+    return 0, 0
+
+
+def answer_stop_reason(model_id: str, body: dict[str, Any]) -> str | None:
+    """The body's stop reason in Converse's words where they map (Anthropic's are Converse's)."""
+    kind = family(model_id)
+    if kind == "anthropic":
+        return body.get("stop_reason")
+    if kind == "amazon.titan-text":
+        reason = str(((body.get("results") or [{}])[0]).get("completionReason"))
+        return {"FINISH": "end_turn", "LENGTH": "max_tokens", "STOP_CRITERIA_MET": "stop_sequence"}.get(reason)
+    found = body.get("stop_reason") if kind == "meta.llama" else ((body.get("outputs") or [{}])[0]).get("stop_reason")
+    return {"stop": "end_turn", "length": "max_tokens"}.get(str(found))

@@ -43,9 +43,12 @@ class SectionTarget:
     prefix: str  # the key prefix of job.s3_uri, without slashes at either end
 
     @classmethod
-    def of(cls, loaded: LoadedSuite, evaluation: Evaluation, run_id: str) -> SectionTarget:
-        assert evaluation.job is not None  # the suite model requires it for bedrock-job
-        bucket, _, prefix = evaluation.job.s3_uri.removeprefix("s3://").partition("/")
+    def of(cls, loaded: LoadedSuite, evaluation: Evaluation, run_id: str, s3_uri: str | None = None) -> SectionTarget:
+        """At `s3_uri`, by default the section's `job.s3_uri` (which the suite model requires for bedrock-job)."""
+        if s3_uri is None:
+            assert evaluation.job is not None
+            s3_uri = evaluation.job.s3_uri
+        bucket, _, prefix = s3_uri.removeprefix("s3://").partition("/")
         return cls(loaded.suite.name, evaluation.name, run_id, bucket, prefix.strip("/"))
 
     def key(self, *parts: str) -> str:

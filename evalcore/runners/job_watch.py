@@ -1,13 +1,13 @@
-"""Wait for a section's evaluation jobs: poll them all together, read each one's results as soon as it finishes.
+"""Wait for a section's Bedrock jobs (evaluation jobs or batch inference jobs): poll them all together, read each
+one's results as soon as it finishes. What differs between kinds of job is a `JobKind`.
 
 Polling starts about a second after submission and backs off (x1.6, full jitter between half and all of the
-delay) up to `job.poll_seconds`. Endings:
-- Completed: its results are read from S3 (`job_results`);
-- Failed: its cases are `error` with the job's failureMessages;
+delay) up to the section's poll cap. Endings:
+- Completed: its results are read from S3 (the kind's `read`);
+- Failed: its cases are `error` with the job's failure message;
 - Stopped (by someone else): its cases are `error`;
-- the run is cancelled (SIGTERM/SIGINT): every running job gets StopEvaluationJob, its cases `error`
-  "cancelled; job stopped";
-- `job.timeout_minutes` passes: the jobs are left running and their cases are `error`: `--resume` re-attaches.
+- the run is cancelled (SIGTERM/SIGINT): every running job is stopped, its cases `error` "cancelled; job stopped";
+- the section's timeout passes: the jobs are left running and their cases are `error`: `--resume` re-attaches.
 """
 
 from __future__ import annotations
@@ -17,17 +17,39 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 from evalcore.plan import Case
 from evalcore.results import CaseResult
-from evalcore.runners.job_requests import JobPlan, SectionTarget
-from evalcore.runners.job_results import error_result, read_job_results
+from evalcore.runners.job_requests import JobPlan
 from evalcore.scheduler import classify
 
 FIRST_DELAY = 1.0
 BACKOFF = 1.6
 MAX_STATUS_ERRORS = 5
+COMPLETED, FAILED, STOPPED = "Completed", "Failed", "Stopped"
+
+
+class JobKind(Protocol):
+    """One kind of Bedrock job as the watcher (and `job_submit`) drive it."""
+
+    noun: str  # "evaluation job", "batch inference job"
+
+    def create(self, request: dict[str, object]) -> str:
+        """Create a job from its recorded request; its ARN."""
+        ...
+
+    def status(self, arn: str) -> tuple[str, str]:
+        """(status, failure message); an ended job's status is COMPLETED, FAILED or STOPPED."""
+        ...
+
+    def stop(self, arn: str) -> None: ...
+
+    def read(self, job: JobPlan, arn: str, cases: dict[str, Case], emit: Callable[[CaseResult], None]) -> None:
+        """Emit a result for each of a completed job's cases found in `cases`."""
+        ...
+
+    def error_result(self, case: Case, job: JobPlan, reason: str) -> CaseResult: ...
 
 
 @dataclass
@@ -40,11 +62,9 @@ class _Running:
 
 @dataclass
 class Watch:
-    bedrock: Any
-    s3: Any
-    target: SectionTarget
+    kind: JobKind
+    section: str
     cases: dict[str, Case]  # the cases this run still needs, by id
-    metrics: list[str]
     emit: Callable[[CaseResult], None]
     cancel: threading.Event
     log: Callable[[str], None]
@@ -89,7 +109,7 @@ class Watch:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            found = self.bedrock.get_evaluation_job(jobIdentifier=run.arn)
+            run.status, message = self.kind.status(run.arn)
         except (ClientError, BotoCoreError) as exc:  # after botocore's own retries
             kind, reason = classify(exc)
             run.status_errors += 1
@@ -98,42 +118,40 @@ class Watch:
                 return True
             return False
         run.status_errors = 0
-        run.status = found["status"]
-        if run.status == "Completed":
-            self._read(run.job)
+        if run.status == COMPLETED:
+            self._read(run)
             return True
-        if run.status == "Failed":
-            messages = "; ".join(found.get("failureMessages") or []) or "no failure message"
-            self._error_all(run.job, f"job {run.job.name} failed: {messages}")
+        if run.status == FAILED:
+            self._error_all(run.job, f"job {run.job.name} failed: {message or 'no failure message'}")
             return True
-        if run.status == "Stopped":
+        if run.status == STOPPED:
             self._error_all(run.job, f"job {run.job.name} was stopped before it finished")
             return True
         return False
 
-    def _read(self, job: JobPlan) -> None:
+    def _read(self, run: _Running) -> None:
         try:
-            read_job_results(self.s3, self.target, job, self.cases, self.metrics, self._emit, self.log)
+            self.kind.read(run.job, run.arn, self.cases, self._emit)
         except Exception as exc:  # S3 unreadable after botocore's retries: the cases say so
-            self._error_all(job, f"job {job.name}: its results cannot be read: {classify(exc)[1]}")
+            self._error_all(run.job, f"job {run.job.name}: its results cannot be read: {classify(exc)[1]}")
 
     def _stop_all(self, running: dict[str, _Running]) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
 
         for run in running.values():
             try:
-                self.bedrock.stop_evaluation_job(jobIdentifier=run.arn)
+                self.kind.stop(run.arn)
             except (ClientError, BotoCoreError) as exc:  # it ended meanwhile: a finished job's results are kept
                 self.log(f"evalcore: {run.job.name}: stop: {classify(exc)[1]}")
                 self._poll(run)
             self._error_all(run.job, "cancelled; job stopped")
         if running:
-            self.log(f"evalcore: {self.target.section}: cancelled: stopped {len(running)} evaluation job(s)")
+            self.log(f"evalcore: {self.section}: cancelled: stopped {len(running)} {self.kind.noun}(s)")
 
     def _time_out(self, running: dict[str, _Running], timeout: float) -> None:
         names = ", ".join(r.job.name for r in running.values())
         self.log(
-            f"evalcore: {self.target.section}: timed out after {timeout / 60:g} min; still running: {names} "
+            f"evalcore: {self.section}: timed out after {timeout / 60:g} min; still running: {names} "
             "(finish with --resume: it re-attaches to them)"
         )
         for run in running.values():
@@ -148,13 +166,13 @@ class Watch:
         for case_id in job.case_ids:
             case = self.cases.get(case_id)
             if case is not None and case_id not in self.emitted:
-                self._emit(error_result(case, job, reason))
+                self._emit(self.kind.error_result(case, job, reason))
 
     def _progress(self, total: int, running: dict[str, _Running]) -> str:
         counts: dict[str, int] = {}
         for run in running.values():
             counts[run.status] = counts.get(run.status, 0) + 1
         states = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-        return f"evalcore: {self.target.section}: {total - len(running)} of {total} evaluation job(s) done" + (
+        return f"evalcore: {self.section}: {total - len(running)} of {total} {self.kind.noun}(s) done" + (
             f" ({states})" if states else ""
         )

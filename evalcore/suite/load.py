@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from evalcore.suite import metric_names
 from evalcore.suite.agenteval_plan import EVALUATOR_ALIASES, AgentevalPlan
+from evalcore.suite.batch_checks import SCORED_HERE, batch_problems
 from evalcore.suite.datasets import Record, read_records
 from evalcore.suite.job_checks import dataset_problems, job_problems, response_problems
 from evalcore.suite.models import (
@@ -208,6 +209,10 @@ class _Checker:
         if records is None:
             return
         self.loaded.datasets[ev.name] = records
+        if ev.mode in ("batch", "auto"):
+            repeats = ev.repeats or self.suite.defaults.repeats
+            for where, message in batch_problems(self.suite, ev, len(records) * repeats):
+                self._add((*loc, *where), message)
         if ev.mode == "bedrock-job":
             shown = str(self.loaded.path.parent / ev.dataset)
             self.problems.extend(Problem(shown, message, line) for line, message in dataset_problems(ev, records))
@@ -248,8 +253,10 @@ class _Checker:
             self.problems.append(Problem(display, message, line))
 
     def _metric_fits_mode(self, ev: Evaluation, metric: Any, loc: Loc, judge: str | None) -> None:
-        direct = ev.mode == "direct"
+        direct = ev.mode in SCORED_HERE
         if isinstance(metric, CheckMetric):
+            if direct and ev.mode != "direct" and metric.check == "latency_ms":
+                self._add(loc, f"check '{metric.name}': batch inference measures no latency (use mode: direct)")
             if not direct:
                 self._add(
                     loc,

@@ -200,13 +200,33 @@ class JobSettings(Strict):
     timeout_minutes: float = Field(180.0, gt=0, le=7 * 24 * 60)
 
 
+class BatchSettings(JobSettings):
+    """Bedrock batch inference (`mode: batch|auto`): where the records and answers go, who the jobs run as, and
+    the sizes that decide. Bedrock refuses a job below its quota "Minimum number of records per batch inference
+    job" (100 by default: Bedrock user guide, "Format and upload your batch inference data" and the Bedrock
+    service quotas) and caps "Records per batch inference job" (50,000 by default for most models)."""
+
+    min_records: int = Field(100, ge=1, description="Bedrock's minimum records per job (your account's quota).")
+    max_records_per_job: int = Field(50_000, ge=1, description="Bedrock's maximum records per job (quota).")
+    auto_threshold: int = Field(
+        1000, ge=1, description="mode auto: a model with at least this many cases (and min_records) goes batch."
+    )
+    poll_seconds: float = Field(60.0, gt=0, le=600)
+    timeout_minutes: float = Field(24 * 60.0, gt=0, le=7 * 24 * 60)
+
+
 class Evaluation(Strict):
     """Several models side by side on one dataset."""
 
     name: Name
     dataset: str = Field(min_length=1, description="JSONL (Bedrock's format) or CSV, relative to the suite file.")
     models: list[str] = Field(min_length=1)
-    mode: Literal["direct", "bedrock-job"] = "direct"
+    mode: Literal["direct", "bedrock-job", "batch", "auto"] = Field(
+        "direct",
+        description="direct: Converse calls now; bedrock-job: managed evaluation jobs; batch: Bedrock batch "
+        "inference (about half the price, slower to start), scored here like direct; auto: batch for a model "
+        "with at least `batch.auto_threshold` cases, direct below.",
+    )
     system: str | None = None
     prompt: str = Field("{{prompt}}", description="A template over the dataset's fields.")
     metrics: list[MetricEntry] = Field(default_factory=list)
@@ -219,6 +239,7 @@ class Evaluation(Strict):
         "QuestionAndAnswer"
     )
     job: JobSettings | None = None
+    batch: BatchSettings | None = None
     responses: str | None = Field(
         None,
         description="bedrock-job, bring your own inference: a JSONL or CSV file of responses already made "
@@ -233,6 +254,12 @@ class Evaluation(Strict):
             raise PydanticCustomError(
                 "job",
                 "mode bedrock-job needs `job: {role_arn: ..., s3_uri: s3://...}` (where Bedrock reads and writes)",
+            )
+        if self.mode in ("batch", "auto") and self.batch is None:
+            raise PydanticCustomError(
+                "batch",
+                "mode {mode} needs a `batch:` block with `role_arn` and `s3_uri: s3://...` (where batch jobs read and write)",
+                {"mode": self.mode},
             )
         return self
 
