@@ -70,6 +70,7 @@ def main(env: Mapping[str, str] | None = None, stream: TextIO | None = None) -> 
 def _options(settings: ActionSettings) -> RunOptions:
     return RunOptions(
         suite=settings.suite,
+        root=settings.workspace,
         out=settings.out_dir,
         emulator=settings.emulator,
         concurrency=settings.concurrency,

@@ -101,6 +101,8 @@ class ActionSettings(BaseModel):
         text = str(value).strip()
         path = confine(text, workspace)
         if info.field_name == "suite":
+            if (workspace / path).is_dir():
+                raise ValueError(f"{shown(text)} is a directory (give the path of the suite file)")
             if not (workspace / path).is_file():
                 raise ValueError(f"{shown(text)}: no such file in the workspace ({workspace})")
         elif (workspace / path).exists() and not (workspace / path).is_dir():

@@ -51,6 +51,7 @@ from evalcore.suite.problems import InputError, Problem
 class RunOptions:
     suite: Path
     out: Path = Path("evalcore-out")
+    root: Path | None = None  # files the suite refers to must lie inside this folder (the Action's workspace)
     resume: bool = False
     emulator: bool = False
     world: Path | None = None
@@ -91,7 +92,7 @@ class Prepared:
 def prepare(options: RunOptions) -> Prepared:
     """Load and check everything a run needs, calling nothing. Raises InputError for bad input (exit 2), so an
     adapter (the GitHub Action) can report it before it prints anything of the run."""
-    loaded = load_suite(options.suite)
+    loaded = load_suite(options.suite, options.root)
     overrides = [o for text in options.thresholds for o in parse_override(text, loaded, "--threshold")]
     _check_selection(loaded, options)
     plan = build_plan(loaded, options.sections, options.models)
@@ -308,7 +309,8 @@ def _check_selection(loaded: LoadedSuite, options: RunOptions) -> None:
     ]
     for m in options.models or []:
         if m not in loaded.suite.models and not any(ch in m for ch in ".:"):
-            problems.append(Problem("--models", f"unknown model '{m}' (a name under `models:` or a model id)"))
+            shown = m if len(m) <= 80 else f"{m[:77]}..."
+            problems.append(Problem("--models", f"unknown model '{shown}' (a name under `models:` or a model id)"))
     if options.concurrency is not None and not 1 <= options.concurrency <= 1024:
         problems.append(Problem("--concurrency", f"{options.concurrency} is out of range (1 to 1024)"))
     if options.shard:
@@ -325,6 +327,8 @@ def _parse_shard(text: str) -> tuple[int, int]:
         index, total = (int(x) for x in text.split("/"))
     except ValueError:
         raise ValueError(f"'{text}' is not a shard (write i/n, e.g. 2/4)") from None
+    if total < 1:
+        raise ValueError(f"'{text}': a run has at least one shard (n >= 1)")
     if not 1 <= index <= total:
         raise ValueError(f"'{text}': the shard index must be between 1 and {total}")
     return index, total

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from evalcore.suite.problems import InputError, Problem
-from evalcore.suite.yaml_source import decode_text
+from evalcore.suite.yaml_source import decode_text, utf16_problem
 
 MAX_PROBLEMS = 20
 MAX_FILE_BYTES = 2 * 1024**3
+MAX_LINE_CHARS = 1024**2  # one record; far more than any model takes in one prompt
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,9 @@ def read_records(path: Path, display: str) -> list[Record]:
         raise InputError([Problem(display, "is a directory, not a file")]) from None
     except OSError as exc:
         raise InputError([Problem(display, f"cannot read: {exc.strerror}")]) from None
+    wide = utf16_problem(raw, display)
+    if wide is not None:
+        raise InputError([wide])
     if b"\x00" in raw[:65536]:
         raise InputError([Problem(display, "binary file (NUL bytes); expected UTF-8 text")])
     text = decode_text(raw, display)
@@ -50,10 +54,17 @@ def _jsonl(text: str, display: str) -> list[Record]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if len(line) > MAX_LINE_CHARS:
+            size = f"{len(line) / 1024**2:.1f} million characters"
+            problems.append(Problem(display, f"line of {size}: a record is at most 1 million (shorten it)", number))
+            continue
         try:
             value = json.loads(line)
         except ValueError as exc:
             problems.append(Problem(display, f"not valid JSON: {exc.msg} (one JSON object per line)", number))
+            continue
+        except RecursionError:
+            problems.append(Problem(display, "JSON nested too deeply (flatten it)", number))
             continue
         if not isinstance(value, dict):
             problems.append(
@@ -79,13 +90,16 @@ def _csv(text: str, display: str) -> list[Record]:
         problems.append(Problem(display, "the header row needs unique, non-empty column names", 1))
     reader.fieldnames = header
     records: list[Record] = []
-    for row in reader:
-        if None in row:
-            problems.append(
-                Problem(display, f"more cells than the {len(header)} columns of the header", reader.line_num)
-            )
-            continue
-        records.append(Record(reader.line_num, {k: v for k, v in row.items() if v is not None}))
+    try:
+        for row in reader:
+            if None in row:
+                problems.append(
+                    Problem(display, f"more cells than the {len(header)} columns of the header", reader.line_num)
+                )
+                continue
+            records.append(Record(reader.line_num, {k: v for k, v in row.items() if v is not None}))
+    except csv.Error as exc:  # e.g. a cell over the csv module's limit (128 KiB): the rest cannot be read
+        problems.append(Problem(display, f"cannot read the CSV here: {exc}", reader.line_num))
     _raise(problems)
     return records
 

@@ -75,8 +75,9 @@ class LoadedSuite:
         return pos.line if pos else None
 
 
-def load_suite(path: str | Path) -> LoadedSuite:
-    """Read, validate and check a suite file and everything it refers to; raise InputError with every problem."""
+def load_suite(path: str | Path, root: Path | None = None) -> LoadedSuite:
+    """Read, validate and check a suite file and everything it refers to; raise InputError with every problem.
+    With `root` (the Action's workspace), every file the suite refers to must lie inside it, links resolved."""
     path = Path(path)
     display = str(path)
     try:
@@ -98,7 +99,7 @@ def load_suite(path: str | Path) -> LoadedSuite:
         raise InputError(problems_from(exc, Suite, doc)) from None
     digest = hashlib.sha256(raw)
     loaded = LoadedSuite(suite=suite, path=path, doc=doc, content_hash="")
-    problems = _Checker(loaded, digest).run()
+    problems = _Checker(loaded, digest, root).run()
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.file != display, p.file, p.line or 0)))
     loaded.content_hash = digest.hexdigest()
@@ -108,7 +109,8 @@ def load_suite(path: str | Path) -> LoadedSuite:
 class _Checker:
     """The checks that need more than one key at a time: references, files, metric/threshold names."""
 
-    def __init__(self, loaded: LoadedSuite, digest: Any) -> None:
+    def __init__(self, loaded: LoadedSuite, digest: Any, root: Path | None) -> None:
+        self.root = root.resolve() if root is not None else None
         self.loaded = loaded
         self.suite = loaded.suite
         self.doc = loaded.doc
@@ -157,6 +159,9 @@ class _Checker:
 
     def _file(self, rel: str, loc: Loc) -> Path | None:
         path = (self.base / rel).resolve()
+        if self.root is not None and not path.is_relative_to(self.root):
+            self._add(loc, f"file '{rel}' is outside the workspace (it or a link on its way leads out of {self.root})")
+            return None
         if not path.is_file():
             what = "is a directory" if path.is_dir() else "not found"
             self._add(loc, f"file '{rel}' {what} (paths are relative to the suite file's folder)")

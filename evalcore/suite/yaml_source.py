@@ -9,6 +9,22 @@ import yaml
 
 from evalcore.suite.problems import InputError, Loc, Problem, format_loc
 
+MAX_DEPTH = 100  # a suite needs about ten levels
+MAX_REPEATS = 10_000  # values reached again through aliases ("billion laughs": a small file, a huge document)
+_OPENS = (
+    yaml.BlockMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.FlowSequenceStartToken,
+)
+_CLOSES = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+_WIDE_BOMS = (  # UTF-32 first: its little-endian mark begins with UTF-16's
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
 
 @dataclass(frozen=True)
 class Position:
@@ -47,8 +63,19 @@ class YamlDocument:
         )
 
 
+def utf16_problem(raw: bytes, file: str) -> Problem | None:
+    """A UTF-16 or UTF-32 file, recognised by its byte order mark (its NUL bytes would otherwise look binary)."""
+    for bom, name in _WIDE_BOMS:
+        if raw.startswith(bom):
+            return Problem(file, f"{name} text (byte order mark {bom.hex(' ').upper()}); save the file as UTF-8", 1, 1)
+    return None
+
+
 def decode_text(raw: bytes, file: str) -> str:
     """UTF-8 text, or an InputError naming the line of the first byte that is not UTF-8."""
+    wide = utf16_problem(raw, file)
+    if wide is not None:
+        raise InputError([wide])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -64,6 +91,7 @@ def load_yaml(text: str, file: str) -> YamlDocument:
     """Parse one YAML document, keeping positions; syntax errors and duplicate keys become problems."""
     loader = yaml.SafeLoader(text)
     try:
+        _check_depth(text, file)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -86,30 +114,56 @@ def load_yaml(text: str, file: str) -> YamlDocument:
     if node is None:
         return doc
     problems: list[Problem] = []
-    doc.data = _build(node, (), doc, loader, problems)
+    doc.data = _build(node, (), doc, loader, _Walk(problems))
     if problems:
         raise InputError(problems)
     return doc
+
+
+def _check_depth(text: str, file: str) -> None:
+    """Collections nested deeper than MAX_DEPTH are refused where they pass it (the parser recurses per level)."""
+    depth = 0
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, _OPENS):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line, col = token.start_mark.line + 1, token.start_mark.column + 1
+                raise InputError([Problem(file, f"nested more than {MAX_DEPTH} levels deep (flatten it)", line, col)])
+        elif isinstance(token, _CLOSES):
+            depth -= 1
 
 
 def _pos(node: yaml.Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _build(node: yaml.Node, loc: Loc, doc: YamlDocument, loader: yaml.SafeLoader, problems: list[Problem]) -> Any:
+@dataclass
+class _Walk:
+    problems: list[Problem]
+    seen: set[int] = field(default_factory=set)
+    repeats: int = 0
+
+
+def _build(node: yaml.Node, loc: Loc, doc: YamlDocument, loader: yaml.SafeLoader, walk: _Walk) -> Any:
     doc.values[loc] = _pos(node)
+    if id(node) in walk.seen:
+        walk.repeats += 1
+        if walk.repeats > MAX_REPEATS:
+            message = f"aliases repeat more than {MAX_REPEATS:,} values (write the data out, or use fewer aliases)"
+            raise InputError([Problem(doc.file, message, *_line_col(node))])
+    walk.seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) or key is None:
-                problems.append(Problem(doc.file, "a key must be a plain word", *_line_col(key_node)))
+                walk.problems.append(Problem(doc.file, "a key must be a plain word", *_line_col(key_node)))
                 continue
             key = str(key) if not isinstance(key, str) else key
             if key in out:
                 first = doc.keys[(*loc, key)]
-                problems.append(
+                walk.problems.append(
                     Problem(
                         doc.file,
                         f"duplicate key '{key}' (first at line {first.line}; keep one)",
@@ -118,14 +172,14 @@ def _build(node: yaml.Node, loc: Loc, doc: YamlDocument, loader: yaml.SafeLoader
                 )
                 continue
             doc.keys[(*loc, key)] = _pos(key_node)
-            out[key] = _build(value_node, (*loc, key), doc, loader, problems)
+            out[key] = _build(value_node, (*loc, key), doc, loader, walk)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*loc, i), doc, loader, problems) for i, item in enumerate(node.value)]
+        return [_build(item, (*loc, i), doc, loader, walk) for i, item in enumerate(node.value)]
     try:
         return loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
-        problems.append(Problem(doc.file, f"YAML value: {exc}", *_line_col(node)))
+        walk.problems.append(Problem(doc.file, f"YAML value: {exc}", *_line_col(node)))
         return None
 
 
