@@ -18,7 +18,7 @@ from entrypoint.case_log import describe_cases, not_passed
 from entrypoint.github_files import append_summary, write_outputs
 from entrypoint.outputs import step_outputs
 from entrypoint.pull_request import comment_and_publish
-from entrypoint.secrets_guard import Secrets, url_password
+from entrypoint.secrets_guard import url_password
 from entrypoint.settings import ActionSettings, InvalidInput, read_settings
 from entrypoint.workflow import Workflow
 from entrypoint.workspace import OutsideWorkspace, confine, repo_path
@@ -27,6 +27,7 @@ from evalcore.merge import merge_shards
 from evalcore.orchestrate import Prepared, RunOptions, RunOutcome, prepare, run_suite
 from evalcore.report.console import console_summary
 from evalcore.results import RunResult
+from evalcore.secrets import Secrets
 from evalcore.suite.problems import InputError, Problem
 
 # Problems the core reports against a command-line option, named here by the input that set it.

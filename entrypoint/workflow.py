@@ -7,15 +7,18 @@ random token, so that text cannot issue commands; secret-looking parts of it are
 
 from __future__ import annotations
 
+import re
 import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr
 from typing import Literal, TextIO
 
-from entrypoint.secrets_guard import Secrets, looks_secret
+from evalcore.secrets import Secrets, looks_secret
 
 Level = Literal["error", "warning", "notice"]
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def escape_data(text: str) -> str:
@@ -63,11 +66,12 @@ class Workflow:
             self.command("endgroup")
 
     def show_untrusted(self, text: str) -> None:
-        """Print untrusted text with commands off, after masking whatever in it looks like a secret."""
+        """Print untrusted text with commands off, after masking whatever in it looks like a secret; control
+        characters (terminal escapes, NUL, carriage returns) are shown as `\\xNN`, never sent to the log."""
         for value in looks_secret(self.secrets.redact(text)):
             self.mask(value)
         with self.untrusted():
-            self.line(text)
+            self.line(_CONTROLS.sub(lambda m: f"\\x{ord(m[0]):02x}", text))
 
     @contextmanager
     def untrusted(self) -> Iterator[None]:

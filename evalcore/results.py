@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from evalcore import stats
+from evalcore.secrets import Secrets, redact_credentials
 
 SCHEMA_VERSION = 1
 CASES_FILE = "results.jsonl"
@@ -260,11 +261,13 @@ class CaseWriter:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self._secrets = Secrets.from_env(os.environ)  # a model or agent may repeat a credential it was shown
         self._lock = threading.Lock()
         self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def write(self, result: CaseResult) -> None:
-        data = (result.model_dump_json(exclude_defaults=True, by_alias=True) + "\n").encode()
+        line = result.model_dump_json(exclude_defaults=True, by_alias=True)
+        data = (redact_credentials(line, self._secrets) + "\n").encode()
         fd = self._fd
         if fd is None:
             raise ValueError(f"{self.path}: the results file is closed")

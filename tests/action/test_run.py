@@ -99,14 +99,14 @@ def test_a_hostile_model_answer_cannot_issue_workflow_commands(hostile: tuple[Pa
     assert names[-1] != "stop-commands"
 
 
-def test_a_secret_looking_string_in_untrusted_text_is_masked_before_it_is_printed(hostile: tuple[Path, Step]) -> None:
-    _, step = hostile
-    processed = step.commands()
+def test_a_secret_looking_string_in_a_model_answer_is_redacted_before_anything_shows_it(
+    hostile: tuple[Path, Step],
+) -> None:
+    workspace, step = hostile
+    results = (workspace / "evalcore-out" / "results.jsonl").read_text()
 
-    mask = processed.index(("add-mask", {}, "AKIAABCDEFGHIJKLMNOP"))
-    shown_at = step.log.index("and AKIAABCDEFGHIJKLMNOP")
-    assert step.log.index("::add-mask::AKIAABCDEFGHIJKLMNOP") < shown_at
-    assert mask >= 0
+    assert "AKIAABCDEFGHIJKLMNOP" not in step.log + results  # redacted where results are written (results.py)
+    assert "and ***" in step.log
 
 
 def test_credentials_and_the_token_never_reach_the_log_outputs_or_summary(hostile: tuple[Path, Step]) -> None:
