@@ -1,0 +1,266 @@
+"""Run every benchmark of the project, one after the other, each as it is (its own command line, its defaults) under
+a time limit; read what each wrote to bench/out/<name>.json; write bench/results.json and the table in
+bench/README.md (between the markers, regenerated). Not a test.
+
+    .venv/bin/python bench/run.py                          # everything
+    .venv/bin/python bench/run.py direct:latency agents    # some
+    .venv/bin/python bench/run.py --table-only             # re-render the table from bench/out/ as it is
+
+A benchmark that fails or runs out of time keeps the figures it wrote before, marked stale with their date: the
+table never passes an old figure off as this run's. Ratios are read as each benchmark measured them, in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+RESULTS = HERE / "results.json"
+README = HERE / "README.md"
+BEGIN, END = "<!-- bench/run.py: begin -->", "<!-- bench/run.py: end -->"
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str  # how run.py names it
+    script: str
+    args: tuple[str, ...]
+    out: str  # the file it writes under bench/out/
+    timeout_s: float
+    section: str | None = None  # the part of the out file this run writes (direct.py keeps one per benchmark)
+
+
+BENCHMARKS = (
+    Benchmark("direct:latency", "direct.py", ("latency",), "direct.json", 300, "latency"),
+    Benchmark("direct:throughput", "direct.py", ("throughput",), "direct.json", 300, "throughput"),
+    Benchmark("direct:warm", "direct.py", ("warm",), "direct.json", 300, "warm"),
+    Benchmark("agents", "agents.py", (), "agents.json", 600),
+    Benchmark("emulator_capacity", "emulator_capacity.py", (), "emulator_capacity.json", 300),
+    Benchmark("container", "container.py", (), "container.json", 600),
+    Benchmark("direct:memory", "direct.py", ("memory",), "direct.json", 1200, "memory"),  # the longest two last
+    Benchmark("scale", "scale.py", (), "scale.json", 600),
+)
+
+
+@dataclass
+class Outcome:
+    name: str
+    status: str  # "ok" | "failed" | "timed out" | "not run"
+    seconds: float | None = None
+    detail: str | None = None  # the last line of a failure's output
+    figures_from: str | None = None  # when the figures read were written (UTC)
+    fresh: bool = False  # the figures were written by this run
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def run(bench: Benchmark) -> Outcome:
+    started = time.time()
+    command = [sys.executable, str(HERE / bench.script), *bench.args]
+    print(f"bench/run.py: {bench.name}: {' '.join(command[1:])} (limit {bench.timeout_s:.0f} s)", flush=True)
+    try:
+        proc = subprocess.run(command, cwd=HERE.parent, capture_output=True, text=True, timeout=bench.timeout_s)
+    except subprocess.TimeoutExpired:
+        return Outcome(bench.name, "timed out", round(time.time() - started, 1), f"over {bench.timeout_s:.0f} s")
+    seconds = round(time.time() - started, 1)
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines() or [f"exit code {proc.returncode}"]
+        return Outcome(bench.name, "failed", seconds, lines[-1][:300])
+    return Outcome(bench.name, "ok", seconds)
+
+
+def read(bench: Benchmark, outcome: Outcome, since: float) -> None:
+    """The benchmark's figures from its out file; fresh when this run wrote them."""
+    path = OUT / bench.out
+    if not path.exists():
+        return
+    data = json.loads(path.read_text(encoding="utf-8"))
+    part = data.get(bench.section) if bench.section else data
+    if part is None:
+        return
+    mtime = path.stat().st_mtime
+    outcome.figures_from = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(mtime))
+    outcome.fresh = outcome.status == "ok" and mtime >= since
+    outcome.figures = part
+
+
+# ---- the table: one row per claim, figures normalised from each benchmark's own format ----
+
+
+def _direct_latency(f: dict[str, Any]) -> tuple[str, str]:
+    bare = f["bare_boto3_wall_s"] / f["ideal_s"]
+    return (
+        f"{f['ratio']:.2f}x ideal ({f['wall_s']} s for {f['cases']:,} cases at {f['latency_ms']:.0f} ms, "
+        f"ideal {f['ideal_s']} s); a bare boto3 pool: {bare:.2f}x",
+        f"<= {f['target_s']} s: {'met' if f['met'] else 'not met'}",
+    )
+
+
+def _direct_throughput(f: dict[str, Any]) -> tuple[str, str]:
+    return (
+        f"{f['ratio']:.2f}x a bare boto3 loop's calls/s ({f['evalcore']['calls_per_s']} vs "
+        f"{f['bare_boto3']['calls_per_s']}); cold cache {f['ratio_cold_cache']:.2f}x; CPU per call "
+        f"{f['cpu_per_call_ms']['evalcore']} vs {f['cpu_per_call_ms']['bare_boto3']} ms",
+        f">= 0.8x: {'met' if f['met'] else 'not met'}",
+    )
+
+
+def _direct_warm(f: dict[str, Any]) -> tuple[str, str]:
+    warm, cold = f["warm"]["wall_s"], f["cold"]["wall_s"]
+    return (
+        f"{warm} s warm vs {cold} s cold for {f['cases']:,} judged cases ({warm / cold:.2f}x)",
+        f"<= 2 s: {'met' if f['met'] else 'not met'}",
+    )
+
+
+def _direct_memory(f: dict[str, Any]) -> tuple[str, str]:
+    runs = sorted(f["runs"], key=lambda r: r["cases"])
+    peaks = " / ".join(f"{r['peak_rss_mb']:,.0f}" for r in runs)
+    cases = " / ".join(f"{r['cases'] // 1000}k" for r in runs)
+    until = " / ".join(f"{r['peak_rss_mb_until_last_case']:,.0f}" for r in runs)
+    largest = runs[-1]
+    return (
+        f"peak RSS {peaks} MB at {cases} cases (until the last case's result: {until} MB)",
+        f"<= 300 MB at {largest['cases']:,}: {'met' if largest['peak_rss_mb'] <= 300 else 'not met'}",
+    )
+
+
+def _agents(f: dict[str, Any]) -> tuple[str, str]:
+    parts = [
+        f"{r['latency_ms']:.0f} ms: {r['evalcore_speedup']}x wall ({r['agenteval_seconds']} vs "
+        f"{r['evalcore_seconds']} s), {r['evalcore_cpu_ratio']}x CPU, at 45 in flight {r['evalcore_c45_speedup']}x; "
+        f"verdicts {'identical' if r['verdicts_identical'] else 'DIFFER'}"
+        for r in f["runs"]
+    ]
+    met = all(r["evalcore_speedup"] >= 10 for r in f["runs"])
+    return "; ".join(parts), f">= 10x: {'met' if met else 'not met'}"
+
+
+def _capacity(f: dict[str, Any]) -> tuple[str, str]:
+    held = [c["connections"] for c in f["concurrency_at_latency"] if c["failures"] == 0]
+    return (
+        f"{f['converse_rps_boto3_clients']} Converse/s to boto3 clients, {f['converse_rps_raw_http_clients']}/s to raw "
+        f"HTTP clients, {f['server_cpu_ms_per_converse']} ms server CPU per call; "
+        f"{max(held) if held else 0} connections at once without a failure",
+        "not the bottleneck of a boto3 benchmark",
+    )
+
+
+def _container(f: dict[str, Any]) -> tuple[str, str]:
+    run, bare = f["docker_run_version"]["median_s"], f["docker_run_bare_python"]["median_s"]
+    return (
+        f"`docker run --version` {run:.2f} s median vs {bare:.2f} s for the base image's bare python "
+        f"({run / bare:.2f}x); the process inside {f['version_inside_container']['median_s']} s; "
+        f"image adds {f['added_mb']} MB to its base",
+        "-",
+    )
+
+
+def _scale(f: dict[str, Any]) -> tuple[str, str]:
+    return (
+        f"{f['cases']:,} cases: {f['shards']} shards + merge {f['sharded']['with_merge_wall_s']} s vs one process "
+        f"{f['single']['wall_s']} s ({f['speedup']}x on {f['cpus']} CPUs); merge alone {f['merge']['wall_s']} s, "
+        f"{f['merge']['peak_rss_mb']} MB; same verdicts: {f['same_verdict_counts_and_means']}",
+        "-",
+    )
+
+
+ROWS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[str, str]]]] = {
+    "direct:latency": ("direct-mode wall time vs ideal", _direct_latency),
+    "direct:throughput": ("overhead vs bare boto3", _direct_throughput),
+    "agents": ("agent tests vs agenteval 0.4.1", _agents),
+    "direct:memory": ("memory at 100,000 cases", _direct_memory),
+    "direct:warm": ("warm cache", _direct_warm),
+    "container": ("container cold start and image size", _container),
+    "emulator_capacity": ("emulator capacity", _capacity),
+    "scale": ("shards + merge", _scale),
+}
+
+
+def table(outcomes: list[Outcome], load: str) -> str:
+    lines = [
+        f"Generated by `bench/run.py` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{os.cpu_count()} CPUs, load average at the start {load}). A stale figure was not measured by this run.",
+        "",
+        "| claim | figure | target | this run |",
+        "|---|---|---|---|",
+    ]
+    for outcome in outcomes:
+        title, render = ROWS[outcome.name]
+        try:
+            figure, target = render(outcome.figures) if outcome.figures else ("no figures", "-")
+        except (KeyError, TypeError, ZeroDivisionError) as exc:
+            figure, target = f"unreadable figures ({type(exc).__name__}: {exc})", "-"
+        state = outcome.status if outcome.status != "ok" else f"ok, {outcome.seconds} s"
+        if outcome.detail:
+            state += f": {outcome.detail}"
+        if outcome.figures and not outcome.fresh:
+            state += f" (figures stale, from {outcome.figures_from})"
+        lines.append(f"| {title} | {figure} | {target} | {state.replace('|', '/')} |")
+    return "\n".join(lines)
+
+
+def write_readme(text: str) -> None:
+    readme = README.read_text(encoding="utf-8")
+    block = f"{BEGIN}\n{text}\n{END}"
+    if BEGIN in readme and END in readme:
+        readme = readme[: readme.index(BEGIN)] + block + readme[readme.index(END) + len(END) :]
+    else:
+        heading = "\n## All benchmarks, one run (`bench/run.py`)\n\n"
+        first = readme.index("\n## ") if "\n## " in readme else len(readme)
+        readme = readme[:first] + heading + block + "\n" + readme[first:]
+    README.write_text(readme, encoding="utf-8")
+
+
+def write(outcomes: list[Outcome], load: str) -> None:
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "generated_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "cpus": os.cpu_count(),
+                "load_average_at_start": float(load),
+                "benchmarks": [asdict(o) for o in outcomes],
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    write_readme(table(outcomes, load))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    names = [b.name for b in BENCHMARKS]
+    parser.add_argument("only", nargs="*", choices=[*names, []], default=[], help="benchmarks to run (default all)")
+    parser.add_argument("--table-only", action="store_true", help="run nothing; render bench/out/ as it is")
+    args = parser.parse_args()
+    load = f"{os.getloadavg()[0]:.1f}"
+    started = time.time()
+    outcomes = [Outcome(b.name, "not run") for b in BENCHMARKS]
+    for bench, outcome in zip(BENCHMARKS, outcomes, strict=True):
+        read(bench, outcome, float("inf"))  # the figures there before: stale until a benchmark rewrites them
+    for index, bench in enumerate(BENCHMARKS):
+        if args.table_only or (args.only and bench.name not in args.only):
+            continue
+        outcome = run(bench)
+        read(bench, outcome, started)
+        print(f"bench/run.py: {bench.name}: {outcome.status} {outcome.detail or ''}".rstrip(), flush=True)
+        outcomes[index] = outcome
+        write(outcomes, load)  # after each benchmark: an interrupted run keeps what it measured
+    write(outcomes, load)
+    print(f"bench/run.py: wrote {RESULTS.relative_to(HERE.parent)} and the table in {README.relative_to(HERE.parent)}")
+    return 0 if all(o.status in ("ok", "not run") for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
