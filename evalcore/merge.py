@@ -84,7 +84,7 @@ def merge_shards(
         sections=first.run.sections,
         models=first.run.models,
     )
-    run = finish_run(loaded, plan, meta, cases, overrides, out)
+    run = finish_run(loaded, plan, meta, overrides, out)
     return RunOutcome(run.verdict.exit_code if run.verdict else 3, out, run)
 
 

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,8 +35,7 @@ from evalcore.results import (
     RunMeta,
     RunResult,
     SectionSummary,
-    latest_by_case,
-    read_cases,
+    final_cases,
     summarize,
     write_run,
 )
@@ -150,8 +149,8 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
         except CredentialsMissing as exc:
             options.log(f"evalcore: {exc}")
             return RunOutcome(EXIT_INFRA, out)
-    done = latest_by_case(read_cases(cases_path)) if options.resume and cases_path.exists() else {}
-    finished = {cid for cid, r in done.items() if r.status != "error"}
+    resumable = options.resume and cases_path.exists()
+    finished = {r.case_id for r in final_cases(cases_path) if r.status != "error"} if resumable else set()
     todo = [c for c in plan.cases if c.id not in finished]
     if options.resume:
         options.log(f"evalcore: resuming: {len(plan.cases) - len(todo)} of {len(plan.cases)} cases already done")
@@ -210,11 +209,8 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
         cache.flush()
         if cache.ttl_seconds is not None or cache.max_bytes is not None:
             cache.prune()
-    results = latest_by_case(read_cases(cases_path))
-    planned_ids = {c.id for c in plan.cases}
-    final = [r for cid, r in results.items() if cid in planned_ids]
     cancelled = "the run was cancelled: finish it with --resume" if options.cancel.is_set() else None
-    run = finish_run(loaded, plan, meta, final, overrides, out, not_run, cancelled)
+    run = finish_run(loaded, plan, meta, overrides, out, not_run, cancelled)
     from evalcore.report.console import console_summary
 
     print(console_summary(run, color=options.color))
@@ -225,14 +221,15 @@ def finish_run(
     loaded: LoadedSuite,
     plan: Plan,
     meta: RunMeta,
-    cases: list[CaseResult],
     overrides: list,
     out: Path,
     not_run: dict[str, str] | None = None,
     cancelled: str | None = None,
 ) -> RunResult:
-    """Aggregate, gate, write results.json and the reports: the end of a run, and of a merge of shards."""
-    run = _run_result(meta, plan, cases, not_run or {})
+    """Aggregate, gate, write results.json and the reports from `out`/results.jsonl (each planned case's last
+    result): the end of a run, and of a merge of shards. Streams the results: no run is held whole."""
+    planned = {c.id for c in plan.cases}
+    run = _run_result(meta, plan, final_cases(out / CASES_FILE, planned.__contains__), not_run or {})
     run.verdict = decide(run, rules_for(loaded, overrides))
     if cancelled:
         run.verdict.status = "error"
@@ -241,7 +238,7 @@ def finish_run(
     write_run(out / RUN_FILE, run)
     from evalcore.report.render import render_reports
 
-    render_reports(out, run, None, cases=cases)
+    render_reports(out, run, None, keep=planned.__contains__)
     return run
 
 
@@ -275,7 +272,7 @@ def _error_result(case: Case, reason: str) -> CaseResult:
     )
 
 
-def _run_result(meta: RunMeta, plan: Plan, cases: list[CaseResult], not_run: dict[str, str]) -> RunResult:
+def _run_result(meta: RunMeta, plan: Plan, cases: Iterable[CaseResult], not_run: dict[str, str]) -> RunResult:
     meta.finished_at = time.time()
     summaries = summarize(cases)
     sections = []

@@ -303,6 +303,28 @@ def read_cases(path: Path) -> Iterator[CaseResult]:
                 raise ValueError(f"{path}:{number}: not a case result ({exc.__class__.__name__})") from None
 
 
+def final_cases(path: Path, keep: Callable[[str], bool] | None = None) -> Iterator[CaseResult]:
+    """Each case's last result in a results.jsonl (a resumed run may have retried it), streamed: a first pass
+    notes where each case's last result stands, the second yields those, so no run is ever held whole."""
+    last: dict[str, int] = {}
+    for number, case_id in enumerate(_case_ids(path)):
+        last[case_id] = number
+    wanted = {n for cid, n in last.items() if keep is None or keep(cid)}
+    for number, case in enumerate(read_cases(path)):
+        if number in wanted:
+            yield case
+
+
+def _case_ids(path: Path) -> Iterator[str]:
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if line.strip() and line.endswith("\n"):
+                try:
+                    yield str(json.loads(line)["case_id"])
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise ValueError(f"{path}:{number}: not a case result ({exc.__class__.__name__})") from None
+
+
 def latest_by_case(cases: Iterable[CaseResult]) -> dict[str, CaseResult]:
     """One result per case id, the last written winning (a resumed run may retry an errored case)."""
     out: dict[str, CaseResult] = {}
@@ -329,72 +351,96 @@ def read_run(path: Path) -> RunResult:
 
 
 def summarize(cases: Iterable[CaseResult]) -> dict[tuple[str, str | None], ModelSummary]:
-    """Aggregates per (section, model). Metric means are over items: repeats of one item are averaged first."""
-    groups: dict[tuple[str, str | None], list[CaseResult]] = defaultdict(list)
+    """Aggregates per (section, model). Metric means are over items: repeats of one item are averaged first.
+
+    Streams: each case is folded into its group's running figures and then dropped, so a run of any size
+    aggregates in memory proportional to its items, not to its results."""
+    groups: dict[tuple[str, str | None], _Group] = {}
     for case in cases:
-        groups[(case.section, case.model)].append(case)
-    return {key: _summarize_group(group) for key, group in groups.items()}
+        group = groups.get((case.section, case.model))
+        if group is None:
+            group = groups[(case.section, case.model)] = _Group(case)
+        group.add(case)
+    return {key: group.summary() for key, group in groups.items()}
 
 
-def _summarize_group(cases: list[CaseResult]) -> ModelSummary:
-    tally = {"pass": 0, "fail": 0, "error": 0, "skipped": 0}
-    per_item: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    item_category: dict[str, str] = {}
-    latencies: list[float] = []
-    usage, judge_usage = Usage(), Usage()
-    cost = judge_cost = 0.0
-    costed = False
-    cached = 0
-    units: int | None = None
-    for case in cases:
-        tally[case.status] += 1
+class _Group:
+    """The running figures of one (section, model): what a ModelSummary needs, nothing per result."""
+
+    def __init__(self, first: CaseResult) -> None:
+        self.model, self.model_id, self.kind = first.model, first.model_id, first.kind
+        self.tally = {"pass": 0, "fail": 0, "error": 0, "skipped": 0}
+        self.per_item: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+        self.item_category: dict[str, str] = {}
+        self.passes: dict[str, list[bool]] = defaultdict(list)
+        self.latencies: list[float] = []
+        self.usage, self.judge_usage = Usage(), Usage()
+        self.cost = self.judge_cost = 0.0
+        self.costed = False
+        self.cached = 0
+        self.units: int | None = None
+        self.probes: list[GuardrailOutcome] = []
+
+    def add(self, case: CaseResult) -> None:
+        self.tally[case.status] += 1
         for m in case.metrics:
             if m.value is not None:
-                per_item[case.item_key][m.name].append(m.value)
+                self.per_item[case.item_key][m.name].append(m.value)
         if case.category is not None:
-            item_category[case.item_key] = case.category
+            self.item_category[case.item_key] = case.category
+        self.passes[case.item_key].append(case.status == "pass")
         if case.latency_ms is not None and case.status != "error":
-            latencies.append(case.latency_ms)
-        usage += case.usage
-        judge_usage += case.judge_usage
+            self.latencies.append(case.latency_ms)
+        self.usage += case.usage
+        self.judge_usage += case.judge_usage
         if case.cost_usd is not None:
-            cost += case.cost_usd
-            costed = True
+            self.cost += case.cost_usd
+            self.costed = True
         if case.judge_cost_usd is not None:
-            judge_cost += case.judge_cost_usd
-            costed = True
-        cached += case.cached
+            self.judge_cost += case.judge_cost_usd
+            self.costed = True
+        self.cached += case.cached
         if case.kind == "guardrail":
-            units = (units or 0) + (case.guardrail.units if case.guardrail is not None and not case.cached else 0)
-    counts = Counts.model_validate(tally)
-    by_category: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(dict)
-    for item_key, category in item_category.items():
-        by_category[category][item_key] = per_item[item_key]
-    decided = counts.passed + counts.failed + counts.error
-    latencies.sort()
-    first = cases[0]
-    return ModelSummary(
-        model=first.model,
-        model_id=first.model_id,
-        counts=counts,
-        pass_rate=counts.passed / decided if decided else None,
-        pass_rate_ci=stats.wilson(counts.passed, decided),
-        error_rate=counts.error / counts.total if counts.total else None,
-        metrics=_aggregates(per_item),
-        categories={c: found for c, items in sorted(by_category.items()) if (found := _aggregates(items))},
-        rates=_kind_rates(cases),
-        latency_ms={
-            "mean": sum(latencies) / len(latencies) if latencies else None,
-            **{f"p{q}": stats.percentile(latencies, q) for q in (50, 90, 95, 99)},
-            "max": latencies[-1] if latencies else None,
-        },
-        usage=usage,
-        judge_usage=judge_usage,
-        cost_usd=cost if costed else None,
-        judge_cost_usd=judge_cost if costed else None,
-        cached=cached,
-        guardrail_units=units,
-    )
+            units = case.guardrail.units if case.guardrail is not None and not case.cached else 0
+            self.units = (self.units or 0) + units
+            if case.guardrail is not None and case.status != "error":
+                self.probes.append(case.guardrail)
+
+    def summary(self) -> ModelSummary:
+        counts = Counts.model_validate(self.tally)
+        by_category: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(dict)
+        for item_key, category in self.item_category.items():
+            by_category[category][item_key] = self.per_item[item_key]
+        decided = counts.passed + counts.failed + counts.error
+        latencies = sorted(self.latencies)
+        if self.probes:
+            rates = _guardrail_rates(self.probes)
+        elif self.kind in ("agent", "evaluation"):
+            rates = _repeat_rates(self.passes, always=self.kind == "agent")
+        else:
+            rates = {}
+        return ModelSummary(
+            model=self.model,
+            model_id=self.model_id,
+            counts=counts,
+            pass_rate=counts.passed / decided if decided else None,
+            pass_rate_ci=stats.wilson(counts.passed, decided),
+            error_rate=counts.error / counts.total if counts.total else None,
+            metrics=_aggregates(self.per_item),
+            categories={c: found for c, items in sorted(by_category.items()) if (found := _aggregates(items))},
+            rates=rates,
+            latency_ms={
+                "mean": sum(latencies) / len(latencies) if latencies else None,
+                **{f"p{q}": stats.percentile(latencies, q) for q in (50, 90, 95, 99)},
+                "max": latencies[-1] if latencies else None,
+            },
+            usage=self.usage,
+            judge_usage=self.judge_usage,
+            cost_usd=self.cost if self.costed else None,
+            judge_cost_usd=self.judge_cost if self.costed else None,
+            cached=self.cached,
+            guardrail_units=self.units,
+        )
 
 
 def _aggregates(per_item: dict[str, dict[str, list[float]]]) -> dict[str, Aggregate]:
@@ -413,44 +459,36 @@ def _aggregates(per_item: dict[str, dict[str, list[float]]]) -> dict[str, Aggreg
     return metrics
 
 
-def _kind_rates(cases: list[CaseResult]) -> dict[str, float | None]:
-    """Rates that only some section kinds have: guardrail block and false-positive rates, agents' pass^k.
+def _guardrail_rates(all_probes: list[GuardrailOutcome]) -> dict[str, float | None]:
+    """Block, false-positive, anonymization and policy-match rates of guardrail probes.
 
     `block_rate` is over the probes as written; `block_rate.<mutation>` over each mutation of the must-block ones."""
-    all_probes = [c.guardrail for c in cases if c.guardrail is not None and c.status != "error"]
-    if all_probes:
-        probes = [p for p in all_probes if p.mutation is None]
-        must_block = [p for p in probes if p.expected == "blocked"]
-        must_allow = [p for p in probes if p.expected == "allowed"]
-        must_anon = [p for p in probes if p.expected == "anonymized"]
-        with_policy = [p for p in probes if p.expected_policy and p.observed != "allowed"]
-        rates = {
-            "block_rate": _share(must_block, lambda p: p.observed == "blocked"),
-            "false_positive_rate": _share(must_allow, lambda p: p.observed != "allowed"),
-            "anonymization_rate": _share(must_anon, lambda p: p.observed == "anonymized"),
-            "policy_match_rate": _share(with_policy, _policy_fired),
-        }
-        mutated: dict[str, list[GuardrailOutcome]] = defaultdict(list)
-        for p in all_probes:
-            if p.mutation is not None and p.expected == "blocked":
-                mutated[p.mutation].append(p)
-        for kind, outcomes in sorted(mutated.items()):
-            rates[f"block_rate.{kind}"] = _share(outcomes, lambda p: p.observed == "blocked")
-        return rates
-    if cases and cases[0].kind == "agent":
-        return _repeat_rates(cases, always=True)
-    if cases and cases[0].kind == "evaluation":
-        return _repeat_rates(cases, always=False)
-    return {}
+    probes = [p for p in all_probes if p.mutation is None]
+    must_block = [p for p in probes if p.expected == "blocked"]
+    must_allow = [p for p in probes if p.expected == "allowed"]
+    must_anon = [p for p in probes if p.expected == "anonymized"]
+    with_policy = [p for p in probes if p.expected_policy and p.observed != "allowed"]
+    rates = {
+        "block_rate": _share(must_block, lambda p: p.observed == "blocked"),
+        "false_positive_rate": _share(must_allow, lambda p: p.observed != "allowed"),
+        "anonymization_rate": _share(must_anon, lambda p: p.observed == "anonymized"),
+        "policy_match_rate": _share(with_policy, _policy_fired),
+    }
+    mutated: dict[str, list[GuardrailOutcome]] = defaultdict(list)
+    for p in all_probes:
+        if p.mutation is not None and p.expected == "blocked":
+            mutated[p.mutation].append(p)
+    for kind, outcomes in sorted(mutated.items()):
+        rates[f"block_rate.{kind}"] = _share(outcomes, lambda p: p.observed == "blocked")
+    return rates
 
 
-def _repeat_rates(cases: list[CaseResult], always: bool) -> dict[str, float | None]:
+def _repeat_rates(by_item: dict[str, list[bool]], always: bool) -> dict[str, float | None]:
     """pass@k (at least one of k tries passes) and pass^k (all k tries pass), k = the fewest repeats of an item,
     averaged over items with the unbiased estimators 1 - C(n-c, k)/C(n, k) and C(c, k)/C(n, k) (n tries, c passed).
     An error counts as not passed. Reported when items are repeated (`always`: also for k = 1)."""
-    by_item: dict[str, list[bool]] = defaultdict(list)
-    for c in cases:
-        by_item[c.item_key].append(c.status == "pass")
+    if not by_item:
+        return {}
     k = min(len(v) for v in by_item.values())
     if k < 2 and not always:
         return {}
