@@ -63,6 +63,7 @@ def test_request_log_over_http_filters_and_clears(emulator: Emulator) -> None:
         "status": 200,
         "fault": None,
         "duration_ms": 0,
+        "injected_latency_ms": 0.0,
     }
     assert cleared == {"cleared": 2}
     assert emulator.requests() == []
