@@ -15,7 +15,7 @@ from evalcore import __version__
 from evalcore.gate import parse_override
 from evalcore.orchestrate import RunOutcome, finish_run
 from evalcore.plan import build_plan
-from evalcore.results import CASES_FILE, RUN_FILE, CaseWriter, RunMeta, RunResult, latest_by_case, read_cases, read_run
+from evalcore.results import CASES_FILE, RUN_FILE, CaseWriter, RunMeta, RunResult, final_cases, read_run
 from evalcore.suite.load import load_suite
 from evalcore.suite.problems import InputError, Problem
 
@@ -60,18 +60,14 @@ def merge_shards(
         )
     overrides = [o for text in thresholds or [] for o in parse_override(text, loaded, "--threshold")]
     plan = build_plan(loaded, first.run.sections, first.run.models)
-    planned = {c.id: n for n, c in enumerate(plan.cases)}
-    merged = {}
-    for directory in dirs:
-        for case_id, case in latest_by_case(read_cases(directory / CASES_FILE)).items():
-            if case_id in planned:
-                merged[case_id] = case
-    cases = sorted(merged.values(), key=lambda c: planned[c.case_id])
+    planned = {c.id for c in plan.cases}
     out.mkdir(parents=True, exist_ok=True)
     (out / CASES_FILE).unlink(missing_ok=True)
+    # Shards partition the cases: each shard's final results are copied through, one at a time, never all held.
     with CaseWriter(out / CASES_FILE) as writer:
-        for case in cases:
-            writer.write(case)
+        for directory in dirs:
+            for case in final_cases(directory / CASES_FILE, planned.__contains__):
+                writer.write(case)
     meta = RunMeta(
         suite=first.run.suite,
         suite_path=str(loaded.path),
