@@ -30,7 +30,7 @@ from evalcore.plan import Case, EvaluationItem
 from evalcore.results import CaseResult
 from evalcore.runners import RunContext, SectionNotRun
 from evalcore.runners.batch_results import BatchJobs
-from evalcore.runners.direct import Section, new_result, prepare_section, render_prompt, run_direct
+from evalcore.runners.direct import Target, prepare_section, rendered, run_direct
 from evalcore.runners.invoke_format import request_body
 from evalcore.runners.job_requests import JobPlan, SectionTarget, job_name, safe_segment
 from evalcore.runners.job_submit import bucket_problem, reattach, submit
@@ -63,7 +63,7 @@ def run_batch(ctx: RunContext, section_name: str, cases: list[Case], emit: Calla
     by_id = {c.id: c for c in batched}
     attached = reattach(ctx, kind, section_name, by_id, _log) if ctx.resume else []
     covered = {cid for job, _ in attached for cid in job.case_ids}
-    planned = plan_batch_jobs(section, settings, target, [c for c in batched if c.id not in covered])
+    planned = plan_batch_jobs(evaluation, section.targets, target, [c for c in batched if c.id not in covered])
     if planned:
         _log(f"evalcore: {section_name}: creating {len(planned)} batch inference job(s)")
     created = submit(ctx, s3, target.bucket, kind, planned, by_id, emit, _log)
@@ -88,9 +88,11 @@ def split_cases(evaluation: Evaluation, settings: BatchSettings, cases: list[Cas
 
 
 def plan_batch_jobs(
-    section: Section, settings: BatchSettings, target: SectionTarget, cases: list[Case]
+    evaluation: Evaluation, targets: dict[str, Target], target: SectionTarget, cases: list[Case]
 ) -> list[JobPlan]:
     """One job per model and per `max_records_per_job` records, the model's cases spread evenly over its jobs."""
+    settings = evaluation.batch
+    assert settings is not None
     by_model: dict[str, list[Case]] = {}
     for case in cases:
         assert case.model is not None
@@ -101,18 +103,20 @@ def plan_batch_jobs(
         size = math.ceil(len(model_cases) / count)
         for shard in range(1, count + 1):
             chunk = model_cases[(shard - 1) * size : shard * size]
-            jobs.append(_job(section, settings, target, model, shard, chunk))
+            jobs.append(_job(evaluation, targets[model], target, model, shard, chunk))
     return jobs
 
 
 def _job(
-    section: Section, settings: BatchSettings, target: SectionTarget, model: str, shard: int, cases: list[Case]
+    evaluation: Evaluation, model: Target, target: SectionTarget, model_name: str, shard: int, cases: list[Case]
 ) -> JobPlan:
-    model_id = section.targets[model].model_id
+    settings = evaluation.batch
+    assert settings is not None
+    model_id = model.model_id
     case_ids = [c.id for c in cases]
-    name = job_name(target, model, shard, case_ids)
+    name = job_name(target, model_name, shard, case_ids)
     key = target.key(safe_segment(target.suite), target.run_id, safe_segment(target.section))
-    input_key = f"{key}/input/{safe_segment(model)}-{shard}.jsonl"
+    input_key = f"{key}/input/{safe_segment(model_name)}-{shard}.jsonl"
     output: dict[str, Any] = {"s3Uri": f"s3://{target.bucket}/{key}/output/"}
     if settings.kms_key_id:
         output["s3EncryptionKeyId"] = settings.kms_key_id
@@ -120,7 +124,7 @@ def _job(
         **settings.tags,
         "evalcore:suite": target.suite,
         "evalcore:section": target.section,
-        "evalcore:model": model,
+        "evalcore:model": model_name,
         "evalcore:run-id": target.run_id,
     }
     request = {
@@ -135,16 +139,15 @@ def _job(
         "timeoutDurationInHours": TIMEOUT_HOURS,
         "tags": [{"key": k, "value": v} for k, v in tags.items()],
     }
-    records = [{"recordId": case.id, "modelInput": _model_input(section, case)} for case in cases]
-    return JobPlan(name, target.section, model, model_id, shard, case_ids, records, input_key, request)
+    records = [{"recordId": case.id, "modelInput": _model_input(evaluation, model, case)} for case in cases]
+    return JobPlan(name, target.section, model_name, model_id, shard, case_ids, records, input_key, request)
 
 
-def _model_input(section: Section, case: Case) -> dict[str, Any]:
+def _model_input(evaluation: Evaluation, model: Target, case: Case) -> dict[str, Any]:
     """The case's InvokeModel body: the prompt and system rendered as direct mode renders them."""
-    assert isinstance(case.item, EvaluationItem) and case.model is not None
-    prompt, system = render_prompt(section, case.item.fields, new_result(section, case))
-    target = section.targets[case.model]
-    return request_body(target.model_id, prompt, target.settings, system)
+    assert isinstance(case.item, EvaluationItem)
+    prompt, system = rendered(evaluation, case.item.fields)
+    return request_body(model.model_id, prompt, model.settings, system)
 
 
 def _log(line: str) -> None:

@@ -29,7 +29,7 @@ from evalcore.pricing import Pricing
 from evalcore.results import CaseResult, MetricScore, Usage
 from evalcore.runners import RunContext
 from evalcore.scheduler import Call, CallFailed, CallResult, Cancelled, Scheduler
-from evalcore.suite.models import CheckMetric, Evaluation, Inference
+from evalcore.suite.models import CheckMetric, Evaluation, Inference, Suite
 from evalcore.suite.template import render
 
 
@@ -78,11 +78,7 @@ def prepare_section(ctx: RunContext, section_name: str, cases: list[Case]) -> Se
     evaluation = next(e for e in suite.evaluations if e.name == section_name)
     client = ctx.aws.client("bedrock-runtime")
     pricing = pricing_for(ctx)
-    targets = {}
-    for name in {c.model for c in cases if c.model is not None}:
-        spec = suite.model_spec(name)
-        inference = suite.defaults.inference.merged(spec.inference).merged(evaluation.inference)
-        targets[name] = Target(spec.id, _inference_config(inference), inference)
+    targets = targets_for(suite, evaluation, cases)
     judges: dict[str, Judge] = {}
     judged = []
     checks = []
@@ -98,6 +94,16 @@ def prepare_section(ctx: RunContext, section_name: str, cases: list[Case]) -> Se
             judges[judge_id] = Judge(ctx.scheduler, client, judge_id, pricing)
         judged.append((rubric_for(metric), judges[judge_id]))
     return Section(evaluation, ctx.scheduler, client, targets, checks, judged, pricing)
+
+
+def targets_for(suite: Suite, evaluation: Evaluation, cases: list[Case]) -> dict[str, Target]:
+    """The models the cases call, by name, with the inference the section gives each."""
+    targets = {}
+    for name in {c.model for c in cases if c.model is not None}:
+        spec = suite.model_spec(name)
+        inference = suite.defaults.inference.merged(spec.inference).merged(evaluation.inference)
+        targets[name] = Target(spec.id, _inference_config(inference), inference)
+    return targets
 
 
 def _inference_config(inference: Inference) -> dict[str, Any]:
@@ -152,10 +158,15 @@ def guarded(result: CaseResult, work: Callable[[], None]) -> CaseResult:
 
 def render_prompt(section: Section, record: dict[str, Any], result: CaseResult) -> tuple[str, str | None]:
     """The case's prompt and system text, rendered over its record (and kept in its result)."""
-    evaluation = section.evaluation
+    prompt, system = rendered(section.evaluation, record)
+    result.prompt, result.system = prompt, system
+    return prompt, system
+
+
+def rendered(evaluation: Evaluation, record: dict[str, Any]) -> tuple[str, str | None]:
+    """The prompt and system text of a record."""
     prompt = render(evaluation.prompt, record)
     system = render(evaluation.system, record) if evaluation.system else None
-    result.prompt, result.system = prompt, system
     return prompt, system
 
 

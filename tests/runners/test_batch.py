@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
+from evalcore.cli import main
 from evalcore.emulator import Emulator
 from evalcore.results import CaseResult
 from evalcore.suite.load import load_suite
 from evalcore.suite.problems import InputError
-from tests.direct_suite import HAIKU, records, results, run, use_emulator, world, write_suite
+from tests.direct_suite import HAIKU, SONNET, records, results, run, use_emulator, world, write_suite
 
 ROLE = "arn:aws:iam::123456789012:role/BedrockBatchRole"
 MINIMUM = 5  # the emulator's and the suite's minimum records per job in these tests (Bedrock's is 100)
@@ -197,3 +198,21 @@ def test_resume_reattaches_to_batch_jobs_left_running_by_a_timeout(
     assert second.exit_code == 0
     latest = results(tmp_path / "out")
     assert len(latest) == 20 and all(c.status in ("pass", "fail") for c in latest.values())
+
+
+def test_dry_run_prints_the_batch_job_requests_and_creates_nothing(
+    emulator: Emulator, bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite = _suite(tmp_path, bucket)
+
+    code = main(["run", str(suite), "--out", str(tmp_path / "out"), "--dry-run"])
+
+    assert code == 0
+    (section,) = json.loads(capsys.readouterr().out)["sections"]
+    requests = sorted((r["input"] for r in section["requests"]), key=lambda r: r["modelId"])
+    assert [r["modelId"] for r in requests] == sorted([HAIKU, SONNET]) and all(r["roleArn"] == ROLE for r in requests)
+    assert [w["records"] for w in section["writes"]] == [10, 10]
+    assert section["calls"] == [{"operation": "bedrock-runtime:Converse (judge)", "target": SONNET, "count": 20}]
+    assert emulator.requests() == []
+    assert emulator.client("s3").list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+    assert not (tmp_path / "out").exists()
