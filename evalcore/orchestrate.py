@@ -39,7 +39,7 @@ from evalcore.results import (
     summarize,
     write_run,
 )
-from evalcore.runners import RunContext, Runner, SectionNotRun, runner_for
+from evalcore.runners import RunContext, Runner, SectionNotRun, case_result, runner_for
 from evalcore.runners.job_registry import JOBS_FILE
 from evalcore.scheduler import ModelLimits, Scheduler
 from evalcore.suite.load import LoadedSuite, load_suite
@@ -204,7 +204,7 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
         for case in todo:
             if case.id not in written and case.section not in not_run:
                 reason = "cancelled before it finished" if options.cancel.is_set() else "the runner returned no result"
-                emit(_error_result(case, failures.get(case.section, reason)))
+                emit(case_result(case, reason=failures.get(case.section, reason)))
     if cache is not None:
         cache.flush()
         if cache.ttl_seconds is not None or cache.max_bytes is not None:
@@ -257,19 +257,6 @@ def _run_section(
         not_run[name] = exc.reason
     except Exception as exc:  # a runner's own failure must not lose the other sections
         failures[name] = f"the section stopped: {type(exc).__name__}: {exc}"
-
-
-def _error_result(case: Case, reason: str) -> CaseResult:
-    return CaseResult(
-        case_id=case.id,
-        section=case.section,
-        kind=case.kind,
-        model=case.model,
-        repeat=case.repeat,
-        item_key=case.item_key,
-        status="error",
-        reason=reason,
-    )
 
 
 def _run_result(meta: RunMeta, plan: Plan, cases: Iterable[CaseResult], not_run: dict[str, str]) -> RunResult:

@@ -7,10 +7,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from evalcore.aws import Aws
 from evalcore.plan import Case
-from evalcore.results import CaseResult
+from evalcore.results import CaseResult, Status
 from evalcore.scheduler import Scheduler
 from evalcore.suite.load import LoadedSuite
 from evalcore.suite.models import AgentSection, Evaluation, GuardrailSection
@@ -38,6 +39,20 @@ class SectionNotRun(Exception):
 # (context, section name, the cases to run, emit one result) -> None. Must emit one result per case and never
 # raise for a case's failure; the orchestrator turns a runner's own crash into error results.
 Runner = Callable[[RunContext, str, list[Case], Callable[[CaseResult], None]], None]
+
+
+def case_result(case: Case, status: Status = "error", **fields: Any) -> CaseResult:
+    """A case's result with its identity filled in from the case; `error` until a runner knows better."""
+    return CaseResult(
+        case_id=case.id,
+        section=case.section,
+        kind=case.kind,
+        model=case.model,
+        repeat=case.repeat,
+        item_key=case.item_key,
+        status=status,
+        **fields,
+    )
 
 
 def runner_for(section: Evaluation | GuardrailSection | AgentSection) -> Runner | None:

@@ -27,7 +27,7 @@ from evalcore.metrics.judge_prompts import Rubric
 from evalcore.plan import Case, EvaluationItem
 from evalcore.pricing import Pricing
 from evalcore.results import CaseResult, MetricScore, Usage
-from evalcore.runners import RunContext
+from evalcore.runners import RunContext, case_result
 from evalcore.scheduler import Call, CallFailed, CallResult, Cancelled, Scheduler
 from evalcore.suite.models import CheckMetric, Evaluation, Inference, Suite
 from evalcore.suite.template import render
@@ -130,15 +130,9 @@ def new_result(section: Section, case: Case) -> CaseResult:
     record = case.item.fields
     target = section.targets[case.model]
     reference = record.get(REFERENCE_FIELD)
-    return CaseResult(
-        case_id=case.id,
-        section=case.section,
-        kind=case.kind,
-        model=case.model,
+    return case_result(
+        case,
         model_id=target.model_id,
-        repeat=case.repeat,
-        item_key=case.item_key,
-        status="error",
         source=case.item.source,
         reference=reference if isinstance(reference, str) else None,
         category=str(record["category"]) if record.get("category") is not None else None,

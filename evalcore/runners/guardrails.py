@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from evalcore.plan import Case
 from evalcore.results import CaseResult, GuardrailOutcome, PolicyHit, Status
-from evalcore.runners import RunContext
+from evalcore.runners import RunContext, case_result
 from evalcore.runners import guardrail_policies as policies
 from evalcore.runners.guardrail_vias import ApplyVia, ConverseVia, InvokeVia, Reading, UnreadableResponse, Via
 from evalcore.runners.invoke_format import UnsupportedModel
@@ -165,14 +165,9 @@ _ACTION = {"blocked": "BLOCKED", "anonymized": "ANONYMIZED", "allowed": "NONE"}
 
 def _error(case: Case, model_id: str | None, reason: str, attempts: int) -> CaseResult:
     item = case.item
-    return CaseResult(
-        case_id=case.id,
-        section=case.section,
-        kind="guardrail",
-        model=case.model,
+    return case_result(
+        case,
         model_id=model_id,
-        item_key=case.item_key,
-        status="error",
         reason=reason,
         source=item.origin if isinstance(item, ResolvedProbe) else None,
         prompt=item.probe.text if isinstance(item, ResolvedProbe) else None,

@@ -20,6 +20,7 @@ from typing import Any
 
 from evalcore.plan import Case, EvaluationItem
 from evalcore.results import CaseResult, MetricScore
+from evalcore.runners import case_result
 from evalcore.runners.job_requests import JobPlan, RecordKey, SectionTarget, record_key
 
 OUTPUT_SUFFIX = "_output.jsonl"
@@ -191,15 +192,9 @@ def _response(record: dict[str, Any]) -> str | None:
 def _base_result(case: Case, job: JobPlan) -> CaseResult:
     assert isinstance(case.item, EvaluationItem)
     line = job.line_of(case.id)
-    return CaseResult(
-        case_id=case.id,
-        section=case.section,
-        kind=case.kind,
-        model=case.model,
+    return case_result(
+        case,
         model_id=job.model_id,
-        repeat=case.repeat,
-        item_key=case.item_key,
-        status="error",
         source=case.item.source,
         prompt=line["prompt"],
         reference=line.get("referenceResponse"),
