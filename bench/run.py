@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -67,13 +68,19 @@ def run(bench: Benchmark) -> Outcome:
     started = time.time()
     command = [sys.executable, str(HERE / bench.script), *bench.args]
     print(f"bench/run.py: {bench.name}: {' '.join(command[1:])} (limit {bench.timeout_s:.0f} s)", flush=True)
+    # Its own process group: on timeout the benchmark goes with everything it started (emulators, runs).
+    proc = subprocess.Popen(
+        command, cwd=HERE.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
-        proc = subprocess.run(command, cwd=HERE.parent, capture_output=True, text=True, timeout=bench.timeout_s)
+        stdout, stderr = proc.communicate(timeout=bench.timeout_s)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return Outcome(bench.name, "timed out", round(time.time() - started, 1), f"over {bench.timeout_s:.0f} s")
     seconds = round(time.time() - started, 1)
     if proc.returncode != 0:
-        lines = (proc.stderr or proc.stdout).strip().splitlines() or [f"exit code {proc.returncode}"]
+        lines = (stderr or stdout).strip().splitlines() or [f"exit code {proc.returncode}"]
         return Outcome(bench.name, "failed", seconds, lines[-1][:300])
     return Outcome(bench.name, "ok", seconds)
 
