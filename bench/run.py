@@ -211,7 +211,7 @@ def table(outcomes: list[Outcome], load: str) -> str:
         if outcome.detail:
             state += f": {outcome.detail}"
         if outcome.figures and not outcome.fresh:
-            state += f" (figures stale, from {outcome.figures_from})"
+            state += f" (figures stale: not measured by this run; its out file was written {outcome.figures_from})"
         lines.append(f"| {title} | {figure} | {target} | {state.replace('|', '/')} |")
     return "\n".join(lines)
 
