@@ -70,21 +70,27 @@ def _initial_prompt(prompt: str) -> str:
 
 
 def _user_response(prompt: str) -> str:
-    steps, turns = _steps(prompt), _turns(prompt)
-    user_turns = sum(1 for sender, _ in turns if sender == "USER")
-    last_agent = next((text for sender, text in reversed(turns) if sender == "AGENT"), "")
+    turns = [(sender == "USER", text) for sender, text in _turns(prompt)]
+    message, thinking = next_user_message(_steps(prompt), turns)
+    return _reply(thinking, "user_response", message)
+
+
+def next_user_message(steps: list[str], turns: list[tuple[bool, str]]) -> tuple[str, str]:
+    """(the next user message, why): the rule both evaluator personas follow, over (is the user, text) turns.
+
+    The agent's last message asks something: answer with the words holding a digit (e.g. `claim-007`) of the first
+    step from the current one that has any, else that step itself. Otherwise the next unsent step, then thanks."""
+    user_turns = sum(1 for is_user, _ in turns if is_user)
+    last_agent = next((text for is_user, text in reversed(turns) if not is_user), "")
     if last_agent.rstrip().endswith("?") and steps:
         current = min(max(user_turns - 1, 0), len(steps) - 1)
         with_details = [(step, found) for step in steps[current:] if (found := _DETAIL.findall(step))]
         step, details = with_details[0] if with_details else (steps[current], [])
         message = ", ".join(details) if details else _as_user_message(step)
-        thinking = f"The agent asked a question; answering it from step: {step}"
-    elif user_turns < len(steps):
-        message = _as_user_message(steps[user_turns])
-        thinking = f"Moving on to step {user_turns + 1}."
-    else:
-        message, thinking = "Thank you, that is all.", "Every step has been sent."
-    return _reply(thinking, "user_response", message)
+        return message, f"The agent asked a question; answering it from step: {step}"
+    if user_turns < len(steps):
+        return _as_user_message(steps[user_turns]), f"Moving on to step {user_turns + 1}."
+    return "Thank you, that is all.", "Every step has been sent."
 
 
 def _test_status(prompt: str) -> str:

@@ -36,7 +36,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from evalcore.emulator.agenteval_persona import _DETAIL, GENERIC_WORDS, _as_user_message
+from evalcore.emulator.agenteval_persona import GENERIC_WORDS, next_user_message
 from evalcore.emulator.keywords import content_words
 from evalcore.emulator.protocol import ModelAnswer
 from evalcore.emulator.wording import token_count
@@ -66,20 +66,8 @@ def converse_answer(
 
 
 def _user_message(text: str) -> dict[str, Any]:
-    steps, turns = _items(text, "step"), _turns(text)
-    user_turns = sum(1 for role, _ in turns if role == "user")
-    last_agent = next((message for role, message in reversed(turns) if role == "agent"), "")
-    if last_agent.rstrip().endswith("?") and steps:
-        current = min(max(user_turns - 1, 0), len(steps) - 1)
-        with_details = [(step, found) for step in steps[current:] if (found := _DETAIL.findall(step))]
-        step, details = with_details[0] if with_details else (steps[current], [])
-        message = ", ".join(details) if details else _as_user_message(step)
-        reasoning = f"The agent asked a question; answering it from step: {step}"
-    elif user_turns < len(steps):
-        message = _as_user_message(steps[user_turns])
-        reasoning = f"Moving on to step {user_turns + 1}."
-    else:
-        message, reasoning = "Thank you, that is all.", "Every step has been sent."
+    turns = [(role == "user", message) for role, message in _turns(text)]
+    message, reasoning = next_user_message(_items(text, "step"), turns)
     return {"reasoning": reasoning, "message": message}
 
 
