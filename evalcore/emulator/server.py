@@ -249,17 +249,26 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(head.encode("latin-1") + response.body)
             return
         self.wfile.write(head.encode("latin-1"))
+        # One chunk is held back so that ``done`` runs before the last event goes out: a client may stop reading
+        # at an exception event and look in the request log at once.
+        held = b""
         try:
             for chunk in response.stream:
                 if chunk:
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    if held:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(held), held))
+                    held = chunk
         except Exception:
             if done is not None:
                 done(response.status)
+            if held:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(held), held))
             self._reset()
             return
         if done is not None:
             done(response.status)
+        if held:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(held), held))
         self.wfile.write(b"0\r\n\r\n")
 
     def _reset(self) -> None:
