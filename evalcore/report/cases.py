@@ -1,12 +1,11 @@
-"""What every report says about one case: its stable title, its place in the order, why it did not pass."""
+"""What every report says about one case: its stable title, where its item stands, why it did not pass."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from evalcore.report.plain import one_line, plain
-from evalcore.results import CaseResult, MetricScore, RunResult, ToolCall
+from evalcore.results import CaseResult, MetricScore, ToolCall
 
 TITLE_PREFIX = 60
 _SOURCE = re.compile(r"^(?P<file>.*?):(?P<line>\d+)$")
@@ -36,26 +35,6 @@ def source_of(case: CaseResult) -> tuple[str | None, int | None]:
     return match["file"], int(match["line"])
 
 
-def ordered(run: RunResult, cases: Iterable[CaseResult]) -> list[CaseResult]:
-    """Cases in a stable order: by section and model as the run lists them, then by where the item stands."""
-    sections = {s.name: i for i, s in enumerate(run.sections)}
-    models = {(s.name, m.model): i for s in run.sections for i, m in enumerate(s.models)}
-
-    def key(case: CaseResult) -> tuple[int, int, str, int, str, int, str]:
-        file, line = source_of(case)
-        return (
-            sections.get(case.section, len(sections)),
-            models.get((case.section, case.model), len(models)),
-            file or "",
-            line or 0,
-            case.item_key,
-            case.repeat,
-            case.case_id,
-        )
-
-    return sorted(cases, key=key)
-
-
 def failed_metrics(case: CaseResult) -> list[MetricScore]:
     """The metrics that failed their per-case check, or could not be computed."""
     return [m for m in case.metrics if m.passed is False or m.error]
@@ -79,13 +58,6 @@ def why(case: CaseResult) -> str:
     if case.guardrail is not None and case.guardrail.expected != case.guardrail.observed:
         parts.append(f"expected {case.guardrail.expected}, the guardrail {case.guardrail.observed} it")
     return one_line("; ".join(parts), 300) or case.status
-
-
-def badness(case: CaseResult) -> tuple[int, float]:
-    """For 'worst first': errors, then failures, then the lowest mean score."""
-    rank = {"error": 0, "fail": 1, "skipped": 3, "pass": 2}[case.status]
-    values = [m.value for m in case.metrics if m.value is not None]
-    return rank, sum(values) / len(values) if values else 1.0
 
 
 def tool_call(call: ToolCall) -> str:

@@ -10,21 +10,24 @@ import base64
 import hashlib
 import html
 import json
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from evalcore.gate import value_of
 from evalcore.report import figures
-from evalcore.report.cases import ordered, title, tool_call, why
+from evalcore.report.case_index import CaseIndex, Entry
+from evalcore.report.cases import title, tool_call, why
 from evalcore.report.plain import plain
 from evalcore.results import AgentOutcome, CaseResult, GuardrailOutcome, ModelSummary, RunResult, SectionSummary
 
 TEXT_LIMIT = 100_000  # characters of one text field; the rest is in results.jsonl
+EMBED_LIMIT = 5_000  # cases drawn in the page (a browser stays responsive); the others are in results.jsonl
 CHART_METRICS = 4
 
 
-def report_html(run: RunResult, cases: list[CaseResult]) -> str:
+def report_html(run: RunResult, cases: CaseIndex | Iterable[CaseResult], limit: int = EMBED_LIMIT) -> str:
     assets = resources.files("evalcore.report")
     template = (assets / "report.html").read_text(encoding="utf-8")
     style = (assets / "report.css").read_text(encoding="utf-8")
@@ -35,10 +38,10 @@ def report_html(run: RunResult, cases: list[CaseResult]) -> str:
     )
     page = template.replace("{{csp}}", csp).replace("{{title}}", html.escape(f"evalcore: {plain(run.run.suite)}"))
     page = page.replace("{{style}}", style).replace("{{script}}", script)
-    return page.replace("{{data}}", embedded_json(report_data(run, cases)))
+    return page.replace("{{data}}", embedded_json(report_data(run, cases, limit)))
 
 
-def write_html(path: Path, run: RunResult, cases: list[CaseResult]) -> Path:
+def write_html(path: Path, run: RunResult, cases: CaseIndex | Iterable[CaseResult]) -> Path:
     path.write_text(report_html(run, cases), encoding="utf-8")
     return path
 
@@ -56,10 +59,13 @@ def _sha256(text: str) -> str:
 # ---- the data the page draws ----
 
 
-def report_data(run: RunResult, cases: list[CaseResult]) -> dict[str, Any]:
+def report_data(run: RunResult, cases: CaseIndex | Iterable[CaseResult], limit: int = EMBED_LIMIT) -> dict[str, Any]:
+    """What the page draws. At most `limit` cases are embedded, whole items at a time (every model's answer to
+    it): those with a failed or errored case first, worst first, then the rest in the report's order."""
+    index = CaseIndex.of(run, cases)
+    embedded = _embedded(index, limit)
     meta = run.run
     verdict = run.verdict
-    cases = ordered(run, cases)
     checks = verdict.checks if verdict else []
     return {
         "run": {
@@ -85,16 +91,29 @@ def report_data(run: RunResult, cases: list[CaseResult]) -> dict[str, Any]:
             }
             for c in checks
         ],
-        "sections": [
-            _section(s, [c for c in cases if c.section == s.name], [c.metric for c in checks if c.section == s.name])
-            for s in run.sections
-        ],
+        "sections": [_section(s, index, [c.metric for c in checks if c.section == s.name]) for s in run.sections],
         "models": sorted({plain(m.model) for s in run.sections for m in s.models if m.model is not None}),
-        "cases": [_case(c) for c in cases],
+        "cases": [_case(c) for c in index.read(embedded)],
+        "omitted": len(index) - len(embedded),
     }
 
 
-def _section(section: SectionSummary, cases: list[CaseResult], checked: list[str]) -> dict[str, Any]:
+def _embedded(index: CaseIndex, limit: int) -> list[Entry]:
+    entries = index.entries()
+    if len(entries) <= limit:
+        return entries
+    items: dict[tuple[int, str, int], list[Entry]] = {}
+    for entry in entries:
+        items.setdefault((entry.key[0], entry.key[4], entry.key[5]), []).append(entry)
+    chosen: list[Entry] = []
+    for item in sorted(items.values(), key=lambda item: min((e.badness, e.key) for e in item)):
+        if len(chosen) + len(item) > limit:
+            break
+        chosen.extend(item)
+    return sorted(chosen, key=lambda e: e.key)
+
+
+def _section(section: SectionSummary, index: CaseIndex, checked: list[str]) -> dict[str, Any]:
     """The section's table: pass and error rates, its metrics and rates, and any other aggregate a threshold names."""
     names: list[str] = ["pass_rate", "error_rate"]
     for m in section.models:
@@ -107,8 +126,16 @@ def _section(section: SectionSummary, cases: list[CaseResult], checked: list[str
         "reason": plain(section.reason) or None,
         "columns": [{"name": plain(n), "label": plain(figures.label(n))} for n in names],
         "models": [_model(m, names) for m in section.models],
-        "confusion": _confusion([c.guardrail for c in cases if c.guardrail is not None and c.status != "error"]),
-        "agent_tests": _agent_tests([(c.agent.test, c.status == "pass") for c in cases if c.agent is not None]),
+        "confusion": _confusion(
+            [c.guardrail for c in index.cases(section.name) if c.guardrail is not None and c.status != "error"]
+        )
+        if section.kind == "guardrail"
+        else None,
+        "agent_tests": _agent_tests(
+            [(c.agent.test, c.status == "pass") for c in index.cases(section.name) if c.agent is not None]
+        )
+        if section.kind == "agent"
+        else [],
         "charts": _charts(section),
     }
 

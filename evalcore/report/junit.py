@@ -3,60 +3,116 @@
 Reporters key history on `classname` + `name`, so both are stable across runs: classname `suite.section.model`,
 name from the item (see cases.title). Untrusted text is made plain (no ANSI, no XML-forbidden characters) before
 junit-xml serialises it; junit-xml's own clean-up would run after escaping and leave e.g. a visible `[31m`.
+
+The file is written as the cases are read: junit-xml builds each batch of testcase elements, evalcore writes the
+testsuite around them with counts taken from the case index, so no run is ever one document in memory.
 """
 
 from __future__ import annotations
 
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
+from typing import TextIO
+from xml.sax.saxutils import escape
 
-from junit_xml import TestCase, TestSuite, to_xml_report_string
+from junit_xml import TestCase, TestSuite
 
 from evalcore.gate import describe, op_of
-from evalcore.report.cases import ordered, source_of, title, why
+from evalcore.report.case_index import CaseIndex, Entry
+from evalcore.report.cases import source_of, title, why
 from evalcore.report.figures import interval
 from evalcore.report.plain import plain
 from evalcore.results import CaseResult, ModelSummary, RunResult, SectionSummary, ThresholdCheck
 
 MIN_SECONDS = 0.001  # junit-xml drops `time` for 0, and some reporters then show NaN
 DETAIL_LIMIT = 20_000
+BATCH = 200  # testcases built by junit-xml at a time
 
 
-def junit_xml(run: RunResult, cases: list[CaseResult]) -> str:
-    by_section: dict[str, list[CaseResult]] = {}
-    for case in ordered(run, cases):
-        by_section.setdefault(case.section, []).append(case)
-    checks = run.verdict.checks if run.verdict else []
-    suites = [
-        _suite(run, s, by_section.get(s.name, []), [c for c in checks if c.section == s.name]) for s in run.sections
-    ]
-    return to_xml_report_string(suites, prettyprint=True)
+def junit_xml(run: RunResult, cases: CaseIndex | Iterable[CaseResult]) -> str:
+    out = io.StringIO()
+    _write(out, run, CaseIndex.of(run, cases))
+    return out.getvalue()
 
 
-def write_junit(path: Path, run: RunResult, cases: list[CaseResult]) -> Path:
-    path.write_text(junit_xml(run, cases), encoding="utf-8")
+def write_junit(path: Path, run: RunResult, cases: CaseIndex | Iterable[CaseResult]) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        _write(out, run, CaseIndex.of(run, cases))
     return path
+
+
+def _write(out: TextIO, run: RunResult, index: CaseIndex) -> None:
+    checks = run.verdict.checks if run.verdict else []
+    suites = [(s, index.entries(s.name), [c for c in checks if c.section == s.name]) for s in run.sections]
+    counts = [_counts(s, entries, section_checks) for s, entries, section_checks in suites]
+    total = {k: sum(float(c[k]) for c in counts) for k in ("disabled", "errors", "failures", "tests", "time")}
+    out.write('<?xml version="1.0" encoding="utf-8"?>\n')
+    out.write(_tag("testsuites", {k: f"{v:.3f}" if k == "time" else str(int(v)) for k, v in total.items()}))
+    for (section, entries, section_checks), section_counts in zip(suites, counts, strict=True):
+        attrs = {**section_counts, "name": plain(section.name), "timestamp": _timestamp(run)}
+        if run.run.suite_path:
+            attrs["file"] = plain(run.run.suite_path)
+        out.write("\n\t" + _tag("testsuite", dict(sorted(attrs.items(), key=lambda kv: _ATTRIBUTE_ORDER[kv[0]]))))
+        out.write("\n\t\t<properties>")
+        for name, value in _properties(section).items():
+            out.write("\n\t\t\t" + _tag("property", {"name": name, "value": value}, empty=True))
+        out.write("\n\t\t</properties>")
+        tests = _tests(run, section, index.read(entries), section_checks)
+        while batch := list(islice(tests, BATCH)):
+            for element in TestSuite("batch", batch).build_xml_doc().iter("testcase"):
+                ET.indent(element, "\t", level=2)
+                out.write("\n\t\t" + ET.tostring(element, encoding="unicode", short_empty_elements=True))
+        out.write("\n\t</testsuite>")
+    out.write("\n</testsuites>\n")
+
+
+_ATTRIBUTE_ORDER = {k: i for i, k in enumerate(("disabled", "errors", "failures", "name", "skipped", "tests", "time"))}
+_ATTRIBUTE_ORDER |= {"timestamp": 7, "file": 8}
+_QUOTED = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+
+
+def _tag(name: str, attrs: dict[str, str], empty: bool = False) -> str:
+    """A start tag (or an empty element), attributes in the given order and escaped."""
+    text = " ".join(f'{key}="{escape(value, _QUOTED)}"' for key, value in attrs.items())
+    return f"<{name} {text}{'/' if empty else ''}>"
+
+
+def _tests(
+    run: RunResult, section: SectionSummary, cases: Iterator[CaseResult], checks: list[ThresholdCheck]
+) -> Iterator[TestCase]:
+    yield from (_case(run, c) for c in cases)
+    if section.status == "not_run":
+        skipped = TestCase("section did not run", classname=classname(run, section.name, None), elapsed_sec=MIN_SECONDS)
+        skipped.add_skipped_info(message=plain(section.reason) or "the section did not run")
+        yield skipped
+    yield from (_threshold_case(run, check) for check in checks)
+
+
+def _counts(section: SectionSummary, entries: list[Entry], checks: list[ThresholdCheck]) -> dict[str, str]:
+    """The testsuite's attributes as junit-xml would count its testcases (those of `_tests`)."""
+    extra = (1 if section.status == "not_run" else 0) + len(checks)
+    seconds = sum(_seconds(e.latency_ms) for e in entries) + extra * MIN_SECONDS
+    return {
+        "disabled": "0",
+        "errors": str(sum(e.status == "error" for e in entries)),
+        "failures": str(sum(e.status == "fail" for e in entries) + sum(not c.passed for c in checks)),
+        "skipped": str(sum(e.status == "skipped" for e in entries) + (1 if section.status == "not_run" else 0)),
+        "tests": str(len(entries) + extra),
+        "time": f"{seconds:.3f}",
+    }
+
+
+def _timestamp(run: RunResult) -> str:
+    return datetime.fromtimestamp(run.run.started_at, UTC).isoformat(timespec="seconds")
 
 
 def classname(run: RunResult, section: str, model: str | None) -> str:
     parts = [run.run.suite, section] + ([model] if model else [])
     return plain(".".join(parts))
-
-
-def _suite(run: RunResult, section: SectionSummary, cases: list[CaseResult], checks: list[ThresholdCheck]) -> TestSuite:
-    tests = [_case(run, c) for c in cases]
-    if section.status == "not_run":
-        skipped = TestCase("section did not run", classname=classname(run, section.name, None), elapsed_sec=MIN_SECONDS)
-        skipped.add_skipped_info(message=plain(section.reason) or "the section did not run")
-        tests.append(skipped)
-    tests.extend(_threshold_case(run, check) for check in checks)
-    return TestSuite(
-        plain(section.name),
-        tests,
-        timestamp=datetime.fromtimestamp(run.run.started_at, UTC).isoformat(timespec="seconds"),
-        properties=_properties(section),
-        file=plain(run.run.suite_path) or None,
-    )
 
 
 def _case(run: RunResult, case: CaseResult) -> TestCase:

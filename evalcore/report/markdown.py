@@ -7,11 +7,12 @@ Every piece of foreign text goes through markdown_escape."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from evalcore.gate import value_of
 from evalcore.report import figures
-from evalcore.report.cases import ordered
+from evalcore.report.case_index import CaseIndex
 from evalcore.report.markdown_cases import worst_cases
 from evalcore.report.markdown_escape import cell, inline
 from evalcore.report.mermaid import bar_chart
@@ -26,20 +27,20 @@ HEADLINE = {"passed": "✅", "failed": "❌", "error": "⚠️"}
 
 def summary_markdown(
     run: RunResult,
-    cases: list[CaseResult],
+    cases: CaseIndex | Iterable[CaseResult],
     max_bytes: int = MAX_BYTES,
     full_report: str = "report.html in the results directory",
 ) -> str:
-    cases = ordered(run, cases)
+    index = CaseIndex.of(run, cases)
     core = [_headline(run)]
     for section in run.sections:
-        core.append(_section(run, section, [c for c in cases if c.section == section.name]))
+        core.append(_section(run, section, index))
     core.append(_usage(run))
-    details = worst_cases(run, cases)
+    details = worst_cases(run, index)
     return _fit(core, details, max_bytes, full_report)
 
 
-def write_summary(path: Path, run: RunResult, cases: list[CaseResult]) -> Path:
+def write_summary(path: Path, run: RunResult, cases: CaseIndex | Iterable[CaseResult]) -> Path:
     path.write_text(summary_markdown(run, cases), encoding="utf-8")
     return path
 
@@ -72,7 +73,7 @@ def _headline(run: RunResult) -> str:
 # ---- sections ----
 
 
-def _section(run: RunResult, section: SectionSummary, cases: list[CaseResult]) -> str:
+def _section(run: RunResult, section: SectionSummary, index: CaseIndex) -> str:
     head = f"### {inline(section.name, 100)} <sub>{section.kind}</sub>"
     if section.status == "not_run":
         return f"{head}\n\n⏭️ did not run: {inline(section.reason, 300)}"
@@ -82,9 +83,9 @@ def _section(run: RunResult, section: SectionSummary, cases: list[CaseResult]) -
     checks = [c for c in (run.verdict.checks if run.verdict else []) if c.section == section.name]
     parts.append(_model_table(section, checks))
     if section.kind == "guardrail":
-        parts.append(_confusion(cases))
+        parts.append(_confusion(index.cases(section.name)))
     if section.kind == "agent":
-        parts.append(_agent_tests(cases))
+        parts.append(_agent_tests(index.cases(section.name)))
     parts.append(_chart(section))
     return "\n\n".join(p for p in parts if p)
 
@@ -136,7 +137,7 @@ def _value_cell(m: ModelSummary, column: str, checks: list[ThresholdCheck]) -> s
     return f"{shown} {marks}".strip()
 
 
-def _confusion(cases: list[CaseResult]) -> str:
+def _confusion(cases: Iterator[CaseResult]) -> str:
     """Expected (rows) against what the guardrail did (columns)."""
     probes = [c.guardrail for c in cases if c.guardrail is not None and c.status != "error"]
     if not probes:
@@ -151,7 +152,7 @@ def _confusion(cases: list[CaseResult]) -> str:
     return "\n".join(rows)
 
 
-def _agent_tests(cases: list[CaseResult]) -> str:
+def _agent_tests(cases: Iterator[CaseResult]) -> str:
     runs: dict[str, list[str]] = defaultdict(list)
     for case in cases:
         runs[case.agent.test if case.agent else case.item_key].append(case.status)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from evalcore.report import figures
-from evalcore.report.cases import badness, ordered, title, tool_call, why
+from evalcore.report.case_index import CaseIndex
+from evalcore.report.cases import title, tool_call, why
 from evalcore.report.markdown_escape import code_block, html_text, inline
 from evalcore.results import CaseResult, RunResult
 
@@ -12,13 +13,11 @@ TEXT_LIMIT = 2000
 ICON = {"fail": "❌", "error": "⚠️", "skipped": "⏭️", "pass": "✅"}
 
 
-def worst_cases(run: RunResult, cases: list[CaseResult], per_section: int = WORST_PER_SECTION) -> list[str]:
+def worst_cases(run: RunResult, index: CaseIndex, per_section: int = WORST_PER_SECTION) -> list[str]:
     """Failed and errored cases, worst first within each section, at most `per_section` each."""
     blocks: list[str] = []
     for section in run.sections:
-        bad = [c for c in ordered(run, cases) if c.section == section.name and c.status in ("fail", "error")]
-        bad.sort(key=badness)  # stable: equal badness keeps the report's order
-        blocks.extend(_details(c) for c in bad[:per_section])
+        blocks.extend(_details(c) for c in index.read(index.worst(section.name, per_section)))
     return blocks
 
 

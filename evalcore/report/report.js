@@ -224,7 +224,8 @@
       add(root, node);
       shown++;
     });
-    document.getElementById("shown").textContent = "showing " + shown + " of " + total + " items" + (total < items.length ? " (" + items.length + " without filters)" : "");
+    document.getElementById("shown").textContent = "showing " + shown + " of " + total + " items" + (total < items.length ? " (" + items.length + " without filters)" : "") +
+      (data.omitted ? "; " + data.omitted.toLocaleString("en") + " more cases are not in this page (it holds the failed and errored ones first): all are in results.jsonl and junit.xml" : "");
     document.getElementById("cases").dataset.shown = String(shown);
     document.getElementById("cases").dataset.matching = String(total);
     document.getElementById("more").hidden = shown >= total;

@@ -274,3 +274,15 @@ def test_a_threshold_on_any_aggregate_gets_a_column(cases: list[CaseResult]) -> 
     [qa] = [s for s in _data(report_html(run, cases))["sections"] if s["name"] == "qa"]
     assert "latency_ms.p95" in [c["name"] for c in qa["columns"]]
     assert qa["models"][0]["values"]["latency_ms.p95"]["shown"] == "105 ms"
+
+
+def test_a_page_that_leaves_cases_out_says_how_many_and_where_they_are(browser: Browser, tmp_path: Path) -> None:
+    cases = [c for c in build_cases(hostile=False, n=40) if c.section == "qa"]
+    path = tmp_path / "report.html"
+    path.write_text(report_html(build_run(cases), cases, limit=10), encoding="utf-8")
+    browser.open(path.as_uri())
+    assert browser.js("document.body.dataset.ready") == "true"
+    shown = browser.js("document.querySelector('#shown').textContent")
+    assert shown.startswith("showing 5 of 5 items; 70 more cases are not in this page")
+    assert shown.endswith("all are in results.jsonl and junit.xml")
+    assert browser.console_errors() == []
