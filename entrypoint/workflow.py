@@ -1,28 +1,28 @@
 """Workflow commands: the lines on stdout the runner turns into annotations, log groups and masks.
 
-Data is escaped (`%`, CR, LF) and so are properties (also `:` and `,`). Untrusted text (model answers, dataset
+Data is escaped (`%`, CR, LF) and so are properties (also `:` and `,`); other control characters and the
+bidirectional overrides are shown as `\\xNN` / `\\uNNNN`, never sent to the log, wherever the text came from (an
+input echoed in an error is as untrusted as a model's answer). Untrusted text (model answers, dataset
 text, whatever the core prints while it runs) goes out between `::stop-commands::<token>` and `::<token>::` with a
 random token, so that text cannot issue commands; secret-looking parts of it are masked first.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr
 from typing import Literal, TextIO
 
+from evalcore.report.plain import visible
 from evalcore.secrets import Secrets, looks_secret
 
 Level = Literal["error", "warning", "notice"]
 
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -71,7 +71,7 @@ class Workflow:
         for value in looks_secret(self.secrets.redact(text)):
             self.mask(value)
         with self.untrusted():
-            self.line(_CONTROLS.sub(lambda m: f"\\x{ord(m[0]):02x}", text))
+            self.line(visible(text))
 
     @contextmanager
     def untrusted(self) -> Iterator[None]:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evalcore import __version__
+from evalcore.report.plain import visible
 
 EXIT_BAD_INPUT = 2
 EXIT_INFRA = 3
@@ -154,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _comment(ns.source, ns.baseline, ns.mode, ns.min_effect)
     except InputError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(visible(str(problem)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("evalcore: interrupted", file=sys.stderr)

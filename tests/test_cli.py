@@ -45,3 +45,11 @@ def test_validate_prints_what_would_run(capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     assert "suite 'quickstart' is valid" in out
     assert "cases      40" in out
+
+
+def test_a_problem_is_printed_with_its_control_characters_made_visible(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["run", "examples/quickstart/suite.yml", "--dry-run", "--threshold", "qa.token_f1>=\x1b[31m0.5"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err
+    assert "'qa.token_f1>=\\x1b[31m0.5' is not a threshold" in err

@@ -28,3 +28,12 @@ def one_line(text: str | None, limit: int) -> str:
     """Plain text on one line (whitespace runs collapsed), at most `limit` characters with `…` when cut."""
     flat = " ".join(plain(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """For a log or a terminal: control characters (terminal escapes, NUL, CR, C1) and bidirectional overrides
+    written as `\\xNN` / `\\uNNNN` escapes; tabs and newlines kept."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)

@@ -89,7 +89,23 @@ def decode_text(raw: bytes, file: str) -> str:
 
 def load_yaml(text: str, file: str) -> YamlDocument:
     """Parse one YAML document, keeping positions; syntax errors and duplicate keys become problems."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, found before parsing starts
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    f"YAML does not allow the character U+{code:04X} (remove it, or write it as an escape such as "
+                    f"\\x{code:02x} in a double-quoted string)",
+                    line,
+                    column,
+                )
+            ]
+        ) from None
     try:
         _check_depth(text, file)
         node = loader.get_single_node()

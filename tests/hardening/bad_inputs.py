@@ -257,7 +257,7 @@ CASES: list[Bad] = [
     ),
     Bad(
         "thresholds_with_ansi_escape",
-        "::error title=evalcore%3A invalid input::input 'thresholds': 'qa.token_f1>=\x1b[31m0.5' is not a threshold (write e.g. qa.Builtin.Correctness>=0.85 or error_rate<=0.02)",
+        "::error title=evalcore%3A invalid input::input 'thresholds': 'qa.token_f1>=\\x1b[31m0.5' is not a threshold (write e.g. qa.Builtin.Correctness>=0.85 or error_rate<=0.02)",
         inputs={"thresholds": "qa.token_f1>=\x1b[31m0.5"},
     ),
     # ---- suites, datasets and plans ----
