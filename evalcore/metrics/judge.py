@@ -6,10 +6,9 @@ needs to answer reliably: a Converse call with one tool, `record_verdict`, force
 and the material in `<prompt>`, `<response>` and (when the metric uses one) `<reference>` sections; the tool's input
 schema asks for `reasoning` (text) and `rating` (an enum of the scale's ratings).
 
-A verdict that cannot be read (no tool use, a rating outside the scale) is asked for again, with a reminder that
-changes the request, up to UNREADABLE_ATTEMPTS times; then the metric is an error, and so is its case: an unread
-verdict is never a pass. Only readable verdicts are cached (a readable retry is stored under the first request's
-key, so a warm re-run makes no call). The cache key holds JUDGE_PROMPT_VERSION.
+A verdict that cannot be read (no tool use, a rating outside the scale) is asked for again (tool_answer.py); when
+none can be read, the metric is an error, and so is its case: an unread verdict is never a pass. The cache key holds
+JUDGE_PROMPT_VERSION.
 """
 
 from __future__ import annotations
@@ -21,16 +20,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from evalcore import tool_answer
 from evalcore.cache import cache_key
+from evalcore.converse_response import usage_of
 from evalcore.metrics.judge_prompts import BUILTIN, JUDGE_PROMPT_VERSION, Level, Rubric
 from evalcore.pricing import Pricing
 from evalcore.results import MetricScore, Usage
-from evalcore.scheduler import Call, CallFailed, Scheduler
+from evalcore.scheduler import Scheduler
 from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric
 from evalcore.suite.template import render
+from evalcore.tool_answer import UNREADABLE_ATTEMPTS, NoToolAnswer, ToolQuestion, UnreadableVerdict
 
 TOOL_NAME = "record_verdict"
-UNREADABLE_ATTEMPTS = 3
 JUDGE_INFERENCE = {"maxTokens": 1024, "temperature": 0.0}
 SYSTEM = (
     "You are an impartial evaluator of an AI model's responses. Judge only what the task asks, using the rating "
@@ -56,10 +57,6 @@ class JudgeOutcome:
     usage: Usage
     cost_usd: float | None
     cached: bool = False
-
-
-class UnreadableVerdict(Exception):
-    """The judge answered, but not with a verdict on the scale."""
 
 
 def rubric_for(metric: BuiltinMetric | CustomJudgeMetric) -> Rubric:
@@ -145,72 +142,25 @@ class Judge:
         self.pricing = pricing
 
     def score(self, rubric: Rubric, exchange: Exchange) -> JudgeOutcome:
-        first = judge_request(rubric, exchange, self.model_id)
+        request = judge_request(rubric, exchange, self.model_id)
         cache = self.scheduler.cache
-        key = cache_key("judge", JUDGE_PROMPT_VERSION, self.model_id, first) if cache is not None else None
-        usage = Usage()
-        problem = ""
-        for attempt in range(UNREADABLE_ATTEMPTS):
-            request = first if attempt == 0 else _with_reminder(first, problem)
-            spent: list[Usage] = []
-            call = Call(
-                model=self.model_id,
-                fn=functools.partial(self._converse, rubric, request, spent),
-                cache_key=key if attempt == 0 else None,
-                role="judge",
-                estimated_tokens=len(request["messages"][0]["content"][0]["text"]) // 4,
-                tokens_of=_tokens,
-            )
-            try:
-                result = self.scheduler.call(call)
-            except CallFailed as exc:
-                usage = sum(spent, usage)
-                if spent and exc.reason.startswith(UnreadableVerdict.__name__):
-                    problem = exc.reason.split(": ", 1)[-1]
-                    continue
-                return self._error(rubric, f"judge call failed: {exc.reason}", usage)
-            if attempt > 0 and cache is not None and key is not None:
-                cache.put(key, result.value)
-            level, reasoning = read_verdict(rubric, result.value)
-            usage += _usage(result.value)  # as spent when first asked, cached or not: a warm run costs the same
-            score = MetricScore(name=rubric.name, value=None if level is None else level.value, explanation=reasoning)
-            return JudgeOutcome(score, usage, self.pricing.cost(self.model_id, usage), result.cached)
-        return self._error(rubric, f"unreadable verdict after {UNREADABLE_ATTEMPTS} attempts: {problem}", usage)
-
-    def _converse(self, rubric: Rubric, request: dict[str, Any], spent: list[Usage]) -> dict[str, Any]:
-        response = trim_response(self.client.converse(**request))
-        spent.append(_usage(response))
-        read_verdict(rubric, response)  # raises UnreadableVerdict: not cached, asked again by `score`
-        return response
+        key = cache_key("judge", JUDGE_PROMPT_VERSION, self.model_id, request) if cache is not None else None
+        question = ToolQuestion(self.model_id, request, TOOL_NAME, functools.partial(read_verdict, rubric), key)
+        try:
+            answer = tool_answer.ask(self.scheduler, self.client, question)
+        except NoToolAnswer as exc:
+            if exc.unreadable:
+                return self._error(rubric, f"unreadable verdict after {UNREADABLE_ATTEMPTS} attempts: {exc}", exc.spent)
+            return self._error(rubric, f"judge call failed: {exc}", exc.spent)
+        level, reasoning = read_verdict(rubric, answer.response)
+        usage = answer.spent + usage_of(
+            answer.response
+        )  # as spent when first asked, cached or not: a warm run costs the same
+        score = MetricScore(name=rubric.name, value=None if level is None else level.value, explanation=reasoning)
+        return JudgeOutcome(score, usage, self.pricing.cost(self.model_id, usage), answer.cached)
 
     def _error(self, rubric: Rubric, reason: str, usage: Usage) -> JudgeOutcome:
         return JudgeOutcome(MetricScore(name=rubric.name, error=reason), usage, self.pricing.cost(self.model_id, usage))
-
-
-def trim_response(response: Mapping[str, Any]) -> dict[str, Any]:
-    """The parts of a Converse response evalcore keeps (and caches): no HTTP metadata. A body without an output
-    message (botocore turns an unparsable body into an almost empty response) raises a ValueError the scheduler
-    retries as a transient fault."""
-    if not isinstance((response.get("output") or {}).get("message"), dict) or "stopReason" not in response:
-        raise ValueError("malformed Converse response: no output message")
-    return {k: response[k] for k in ("output", "stopReason", "usage", "metrics", "trace") if k in response}
-
-
-def _usage(response: Mapping[str, Any]) -> Usage:
-    usage = response.get("usage") or {}
-    return Usage(input_tokens=int(usage.get("inputTokens", 0)), output_tokens=int(usage.get("outputTokens", 0)))
-
-
-def _tokens(response: Mapping[str, Any]) -> tuple[int, int]:
-    usage = _usage(response)
-    return usage.input_tokens, usage.output_tokens
-
-
-def _with_reminder(request: dict[str, Any], problem: str) -> dict[str, Any]:
-    text = request["messages"][0]["content"][0]["text"]
-    reminder = f"Your previous answer could not be read ({problem}). Answer only by calling {TOOL_NAME}."
-    message = {"role": "user", "content": [{"text": f"{text}\n\n{reminder}"}]}
-    return {**request, "messages": [message]}
 
 
 def _tool_spec(rubric: Rubric) -> dict[str, Any]:

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalcore.cache import cache_key
+from evalcore.converse_response import text_of, tokens_of, trim_response, usage_of
 from evalcore.metrics.checks import REFERENCE_FIELD, Answer, run_check
-from evalcore.metrics.judge import Exchange, Judge, rubric_for, trim_response
+from evalcore.metrics.judge import Exchange, Judge, rubric_for
 from evalcore.metrics.judge_prompts import Rubric
 from evalcore.plan import Case, EvaluationItem
 from evalcore.pricing import Pricing
@@ -184,10 +185,9 @@ def _evaluate(section: Section, target: Target, record: dict[str, Any], result: 
     wall_ms = (time.perf_counter() - started) * 1000
     response = called.value
     result.cached, result.attempts = called.cached, called.attempts
-    result.output = _text_of(response)
+    result.output = text_of(response)
     result.stop_reason = response.get("stopReason")
-    usage = response.get("usage") or {}
-    result.usage = Usage(input_tokens=usage.get("inputTokens", 0), output_tokens=usage.get("outputTokens", 0))
+    result.usage = usage_of(response)
     result.latency_ms = float((response.get("metrics") or {}).get("latencyMs") or wall_ms)
     result.cost_usd = section.pricing.cost(target.model_id, result.usage)
     score_answer(section, record, result)
@@ -223,7 +223,7 @@ def _call_model(section: Section, target: Target, request: dict[str, Any]) -> Ca
         cache_key=cache_key("converse", target.model_id, request) if cached else None,
         role="model",
         estimated_tokens=len(request["messages"][0]["content"][0]["text"]) // 4 + target.inference.get("maxTokens", 0),
-        tokens_of=_tokens,
+        tokens_of=tokens_of,
     )
     return section.scheduler.call(call)
 
@@ -236,13 +236,3 @@ def _status(scores: list[MetricScore]) -> tuple[str, str | None]:
     if failed:
         return "fail", "; ".join(failed)
     return "pass", None
-
-
-def _text_of(response: dict[str, Any]) -> str:
-    content = ((response.get("output") or {}).get("message") or {}).get("content") or []
-    return "".join(block["text"] for block in content if isinstance(block, dict) and isinstance(block.get("text"), str))
-
-
-def _tokens(response: dict[str, Any]) -> tuple[int, int]:
-    usage = response.get("usage") or {}
-    return int(usage.get("inputTokens", 0)), int(usage.get("outputTokens", 0))

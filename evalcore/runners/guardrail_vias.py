@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from evalcore.cache import cache_key
+from evalcore.converse_response import tokens_of, usage_of
 from evalcore.results import PolicyHit, Usage
 from evalcore.runners import guardrail_policies as policies
 from evalcore.runners import invoke_format
@@ -163,14 +164,13 @@ class ConverseVia:
         outputs = [a for group in (trace.get("outputAssessments") or {}).values() for a in group or []]
         judged = inputs if probe.source == "INPUT" else inputs + outputs
         blocks = (response.get("output") or {}).get("message", {}).get("content") or []
-        usage = response.get("usage") or {}
         return Reading(
             findings=[h for a in judged for h in policies.findings(a)],
             intervened=stop_reason == "guardrail_intervened" and not trace,
             output="".join(b.get("text", "") for b in blocks) or None,
             stop_reason=stop_reason,
             units=_assessment_units(inputs + outputs),
-            usage=Usage(input_tokens=usage.get("inputTokens", 0), output_tokens=usage.get("outputTokens", 0)),
+            usage=usage_of(response),
         )
 
 
@@ -237,8 +237,7 @@ class InvokeVia:
 
 
 def _converse_tokens(value: dict[str, Any]) -> tuple[int, int]:
-    usage = value["response"].get("usage") or {}
-    return usage.get("inputTokens", 0), usage.get("outputTokens", 0)
+    return tokens_of(value["response"])
 
 
 def _assessment_units(assessments: list[dict[str, Any]]) -> int:

@@ -8,10 +8,10 @@
 4. Otherwise, when `max_turns` turns were made: `fail`, "Maximum turns reached". Else back to 2 with the next
    user message.
 
-Every evaluator answer is a structured verdict (evaluator_prompts.py). An answer that cannot be read is asked again
-with a reminder, UNREADABLE_ATTEMPTS times in all; then the test is `error`, never `pass`. Evaluator calls go
-through the scheduler and its cache, keyed by the full request (a readable retry is stored under the first
-request's key, so a warm re-run makes no call). The per-test deadline is checked before every call.
+Every evaluator answer is a structured verdict (evaluator_prompts.py), asked for as tool_answer.py does: an answer
+that cannot be read is asked again with a reminder; when none can be read the test is `error`, never `pass`.
+Evaluator calls go through the scheduler and its cache, keyed by the full request. The per-test deadline is
+checked before every call.
 """
 
 from __future__ import annotations
@@ -22,16 +22,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from evalcore import tool_answer
 from evalcore.cache import cache_key
-from evalcore.metrics.judge import UnreadableVerdict, trim_response
+from evalcore.converse_response import usage_of
 from evalcore.results import Turn, Usage
 from evalcore.runners.agents import evaluator_prompts as prompts
 from evalcore.runners.agents.targets import TargetSession
 from evalcore.runners.agents.trace_log import TraceLog
-from evalcore.scheduler import Call, CallFailed, Scheduler
+from evalcore.scheduler import Scheduler
 from evalcore.suite.models import AgentTest
+from evalcore.tool_answer import UNREADABLE_ATTEMPTS, NoToolAnswer, ToolQuestion
 
-UNREADABLE_ATTEMPTS = 3
 MAX_TURNS_REACHED = "Maximum turns reached"
 NOT_OBSERVED = "Not all of the expected results can be observed in the conversation."
 ALL_OBSERVED = "All of the expected results can be observed in the conversation."
@@ -77,49 +78,31 @@ class EvaluatorModel:
         expected_results: Sequence[str] = (),
     ) -> prompts.Answer:
         """The evaluator's answer. Raises TestError when no readable answer comes."""
-        first = prompts.request(question, self.model_id, run.turns, steps, expected_results)
-        key = cache_key("agent-evaluator", prompts.EVALUATOR_PROMPT_VERSION, first)
-        problem = ""
-        for attempt in range(UNREADABLE_ATTEMPTS):
-            request = first if attempt == 0 else prompts.with_reminder(first, problem, question.tool)
-            spent: list[Usage] = []
-            call = Call(
-                model=self.model_id,
-                fn=functools.partial(self._converse, question, request, spent),
-                cache_key=key if attempt == 0 else None,
-                role="judge",
-                estimated_tokens=len(request["messages"][0]["content"][0]["text"]) // 4,
-                tokens_of=_tokens,
-                max_attempts=self.attempts,
-            )
-            try:
-                result = self.scheduler.call(call)
-            except CallFailed as exc:
-                run.evaluator_usage = sum(spent, run.evaluator_usage)
-                run.attempts += exc.attempts
-                if spent and exc.reason.startswith(UnreadableVerdict.__name__):
-                    problem = exc.reason.split(": ", 1)[-1]
-                    trace.add_step(question.tool, prompt=_text(request), unreadable=problem)
-                    continue
-                raise TestError(f"evaluator call failed: {exc.reason}") from None
-            if attempt > 0 and self.scheduler.cache is not None:
-                self.scheduler.cache.put(key, result.value)
-            run.attempts += result.attempts
-            if not result.cached:
-                run.evaluator_usage += _usage(result.value)
-            answer = prompts.read_answer(question, result.value)
-            step = {question.field: answer.value, "reasoning": answer.reasoning}
-            if answer.follow_up is not None and question.follow_up:
-                step[question.follow_up] = answer.follow_up
-            trace.add_step(question.tool, prompt=_text(request), **step)
-            return answer
-        raise TestError(f"unreadable evaluator verdict after {UNREADABLE_ATTEMPTS} attempts: {problem}")
+        request = prompts.request(question, self.model_id, run.turns, steps, expected_results)
+        key = cache_key("agent-evaluator", prompts.EVALUATOR_PROMPT_VERSION, request)
+        asked = ToolQuestion(
+            self.model_id, request, question.tool, functools.partial(prompts.read_answer, question), key, self.attempts
+        )
 
-    def _converse(self, question: prompts.Question, request: dict[str, Any], spent: list[Usage]) -> dict[str, Any]:
-        response = trim_response(self.client.converse(**request))
-        spent.append(_usage(response))
-        prompts.read_answer(question, response)  # raises UnreadableVerdict: not cached, asked again by `ask`
-        return response
+        def unreadable(request: dict[str, Any], problem: str) -> None:
+            trace.add_step(question.tool, prompt=_text(request), unreadable=problem)
+
+        try:
+            got = tool_answer.ask(self.scheduler, self.client, asked, unreadable)
+        except NoToolAnswer as exc:
+            run.evaluator_usage += exc.spent
+            run.attempts += exc.attempts
+            if exc.unreadable:
+                raise TestError(f"unreadable evaluator verdict after {UNREADABLE_ATTEMPTS} attempts: {exc}") from None
+            raise TestError(f"evaluator call failed: {exc}") from None
+        run.attempts += got.attempts
+        run.evaluator_usage += got.spent if got.cached else got.spent + usage_of(got.response)
+        answer = prompts.read_answer(question, got.response)
+        step = {question.field: answer.value, "reasoning": answer.reasoning}
+        if answer.follow_up is not None and question.follow_up:
+            step[question.follow_up] = answer.follow_up
+        trace.add_step(question.tool, prompt=_text(got.request), **step)
+        return answer
 
 
 def converse(
@@ -178,13 +161,3 @@ def _check(deadline: float, timeout_seconds: float) -> None:
 
 def _text(request: dict[str, Any]) -> str:
     return request["messages"][0]["content"][0]["text"]
-
-
-def _usage(response: dict[str, Any]) -> Usage:
-    usage = response.get("usage") or {}
-    return Usage(input_tokens=int(usage.get("inputTokens", 0)), output_tokens=int(usage.get("outputTokens", 0)))
-
-
-def _tokens(response: dict[str, Any]) -> tuple[int, int]:
-    usage = _usage(response)
-    return usage.input_tokens, usage.output_tokens

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from evalcore.metrics.judge import UnreadableVerdict
 from evalcore.results import Turn
+from evalcore.tool_answer import UnreadableVerdict
 
 EVALUATOR_PROMPT_VERSION = 1
 INFERENCE = {"maxTokens": 1024, "temperature": 0.0}
@@ -100,13 +100,6 @@ def request(
             "toolChoice": {"tool": {"name": question.tool}},
         },
     }
-
-
-def with_reminder(first: dict[str, Any], problem: str, tool: str) -> dict[str, Any]:
-    """`first` asked again after an unreadable answer (a changed request, so neither cache nor model repeat it)."""
-    text = first["messages"][0]["content"][0]["text"]
-    reminder = f"Your previous answer could not be read ({problem}). Answer only by calling {tool}."
-    return {**first, "messages": [{"role": "user", "content": [{"text": f"{text}\n\n{reminder}"}]}]}
 
 
 def read_answer(question: Question, response: Mapping[str, Any]) -> Answer:

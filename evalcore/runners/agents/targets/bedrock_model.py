@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from evalcore.cache import cache_key
-from evalcore.metrics.judge import trim_response
+from evalcore.converse_response import text_of, tokens_of, trim_response, usage_of
 from evalcore.results import Usage
 from evalcore.runners.agents.targets import TargetEnv, TargetReply, scheduled_attempts
 from evalcore.scheduler import Call
@@ -52,25 +52,18 @@ class ModelSession:
                 model=spec.model_id,
                 fn=lambda: trim_response(client.converse(**request)),
                 cache_key=cache_key("agent-target-converse", request),
-                tokens_of=_tokens,
+                tokens_of=tokens_of,
                 max_attempts=self.model.attempts,
             )
         )
         response = result.value
-        content = ((response.get("output") or {}).get("message") or {}).get("content") or []
-        answer = "".join(b["text"] for b in content if isinstance(b, dict) and isinstance(b.get("text"), str))
+        answer = text_of(response)
         self.messages = [*messages, {"role": "assistant", "content": [{"text": answer or "(no answer)"}]}]
-        input_tokens, output_tokens = _tokens(response)
         guardrail = "INTERVENED" if response.get("stopReason") == "guardrail_intervened" else None
         return TargetReply(
             text=answer,
             guardrail_action=guardrail,
-            usage=Usage(input_tokens=input_tokens, output_tokens=output_tokens) if not result.cached else Usage(),
+            usage=usage_of(response) if not result.cached else Usage(),
             data={"stop_reason": response.get("stopReason")},
             attempts=result.attempts,
         )
-
-
-def _tokens(response: dict[str, Any]) -> tuple[int, int]:
-    usage = response.get("usage") or {}
-    return int(usage.get("inputTokens", 0)), int(usage.get("outputTokens", 0))
