@@ -80,7 +80,7 @@ def merge_shards(
         sections=first.run.sections,
         models=first.run.models,
     )
-    run = finish_run(loaded, plan, meta, overrides, out)
+    run = finish_run(loaded, plan.sections, {c.id for c in plan.cases}, meta, overrides, out)
     return RunOutcome(run.verdict.exit_code if run.verdict else 3, out, run)
 
 

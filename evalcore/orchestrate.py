@@ -25,7 +25,7 @@ from evalcore.aws import Aws, CredentialsMissing
 from evalcore.cache import ResponseCache
 from evalcore.gate import EXIT_INFRA, decide, parse_override, rules_for
 from evalcore.meter import Meter
-from evalcore.plan import Case, Plan, build_plan, shard
+from evalcore.plan import Case, Plan, SectionPlan, build_plan, shard
 from evalcore.progress import Progress
 from evalcore.results import (
     CASES_FILE,
@@ -167,6 +167,29 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
     }
     scheduler = Scheduler(concurrency=concurrency, cache=cache, meter=meter, cancel=options.cancel, model_limits=limits)
     ctx = RunContext(loaded=loaded, aws=aws, scheduler=scheduler, out=out, run_id=meta.run_id, resume=options.resume)
+    planned = {c.id for c in plan.cases}
+    not_run = _run_cases(ctx, runnable, todo, meter, options)
+    del todo
+    _release(loaded, plan)
+    if cache is not None:
+        cache.flush()
+        if cache.ttl_seconds is not None or cache.max_bytes is not None:
+            cache.prune()
+    cancelled = "the run was cancelled: finish it with --resume" if options.cancel.is_set() else None
+    run = finish_run(loaded, plan.sections, planned, meta, overrides, out, not_run, cancelled)
+    from evalcore.report.console import console_summary
+
+    print(console_summary(run, color=options.color))
+    return RunOutcome(run.verdict.exit_code if run.verdict else EXIT_INFRA, out, run)
+
+
+def _run_cases(
+    ctx: RunContext, runnable: dict[str, Runner | None], todo: list[Case], meter: Meter, options: RunOptions
+) -> dict[str, str]:
+    """Run `todo`, each section in its own thread, writing each result as it comes; returns the sections that
+    did not run, with why."""
+    suite = ctx.loaded.suite
+    cases_path = ctx.out / CASES_FILE
     not_run: dict[str, str] = {}
     with CaseWriter(cases_path) as writer, _signals(options.cancel), _progress(meter, options):
         written: set[str] = set()
@@ -205,21 +228,21 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
             if case.id not in written and case.section not in not_run:
                 reason = "cancelled before it finished" if options.cancel.is_set() else "the runner returned no result"
                 emit(case_result(case, reason=failures.get(case.section, reason)))
-    if cache is not None:
-        cache.flush()
-        if cache.ttl_seconds is not None or cache.max_bytes is not None:
-            cache.prune()
-    cancelled = "the run was cancelled: finish it with --resume" if options.cancel.is_set() else None
-    run = finish_run(loaded, plan, meta, overrides, out, not_run, cancelled)
-    from evalcore.report.console import console_summary
+    return not_run
 
-    print(console_summary(run, color=options.color))
-    return RunOutcome(run.verdict.exit_code if run.verdict else EXIT_INFRA, out, run)
+
+def _release(loaded: LoadedSuite, plan: Plan) -> None:
+    """The cases have run and the rest of the run reads results.jsonl: the plan's cases and the suite's dataset
+    records are let go, so the report phase of a large run does not hold them (`run_suite` consumes its plan)."""
+    plan.cases = []
+    loaded.datasets.clear()
+    loaded.responses.clear()
 
 
 def finish_run(
     loaded: LoadedSuite,
-    plan: Plan,
+    sections: list[SectionPlan],
+    planned: set[str],
     meta: RunMeta,
     overrides: list,
     out: Path,
@@ -228,8 +251,7 @@ def finish_run(
 ) -> RunResult:
     """Aggregate, gate, write results.json and the reports from `out`/results.jsonl (each planned case's last
     result): the end of a run, and of a merge of shards. Streams the results: no run is held whole."""
-    planned = {c.id for c in plan.cases}
-    run = _run_result(meta, plan, final_cases(out / CASES_FILE, planned.__contains__), not_run or {})
+    run = _run_result(meta, sections, final_cases(out / CASES_FILE, planned.__contains__), not_run or {})
     run.verdict = decide(run, rules_for(loaded, overrides))
     if cancelled:
         run.verdict.status = "error"
@@ -259,11 +281,13 @@ def _run_section(
         failures[name] = f"the section stopped: {type(exc).__name__}: {exc}"
 
 
-def _run_result(meta: RunMeta, plan: Plan, cases: Iterable[CaseResult], not_run: dict[str, str]) -> RunResult:
+def _run_result(
+    meta: RunMeta, planned: list[SectionPlan], cases: Iterable[CaseResult], not_run: dict[str, str]
+) -> RunResult:
     meta.finished_at = time.time()
     summaries = summarize(cases)
     sections = []
-    for sp in plan.sections:
+    for sp in planned:
         models = [summaries[(sp.name, m)] for m in sp.models if (sp.name, m) in summaries]
         done = sum(m.counts.total for m in models)
         if sp.name in not_run:
