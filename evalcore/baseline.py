@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from evalcore.github import GitHub, GitHubError
-from evalcore.results import CASES_FILE, RUN_FILE, CaseResult, RunResult, read_cases, read_run
+from evalcore.results import CASES_FILE, RUN_FILE, ResultsFile, RunResult, read_run
 
 MAX_ARTIFACT_FILE = 512 * 1024 * 1024
 
@@ -30,7 +30,7 @@ class BaselineError(Exception):
 @dataclass
 class Baseline:
     run: RunResult
-    cases: list[CaseResult]
+    cases: ResultsFile  # read when compared, a case at a time
     origin: str
 
 
@@ -61,11 +61,9 @@ def _from_path(path: Path) -> Baseline | None:
         return None
     try:
         run = read_run(run_file)
-        cases_file = directory / CASES_FILE
-        cases = list(read_cases(cases_file)) if cases_file.exists() else []
     except (ValueError, OSError) as exc:
         raise BaselineError(f"{run_file}: cannot read the baseline: {exc}") from None
-    return Baseline(run, cases, str(run_file))
+    return Baseline(run, ResultsFile(directory / CASES_FILE), str(run_file))
 
 
 def _s3_key(spec: str, suite: str, branch: str) -> tuple[str, str]:

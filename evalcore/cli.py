@@ -280,7 +280,11 @@ def _diff(base: Path, head: Path, min_effect: float, fmt: str) -> int:
             )
             return EXIT_BAD_INPUT
         loaded.append(found)
-    cmp = compare(loaded[0].run, loaded[0].cases, loaded[1].run, loaded[1].cases, min_effect=min_effect)
+    try:
+        cmp = compare(loaded[0].run, loaded[0].cases, loaded[1].run, loaded[1].cases, min_effect=min_effect)
+    except (OSError, ValueError) as exc:  # a results.jsonl is read as it is compared
+        print(f"evalcore diff: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if fmt == "json":
         print(json.dumps(dataclasses.asdict(cmp), indent=2))
     elif fmt == "markdown":

@@ -5,13 +5,15 @@ A difference is a regression or an improvement only when its 95% interval exclud
 
 Pairing: cases are matched by (section, model, item) — the item key is content-derived, so reordering a dataset
 keeps pairs — and repeats of one item are averaged first, so a pair is one item's mean in each run.
+
+Streams: each side's cases are read twice (once for the figures, once for the text of the few cases that changed
+most), so a results file (results.ResultsFile) is never held whole; a list works as well.
 """
 
 from __future__ import annotations
 
 import random
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -122,7 +124,7 @@ def compare(
     resamples: int = 1000,
     top: int = 10,
 ) -> Comparison:
-    base_list, head_list = list(base_cases), list(head_cases)
+    """`base_cases` and `head_cases` must be iterable twice (a list, or a results.ResultsFile)."""
     cmp = Comparison(suite=head_run.run.suite, base_sha=base_run.run.git_sha, head_sha=head_run.run.git_sha)
     if base_run.run.suite != head_run.run.suite:
         cmp.warnings.append(f"the baseline is of suite '{base_run.run.suite}', not '{head_run.run.suite}'")
@@ -134,14 +136,12 @@ def compare(
             old = base_models.get((s.name, m.model))
             if old and m.model_id and old != m.model_id:
                 cmp.warnings.append(f"{s.name}: model '{m.model}' is {m.model_id} now, {old} in the baseline")
-    base_ids = {c.case_id for c in base_list}
-    head_ids = {c.case_id for c in head_list}
-    cmp.new_cases = len(head_ids - base_ids)
-    cmp.removed_cases = len(base_ids - head_ids)
+    base, head = _Side.of(base_cases), _Side.of(head_cases)
+    cmp.new_cases = len(head.ids - base.ids)
+    cmp.removed_cases = len(base.ids - head.ids)
     cmp.base_totals, cmp.head_totals = _totals(base_run), _totals(head_run)
 
-    base_items = _per_item(base_list)
-    head_items = _per_item(head_list)
+    base_items, head_items = base.item_means(), head.item_means()
     for key in sorted(set(base_items) | set(head_items), key=lambda k: (k[0], k[1] or "", k[2])):
         section, model, metric = key
         b, h = base_items.get(key, {}), head_items.get(key, {})
@@ -168,8 +168,35 @@ def compare(
         cmp.differences.append(
             Difference(section, model, metric, paired_base, paired_head, mean_diff, lo, hi, len(diffs), verdict, lower)
         )
-    cmp.changes = _top_changes(base_list, head_list, top)
+    cmp.changes = _top_changes(base, head, base_cases, head_cases, top)
     return cmp
+
+
+ItemKey = tuple[str, str | None, str]  # section, model, item
+
+
+@dataclass
+class _Side:
+    """What one run's cases come to, read once: case ids, per-item values, and the first repeat's values."""
+
+    ids: set[str] = field(default_factory=set)
+    sums: dict[tuple[str, str | None, str], dict[str, list[float]]] = field(default_factory=dict)
+    first: dict[ItemKey, dict[str, float]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, cases: Iterable[CaseResult]) -> _Side:
+        side = cls()
+        for case in cases:
+            side.ids.add(case.case_id)
+            values = _outcome_values(case)
+            for metric, value in values.items():
+                side.sums.setdefault((case.section, case.model, metric), {}).setdefault(case.item_key, []).append(value)
+            if case.repeat == 0:
+                side.first[(case.section, case.model, case.item_key)] = values
+        return side
+
+    def item_means(self) -> dict[tuple[str, str | None, str], dict[str, float]]:
+        return {key: {item: sum(v) / len(v) for item, v in items.items()} for key, items in self.sums.items()}
 
 
 def _outcome_values(case: CaseResult) -> dict[str, float]:
@@ -188,34 +215,39 @@ def _outcome_values(case: CaseResult) -> dict[str, float]:
     return values  # type: ignore[return-value]
 
 
-def _per_item(cases: list[CaseResult]) -> dict[tuple[str, str | None, str], dict[str, float]]:
-    sums: dict[tuple[str, str | None, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for case in cases:
-        for metric, value in _outcome_values(case).items():
-            sums[(case.section, case.model, metric)][case.item_key].append(value)
-    return {key: {item: sum(v) / len(v) for item, v in items.items()} for key, items in sums.items()}
-
-
-def _top_changes(base: list[CaseResult], head: list[CaseResult], top: int) -> list[CaseChange]:
-    by_key: Callable[[CaseResult], tuple[str, str | None, str]] = lambda c: (c.section, c.model, c.item_key)  # noqa: E731
-    base_first = {by_key(c): c for c in base if c.repeat == 0}
-    changes = []
-    for case in head:
-        if case.repeat != 0:
+def _top_changes(
+    base: _Side, head: _Side, base_cases: Iterable[CaseResult], head_cases: Iterable[CaseResult], top: int
+) -> list[CaseChange]:
+    """The first repeats whose values moved most, worst first; their texts read in a second pass."""
+    moved: list[tuple[ItemKey, str, float, float]] = []
+    for key, after in head.first.items():
+        before = base.first.get(key)
+        if before is None:
             continue
-        old = base_first.get(by_key(case))
-        if old is None:
-            continue
-        before, after = _outcome_values(old), _outcome_values(case)
-        for metric in set(before) & set(after):
+        for metric in sorted(set(before) & set(after)):
             if metric == "error_rate" or abs(after[metric] - before[metric]) < 1e-9:
                 continue
-            changes.append(
-                CaseChange(case.section, case.model, case.item_key, metric, before[metric], after[metric],
-                           case.prompt, old.output, case.output)
-            )  # fmt: skip
-    changes.sort(key=lambda c: c.delta if c.metric not in LOWER_IS_BETTER else -c.delta)
-    return changes[:top]
+            moved.append((key, metric, before[metric], after[metric]))
+    moved.sort(key=lambda m: m[3] - m[2] if m[1] not in LOWER_IS_BETTER else m[2] - m[3])
+    moved = moved[:top]
+    wanted = {m[0] for m in moved}
+    head_text = _texts(head_cases, wanted)
+    base_text = _texts(base_cases, wanted)
+    return [
+        CaseChange(key[0], key[1], key[2], metric, before, after, head_text[key][0], base_text[key][1],
+                   head_text[key][1])
+        for key, metric, before, after in moved
+    ]  # fmt: skip
+
+
+def _texts(cases: Iterable[CaseResult], wanted: set[ItemKey]) -> dict[ItemKey, tuple[str | None, str | None]]:
+    """(prompt, output) of the first repeat of each wanted item."""
+    found: dict[ItemKey, tuple[str | None, str | None]] = {}
+    for case in cases:
+        key = (case.section, case.model, case.item_key)
+        if case.repeat == 0 and key in wanted:
+            found[key] = (case.prompt, case.output)
+    return found
 
 
 def _totals(run: RunResult) -> Totals:

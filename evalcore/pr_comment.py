@@ -16,7 +16,7 @@ from evalcore.baseline import Baseline, BaselineError, load_baseline
 from evalcore.compare import compare
 from evalcore.github import GitHub, GitHubError
 from evalcore.report.comment import Links, marker, render_comment
-from evalcore.results import CASES_FILE, RUN_FILE, read_cases, read_run
+from evalcore.results import CASES_FILE, RUN_FILE, ResultsFile, read_run
 
 
 @dataclass
@@ -120,7 +120,6 @@ def post_comment(
         )
     try:
         run = read_run(out / RUN_FILE)
-        cases = list(read_cases(out / CASES_FILE)) if (out / CASES_FILE).exists() else []
     except (OSError, ValueError) as exc:
         return f"comment: skipped: cannot read the results: {exc}"
     gh = github or GitHub(repository=ctx.repository, token=ctx.token, api_url=ctx.api_url)
@@ -133,7 +132,10 @@ def post_comment(
         except BaselineError as exc:
             baseline, note = None, f"baseline unavailable: {exc}"
         if baseline is not None:
-            comparison = compare(baseline.run, baseline.cases, run, cases, min_effect=min_effect)
+            try:
+                comparison = compare(baseline.run, baseline.cases, run, ResultsFile(out / CASES_FILE), min_effect)
+            except (OSError, ValueError) as exc:  # the results files are read as they are compared
+                note = f"baseline unavailable: {exc}"
     body = render_comment(run, comparison, Links(run_url=ctx.run_url(), report_hint=report_hint))
     try:
         numbers = pull_request_numbers(ctx, gh)

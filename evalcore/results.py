@@ -12,6 +12,7 @@ import os
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -313,6 +314,17 @@ def final_cases(path: Path, keep: Callable[[str], bool] | None = None) -> Iterat
     for number, case in enumerate(read_cases(path)):
         if number in wanted:
             yield case
+
+
+@dataclass(frozen=True)
+class ResultsFile:
+    """The final result of each case of a results.jsonl (none when the file is missing), read afresh from the file
+    every time it is iterated: for readers that go over a run more than once without holding it."""
+
+    path: Path
+
+    def __iter__(self) -> Iterator[CaseResult]:
+        return final_cases(self.path) if self.path.exists() else iter(())
 
 
 def _case_ids(path: Path) -> Iterator[str]:

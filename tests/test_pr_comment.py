@@ -213,6 +213,21 @@ def test_the_comment_compares_with_a_baseline_directory_and_flags_a_regression(
     assert "🔴 regression" in body and "token\\_f1" in body
 
 
+def test_a_baseline_with_a_broken_results_file_is_named_and_the_comment_still_posted(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    base = write_results(tmp_path / "base", [0.9] * 10, sha="c" * 40)
+    with (base / "results.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write("not json\n")
+    head = write_results(tmp_path / "head", [0.9] * 10)
+    said = post_comment(head, _ctx(github, tmp_path, PR_EVENT), baseline_spec=str(base), github=_client(github))
+    assert (
+        said
+        == f"comment: #7 created (baseline unavailable: {base / 'results.jsonl'}:11: not a case result (JSONDecodeError))"
+    )
+    assert len(github.state.comments[7]) == 1
+
+
 def test_the_baseline_can_come_from_the_base_branchs_newest_artifact(github: FakeGitHub, tmp_path: Path) -> None:
     base = write_results(tmp_path / "base", [0.9] * 20, sha="c" * 40)
     blob = io.BytesIO()
