@@ -111,10 +111,10 @@ def _finish(
 ) -> int:
     run = outcome.run if outcome is not None else None
     suite_file = repo_path(settings.suite)
-    cases = not_passed(settings.out_dir)
+    cases, count = not_passed(settings.out_dir)
     if cases:
-        with workflow.group(f"evalcore: {len(cases)} cases did not pass"):
-            workflow.show_untrusted(describe_cases(cases))
+        with workflow.group(f"evalcore: {count} cases did not pass"):
+            workflow.show_untrusted(describe_cases(cases, count))
     if run is not None and run.verdict is not None:
         breach = "error" if settings.fail_on == "threshold" else "warning"
         infra = "warning" if settings.fail_on == "never" else "error"

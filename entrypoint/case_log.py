@@ -5,30 +5,37 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evalcore.results import CASES_FILE, CaseResult, latest_by_case, read_cases
+from evalcore.results import CASES_FILE, CaseResult, final_cases
 
 SHOWN_CASES = 25
 SHOWN_CHARS = 500
 
 
-def not_passed(out_dir: Path) -> list[CaseResult]:
+def not_passed(out_dir: Path) -> tuple[list[CaseResult], int]:
+    """The first SHOWN_CASES cases that failed or errored (each case's last result), and how many there are: the
+    results are streamed, never held."""
     path = out_dir / CASES_FILE
-    if not path.is_file():
-        return []
-    return [c for c in latest_by_case(read_cases(path)).values() if c.status in ("fail", "error")]
+    shown: list[CaseResult] = []
+    count = 0
+    for case in final_cases(path) if path.is_file() else ():
+        if case.status in ("fail", "error"):
+            count += 1
+            if len(shown) < SHOWN_CASES:
+                shown.append(case)
+    return shown, count
 
 
-def describe_cases(cases: list[CaseResult]) -> str:
+def describe_cases(cases: list[CaseResult], count: int) -> str:
     lines: list[str] = []
-    for case in cases[:SHOWN_CASES]:
+    for case in cases:
         who = f" [{case.model}]" if case.model else ""
         where = f" ({case.source})" if case.source else ""
         lines.append(f"{case.status.upper()} {case.section}{who} {case.item_key}{where}: {case.reason or '-'}")
         for label, text in (("prompt", case.prompt), ("output", case.output)):
             if text:
                 lines.append(f"  {label}: {_cut(text)}")
-    if len(cases) > SHOWN_CASES:
-        lines.append(f"... and {len(cases) - SHOWN_CASES} more: see results.jsonl and the reports")
+    if count > len(cases):
+        lines.append(f"... and {count - len(cases)} more: see results.jsonl and the reports")
     return "\n".join(lines)
 
 

@@ -337,14 +337,6 @@ def _case_ids(path: Path) -> Iterator[str]:
                     raise ValueError(f"{path}:{number}: not a case result ({exc.__class__.__name__})") from None
 
 
-def latest_by_case(cases: Iterable[CaseResult]) -> dict[str, CaseResult]:
-    """One result per case id, the last written winning (a resumed run may retry an errored case)."""
-    out: dict[str, CaseResult] = {}
-    for case in cases:
-        out[case.case_id] = case
-    return out
-
-
 def write_run(path: Path, run: RunResult) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(run.model_dump_json(indent=2, by_alias=True), encoding="utf-8")

@@ -15,7 +15,7 @@ import yaml
 
 from evalcore.emulator import Emulator, World, load_world
 from evalcore.orchestrate import RunOptions, RunOutcome, run_suite
-from evalcore.results import CASES_FILE, CaseResult, latest_by_case, read_cases
+from evalcore.results import CASES_FILE, CaseResult, final_cases
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"
@@ -95,7 +95,7 @@ def cli(emulator: Emulator, *args: str, **popen: Any) -> subprocess.Popen[str]:
 
 
 def results(out: Path) -> dict[str, CaseResult]:
-    return latest_by_case(read_cases(out / CASES_FILE))
+    return {c.case_id: c for c in final_cases(out / CASES_FILE)}
 
 
 def world(**changes: Any) -> World:

@@ -10,7 +10,7 @@ import yaml
 from evalcore.emulator import World, load_world
 from evalcore.emulator.world import FaultSpec
 from evalcore.orchestrate import RunOptions, RunOutcome, run_suite
-from evalcore.results import CASES_FILE, CaseResult, latest_by_case, read_cases
+from evalcore.results import CASES_FILE, CaseResult, final_cases
 
 AGENT = {"type": "bedrock-agent", "bedrock_agent_id": "CLAIMAGENT", "bedrock_agent_alias_id": "TSTALIASID"}
 KB = {
@@ -58,7 +58,7 @@ def run(suite: Path, out: Path, **options: Any) -> RunOutcome:
 
 def results(out: Path) -> dict[str, CaseResult]:
     """The results of a run by test name (repeats: `name#r`)."""
-    cases = latest_by_case(read_cases(out / CASES_FILE)).values()
+    cases = {c.case_id: c for c in final_cases(out / CASES_FILE)}.values()
     return {(c.source or "") + (f"#{c.repeat}" if c.repeat else ""): c for c in cases}
 
 
