@@ -49,7 +49,7 @@ BENCHMARKS = (
     Benchmark("emulator_capacity", "emulator_capacity.py", (), "emulator_capacity.json", 300),
     Benchmark("container", "container.py", (), "container.json", 600),
     Benchmark("direct:memory", "direct.py", ("memory",), "direct.json", 1200, "memory"),  # the longest two last
-    Benchmark("scale", "scale.py", (), "scale.json", 600),
+    Benchmark("scale", "scale.py", (), "scale.json", 1500),
 )
 
 

@@ -181,9 +181,16 @@ def _evaluation(plan: Plan, loaded: LoadedSuite, ev: Evaluation, models: list[st
                     )
                 )
     count = len(records) * len(models) * repeats
+    per_model = len(records) * repeats
     if ev.mode == "bedrock-job":
-        jobs = len(models) * -(-len(records) * repeats // 1000)  # a job takes 1,000 prompts; repeats are prompts too
+        jobs = len(models) * -(-per_model // 1000)  # a job takes 1,000 prompts; repeats are prompts too
         plan.sections.append(SectionPlan(ev.name, "evaluation", list(models), count, jobs, f"{jobs} evaluation job(s)"))
+    elif ev.mode in ("batch", "auto") and ev.batch is not None:
+        batched = len(models) if per_model >= ev.batch.threshold(ev.mode) else 0  # every model has as many cases
+        jobs = batched * -(-per_model // ev.batch.max_records_per_job)
+        calls = (len(models) - batched) * per_model + count * judge_metrics  # batch records are not calls
+        note = f"{jobs} batch job(s) of {batched * per_model} records" if jobs else ""
+        plan.sections.append(SectionPlan(ev.name, "evaluation", list(models), count, calls, note))
     else:
         plan.sections.append(SectionPlan(ev.name, "evaluation", list(models), count, count * (1 + judge_metrics)))
 

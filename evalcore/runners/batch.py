@@ -76,9 +76,7 @@ def run_batch(ctx: RunContext, section_name: str, cases: list[Case], emit: Calla
 
 def split_cases(evaluation: Evaluation, settings: BatchSettings, cases: list[Case]) -> tuple[list[Case], list[Case]]:
     """(cases to batch, cases to run direct): a model's cases go batch when there are enough of them."""
-    threshold = settings.min_records
-    if evaluation.mode == "auto":
-        threshold = max(threshold, settings.auto_threshold)
+    threshold = settings.threshold(evaluation.mode)
     counts: dict[str | None, int] = {}
     for case in cases:
         counts[case.model] = counts.get(case.model, 0) + 1

@@ -214,6 +214,10 @@ class BatchSettings(JobSettings):
     poll_seconds: float = Field(60.0, gt=0, le=600)
     timeout_minutes: float = Field(24 * 60.0, gt=0, le=7 * 24 * 60)
 
+    def threshold(self, mode: str) -> int:
+        """The fewest cases a model needs this run for its cases to go batch (else they run direct)."""
+        return max(self.min_records, self.auto_threshold) if mode == "auto" else self.min_records
+
 
 class Evaluation(Strict):
     """Several models side by side on one dataset."""

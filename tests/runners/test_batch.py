@@ -15,6 +15,7 @@ import pytest
 
 from evalcore.cli import main
 from evalcore.emulator import Emulator
+from evalcore.plan import build_plan
 from evalcore.results import CaseResult
 from evalcore.suite.load import load_suite
 from evalcore.suite.problems import InputError
@@ -216,3 +217,14 @@ def test_dry_run_prints_the_batch_job_requests_and_creates_nothing(
     assert emulator.requests() == []
     assert emulator.client("s3").list_objects_v2(Bucket=bucket).get("KeyCount") == 0
     assert not (tmp_path / "out").exists()
+
+
+def test_the_plan_counts_batch_records_as_jobs_and_only_judge_calls_as_calls(tmp_path: Path) -> None:
+    settings = {"role_arn": ROLE, "s3_uri": "s3://evalcore-batch/in", "min_records": MINIMUM, "max_records_per_job": 4}
+    batched = write_suite(tmp_path / "batch", metrics=METRICS, mode="batch", batch=settings)
+    [section] = build_plan(load_suite(batched)).sections
+    assert (section.cases, section.model_calls) == (20, 20)  # 10 items x 2 models, one judge call each
+    assert section.note == "6 batch job(s) of 20 records"  # per model: 10 records, at most 4 a job
+    direct = write_suite(tmp_path / "auto", metrics=METRICS, mode="auto", batch={**settings, "auto_threshold": 11})
+    [section] = build_plan(load_suite(direct)).sections
+    assert (section.model_calls, section.note) == (40, "")  # under the auto threshold: every answer a call
