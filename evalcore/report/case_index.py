@@ -3,7 +3,7 @@
 An index keeps, for each case's final result, only what ordering, counting and ranking need (its order key,
 section, status, how bad it is, its time) and where the whole result stands: a byte offset in results.jsonl, or a
 place in a list. Reports walk the index and read the results back one at a time, so a run of 100,000 cases is
-reported in memory proportional to the index (about 300 bytes a case), never to its results."""
+reported in memory proportional to the index (a few hundred bytes a case), never to its results."""
 
 from __future__ import annotations
 
@@ -76,9 +76,9 @@ class CaseIndex:
     def read(self, entries: list[Entry]) -> Iterator[CaseResult]:
         return self._read([e.at for e in entries])
 
-    def worst(self, section: str, limit: int, statuses: tuple[str, ...] = ("fail", "error")) -> list[Entry]:
-        """At most `limit` of the section's cases with one of `statuses`, worst first (ties in the report's order)."""
-        chosen = (e for e in self._entries if e.section == section and e.status in statuses)
+    def worst(self, section: str, limit: int) -> list[Entry]:
+        """At most `limit` of the section's failed and errored cases, worst first (ties in the report's order)."""
+        chosen = (e for e in self._entries if e.section == section and e.status in ("fail", "error"))
         return heapq.nsmallest(limit, chosen, key=lambda e: (e.badness, e.key))
 
 
