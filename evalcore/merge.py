@@ -13,7 +13,7 @@ from pathlib import Path
 
 from evalcore import __version__
 from evalcore.gate import parse_override
-from evalcore.orchestrate import RunOutcome, finish_run
+from evalcore.orchestrate import RunOutcome, finish_run, release_cases
 from evalcore.plan import build_plan
 from evalcore.results import CASES_FILE, RUN_FILE, CaseWriter, RunMeta, RunResult, final_cases, read_run
 from evalcore.suite.load import load_suite
@@ -61,6 +61,7 @@ def merge_shards(
     overrides = [o for text in thresholds or [] for o in parse_override(text, loaded, "--threshold")]
     plan = build_plan(loaded, first.run.sections, first.run.models)
     planned = {c.id for c in plan.cases}
+    release_cases(loaded, plan)  # only the ids and the sections are needed from here on
     out.mkdir(parents=True, exist_ok=True)
     (out / CASES_FILE).unlink(missing_ok=True)
     # Shards partition the cases: each shard's final results are copied through, one at a time, never all held.
@@ -80,7 +81,7 @@ def merge_shards(
         sections=first.run.sections,
         models=first.run.models,
     )
-    run = finish_run(loaded, plan.sections, {c.id for c in plan.cases}, meta, overrides, out)
+    run = finish_run(loaded, plan.sections, planned, meta, overrides, out)
     return RunOutcome(run.verdict.exit_code if run.verdict else 3, out, run)
 
 

@@ -170,7 +170,7 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
     planned = {c.id for c in plan.cases}
     not_run = _run_cases(ctx, runnable, todo, meter, options)
     del todo
-    _release(loaded, plan)
+    release_cases(loaded, plan)
     if cache is not None:
         cache.flush()
         if cache.ttl_seconds is not None or cache.max_bytes is not None:
@@ -231,9 +231,10 @@ def _run_cases(
     return not_run
 
 
-def _release(loaded: LoadedSuite, plan: Plan) -> None:
+def release_cases(loaded: LoadedSuite, plan: Plan) -> None:
     """The cases have run and the rest of the run reads results.jsonl: the plan's cases and the suite's dataset
-    records are let go, so the report phase of a large run does not hold them (`run_suite` consumes its plan)."""
+    records are let go, so the report phase of a large run (or of a merge) does not hold them: `run_suite`
+    consumes its plan."""
     plan.cases = []
     loaded.datasets.clear()
     loaded.responses.clear()
