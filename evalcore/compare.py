@@ -173,6 +173,7 @@ def compare(
 
 
 ItemKey = tuple[str, str | None, str]  # section, model, item
+MetricKey = tuple[str, str | None, str]  # section, model, metric
 
 
 @dataclass
@@ -180,7 +181,7 @@ class _Side:
     """What one run's cases come to, read once: case ids, per-item values, and the first repeat's values."""
 
     ids: set[str] = field(default_factory=set)
-    sums: dict[tuple[str, str | None, str], dict[str, list[float]]] = field(default_factory=dict)
+    sums: dict[MetricKey, dict[str, list[float]]] = field(default_factory=dict)  # per item
     first: dict[ItemKey, dict[str, float]] = field(default_factory=dict)
 
     @classmethod
@@ -195,7 +196,7 @@ class _Side:
                 side.first[(case.section, case.model, case.item_key)] = values
         return side
 
-    def item_means(self) -> dict[tuple[str, str | None, str], dict[str, float]]:
+    def item_means(self) -> dict[MetricKey, dict[str, float]]:
         return {key: {item: sum(v) / len(v) for item, v in items.items()} for key, items in self.sums.items()}
 
 

@@ -169,7 +169,7 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
     ctx = RunContext(loaded=loaded, aws=aws, scheduler=scheduler, out=out, run_id=meta.run_id, resume=options.resume)
     planned = {c.id for c in plan.cases}
     not_run = _run_cases(ctx, runnable, todo, meter, options)
-    del todo
+    del todo  # the last reference to the cases but the plan's, which release_cases drops
     release_cases(loaded, plan)
     if cache is not None:
         cache.flush()

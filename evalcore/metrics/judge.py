@@ -153,9 +153,8 @@ class Judge:
                 return self._error(rubric, f"unreadable verdict after {UNREADABLE_ATTEMPTS} attempts: {exc}", exc.spent)
             return self._error(rubric, f"judge call failed: {exc}", exc.spent)
         level, reasoning = read_verdict(rubric, answer.response)
-        usage = answer.spent + usage_of(
-            answer.response
-        )  # as spent when first asked, cached or not: a warm run costs the same
+        # As spent when first asked, cached or not: a warm run costs the same.
+        usage = answer.spent + usage_of(answer.response)
         score = MetricScore(name=rubric.name, value=None if level is None else level.value, explanation=reasoning)
         return JudgeOutcome(score, usage, self.pricing.cost(self.model_id, usage), answer.cached)
 

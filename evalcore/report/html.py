@@ -119,6 +119,14 @@ def _section(section: SectionSummary, index: CaseIndex, checked: list[str]) -> d
     for m in section.models:
         names += [k for k in (*m.metrics, *m.rates) if k not in names]
     names += [k for k in checked if k not in names]
+    probes: list[GuardrailOutcome] = []
+    runs: list[tuple[str, bool]] = []
+    if section.kind in ("guardrail", "agent"):  # only their cases carry what the matrix and the test table count
+        for c in index.cases(section.name):
+            if c.guardrail is not None and c.status != "error":
+                probes.append(c.guardrail)
+            if c.agent is not None:
+                runs.append((c.agent.test, c.status == "pass"))
     return {
         "name": plain(section.name),
         "kind": section.kind,
@@ -126,16 +134,8 @@ def _section(section: SectionSummary, index: CaseIndex, checked: list[str]) -> d
         "reason": plain(section.reason) or None,
         "columns": [{"name": plain(n), "label": plain(figures.label(n))} for n in names],
         "models": [_model(m, names) for m in section.models],
-        "confusion": _confusion(
-            [c.guardrail for c in index.cases(section.name) if c.guardrail is not None and c.status != "error"]
-        )
-        if section.kind == "guardrail"
-        else None,
-        "agent_tests": _agent_tests(
-            [(c.agent.test, c.status == "pass") for c in index.cases(section.name) if c.agent is not None]
-        )
-        if section.kind == "agent"
-        else [],
+        "confusion": _confusion(probes),
+        "agent_tests": _agent_tests(runs),
         "charts": _charts(section),
     }
 

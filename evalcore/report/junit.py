@@ -49,14 +49,16 @@ def _write(out: TextIO, run: RunResult, index: CaseIndex) -> None:
     checks = run.verdict.checks if run.verdict else []
     suites = [(s, index.entries(s.name), [c for c in checks if c.section == s.name]) for s in run.sections]
     counts = [_counts(s, entries, section_checks) for s, entries, section_checks in suites]
-    total = {k: sum(float(c[k]) for c in counts) for k in ("disabled", "errors", "failures", "tests", "time")}
+    total = {k: sum(c[k] for c in counts) for k in ("disabled", "errors", "failures", "tests", "time")}
     out.write('<?xml version="1.0" encoding="utf-8"?>\n')
-    out.write(_tag("testsuites", {k: f"{v:.3f}" if k == "time" else str(int(v)) for k, v in total.items()}))
-    for (section, entries, section_checks), section_counts in zip(suites, counts, strict=True):
-        attrs = {**section_counts, "name": plain(section.name), "timestamp": _timestamp(run)}
+    out.write(_tag("testsuites", _shown(total)))
+    for (section, entries, section_checks), n in zip(suites, counts, strict=True):
+        attrs = _shown({"disabled": n["disabled"], "errors": n["errors"], "failures": n["failures"]})
+        attrs |= {"name": plain(section.name), **_shown({k: n[k] for k in ("skipped", "tests", "time")})}
+        attrs["timestamp"] = datetime.fromtimestamp(run.run.started_at, UTC).isoformat(timespec="seconds")
         if run.run.suite_path:
             attrs["file"] = plain(run.run.suite_path)
-        out.write("\n\t" + _tag("testsuite", dict(sorted(attrs.items(), key=lambda kv: _ATTRIBUTE_ORDER[kv[0]]))))
+        out.write("\n\t" + _tag("testsuite", attrs))  # junit-xml's attribute order
         out.write("\n\t\t<properties>")
         for name, value in _properties(section).items():
             out.write("\n\t\t\t" + _tag("property", {"name": name, "value": value}, empty=True))
@@ -70,8 +72,6 @@ def _write(out: TextIO, run: RunResult, index: CaseIndex) -> None:
     out.write("\n</testsuites>\n")
 
 
-_ATTRIBUTE_ORDER = {k: i for i, k in enumerate(("disabled", "errors", "failures", "name", "skipped", "tests", "time"))}
-_ATTRIBUTE_ORDER |= {"timestamp": 7, "file": 8}
 _QUOTED = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 
@@ -79,6 +79,11 @@ def _tag(name: str, attrs: dict[str, str], empty: bool = False) -> str:
     """A start tag (or an empty element), attributes in the given order and escaped."""
     text = " ".join(f'{key}="{escape(value, _QUOTED)}"' for key, value in attrs.items())
     return f"<{name} {text}{'/' if empty else ''}>"
+
+
+def _shown(figures: dict[str, float]) -> dict[str, str]:
+    """Counts as whole numbers, `time` in seconds to the millisecond."""
+    return {k: f"{v:.3f}" if k == "time" else str(int(v)) for k, v in figures.items()}
 
 
 def _tests(
@@ -92,22 +97,17 @@ def _tests(
     yield from (_threshold_case(run, check) for check in checks)
 
 
-def _counts(section: SectionSummary, entries: list[Entry], checks: list[ThresholdCheck]) -> dict[str, str]:
-    """The testsuite's attributes as junit-xml would count its testcases (those of `_tests`)."""
-    extra = (1 if section.status == "not_run" else 0) + len(checks)
-    seconds = sum(_seconds(e.latency_ms) for e in entries) + extra * MIN_SECONDS
+def _counts(section: SectionSummary, entries: list[Entry], checks: list[ThresholdCheck]) -> dict[str, float]:
+    """The testsuite's figures as junit-xml would count its testcases (those of `_tests`)."""
+    not_run = 1 if section.status == "not_run" else 0
     return {
-        "disabled": "0",
-        "errors": str(sum(e.status == "error" for e in entries)),
-        "failures": str(sum(e.status == "fail" for e in entries) + sum(not c.passed for c in checks)),
-        "skipped": str(sum(e.status == "skipped" for e in entries) + (1 if section.status == "not_run" else 0)),
-        "tests": str(len(entries) + extra),
-        "time": f"{seconds:.3f}",
+        "disabled": 0,
+        "errors": sum(e.status == "error" for e in entries),
+        "failures": sum(e.status == "fail" for e in entries) + sum(not c.passed for c in checks),
+        "skipped": sum(e.status == "skipped" for e in entries) + not_run,
+        "tests": len(entries) + not_run + len(checks),
+        "time": sum(_seconds(e.latency_ms) for e in entries) + (not_run + len(checks)) * MIN_SECONDS,
     }
-
-
-def _timestamp(run: RunResult) -> str:
-    return datetime.fromtimestamp(run.run.started_at, UTC).isoformat(timespec="seconds")
 
 
 def classname(run: RunResult, section: str, model: str | None) -> str:
