@@ -157,7 +157,7 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
         except CredentialsMissing as exc:
             options.log(f"evalcore: {exc}")
             return RunOutcome(EXIT_INFRA, out)
-    todo = _still_to_do(plan.cases, cases_path, options) if options.resume else plan.cases
+    todo, changed = _still_to_do(plan.cases, cases_path, options) if options.resume else (plan.cases, frozenset())
     meter = Meter(cases_total=len(todo))
     cache = (
         ResponseCache(options.cache_dir, options.cache_ttl_seconds, options.cache_max_bytes)
@@ -170,7 +170,9 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
         if (spec := suite.model_spec(name)).concurrency or spec.requests_per_minute or spec.tokens_per_minute
     }
     scheduler = Scheduler(concurrency=concurrency, cache=cache, meter=meter, cancel=options.cancel, model_limits=limits)
-    ctx = RunContext(loaded=loaded, aws=aws, scheduler=scheduler, out=out, run_id=meta.run_id, resume=options.resume)
+    ctx = RunContext(
+        loaded=loaded, aws=aws, scheduler=scheduler, out=out, run_id=meta.run_id, resume=options.resume, changed=changed
+    )
     planned = {c.id for c in plan.cases}
     not_run = _run_cases(ctx, runnable, todo, meter, options)
     del todo  # the last reference to the cases but the plan's, which release_cases drops
@@ -248,20 +250,23 @@ def _check_resumable(out: Path) -> None:
         raise InputError([Problem(str(out), "holds no results to resume (to start a run there, use --out)")])
 
 
-def _still_to_do(cases: list[Case], cases_path: Path, options: RunOptions) -> list[Case]:
+def _still_to_do(cases: list[Case], cases_path: Path, options: RunOptions) -> tuple[list[Case], frozenset[str]]:
     """The cases a resume runs: those without a final result that is not an error, and those whose result was
     made from other inputs than the suite now gives them (a changed model id, prompt, check, judge...) or says
-    nothing of its inputs (written by an older evalcore)."""
-    done = (
-        {r.case_id: r.fingerprint for r in final_cases(cases_path) if r.status != "error"}
-        if cases_path.exists()
-        else {}
-    )
-    todo = [c for c in cases if c.id not in done or done[c.id] != c.fingerprint]
-    changed = sum(1 for c in todo if c.id in done)
+    nothing of its inputs (written by an older evalcore). Also the ids of every case whose last result (errors
+    included: a job left running) was made from other inputs: work recorded for them is not re-attached."""
+    made_from: dict[str, str | None] = {}
+    done: set[str] = set()
+    for result in final_cases(cases_path) if cases_path.exists() else ():
+        made_from[result.case_id] = result.fingerprint
+        if result.status != "error":
+            done.add(result.case_id)
+    changed = frozenset(c.id for c in cases if c.id in made_from and made_from[c.id] != c.fingerprint)
+    todo = [c for c in cases if c.id not in done or c.id in changed]
+    rerun = sum(1 for c in todo if c.id in done)
     line = f"evalcore: resuming: {len(cases) - len(todo)} of {len(cases)} cases already done"
-    options.log(f"{line}; {changed} run again because their inputs changed" if changed else line)
-    return todo
+    options.log(f"{line}; {rerun} run again because their inputs changed" if rerun else line)
+    return todo, changed
 
 
 def release_cases(loaded: LoadedSuite, plan: Plan) -> None:
