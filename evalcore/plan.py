@@ -105,6 +105,10 @@ def _model_inputs(loaded: LoadedSuite, model: str | None) -> Any:
     return None if model is None else loaded.suite.model_spec(model).model_dump(mode="json", exclude=_SCHEDULING)
 
 
+def _model_key(loaded: LoadedSuite, model: str | None) -> str:
+    return content_key(_model_inputs(loaded, model))
+
+
 def _strings(value: Any) -> set[str]:
     if isinstance(value, str):
         return {value}
@@ -115,8 +119,9 @@ def _strings(value: Any) -> set[str]:
     return set()
 
 
-def _fingerprint(section_inputs: str, model_inputs: Any, item_content: str) -> str:
-    return content_key([section_inputs, model_inputs, item_content])
+def _fingerprint(section_inputs: str, model_key: str, item_content: str) -> str:
+    """Of three content keys: one short hash per case, cheap enough for a plan of 100,000 cases."""
+    return hashlib.sha256(f"{section_inputs}:{model_key}:{item_content}".encode()).hexdigest()[:16]
 
 
 def _item_keys(contents: Iterable[Any]) -> list[str]:
@@ -155,7 +160,7 @@ def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: l
             calls = 0
             for name, test in resolved.tests.items():
                 key = content_key(["agent-test", name])
-                fingerprint = _fingerprint(inputs, None, content_key(test.model_dump(mode="json")))
+                fingerprint = _fingerprint(inputs, "", content_key(test.model_dump(mode="json")))
                 for r in range(test.repeats or 1):
                     plan.cases.append(
                         Case(
@@ -195,7 +200,7 @@ def _guardrails(plan: Plan, loaded: LoadedSuite, gr: GuardrailSection) -> None:
     keys = _item_keys(content for _, content in items)
     model = gr.model if gr.via != "apply" else None
     inputs = _section_inputs(loaded, gr)
-    model_inputs = _model_inputs(loaded, model)
+    model_key = _model_key(loaded, model)
     for (probe, _), key in zip(items, keys, strict=True):
         content = content_key([probe.probe.model_dump(mode="json"), probe.mutation])
         plan.cases.append(
@@ -207,7 +212,7 @@ def _guardrails(plan: Plan, loaded: LoadedSuite, gr: GuardrailSection) -> None:
                 0,
                 key,
                 probe,
-                _fingerprint(inputs, model_inputs, content),
+                _fingerprint(inputs, model_key, content),
             )
         )
     mutated = len(items) - len(written)
@@ -231,10 +236,10 @@ def _evaluation(plan: Plan, loaded: LoadedSuite, ev: Evaluation, models: list[st
     keys = _item_keys(r.fields.get("id") or r.fields for r in records)
     judge_metrics = sum(isinstance(m, BuiltinMetric | CustomJudgeMetric) for m in ev.metrics)
     inputs = _section_inputs(loaded, ev, [r.fields for r in loaded.responses.get(ev.name, [])])
-    by_model = {model: _model_inputs(loaded, model) for model in models}
+    by_model = {model: _model_key(loaded, model) for model in models}
     for record, key in zip(records, keys, strict=True):
         item = EvaluationItem(record.fields, f"{dataset}:{record.line}")
-        content = content_key(record.fields)
+        content = content_key(record.fields) if record.fields.get("id") else key  # a key without id is content
         for model in models:
             fingerprint = _fingerprint(inputs, by_model[model], content)
             for r in range(repeats):
