@@ -1,7 +1,7 @@
 """Thresholds -> verdict. Pure: a RunResult's aggregates and the suite's thresholds in, a Verdict out.
 
 Exit codes: 0 passed, 1 a threshold or test failed, 2 bad input (never from here), 3 infrastructure error
-(a section could not run, or every case of a section errored).
+(a section could not run, a planned case has no result, or every case of a section errored).
 
 Which bound applies to a model: a command-line override beats the suite file, which beats the defaults; among
 rules of the same origin, one that names the model beats one for every model.
@@ -161,6 +161,10 @@ def decide(run: RunResult, rules: list[Rule]) -> Verdict:
             infra = True
             reasons.append(f"{section.name}: did not run: {section.reason}")
             continue
+        missing = _missing(section)
+        if missing:
+            infra = True
+            reasons.append(f"{section.name}: {missing} of {section.planned} planned cases have no result")
         if section.models and all(_all_errored(m) for m in section.models):
             infra = True
             reasons.append(f"{section.name}: every case errored (see the results for the reasons)")
@@ -196,6 +200,12 @@ def describe(check: ThresholdCheck) -> str:
 
 def op_of(bound: str) -> str:
     return ">=" if bound == "min" else "<="
+
+
+def _missing(section: SectionSummary) -> int:
+    """How many of the section's planned cases have no final result (a lost shard, a results file cut or
+    overwritten under the run): the verdict cannot speak for cases it never saw."""
+    return max(0, section.planned - sum(m.counts.total for m in section.models))
 
 
 def _all_errored(summary: ModelSummary) -> bool:

@@ -3,20 +3,25 @@ with one results file, one set of reports and the verdict a single run would giv
 
 Refused (exit 2): directories without results, runs of different suites or of a changed suite (content hash),
 runs that are not shards or disagree on the number of shards or the selection, the same shard twice, and missing
-shards (named, so the failed matrix job is easy to find).
+shards (named, so the failed matrix job is easy to find). Each shard's planned cases are checked against that
+shard's results (only its own slice is taken from its directory): a shard that lost results makes the verdict
+`error` (exit 3) with a reason naming it and how many it lacks. The output directory is locked like a run's (exit 3
+when another run or merge is writing there).
 """
 
 from __future__ import annotations
 
+import sys
 import uuid
 from pathlib import Path
 
 from evalcore import __version__
-from evalcore.gate import parse_override
+from evalcore.gate import EXIT_INFRA, parse_override
 from evalcore.orchestrate import RunOutcome, finish_run, release_cases
-from evalcore.plan import build_plan
+from evalcore.out_lock import DirectoryBusy, own_directory
+from evalcore.plan import SectionPlan, build_plan, in_shard
 from evalcore.results import CASES_FILE, RUN_FILE, CaseWriter, RunMeta, RunResult, final_cases, read_run
-from evalcore.suite.load import load_suite
+from evalcore.suite.load import LoadedSuite, load_suite
 from evalcore.suite.problems import InputError, Problem
 
 
@@ -62,13 +67,48 @@ def merge_shards(
     plan = build_plan(loaded, first.run.sections, first.run.models)
     planned = {c.id for c in plan.cases}
     release_cases(loaded, plan)  # only the ids and the sections are needed from here on
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        with own_directory(out):
+            return _write_merged(dirs, runs, out, loaded, plan.sections, planned, overrides)
+    except DirectoryBusy as exc:
+        print(f"evalcore: {exc}", file=sys.stderr)
+        return RunOutcome(EXIT_INFRA, out)
+
+
+def _write_merged(
+    dirs: list[Path],
+    runs: list[RunResult],
+    out: Path,
+    loaded: LoadedSuite,
+    sections: list[SectionPlan],
+    planned: set[str],
+    overrides: list,
+) -> RunOutcome:
+    first = runs[0]
     (out / CASES_FILE).unlink(missing_ok=True)
-    # Shards partition the cases: each shard's final results are copied through, one at a time, never all held.
+    # Shards partition the cases: each shard's final results of its own slice are copied through, one at a time,
+    # never all held, and counted against the cases the slice plans.
+    lacking: list[str] = []
     with CaseWriter(out / CASES_FILE) as writer:
-        for directory in dirs:
-            for case in final_cases(directory / CASES_FILE, planned.__contains__):
-                writer.write(case)
+        for directory, run in zip(dirs, runs, strict=True):
+            shard = run.run.shard or ""
+            index, total = (int(x) for x in shard.split("/"))
+
+            def mine(case_id: str, index: int = index, total: int = total) -> bool:
+                return case_id in planned and in_shard(case_id, index, total)
+
+            expected = sum(1 for case_id in planned if in_shard(case_id, index, total))
+            found = 0
+            try:
+                for case in final_cases(directory / CASES_FILE, mine):
+                    writer.write(case)
+                    found += 1
+            except ValueError as exc:  # a line that is not a case result
+                raise InputError([Problem(str(directory), str(exc))]) from None
+            if found < expected:
+                lacking.append(
+                    f"shard {shard} ({directory}): {expected - found} of {expected} planned cases have no result"
+                )
     meta = RunMeta(
         suite=first.run.suite,
         suite_path=str(loaded.path),
@@ -81,8 +121,8 @@ def merge_shards(
         sections=first.run.sections,
         models=first.run.models,
     )
-    run = finish_run(loaded, plan.sections, planned, meta, overrides, out)
-    return RunOutcome(run.verdict.exit_code if run.verdict else 3, out, run)
+    run = finish_run(loaded, sections, planned, meta, overrides, out, errors=lacking)
+    return RunOutcome(run.verdict.exit_code if run.verdict else EXIT_INFRA, out, run)
 
 
 def _read(directory: Path) -> RunResult:

@@ -1,9 +1,10 @@
 """One run, start to finish: load the suite, plan, run every section through its runner with the shared
 scheduler, append results as they finish, aggregate, gate, write results.json and the reports.
 
-Only a broken suite (exit 2) or missing credentials (exit 3) stop a run before any call is made; after that,
-every planned case ends in exactly one result, even when the run is cancelled (those cases are `error`,
-"cancelled", and `--resume` runs them again).
+Only a broken suite (exit 2), an output directory another run is writing in, or missing credentials (exit 3)
+stop a run before any call is made; after that, every planned case ends in exactly one result, even when the run is
+cancelled (those cases are `error`, "cancelled", and `--resume` runs them again). A case whose result is missing all
+the same (the results file cut or overwritten under the run) fails the gate.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from evalcore.aws import Aws, CredentialsMissing
 from evalcore.cache import ResponseCache
 from evalcore.gate import EXIT_INFRA, decide, parse_override, rules_for
 from evalcore.meter import Meter
+from evalcore.out_lock import DirectoryBusy, own_directory
 from evalcore.plan import Case, Plan, SectionPlan, build_plan, shard
 from evalcore.progress import Progress
 from evalcore.results import (
@@ -94,6 +96,8 @@ def prepare(options: RunOptions) -> Prepared:
     loaded = load_suite(options.suite, options.root)
     overrides = [o for text in options.thresholds for o in parse_override(text, loaded, "--threshold")]
     _check_selection(loaded, options)
+    if options.resume:
+        _check_resumable(options.out)
     plan = build_plan(loaded, options.sections, options.models)
     if options.shard:
         plan = shard(plan, *_parse_shard(options.shard))
@@ -109,8 +113,12 @@ def run_suite(options: RunOptions, prepared: Prepared | None = None) -> RunOutco
 
         print_dry_run(loaded, plan, sys.stdout)
         return RunOutcome(0, options.out)
-    with _emulator(options):
-        return _execute(loaded, plan, overrides, options)
+    try:
+        with own_directory(options.out), _emulator(options):
+            return _execute(loaded, plan, overrides, options)
+    except DirectoryBusy as exc:
+        options.log(f"evalcore: {exc}")
+        return RunOutcome(EXIT_INFRA, options.out)
 
 
 def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptions) -> RunOutcome:
@@ -149,11 +157,7 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
         except CredentialsMissing as exc:
             options.log(f"evalcore: {exc}")
             return RunOutcome(EXIT_INFRA, out)
-    resumable = options.resume and cases_path.exists()
-    finished = {r.case_id for r in final_cases(cases_path) if r.status != "error"} if resumable else set()
-    todo = [c for c in plan.cases if c.id not in finished]
-    if options.resume:
-        options.log(f"evalcore: resuming: {len(plan.cases) - len(todo)} of {len(plan.cases)} cases already done")
+    todo, changed = _still_to_do(plan.cases, cases_path, options) if options.resume else (plan.cases, frozenset())
     meter = Meter(cases_total=len(todo))
     cache = (
         ResponseCache(options.cache_dir, options.cache_ttl_seconds, options.cache_max_bytes)
@@ -166,7 +170,9 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
         if (spec := suite.model_spec(name)).concurrency or spec.requests_per_minute or spec.tokens_per_minute
     }
     scheduler = Scheduler(concurrency=concurrency, cache=cache, meter=meter, cancel=options.cancel, model_limits=limits)
-    ctx = RunContext(loaded=loaded, aws=aws, scheduler=scheduler, out=out, run_id=meta.run_id, resume=options.resume)
+    ctx = RunContext(
+        loaded=loaded, aws=aws, scheduler=scheduler, out=out, run_id=meta.run_id, resume=options.resume, changed=changed
+    )
     planned = {c.id for c in plan.cases}
     not_run = _run_cases(ctx, runnable, todo, meter, options)
     del todo  # the last reference to the cases but the plan's, which release_cases drops
@@ -175,7 +181,7 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
         cache.flush()
         if cache.ttl_seconds is not None or cache.max_bytes is not None:
             cache.prune()
-    cancelled = "the run was cancelled: finish it with --resume" if options.cancel.is_set() else None
+    cancelled = ["the run was cancelled: finish it with --resume"] if options.cancel.is_set() else []
     run = finish_run(loaded, plan.sections, planned, meta, overrides, out, not_run, cancelled)
     from evalcore.report.console import console_summary
 
@@ -191,12 +197,14 @@ def _run_cases(
     suite = ctx.loaded.suite
     cases_path = ctx.out / CASES_FILE
     not_run: dict[str, str] = {}
+    fingerprints = {c.id: c.fingerprint for c in todo}
     with CaseWriter(cases_path) as writer, _signals(options.cancel), _progress(meter, options):
         written: set[str] = set()
         lock = threading.Lock()
 
         def emit(result: CaseResult) -> None:
             result.finished_at = result.finished_at or time.time()
+            result.fingerprint = fingerprints.get(result.case_id)
             writer.write(result)
             with lock:
                 written.add(result.case_id)
@@ -231,6 +239,36 @@ def _run_cases(
     return not_run
 
 
+def _check_resumable(out: Path) -> None:
+    """`--resume DIR` finishes a run that is there: a missing directory, or one without results (nor evaluation
+    jobs to re-attach to), is a mistake (a typo, a lost artifact), never a fresh run in disguise."""
+    if not out.is_dir():
+        what = "is not a directory" if out.exists() else "does not exist"
+        raise InputError([Problem(str(out), f"{what}: nothing to resume (to start a run there, use --out)")])
+    cases = out / CASES_FILE
+    if not (cases.is_file() and cases.stat().st_size) and not (out / JOBS_FILE).is_file():
+        raise InputError([Problem(str(out), "holds no results to resume (to start a run there, use --out)")])
+
+
+def _still_to_do(cases: list[Case], cases_path: Path, options: RunOptions) -> tuple[list[Case], frozenset[str]]:
+    """The cases a resume runs: those without a final result that is not an error, and those whose result was
+    made from other inputs than the suite now gives them (a changed model id, prompt, check, judge...) or says
+    nothing of its inputs (written by an older evalcore). Also the ids of every case whose last result (errors
+    included: a job left running) was made from other inputs: work recorded for them is not re-attached."""
+    made_from: dict[str, str | None] = {}
+    done: set[str] = set()
+    for result in final_cases(cases_path) if cases_path.exists() else ():
+        made_from[result.case_id] = result.fingerprint
+        if result.status != "error":
+            done.add(result.case_id)
+    changed = frozenset(c.id for c in cases if c.id in made_from and made_from[c.id] != c.fingerprint)
+    todo = [c for c in cases if c.id not in done or c.id in changed]
+    rerun = sum(1 for c in todo if c.id in done)
+    line = f"evalcore: resuming: {len(cases) - len(todo)} of {len(cases)} cases already done"
+    options.log(f"{line}; {rerun} run again because their inputs changed" if rerun else line)
+    return todo, changed
+
+
 def release_cases(loaded: LoadedSuite, plan: Plan) -> None:
     """The cases have run and the rest of the run reads results.jsonl: the plan's cases and the suite's dataset
     records are let go, so the report phase of a large run (or of a merge) does not hold them: `run_suite`
@@ -248,16 +286,17 @@ def finish_run(
     overrides: list,
     out: Path,
     not_run: dict[str, str] | None = None,
-    cancelled: str | None = None,
+    errors: list[str] | None = None,
 ) -> RunResult:
     """Aggregate, gate, write results.json and the reports from `out`/results.jsonl (each planned case's last
-    result): the end of a run, and of a merge of shards. Streams the results: no run is held whole."""
+    result): the end of a run, and of a merge of shards. Streams the results: no run is held whole. `errors`
+    (a cancel, a shard's missing results) make the verdict `error`, each a reason of its own, first."""
     run = _run_result(meta, sections, final_cases(out / CASES_FILE, planned.__contains__), not_run or {})
     run.verdict = decide(run, rules_for(loaded, overrides))
-    if cancelled:
+    if errors:
         run.verdict.status = "error"
         run.verdict.exit_code = EXIT_INFRA
-        run.verdict.reasons.insert(0, cancelled)
+        run.verdict.reasons[:0] = errors
     write_run(out / RUN_FILE, run)
     from evalcore.report.render import render_reports
 
@@ -294,7 +333,7 @@ def _run_result(
         if sp.name in not_run:
             status, reason = "not_run", not_run[sp.name]
         elif done < sp.cases:
-            status, reason = "partial", f"{done} of {sp.cases} cases have results"
+            status, reason = "partial", f"{sp.cases - done} of {sp.cases} planned cases have no result"
         else:
             status, reason = "ran", None
         sections.append(

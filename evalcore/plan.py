@@ -1,5 +1,11 @@
 """Suite -> concrete cases. A case id comes from content (suite, section, item, model, repeat), never position,
-so reordering a dataset changes no id: ids key the cache, resume, shards and baseline diffs."""
+so reordering a dataset changes no id: ids key the cache, resume, shards and baseline diffs.
+
+A case's fingerprint is a hash of everything that decides its result: the item's content, the model's spec (its
+id, inference, price), the section's settings (prompt template, system prompt, checks, judges, inference, target,
+evaluator...), the specs of the models they name, and the suite's defaults. It leaves out what decides nothing
+about one case's result (thresholds, concurrency, rate limits, timeouts, polling): `--resume` runs a case again
+when its fingerprint changed, and only then."""
 
 from __future__ import annotations
 
@@ -46,6 +52,7 @@ class Case:
     repeat: int
     item_key: str  # identifies the item across models and repeats (pairing for comparisons)
     item: EvaluationItem | ResolvedProbe | AgentItem
+    fingerprint: str = ""  # the case's inputs (see the module's docstring)
 
 
 @dataclass
@@ -75,6 +82,48 @@ def case_id(suite: str, section: str, item_key: str, model: str | None, repeat: 
     return content_key([suite, section, item_key, model, repeat])
 
 
+# What decides nothing about one case's result, left out of its fingerprint (pydantic `exclude` shapes).
+_SCHEDULING = {"concurrency", "requests_per_minute", "tokens_per_minute", "timeout_seconds", "repeats"}
+_POLLING = {"poll_seconds", "timeout_minutes"}
+
+
+def _section_inputs(loaded: LoadedSuite, section: Any, *resolved: Any) -> str:
+    """The part of a fingerprint every case of `section` shares: its settings but the thresholds and what each
+    case's own model and item cover, the defaults, the specs of the models they name (judges...), and
+    `resolved` (what the loader read from files: responses, an agenteval plan's evaluator and target)."""
+    covered = ("models", "dataset", "probes", "tests")  # each case's own model and item
+    exclude: dict[str, Any] = {k: True for k in (*_SCHEDULING, *covered, "thresholds")}
+    exclude |= {"job": _POLLING, "batch": _POLLING}
+    settings = section.model_dump(mode="json", exclude=exclude)
+    defaults = loaded.suite.defaults.model_dump(mode="json", exclude=_SCHEDULING)
+    named = sorted(_strings([settings, defaults]) & loaded.suite.models.keys())
+    return content_key([settings, defaults, {n: _model_inputs(loaded, n) for n in named}, resolved])
+
+
+def _model_inputs(loaded: LoadedSuite, model: str | None) -> Any:
+    """A model's spec as it decides answers (its id, inference and price; not its rate limits)."""
+    return None if model is None else loaded.suite.model_spec(model).model_dump(mode="json", exclude=_SCHEDULING)
+
+
+def _model_key(loaded: LoadedSuite, model: str | None) -> str:
+    return content_key(_model_inputs(loaded, model))
+
+
+def _strings(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*map(_strings, value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*map(_strings, value)) if value else set()
+    return set()
+
+
+def _fingerprint(section_inputs: str, model_key: str, item_content: str) -> str:
+    """Of three content keys: one short hash per case, cheap enough for a plan of 100,000 cases."""
+    return hashlib.sha256(f"{section_inputs}:{model_key}:{item_content}".encode()).hexdigest()[:16]
+
+
 def _item_keys(contents: Iterable[Any]) -> list[str]:
     """Content keys; identical items are told apart by their occurrence number, which reordering cannot change."""
     seen: Counter[str] = Counter()
@@ -100,10 +149,18 @@ def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: l
     for ag in suite.agents:
         if sections is None or ag.name in sections:
             resolved = loaded.agents[ag.name]
+            inputs = _section_inputs(
+                loaded,
+                ag,
+                resolved.evaluator.model_dump(mode="json"),
+                resolved.evaluator_model_id,
+                resolved.target.model_dump(mode="json"),
+            )
             count = 0
             calls = 0
             for name, test in resolved.tests.items():
                 key = content_key(["agent-test", name])
+                fingerprint = _fingerprint(inputs, "", content_key(test.model_dump(mode="json")))
                 for r in range(test.repeats or 1):
                     plan.cases.append(
                         Case(
@@ -114,6 +171,7 @@ def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: l
                             r,
                             key,
                             AgentItem(name, test),
+                            fingerprint,
                         )
                     )
                     count += 1
@@ -141,9 +199,21 @@ def _guardrails(plan: Plan, loaded: LoadedSuite, gr: GuardrailSection) -> None:
         ]
     keys = _item_keys(content for _, content in items)
     model = gr.model if gr.via != "apply" else None
+    inputs = _section_inputs(loaded, gr)
+    model_key = _model_key(loaded, model)
     for (probe, _), key in zip(items, keys, strict=True):
+        content = content_key([probe.probe.model_dump(mode="json"), probe.mutation])
         plan.cases.append(
-            Case(case_id(loaded.suite.name, gr.name, key, model, 0), gr.name, "guardrail", model, 0, key, probe)
+            Case(
+                case_id(loaded.suite.name, gr.name, key, model, 0),
+                gr.name,
+                "guardrail",
+                model,
+                0,
+                key,
+                probe,
+                _fingerprint(inputs, model_key, content),
+            )
         )
     mutated = len(items) - len(written)
     note = f"{mutated} mutated probe(s)" if mutated else ""
@@ -165,9 +235,13 @@ def _evaluation(plan: Plan, loaded: LoadedSuite, ev: Evaluation, models: list[st
     dataset = str(loaded.path.parent / ev.dataset)
     keys = _item_keys(r.fields.get("id") or r.fields for r in records)
     judge_metrics = sum(isinstance(m, BuiltinMetric | CustomJudgeMetric) for m in ev.metrics)
+    inputs = _section_inputs(loaded, ev, [r.fields for r in loaded.responses.get(ev.name, [])])
+    by_model = {model: _model_key(loaded, model) for model in models}
     for record, key in zip(records, keys, strict=True):
         item = EvaluationItem(record.fields, f"{dataset}:{record.line}")
+        content = content_key(record.fields) if record.fields.get("id") else key  # a key without id is content
         for model in models:
+            fingerprint = _fingerprint(inputs, by_model[model], content)
             for r in range(repeats):
                 plan.cases.append(
                     Case(
@@ -178,6 +252,7 @@ def _evaluation(plan: Plan, loaded: LoadedSuite, ev: Evaluation, models: list[st
                         r,
                         key,
                         item,
+                        fingerprint,
                     )
                 )
     count = len(records) * len(models) * repeats

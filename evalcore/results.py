@@ -128,6 +128,7 @@ class CaseResult(_Model):
     finished_at: float | None = None
     guardrail: GuardrailOutcome | None = None
     agent: AgentOutcome | None = None
+    fingerprint: str | None = None  # the case's inputs when it ran (plan.Case.fingerprint): resume re-runs on change
 
     def score(self, name: str) -> float | None:
         for m in self.metrics:
@@ -261,6 +262,7 @@ class CaseWriter:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        drop_fragment(path)
         self.path = path
         self._secrets = Secrets.from_env(os.environ)  # a model or agent may repeat a credential it was shown
         self._lock = threading.Lock()
@@ -288,6 +290,30 @@ class CaseWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def drop_fragment(path: Path) -> None:
+    """Cut a results file back to its last whole line. A last line without its newline is what a full disk or a
+    killed writer leaves; readers skip it, but a line appended after it would be glued onto it and make the file
+    unreadable from there on. Its case has no result, so a resume runs it again."""
+    try:
+        fh = path.open("r+b")
+    except FileNotFoundError:
+        return
+    with fh:
+        size = fh.seek(0, os.SEEK_END)
+        end = size
+        while end > 0:  # from the end, block by block, to just after the last newline
+            start = max(0, end - 65536)
+            fh.seek(start)
+            block = fh.read(end - start)
+            newline = block.rfind(b"\n")
+            if newline >= 0:
+                end = start + newline + 1
+                break
+            end = start
+        if end < size:
+            fh.truncate(end)
 
 
 def read_cases(path: Path) -> Iterator[CaseResult]:

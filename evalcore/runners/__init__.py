@@ -25,6 +25,7 @@ class RunContext:
     out: Path
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     resume: bool = False  # --resume: runners may re-attach to work recorded in `out` (evaluation jobs)
+    changed: frozenset[str] = frozenset()  # --resume: cases whose inputs changed since `out`'s results were made
 
 
 class SectionNotRun(Exception):

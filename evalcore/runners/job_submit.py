@@ -48,6 +48,9 @@ def reattach(
     for recorded in read_jobs(ctx.out):
         if recorded.section != section or not (set(recorded.case_ids) & by_id.keys() - seen):
             continue
+        if not ctx.changed.isdisjoint(recorded.case_ids):  # it answers for the inputs the cases had then
+            log(f"evalcore: {section}: not re-attaching {recorded.name}: the inputs of its cases changed")
+            continue
         try:
             status = kind.status(recorded.arn)[0]
         except (ClientError, BotoCoreError) as exc:

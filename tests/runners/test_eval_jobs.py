@@ -415,6 +415,27 @@ def test_resume_reattaches_to_jobs_left_running_by_a_timeout(aws: Emulator, buck
     assert len(latest) == 8 and all(c.status == "pass" for c in latest.values())
 
 
+def test_resume_does_not_reattach_a_job_whose_cases_inputs_changed(aws: Emulator, bucket: str, tmp_path: Path) -> None:
+    aws.set_world(_world(duration_seconds=1.5))
+    suite = _suite(tmp_path, bucket, models=["sonnet", "haiku"], job={"timeout_minutes": 0.005})
+    assert _run(suite, tmp_path / "out").exit_code == 3  # both jobs left running
+    aws.clear_requests()
+
+    # another model id behind `haiku`: its running job answers for the old model, so a new job is created
+    data = yaml.safe_load(suite.read_text())
+    data["models"]["haiku"] = SONNET
+    del data["evaluations"][0]["job"]["timeout_minutes"]
+    suite.write_text(yaml.safe_dump(data, sort_keys=False))
+    second = _run(suite, tmp_path / "out", resume=True)
+
+    created = aws.requests("CreateEvaluationJob")
+    assert len(created) == 1
+    assert second.exit_code == 0
+    latest = {c.case_id: c for c in _cases(tmp_path / "out")}
+    assert len(latest) == 8 and all(c.status == "pass" for c in latest.values())
+    assert {c.model_id for c in latest.values() if c.model == "haiku"} == {SONNET}
+
+
 def test_malformed_output_lines_make_their_cases_errors(aws: Emulator, bucket: str, tmp_path: Path) -> None:
     aws.set_world(_world(duration_seconds=0.5))
     suite = _suite(tmp_path, bucket, job={"timeout_minutes": 0.001})
