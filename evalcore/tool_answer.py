@@ -1,7 +1,8 @@
-"""A Converse call that must answer by calling one tool: the judge's verdicts and the agent evaluator's answers.
+"""A Converse call that must answer with one tool's input: the judge's verdicts and the agent evaluator's answers.
 
-The caller's request forces the tool (`toolChoice`); `read` checks the answer. An answer that cannot be read (no
-tool use, a field missing or off the scale) is asked for again with a reminder that changes the request,
+The caller's request asks for it in the model's protocol (answer_protocol.py: a forced tool, `toolChoice.any` with
+the one tool, or tagged text); `read` checks the answer. An answer that cannot be read (no tool use, a tag or field
+missing or off the scale) is asked for again with a reminder that changes the request,
 UNREADABLE_ATTEMPTS times in all; then there is no answer, never a guessed one. Calls go through the scheduler
 (limits, retries) and its cache; only readable answers are cached, a readable retry under the first request's key,
 so a warm re-run makes no call.
@@ -14,15 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from evalcore.answer_protocol import UnreadableVerdict, reminder
 from evalcore.converse_response import tokens_of, trim_response, usage_of
 from evalcore.results import Usage
 from evalcore.scheduler import Call, CallFailed, Scheduler
 
 UNREADABLE_ATTEMPTS = 3
-
-
-class UnreadableVerdict(Exception):
-    """The model answered, but not through the tool in the shape asked for."""
 
 
 @dataclass
@@ -47,7 +45,7 @@ class NoToolAnswer(Exception):
 
 @dataclass(frozen=True)
 class ToolQuestion:
-    """One forced-tool request and how to read its answer."""
+    """One request for a tool's input (in any protocol) and how to read its answer."""
 
     model_id: str
     request: dict[str, Any]
@@ -100,8 +98,8 @@ def ask(
 def with_reminder(first: dict[str, Any], problem: str, tool: str) -> dict[str, Any]:
     """`first` asked again after an unreadable answer (a changed request, so neither cache nor model repeat it)."""
     text = first["messages"][0]["content"][0]["text"]
-    reminder = f"Your previous answer could not be read ({problem}). Answer only by calling {tool}."
-    return {**first, "messages": [{"role": "user", "content": [{"text": f"{text}\n\n{reminder}"}]}]}
+    again = f"Your previous answer could not be read ({problem}). {reminder(first, tool)}"
+    return {**first, "messages": [{"role": "user", "content": [{"text": f"{text}\n\n{again}"}]}]}
 
 
 def _converse(

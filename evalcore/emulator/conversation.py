@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from evalcore.emulator import eventstream, guardrails, models
+from evalcore.emulator import capability_rules, eventstream, guardrails, models
+from evalcore.emulator.capability_rules import NOT_CHAT
 from evalcore.emulator.guardrails import GuardedText, Verdict
 from evalcore.emulator.protocol import AwsError, EmulatorContext, ModelAnswer, Request, StreamCut
 from evalcore.emulator.world import ModelSpec
 
-NOT_CHAT = "This action doesn't support the model that you provided. Try again with a supported text or chat model."
 NO_USER_FIRST = (
     "A conversation must start with a user message. Try again with a conversation that starts with a user message."
 )
@@ -51,12 +51,13 @@ class Result:
         return payload
 
 
-def run(ctx: EmulatorContext, request: Request) -> Result:
+def run(ctx: EmulatorContext, request: Request, streaming: bool = False) -> Result:
     started = time.perf_counter()
     body = request.json()
     model_id, spec = models.resolve(ctx.world, request.path_params["modelId"])
     if spec.api == "titan-embed":
         raise AwsError(400, "ValidationException", NOT_CHAT)
+    capability_rules.check_converse(request.path_params["modelId"], body, streaming)
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages or messages[0].get("role") != "user":
         raise AwsError(400, "ValidationException", NO_USER_FIRST)

@@ -1,7 +1,10 @@
 """The evaluator persona for evalcore's own agent evaluator (evalcore/runners/agents/evaluator_prompts.py).
 
-evalcore asks its evaluator model three things, each a Converse request with one tool, forced by ``toolChoice``;
-the tool's name says which question it is, and the last user message holds the material in tags:
+evalcore asks its evaluator model three things, each a Converse request with one tool the model must call
+(``toolChoice`` ``tool`` or ``any``; the tool's name says which question it is) or, for models without them, in the
+plain-text protocol (``answer_format.py``; the field asked for says which question it is: ``message``,
+``all_steps_attempted`` or ``all_expected_results_observed``, and the answer is the same fields as tags). The last
+user message holds the material in tags:
 ``<steps>`` (``<step>`` items), ``<expected_results>`` (``<expected_result>`` items) and ``<conversation>``
 (``<user>`` and ``<agent>`` messages in order; a closing tag inside a message is written ``<\\/tag>``).
 
@@ -36,7 +39,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from evalcore.emulator import answer_format
 from evalcore.emulator.agenteval_persona import GENERIC_WORDS, next_user_message
+from evalcore.emulator.judge import called_tool
 from evalcore.emulator.keywords import content_words
 from evalcore.emulator.protocol import ModelAnswer
 from evalcore.emulator.wording import token_count
@@ -53,9 +58,9 @@ _UNREADABLE = "I think the agent did reasonably well overall."
 def converse_answer(
     world: World, text: str, tool_config: dict[str, Any], chars_per_token: float, input_tokens: int
 ) -> ModelAnswer | None:
-    """The answer to one of evalcore's evaluator requests; None when the forced tool is not one of its tools."""
-    name = ((tool_config.get("toolChoice") or {}).get("tool") or {}).get("name")
-    rule = _RULES.get(name or "")
+    """The answer to one of evalcore's evaluator requests; None when the tool to call is not one of its tools."""
+    name = (called_tool(tool_config) or ("", {}))[0]
+    rule = _RULES.get(name)
     if rule is None or "<conversation>" not in text:
         return None
     if _unit(world.seed, "unreadable", text) < world.judge.unreadable_rate:
@@ -63,6 +68,19 @@ def converse_answer(
     tool_input = rule(text)
     tool_use = {"toolUseId": "tooluse_" + _digest(world.seed, name, text)[:22], "name": name, "input": tool_input}
     return ModelAnswer("", input_tokens, token_count(json.dumps(tool_input), chars_per_token), "tool_use", tool_use)
+
+
+def text_answer(world: World, text: str, chars_per_token: float, input_tokens: int) -> ModelAnswer | None:
+    """The answer to one of evalcore's evaluator requests in the plain-text protocol, else None."""
+    schema = answer_format.requested_schema(text)
+    fields = set((schema or {}).get("properties") or {})
+    rule = next((_RULES[tool] for field, tool in _FIELDS.items() if field in fields), None)
+    if rule is None or "<conversation>" not in text:
+        return None
+    if _unit(world.seed, "unreadable", text) < world.judge.unreadable_rate:
+        return ModelAnswer(_UNREADABLE, input_tokens, token_count(_UNREADABLE, chars_per_token))
+    answer = answer_format.render({k: v for k, v in rule(text).items() if k in fields})
+    return ModelAnswer(answer, input_tokens, token_count(answer, chars_per_token))
 
 
 def _user_message(text: str) -> dict[str, Any]:
@@ -102,6 +120,8 @@ _RULES: dict[str, Callable[[str], dict[str, Any]]] = {
     STEPS_TOOL: _steps_verdict,
     RESULTS_TOOL: _results_verdict,
 }
+# The field that says which question a text-protocol request asks (most specific first).
+_FIELDS = {"all_steps_attempted": STEPS_TOOL, "all_expected_results_observed": RESULTS_TOOL, "message": USER_TOOL}
 
 
 def _items(text: str, tag: str) -> list[str]:

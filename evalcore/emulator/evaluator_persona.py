@@ -4,7 +4,8 @@ An evaluator model drives a conversation with an agent and judges it. When a con
 model is an evaluator prompt that one of :data:`PERSONAS` recognises, :func:`respond` answers it by that
 persona's documented rule, so that verdicts follow from the world file's agents and knowledge bases.
 Otherwise it returns None and the model answers as usual. Personas: ``agenteval_persona`` (agenteval 0.4.1);
-evalcore's own evaluator asks through forced tool calls, answered by :func:`tool_answer` (``evalcore_evaluator``).
+evalcore's own evaluator asks through tool calls or tagged text, answered by :func:`tool_answer` and
+:func:`text_answer` (``evalcore_evaluator``).
 """
 
 from __future__ import annotations
@@ -23,8 +24,13 @@ PERSONAS: list[tuple[Callable[[str, str], bool], Callable[[str], str]]] = [*agen
 def tool_answer(
     world: World, prompt: str, tool_config: dict[str, Any], chars_per_token: float, input_tokens: int
 ) -> ModelAnswer | None:
-    """The answer to a forced tool call of evalcore's evaluator protocol (``evalcore_evaluator``), else None."""
+    """The answer to a tool call of evalcore's evaluator protocol (``evalcore_evaluator``), else None."""
     return evalcore_evaluator.converse_answer(world, prompt, tool_config, chars_per_token, input_tokens)
+
+
+def text_answer(world: World, prompt: str, chars_per_token: float, input_tokens: int) -> ModelAnswer | None:
+    """The answer to a plain-text-protocol request of evalcore's evaluator (``evalcore_evaluator``), else None."""
+    return evalcore_evaluator.text_answer(world, prompt, chars_per_token, input_tokens)
 
 
 def respond(messages: list[dict[str, Any]], system: str | None) -> str | None:

@@ -35,7 +35,12 @@ class InvokeRequest:
     legacy: bool = False  # Anthropic's Text Completions (``prompt``) format
 
 
+CONVERSE_ONLY = "The emulator serves this model through Converse only: its InvokeModel body format is not emulated."
+
+
 def parse(api: ModelApi, body: dict[str, Any]) -> InvokeRequest:
+    if api == "converse":
+        raise AwsError(400, "ValidationException", CONVERSE_ONLY)
     if api == "anthropic":
         return _parse_anthropic(body)
     if api == "titan-text":

@@ -1,7 +1,9 @@
 """The judge protocol: how the emulator's models behave as an LLM judge.
 
 evalcore's direct mode (and anyone else) asks for a verdict with a Converse request whose ``toolConfig`` has tools
-and a forced ``toolChoice: {"tool": {"name": N}}``. The text of the last user message decides the rest:
+and ``toolChoice: {"tool": {"name": N}}`` (or ``{"any": {}}``: the first tool is called), or, without tools, in the
+plain-text protocol (``answer_format.py``: the fields are asked for as tags and answered as tags). The text of the
+last user message decides the rest:
 
 1. It is a *judge request* when it contains ``<response>...</response>``; it may also contain
    ``<reference>...</reference>`` and ``<prompt>...</prompt>``.
@@ -11,17 +13,21 @@ and a forced ``toolChoice: {"tool": {"name": N}}``. The text of the last user me
 3. Noise: ``q += gauss(0, world.judge.noise)`` with a generator seeded by sha256 of ``world.judge.seed`` (default
    ``world.seed``) and the user text,
    then ``q`` is clamped to [0, 1] and rounded to 6 decimals. The same request always gets the same verdict.
-4. The forced tool's ``inputSchema.json`` gets ``reasoning`` (a string) and ``rating``:
+4. The tool's ``inputSchema.json`` gets ``reasoning`` (a string) and ``rating``, when it has them:
    - ``rating.enum`` of numbers (the rating scale values): the value nearest to ``min + q * (max - min)``, ties to the
      higher value;
    - ``rating.enum`` of strings: they are listed best first; the one at position ``floor((1 - q) * (n - 1) + 0.5)``;
    - no enum: ``minimum + q * (maximum - minimum)`` (rounded half up for ``integer``), ``q`` itself without bounds.
-   Other properties get type-correct defaults. The answer is a Converse ``toolUse`` block, stopReason ``tool_use``.
+   Other properties get the schema's defaults (below); no property the schema does not have is added. The answer is
+   a Converse ``toolUse`` block, stopReason ``tool_use`` (in the text protocol: the tags, stopReason ``end_turn``).
 5. Unreadable judge: a request whose hash (sha256 of ``world.seed``, ``"unreadable"``, the user text) maps below
-   ``world.judge.unreadable_rate`` is answered with plain text (no tool use, stopReason ``end_turn``).
+   ``world.judge.unreadable_rate`` is answered with plain text (no tool use and no tags, stopReason ``end_turn``).
 
-A forced tool call that is not a judge request gets the schema filled with type-correct defaults
-(string ``""``, number/integer ``0``, boolean ``false``, array ``[]``, object filled recursively, enum: first value).
+A tool call (or tagged answer) that is not a judge request gets the schema filled with its defaults, which follow
+the schema as langchain-aws's ``with_structured_output`` needs: ``const``; else an enum's first value; string ``""``
+(padded with ``x`` to ``minLength``), number/integer ``0`` moved into ``minimum``/``maximum`` (and past an exclusive
+bound), boolean ``false``, array ``[]`` (``minItems`` copies of the item default), object: each property filled
+recursively, no other key.
 
 ``EmulatorContext.judge(prompt_text, tool_schema)`` applies rules 1-4 to ``prompt_text`` for other operations (the
 evaluation jobs): with a schema it returns the tool input; without, ``{"reasoning": str, "score": q}``. A prompt
@@ -38,6 +44,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from evalcore.emulator import answer_format
 from evalcore.emulator.protocol import ModelAnswer
 from evalcore.emulator.wording import token_count, token_f1
 from evalcore.emulator.world import World
@@ -108,25 +115,58 @@ def verdict(world: World, prompt_text: str, tool_schema: dict[str, Any] | None) 
     return rated_input(tool_schema, q, reasoning)
 
 
+PLAIN_VERDICT = "The response looks reasonable to me; I would rate it fairly well."
+
+
+def called_tool(tool_config: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(name, input schema) of the tool the model must call: the one ``toolChoice.tool`` names, or the first tool
+    for ``toolChoice.any``; None when the model may answer in text (``auto``, or no choice)."""
+    choice = tool_config.get("toolChoice") or {}
+    name = (choice.get("tool") or {}).get("name")
+    if name is None and "any" in choice:
+        tools = tool_config.get("tools") or []
+        name = ((tools[0] if tools else {}).get("toolSpec") or {}).get("name")
+    if not name:
+        return None
+    return name, _tool_schema(tool_config, name)
+
+
 def converse_answer(
     world: World, text: str, tool_config: dict[str, Any], chars_per_token: float, input_tokens: int
 ) -> ModelAnswer | None:
-    """The answer to a forced tool call (a judge request or not); None when the tool choice is not forced."""
-    name = ((tool_config.get("toolChoice") or {}).get("tool") or {}).get("name")
-    if not name:
+    """The answer to a tool call the model must make (a judge request or not); None when it need not call one."""
+    called = called_tool(tool_config)
+    if called is None:
         return None
-    schema = _tool_schema(tool_config, name)
-    request = parse(text)
-    if request is None:
-        tool_input = default_value(schema)
-    else:
-        if _unit(world.seed, "unreadable", text) < world.judge.unreadable_rate:
-            plain = "The response looks reasonable to me; I would rate it fairly well."
-            return ModelAnswer(plain, input_tokens, token_count(plain, chars_per_token))
-        q, reasoning = score(world, request, text)
-        tool_input = rated_input(schema, q, reasoning)
+    name, schema = called
+    tool_input = _fields(world, text, schema)
+    if tool_input is None:
+        return ModelAnswer(PLAIN_VERDICT, input_tokens, token_count(PLAIN_VERDICT, chars_per_token))
     tool_use = {"toolUseId": "tooluse_" + _digest(world.seed, name, text)[:22], "name": name, "input": tool_input}
     return ModelAnswer("", input_tokens, token_count(json.dumps(tool_input), chars_per_token), "tool_use", tool_use)
+
+
+def text_answer(world: World, text: str, chars_per_token: float, input_tokens: int) -> ModelAnswer | None:
+    """The answer to a request in the plain-text protocol (a judge request or not); None when `text` asks for no
+    tagged answer."""
+    schema = answer_format.requested_schema(text)
+    if schema is None:
+        return None
+    fields = _fields(world, text, schema)
+    answer = PLAIN_VERDICT if fields is None else answer_format.render(fields)
+    return ModelAnswer(answer, input_tokens, token_count(answer, chars_per_token))
+
+
+def _fields(world: World, text: str, schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer's fields for `schema`; None for an unreadable judge (rule 5)."""
+    request = parse(text)
+    if request is None:
+        filled = default_value(schema)
+        return filled if isinstance(filled, dict) else {}
+    if _unit(world.seed, "unreadable", text) < world.judge.unreadable_rate:
+        return None
+    q, reasoning = score(world, request, text)
+    return rated_input(schema, q, reasoning)
 
 
 def rated_input(schema: dict[str, Any], q: float, reasoning: str) -> dict[str, Any]:
@@ -134,13 +174,15 @@ def rated_input(schema: dict[str, Any], q: float, reasoning: str) -> dict[str, A
     if not isinstance(filled, dict):
         filled = {}
     properties = schema.get("properties") or {}
-    filled["reasoning"] = reasoning
-    filled["rating"] = _rating(properties.get("rating") or {}, q)
+    if "reasoning" in properties:
+        filled["reasoning"] = reasoning
+    if "rating" in properties:
+        filled["rating"] = _rating(properties["rating"], q)
     return filled
 
 
 def default_value(schema: dict[str, Any]) -> Any:
-    """A type-correct default for a JSON schema."""
+    """The default that follows a JSON schema (see the module docstring)."""
     if "const" in schema:
         return schema["const"]
     if schema.get("enum"):
@@ -150,7 +192,29 @@ def default_value(schema: dict[str, Any]) -> Any:
         kind = next((k for k in kind if k != "null"), "null")
     if kind == "object":
         return {key: default_value(sub) for key, sub in (schema.get("properties") or {}).items()}
-    return {"string": "", "number": 0, "integer": 0, "boolean": False, "array": [], "null": None}.get(kind, "")
+    if kind in ("number", "integer"):
+        return _bounded(schema, kind)
+    if kind == "string":
+        return "x" * int(schema.get("minLength") or 0)
+    if kind == "array":
+        return [default_value(schema.get("items") or {}) for _ in range(int(schema.get("minItems") or 0))]
+    return {"boolean": False, "null": None}.get(kind, "")
+
+
+def _bounded(schema: dict[str, Any], kind: str) -> int | float:
+    step = 1 if kind == "integer" else 0.5
+    low = schema.get("minimum")
+    if schema.get("exclusiveMinimum") is not None:
+        low = schema["exclusiveMinimum"] + step
+    high = schema.get("maximum")
+    if schema.get("exclusiveMaximum") is not None:
+        high = schema["exclusiveMaximum"] - step
+    value: int | float = 0
+    if low is not None and value < low:
+        value = math.ceil(low) if kind == "integer" else low
+    if high is not None and value > high:
+        value = math.floor(high) if kind == "integer" else high
+    return value
 
 
 def _rating(schema: dict[str, Any], q: float) -> Any:

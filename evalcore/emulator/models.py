@@ -2,8 +2,10 @@
 
 The *prompt* is the text of the last user message (its text blocks joined by newlines). In order:
 
-1. A forced tool call (``toolConfig.toolChoice.tool``) of evalcore's agent evaluator gets the persona's answer
-   (``evalcore_evaluator.py``); any other follows the judge protocol (``judge.py``).
+1. A tool call the model must make (``toolConfig.toolChoice`` ``tool``, or ``any``: the first tool) of evalcore's
+   agent evaluator gets the persona's answer (``evalcore_evaluator.py``); any other follows the judge protocol
+   (``judge.py``). Likewise a request without tools that asks for a tagged answer (``answer_format.py``). With
+   ``toolChoice.auto`` (or none) the model answers in text by the rules below.
 2. ``evaluator_persona.respond(messages, system)``: an agent-evaluator conversation gets the persona's reply.
 3. The model's own ``answers`` entry for the prompt, verbatim.
 4. The model is *right* when ``u < quality``, where ``u`` in [0, 1) comes from sha256 of (world seed, canonical
@@ -72,8 +74,11 @@ def answer(
     if tool_config:
         forced = evaluator_persona.tool_answer(world, prompt, tool_config, cpt, input_tokens)
         forced = forced or judge.converse_answer(world, prompt, tool_config, cpt, input_tokens)
-        if forced is not None:
-            return forced
+    else:
+        forced = evaluator_persona.text_answer(world, prompt, cpt, input_tokens)
+        forced = forced or judge.text_answer(world, prompt, cpt, input_tokens)
+    if forced is not None:
+        return forced
     text = evaluator_persona.respond(messages, system)
     if text is None:
         text = spec.fixed_answer(prompt) or _by_quality(world, model_id, spec, prompt)

@@ -22,6 +22,10 @@ class LoggedRequest:
     fault: str | None  # the injected fault kind, if any
     duration_ms: float
     injected_latency_ms: float = 0.0  # the latency the world's faults added (seeded: the same on every run)
+    # Converse and ConverseStream: how the request asked for tools ("tool", "any", "auto"; None without toolConfig)
+    # and whether it had a system prompt; None for other operations.
+    tool_choice: str | None = None
+    system_prompt: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

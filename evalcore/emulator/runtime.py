@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from evalcore.emulator import conversation, embeddings, eventstream, invocation, models
+from evalcore.emulator import capability_rules, conversation, embeddings, eventstream, invocation, models
 from evalcore.emulator.protocol import AwsError, EmulatorContext, Request, Response, Route, route
 from evalcore.emulator.wording import token_count
 from evalcore.emulator.world import ModelSpec
@@ -18,7 +18,7 @@ def converse(ctx: EmulatorContext, request: Request) -> Response:
 
 
 def converse_stream(ctx: EmulatorContext, request: Request) -> Response:
-    result = conversation.run(ctx, request)
+    result = conversation.run(ctx, request, streaming=True)
     headers = {"Content-Type": eventstream.CONTENT_TYPE}
     return Response(200, headers, stream=conversation.stream(result, request.stream_fault))
 
@@ -26,6 +26,7 @@ def converse_stream(ctx: EmulatorContext, request: Request) -> Response:
 def invoke_model(ctx: EmulatorContext, request: Request) -> Response:
     started = time.perf_counter()
     model_id, spec = models.resolve(ctx.world, request.path_params["modelId"])
+    capability_rules.check_model(request.path_params["modelId"])
     body = _body(request)
     if spec.api == "titan-embed":
         conversation.sleep_latency(spec)
@@ -36,6 +37,7 @@ def invoke_model(ctx: EmulatorContext, request: Request) -> Response:
 
 def invoke_model_with_response_stream(ctx: EmulatorContext, request: Request) -> Response:
     model_id, spec = models.resolve(ctx.world, request.path_params["modelId"])
+    capability_rules.check_model(request.path_params["modelId"])
     body = _body(request)
     if spec.api == "titan-embed":
         raise AwsError(400, "ValidationException", "The model does not support streaming.")

@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, unquote
 from evalcore.emulator import (
     agents,
     batch_jobs,
+    capability_rules,
     evaluation_jobs,
     guardrails,
     knowledge_bases,
@@ -172,6 +173,8 @@ class _Handler(BaseHTTPRequestHandler):
             stream_fault=decision.kind if decision.kind in STREAM_FAULTS else None,
         )
 
+        shape = _converse_shape(body) if entry.operation in ("Converse", "ConverseStream") else (None, None)
+
         def record(status: int) -> None:
             self._record(
                 arrived,
@@ -183,6 +186,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status,
                 decision.label,
                 decision.latency_s * 1000,
+                shape,
             )
 
         if decision.kind == "connection_reset":
@@ -293,6 +297,7 @@ class _Handler(BaseHTTPRequestHandler):
         status: int,
         fault: str | None,
         injected_ms: float = 0.0,
+        shape: tuple[str | None, bool | None] = (None, None),
     ) -> None:
         duration = (time.perf_counter() - started) * 1000
         self.server.log.record(
@@ -307,6 +312,7 @@ class _Handler(BaseHTTPRequestHandler):
                 fault,
                 round(duration, 3),
                 round(injected_ms, 3),
+                *shape,
             )
         )
 
@@ -345,3 +351,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _converse_shape(body: bytes) -> tuple[str | None, bool | None]:
+    """(the tool choice, whether there is a system prompt) of a Converse body, for the request log."""
+    try:
+        parsed = json.loads(body or b"{}")
+    except ValueError:
+        return None, None
+    if not isinstance(parsed, dict):
+        return None, None
+    return capability_rules.tool_choice(parsed), bool(parsed.get("system"))

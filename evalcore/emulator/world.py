@@ -27,7 +27,8 @@ from pydantic import (
 from evalcore.emulator.agent_world import AgentSpec, JobSettings, KnowledgeBaseSpec
 from evalcore.emulator.pii import BUILTIN_PII_PATTERNS
 
-ModelApi = Literal["anthropic", "titan-text", "titan-embed", "llama", "mistral"]
+# "converse": a model the emulator serves through Converse only (its InvokeModel body format is not emulated).
+ModelApi = Literal["anthropic", "titan-text", "titan-embed", "llama", "mistral", "converse"]
 Strength = Literal["NONE", "LOW", "MEDIUM", "HIGH"]
 ContentFilterType = Literal["HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT", "PROMPT_ATTACK"]
 PiiAction = Literal["BLOCK", "ANONYMIZE"]
@@ -52,6 +53,10 @@ _API_BY_PREFIX: tuple[tuple[str, ModelApi], ...] = (
     ("amazon.titan-text", "titan-text"),
     ("meta.", "llama"),
     ("mistral.", "mistral"),
+    ("amazon.nova-", "converse"),
+    ("cohere.", "converse"),
+    ("ai21.", "converse"),
+    ("deepseek.", "converse"),
 )
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 30x faster
 _PROFILE_PREFIX = re.compile(r"^(us|eu|apac|us-gov|global)\.")

@@ -1,14 +1,17 @@
 """The LLM judge: one metric on one answer, as a structured verdict.
 
 The request follows the emulator's judge protocol (evalcore/emulator/judge.py), which is also what a real model
-needs to answer reliably: a Converse call with one tool, `record_verdict`, forced by
-`toolChoice: {"tool": {"name": "record_verdict"}}`; the user text holds the metric's instructions, its rating scale
-and the material in `<prompt>`, `<response>` and (when the metric uses one) `<reference>` sections; the tool's input
-schema asks for `reasoning` (text) and `rating` (an enum of the scale's ratings).
+needs to answer reliably: a Converse call for one tool's input, `record_verdict`, asked in the strongest protocol the
+judge model supports (answer_protocol.py, from evalcore/model_capabilities.yml): forced by
+`toolChoice: {"tool": {"name": "record_verdict"}}` (Claude, Nova), else `toolChoice: {"any": {}}` with that one tool
+(Mistral Large), else as tagged text (`<reasoning>`, `<rating>`: Llama, Cohere, Titan, DeepSeek...). The user text
+holds the metric's instructions, its rating scale and the material in `<prompt>`, `<response>` and (when the metric
+uses one) `<reference>` sections; the tool's input schema asks for `reasoning` (text) and `rating` (an enum of the
+scale's ratings). The protocol used ends the metric's explanation (`[judge protocol: tool]`).
 
-A verdict that cannot be read (no tool use, a rating outside the scale) is asked for again (tool_answer.py); when
-none can be read, the metric is an error, and so is its case: an unread verdict is never a pass. The cache key holds
-JUDGE_PROMPT_VERSION.
+A verdict that cannot be read (no tool use, a tag missing, a rating outside the scale) is asked for again
+(tool_answer.py); when none can be read, the metric is an error, and so is its case: an unread verdict is never a
+pass. The cache key holds JUDGE_PROMPT_VERSION.
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalcore import tool_answer
+from evalcore.answer_protocol import answer_input, protocol_of
+from evalcore.answer_protocol import request as answer_request
 from evalcore.cache import cache_key
 from evalcore.converse_response import usage_of
 from evalcore.metrics.judge_prompts import BUILTIN, JUDGE_PROMPT_VERSION, Level, Rubric
+from evalcore.model_capabilities import Protocol, protocol_for
 from evalcore.pricing import Pricing
 from evalcore.results import MetricScore, Usage
 from evalcore.scheduler import Scheduler
@@ -33,10 +39,12 @@ from evalcore.tool_answer import UNREADABLE_ATTEMPTS, NoToolAnswer, ToolQuestion
 
 TOOL_NAME = "record_verdict"
 JUDGE_INFERENCE = {"maxTokens": 1024, "temperature": 0.0}
-SYSTEM = (
+_ROLE = (
     "You are an impartial evaluator of an AI model's responses. Judge only what the task asks, using the rating "
-    f"scale given. Think briefly, then call the tool {TOOL_NAME} with your reasoning and your rating."
+    "scale given. Think briefly, then "
 )
+SYSTEM = f"{_ROLE}call the tool {TOOL_NAME} with your reasoning and your rating."
+SYSTEM_TEXT = f"{_ROLE}give your reasoning and your rating in the answer format given."
 _PLACEHOLDERS = {"prompt": "prompt", "prediction": "response", "ground_truth": "reference"}
 _PLACEHOLDER = re.compile(r"\{\{\s*(prompt|prediction|ground_truth)\s*\}\}")
 
@@ -98,29 +106,16 @@ def judge_request(rubric: Rubric, exchange: Exchange, model_id: str) -> dict[str
     scale = "\n".join(f"- {_shown(level.rating)} ({level.label}): {level.definition}" for level in rubric.levels)
     parts = [instructions, f"Rating scale (answer with the rating on the left):\n{scale}"]
     parts += [_section(tag, text) for tag, text in sections.items() if text is not None and tag not in used]
-    parts.append(f"Call {TOOL_NAME} with your reasoning and your rating.")
-    return {
-        "modelId": model_id,
-        "system": [{"text": SYSTEM}],
-        "messages": [{"role": "user", "content": [{"text": "\n\n".join(parts)}]}],
-        "inferenceConfig": dict(JUDGE_INFERENCE),
-        "toolConfig": {"tools": [{"toolSpec": _tool_spec(rubric)}], "toolChoice": {"tool": {"name": TOOL_NAME}}},
-    }
-
-
-def read_verdict(rubric: Rubric, response: Mapping[str, Any]) -> tuple[Level | None, str]:
-    """(the level rated, None when the metric does not apply; the reasoning). Raises UnreadableVerdict."""
-    content = ((response.get("output") or {}).get("message") or {}).get("content") or []
-    tool_input = next(
-        (
-            block["toolUse"].get("input")
-            for block in content
-            if isinstance(block, dict) and (block.get("toolUse") or {}).get("name") == TOOL_NAME
-        ),
-        None,
+    system = SYSTEM_TEXT if protocol_for(model_id) == "text" else SYSTEM
+    return answer_request(
+        model_id, system, "\n\n".join(parts), _tool_spec(rubric), JUDGE_INFERENCE, "your reasoning and your rating"
     )
-    if not isinstance(tool_input, dict):
-        raise UnreadableVerdict(f"the judge did not call {TOOL_NAME} (stopReason {response.get('stopReason')})")
+
+
+def read_verdict(rubric: Rubric, response: Mapping[str, Any], protocol: Protocol = "tool") -> tuple[Level | None, str]:
+    """(the level rated, None when the metric does not apply; the reasoning) from an answer in `protocol`.
+    Raises UnreadableVerdict."""
+    tool_input = answer_input(response, _tool_spec(rubric), protocol, "the judge")
     reasoning = str(tool_input.get("reasoning") or "").strip()
     if rubric.may_not_apply and tool_input.get("not_applicable") is True:
         return None, reasoning
@@ -143,19 +138,24 @@ class Judge:
 
     def score(self, rubric: Rubric, exchange: Exchange) -> JudgeOutcome:
         request = judge_request(rubric, exchange, self.model_id)
+        protocol = protocol_of(request)
         cache = self.scheduler.cache
         key = cache_key("judge", JUDGE_PROMPT_VERSION, self.model_id, request) if cache is not None else None
-        question = ToolQuestion(self.model_id, request, TOOL_NAME, functools.partial(read_verdict, rubric), key)
+        read = functools.partial(read_verdict, rubric, protocol=protocol)
+        question = ToolQuestion(self.model_id, request, TOOL_NAME, read, key)
+        marker = f"[judge protocol: {protocol}]"
         try:
             answer = tool_answer.ask(self.scheduler, self.client, question)
         except NoToolAnswer as exc:
             if exc.unreadable:
-                return self._error(rubric, f"unreadable verdict after {UNREADABLE_ATTEMPTS} attempts: {exc}", exc.spent)
-            return self._error(rubric, f"judge call failed: {exc}", exc.spent)
-        level, reasoning = read_verdict(rubric, answer.response)
+                reason = f"unreadable verdict after {UNREADABLE_ATTEMPTS} attempts: {exc} {marker}"
+                return self._error(rubric, reason, exc.spent)
+            return self._error(rubric, f"judge call failed: {exc} {marker}", exc.spent)
+        level, reasoning = read(answer.response)
         # As spent when first asked, cached or not: a warm run costs the same.
         usage = answer.spent + usage_of(answer.response)
-        score = MetricScore(name=rubric.name, value=None if level is None else level.value, explanation=reasoning)
+        value = None if level is None else level.value
+        score = MetricScore(name=rubric.name, value=value, explanation=f"{reasoning} {marker}".strip())
         return JudgeOutcome(score, usage, self.pricing.cost(self.model_id, usage), answer.cached)
 
     def _error(self, rubric: Rubric, reason: str, usage: Usage) -> JudgeOutcome:

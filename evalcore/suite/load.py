@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from evalcore.suite import metric_names
 from evalcore.suite.agenteval_plan import EVALUATOR_ALIASES, AgentevalPlan
 from evalcore.suite.batch_checks import SCORED_HERE, batch_problems
+from evalcore.suite.capability_checks import guardrail_problem, model_problem, system_problem
 from evalcore.suite.datasets import Record, read_records
 from evalcore.suite.job_checks import dataset_problems, job_problems, response_problems
 from evalcore.suite.models import (
@@ -120,6 +121,7 @@ class _Checker:
 
     def run(self) -> list[Problem]:
         self._unique_names()
+        self._defined_models()
         self._model_ref(self.suite.defaults.judge, ("defaults", "judge"))
         for i, ev in enumerate(self.suite.evaluations):
             self._evaluation(i, ev)
@@ -150,12 +152,27 @@ class _Checker:
                 else:
                     seen[section.name] = loc
 
+    def _defined_models(self) -> None:
+        """Every model under `models:` is one Bedrock serves as written (capability_checks.py)."""
+        for name, spec in self.suite.models.items():
+            problem = model_problem(self.suite.model_spec(name).id, self.suite.aws.region)
+            if problem is not None:
+                self._add(("models", name) if isinstance(spec, str) else ("models", name, "id"), problem)
+
     def _model_ref(self, ref: str | None, loc: Loc) -> None:
+        if ref is not None and ref not in self.suite.models and _looks_like_model_id(ref):
+            self._served(ref, loc)
         if ref is None or ref in self.suite.models or _looks_like_model_id(ref):
             return
         guess = difflib.get_close_matches(ref, list(self.suite.models), n=1)
         hint = f"did you mean '{guess[0]}'?" if guess else "define it under `models:` or give a model id"
         self._add(loc, f"unknown model '{ref}' ({hint})")
+
+    def _served(self, model_id: str, loc: Loc, doc: YamlDocument | None = None, file: str = "") -> None:
+        """A model id written in place (not a name under `models:`) is one Bedrock serves as written."""
+        problem = model_problem(model_id, self.suite.aws.region)
+        if problem is not None:
+            self._problem_at(doc or self.doc, file or self.doc.file, loc, problem)
 
     def _file(self, rel: str, loc: Loc) -> Path | None:
         path = (self.base / rel).resolve()
@@ -202,6 +219,11 @@ class _Checker:
                 "no metrics (add at least one, e.g. `- exact_match` or `- Builtin.Correctness`)",
             )
         self._thresholds(loc, ev.thresholds, names, ev.models)
+        if ev.system is not None and ev.mode != "bedrock-job" and ev.responses is None:
+            for ref in ev.models:
+                problem = system_problem(self.suite.model_spec(ref).id)
+                if problem is not None:
+                    self._add((*loc, "system"), problem)
         if ev.mode == "bedrock-job":
             for where, message in job_problems(ev):
                 self._add((*loc, *where), message)
@@ -339,6 +361,10 @@ class _Checker:
     def _guardrails(self, i: int, gr: GuardrailSection) -> None:
         loc: Loc = ("guardrails", i)
         self._model_ref(gr.model, (*loc, "model"))
+        if gr.via == "converse" and gr.model is not None:
+            problem = guardrail_problem(self.suite.model_spec(gr.model).id)
+            if problem is not None:
+                self._add((*loc, "model"), problem)
         self._thresholds(loc, gr.thresholds, set(gr.rate_names()), [gr.model] if gr.model else [])
         resolved: list[ResolvedProbe] = []
         for j, entry in enumerate(gr.probes):
@@ -398,6 +424,8 @@ class _Checker:
         model = ag.evaluator.model
         model_id = EVALUATOR_ALIASES.get(model) or self.suite.model_spec(model).id
         self._model_ref(model if model not in EVALUATOR_ALIASES else None, (*loc, "evaluator", "model"))
+        if model in EVALUATOR_ALIASES:
+            self._served(model_id, (*loc, "evaluator", "model"))
         self.loaded.agents[ag.name] = ResolvedAgents(ag.evaluator, model_id, target, dict(ag.tests), self.base)
 
     def _target(self, data: dict[str, Any], loc: Loc, file: str, doc: YamlDocument | None) -> Any:
@@ -451,6 +479,8 @@ class _Checker:
         target = self._target(plan.target, ("target",), display, plan_doc)
         if target is None:
             return
+        if plan.evaluator.model is not None:
+            self._served(plan.evaluator.model_id(), ("evaluator", "model"), plan_doc, display)
         evaluator = Evaluator(
             model=plan.evaluator.model_id(),
             region=plan.evaluator.aws_region,

@@ -64,6 +64,8 @@ def test_request_log_over_http_filters_and_clears(emulator: Emulator) -> None:
         "fault": None,
         "duration_ms": 0,
         "injected_latency_ms": 0.0,
+        "tool_choice": None,
+        "system_prompt": False,
     }
     assert cleared == {"cleared": 2}
     assert emulator.requests() == []

@@ -8,8 +8,9 @@
 4. Otherwise, when `max_turns` turns were made: `fail`, "Maximum turns reached". Else back to 2 with the next
    user message.
 
-Every evaluator answer is a structured verdict (evaluator_prompts.py), asked for as tool_answer.py does: an answer
-that cannot be read is asked again with a reminder; when none can be read the test is `error`, never `pass`.
+Every evaluator answer is a structured verdict (evaluator_prompts.py), asked for as tool_answer.py does, in the
+strongest protocol the evaluator model supports (each trace step records it as `protocol`): an answer that cannot be
+read is asked again with a reminder; when none can be read the test is `error`, never `pass`.
 Evaluator calls go through the scheduler and its cache, keyed by the full request. The per-test deadline is
 checked before every call.
 """
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalcore import tool_answer
+from evalcore.answer_protocol import protocol_of
 from evalcore.cache import cache_key
 from evalcore.converse_response import usage_of
 from evalcore.results import Turn, Usage
@@ -80,12 +82,12 @@ class EvaluatorModel:
         """The evaluator's answer. Raises TestError when no readable answer comes."""
         request = prompts.request(question, self.model_id, run.turns, steps, expected_results)
         key = cache_key("agent-evaluator", prompts.EVALUATOR_PROMPT_VERSION, request)
-        asked = ToolQuestion(
-            self.model_id, request, question.tool, functools.partial(prompts.read_answer, question), key, self.attempts
-        )
+        protocol = protocol_of(request)
+        read = functools.partial(prompts.read_answer, question, protocol=protocol)
+        asked = ToolQuestion(self.model_id, request, question.tool, read, key, self.attempts)
 
         def unreadable(request: dict[str, Any], problem: str) -> None:
-            trace.add_step(question.tool, prompt=_text(request), unreadable=problem)
+            trace.add_step(question.tool, prompt=_text(request), protocol=protocol, unreadable=problem)
 
         try:
             got = tool_answer.ask(self.scheduler, self.client, asked, unreadable)
@@ -97,8 +99,8 @@ class EvaluatorModel:
             raise TestError(f"evaluator call failed: {exc}") from None
         run.attempts += got.attempts
         run.evaluator_usage += got.spent if got.cached else got.spent + usage_of(got.response)
-        answer = prompts.read_answer(question, got.response)
-        step = {question.field: answer.value, "reasoning": answer.reasoning}
+        answer = read(got.response)
+        step = {"protocol": protocol, question.field: answer.value, "reasoning": answer.reasoning}
         if answer.follow_up is not None and question.follow_up:
             step[question.follow_up] = answer.follow_up
         trace.add_step(question.tool, prompt=_text(got.request), **step)

@@ -1,7 +1,8 @@
 """What evalcore's agent evaluator is asked, and how its answers are read.
 
-Three questions, each one Converse request with one tool forced by `toolChoice` (a structured answer, never text
-to parse): the first user message (`write_user_message`); after each turn, whether every step was attempted and,
+Three questions, each one Converse request for one tool's input, asked in the strongest protocol the evaluator model
+supports (answer_protocol.py: a forced tool, `toolChoice.any` with the one tool, or tagged text read strictly, from
+evalcore/model_capabilities.yml): the first user message (`write_user_message`); after each turn, whether every step was attempted and,
 if not, the user's next message (`record_steps_verdict`: one call per turn where agenteval makes two); at the end,
 whether every expected result was observed (`record_results_verdict`). The material goes in tags in the user
 message: `<steps>`, `<expected_results>` and `<conversation>` (`<user>` and `<agent>` messages). Text written by
@@ -15,16 +16,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from evalcore.answer_protocol import UnreadableVerdict, answer_input
+from evalcore.answer_protocol import request as answer_request
+from evalcore.model_capabilities import Protocol, protocol_for
 from evalcore.results import Turn
-from evalcore.tool_answer import UnreadableVerdict
 
 EVALUATOR_PROMPT_VERSION = 1
 INFERENCE = {"maxTokens": 1024, "temperature": 0.0}
-SYSTEM = (
+_ROLE = (
     "You are testing an AI agent. You play its user, following the test's steps in order, one user message at a "
-    "time, and you judge the conversation strictly from what the agent actually said. Always answer by calling the "
-    "tool you are given."
+    "time, and you judge the conversation strictly from what the agent actually said. "
 )
+SYSTEM = f"{_ROLE}Always answer by calling the tool you are given."
+SYSTEM_TEXT = f"{_ROLE}Always answer in the answer format given."
 
 
 @dataclass(frozen=True)
@@ -89,32 +93,15 @@ def request(
     if expected_results:
         parts.append(_list("expected_results", "expected_result", expected_results))
     parts.append(_conversation(conversation))
-    parts.append(f"Call {question.tool} with your reasoning and your answer.")
-    return {
-        "modelId": model_id,
-        "system": [{"text": SYSTEM}],
-        "messages": [{"role": "user", "content": [{"text": "\n\n".join(parts)}]}],
-        "inferenceConfig": dict(INFERENCE),
-        "toolConfig": {
-            "tools": [{"toolSpec": _tool_spec(question)}],
-            "toolChoice": {"tool": {"name": question.tool}},
-        },
-    }
+    system = SYSTEM_TEXT if protocol_for(model_id) == "text" else SYSTEM
+    text = "\n\n".join(parts)
+    return answer_request(model_id, system, text, _tool_spec(question), INFERENCE, "your reasoning and your answer")
 
 
-def read_answer(question: Question, response: Mapping[str, Any]) -> Answer:
-    """The answer. Raises UnreadableVerdict when the tool was not called or a needed field is missing or wrong."""
-    content = ((response.get("output") or {}).get("message") or {}).get("content") or []
-    tool_input = next(
-        (
-            block["toolUse"].get("input")
-            for block in content
-            if isinstance(block, dict) and (block.get("toolUse") or {}).get("name") == question.tool
-        ),
-        None,
-    )
-    if not isinstance(tool_input, dict):
-        raise UnreadableVerdict(f"the evaluator did not call {question.tool} (stopReason {response.get('stopReason')})")
+def read_answer(question: Question, response: Mapping[str, Any], protocol: Protocol = "tool") -> Answer:
+    """The answer in `protocol`. Raises UnreadableVerdict when the tool was not called (or a tag is missing) or a
+    needed field is missing or wrong."""
+    tool_input = answer_input(response, _tool_spec(question), protocol, "the evaluator")
     value = tool_input.get(question.field)
     if question.kind is bool and isinstance(value, str) and value.strip().lower() in ("true", "false"):
         value = value.strip().lower() == "true"
