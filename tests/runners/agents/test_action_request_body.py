@@ -83,8 +83,8 @@ def test_the_emulator_sends_the_trace_body_as_lists_and_the_return_control_body_
     inputs = [
         e["trace"]["trace"]["orchestrationTrace"]["invocationInput"]["actionGroupInvocationInput"]
         for e in events
-        if "actionGroupInvocationInput" in (e.get("trace", {}).get("trace", {}).get("orchestrationTrace", {}))
-        .get("invocationInput", {})
+        if "actionGroupInvocationInput"
+        in (e.get("trace", {}).get("trace", {}).get("orchestrationTrace", {})).get("invocationInput", {})
     ]
     (action,) = inputs
     assert action["requestBody"] == {
