@@ -21,10 +21,12 @@ from evalcore.results import CaseResult, RunResult
 
 Verdict = Literal["regression", "improvement", "no_change", "insufficient"]
 
-# Metrics and rates where a smaller value is better.
+# Metrics and rates where a smaller value is better. Builtin.Robustness is the percentage by which answers change
+# under perturbed prompts (Bedrock user guide, "model-evaluation-report-programmatic").
 LOWER_IS_BETTER = frozenset(
     {
         "Builtin.Harmfulness",
+        "Builtin.Robustness",
         "Builtin.Stereotyping",
         "Builtin.Toxicity",
         "Builtin.Refusal",

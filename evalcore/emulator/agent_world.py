@@ -40,6 +40,10 @@ class ActionCall(_Section):
     api_path: str | None = None
     verb: str = "get"
     parameters: dict[str, str] = Field(default_factory=dict, description="values may use {slot} placeholders")
+    request_body: dict[str, str] = Field(
+        default_factory=dict,
+        description="OpenAPI actions: the JSON request body's properties (values may use {slot} placeholders)",
+    )
     output: str = Field("", description="the action's result text (trace observation); may use {slot}")
     return_control: bool = Field(
         False, description="send returnControl instead of calling it; the caller's result becomes {result}"
@@ -49,6 +53,8 @@ class ActionCall(_Section):
     def _one_kind(self) -> ActionCall:
         if (self.function is None) == (self.api_path is None):
             raise ValueError("an action call names exactly one of `function` or `api_path`")
+        if self.request_body and self.api_path is None:
+            raise ValueError("only an OpenAPI action (`api_path`) has a request body")
         return self
 
 

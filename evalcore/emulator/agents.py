@@ -186,11 +186,12 @@ def _run_actions(turn: _Turn, intent: Intent, start: int, result: str) -> None:
     for index, action in enumerate(intent.actions[start:], start):
         invocation_id = str(uuid.uuid4())
         parameters = [{"name": k, "type": "string", "value": _fill(v, values)} for k, v in action.parameters.items()]
+        body = [{"name": k, "type": "string", "value": _fill(v, values)} for k, v in action.request_body.items()]
         turn.orchestration(
             invocationInput={
                 "invocationType": "ACTION_GROUP",
                 "traceId": _trace_id(),
-                "actionGroupInvocationInput": _action_input(action, parameters, invocation_id),
+                "actionGroupInvocationInput": _action_input(action, parameters, body, invocation_id),
             }
         )
         if action.return_control:
@@ -200,7 +201,7 @@ def _run_actions(turn: _Turn, intent: Intent, start: int, result: str) -> None:
                     "returnControl",
                     {
                         "invocationId": invocation_id,
-                        "invocationInputs": [_return_input(turn.agent_id, action, parameters)],
+                        "invocationInputs": [_return_input(turn.agent_id, action, parameters, body)],
                     },
                 )
             )
@@ -313,7 +314,11 @@ def _rationale(intent: Intent, missing: str | None) -> str:
     return f"The user wants '{intent.name}'. I will " + (", then ".join(steps) or "answer directly") + "."
 
 
-def _action_input(action: ActionCall, parameters: list[dict[str, str]], invocation_id: str) -> dict[str, Any]:
+def _action_input(
+    action: ActionCall, parameters: list[dict[str, str]], body: list[dict[str, str]], invocation_id: str
+) -> dict[str, Any]:
+    """The trace's `ActionGroupInvocationInput`; its `requestBody.content` maps the media type to a list of
+    {name, type, value} (botocore's bedrock-agent-runtime model: `RequestBody`, `ContentMap` -> `Parameters`)."""
     payload: dict[str, Any] = {
         "actionGroupName": action.action_group,
         "executionType": "RETURN_CONTROL" if action.return_control else "LAMBDA",
@@ -325,11 +330,17 @@ def _action_input(action: ActionCall, parameters: list[dict[str, str]], invocati
     else:
         payload["apiPath"] = action.api_path
         payload["verb"] = action.verb
+        if body:
+            payload["requestBody"] = {"content": {"application/json": body}}
     return payload
 
 
-def _return_input(agent_id: str, action: ActionCall, parameters: list[dict[str, str]]) -> dict[str, Any]:
-    common = {
+def _return_input(
+    agent_id: str, action: ActionCall, parameters: list[dict[str, str]], body: list[dict[str, str]]
+) -> dict[str, Any]:
+    """returnControl's invocation input; an API's `requestBody.content` maps the media type to {properties: [...]}
+    (botocore's bedrock-agent-runtime model: `ApiRequestBody`, `ApiContentMap` -> `PropertyParameters`)."""
+    common: dict[str, Any] = {
         "actionGroup": action.action_group,
         "actionInvocationType": "RESULT",
         "agentId": agent_id,
@@ -337,6 +348,8 @@ def _return_input(agent_id: str, action: ActionCall, parameters: list[dict[str, 
     }
     if action.function:
         return {"functionInvocationInput": {**common, "function": action.function}}
+    if body:
+        common["requestBody"] = {"content": {"application/json": {"properties": body}}}
     return {"apiInvocationInput": {**common, "apiPath": action.api_path, "httpMethod": action.verb.upper()}}
 
 

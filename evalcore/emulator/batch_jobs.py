@@ -232,7 +232,7 @@ def _answer(
         return output, answer.input_tokens, answer.output_tokens
     if spec.api is None or spec.api == "titan-embed":
         raise AwsError(400, "ValidationException", f"The emulator does not run batch inference for {model_id}.")
-    request = invoke_bodies.parse(spec.api, model_input)
+    request = invoke_bodies.parse(spec.api, model_id, model_input)
     answer = ctx.answer(model_id, request.messages, request.system, request.tool_config)
     return invoke_bodies.render(spec.api, model_id, request, answer), answer.input_tokens, answer.output_tokens
 

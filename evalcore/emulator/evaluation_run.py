@@ -4,9 +4,15 @@ Records are read from the dataset's S3 object (JSON Lines; blank lines skipped).
 model (``ctx.answer`` with the prompt as the only user message), from the record's ``modelResponses`` entry whose
 ``modelIdentifier`` is the job's ``inferenceSourceIdentifier`` (bring your own inference), or, for a knowledge
 base job, from the emulator's retrieve-and-generate rule (``knowledge_bases``). Output records have Bedrock's
-shape: ``automatedEvaluationResult.scores``, ``inputRecord`` and ``modelResponses``. Custom metric definitions are
+shape: ``automatedEvaluationResult.scores``, ``inputRecord`` and ``modelResponses`` under
+``<jobName>/<jobId>/models/<model>/taskTypes/<taskType>/datasets/<dataset>/``. Custom metric definitions are
 written to ``<jobName>/<jobId>/custom_metrics/<name>.json``. Knowledge base datasets may use Bedrock's
-``conversationTurns`` records (the last turn's prompt and first reference response are evaluated).
+``conversationTurns`` records (the last turn's prompt and first reference response are evaluated); their results
+are ``{"conversationTurns": [{inputRecord, output, results: [{metricName, result, ...}]}]}`` under
+``<jobName>/<jobId>/inference_configs/0/datasets/<dataset>/``, as AWS writes them (aws-samples/
+amazon-bedrock-samples, rag/knowledge-bases/features-examples/03-optimizing-accuracy-retrieved-results/
+custom_chunking_with_json.ipynb, and custom-models/model_distillation/distillation_recipes/01_citations/
+04_evaluate.ipynb).
 """
 
 from __future__ import annotations
@@ -58,11 +64,15 @@ def run(ctx: EmulatorContext, job: lifecycle.Job, job_id: str) -> None:
                 )
                 for metric in dataset_config["metricNames"]
             ]
-            lines.append(json.dumps({"automatedEvaluationResult": {"scores": scores}, **extra}))
-        key = (
-            f"{base}/{job_id}/models/{subject.name}/taskTypes/{dataset_config['taskType']}"
-            f"/datasets/{dataset['name']}/{uuid.uuid4()}_output.jsonl"
-        )
+            if subject.kb_config is not None:
+                lines.append(json.dumps({"conversationTurns": [{**extra, "results": scores}]}))
+            else:
+                lines.append(json.dumps({"automatedEvaluationResult": {"scores": scores}, **extra}))
+        if subject.kb_config is not None:
+            folder = f"{base}/{job_id}/inference_configs/0/datasets/{dataset['name']}"
+        else:
+            folder = f"{base}/{job_id}/models/{subject.name}/taskTypes/{dataset_config['taskType']}/datasets/{dataset['name']}"
+        key = f"{folder}/{uuid.uuid4()}_output.jsonl"
         outputs.append((key, ("\n".join(lines) + "\n").encode()))
     for name, definition in custom.items():
         document = json.dumps({"customMetricDefinition": definition}).encode()
@@ -106,6 +116,10 @@ class _Subject:
             cited = [ref["content"]["text"] for c in citations for ref in c["retrievedReferences"]]
             contexts = [hit.document.text for hit in hits]
             sample = scoring.Sample(prompt, reference, task_type, text, None, contexts, cited)
+            turn = (record.get("conversationTurns") or [{}])[-1]
+            kb_input = {k: turn[k] for k in ("prompt", "referenceResponses") if isinstance(turn, dict) and k in turn}
+            output = {"text": text, "knowledgeBaseIdentifier": self.name, "modelIdentifier": self.kb_config["modelArn"]}
+            return sample, {"inputRecord": kb_input or input_record, "output": output}
         elif self.source is not None:
             responses = [r for r in record.get("modelResponses") or [] if r.get("modelIdentifier") == self.source]
             if not responses or not isinstance(responses[0].get("response"), str):

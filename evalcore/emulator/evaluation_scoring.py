@@ -1,11 +1,15 @@
-"""The scores an emulated evaluation job gives one record. Every score is in [0, 1]; None means not applicable.
+"""The scores an emulated evaluation job gives one record. Every score is in [0, 1] except Robustness (a percentage);
+None means not applicable.
 
 Algorithmic metrics (automatic jobs):
 
 * ``Builtin.Accuracy``: token F1 of the response against ``referenceResponse`` (``wording.token_f1``); for
   ``Classification`` tasks 1.0 when the normalised words are equal, else 0.0. None without a reference.
-* ``Builtin.Robustness``: token F1 between the response and the model's response to the perturbed prompt
-  (upper-cased, spaces doubled); 1.0 means the answer did not change. None for bring-your-own-inference records.
+* ``Builtin.Robustness``: how much the answer changes when the prompt is perturbed (upper-cased, spaces doubled),
+  in percent: ``100 * (1 - token F1)`` between the response and the response to the perturbed prompt; 0 means the
+  answer did not change, and lower is better, as on Bedrock (user guide, "model-evaluation-report-programmatic":
+  semantic robustness is a change under small perturbations, a low value is good; a real output reads 17.878).
+  None for bring-your-own-inference records.
 * ``Builtin.Toxicity``: 1.0 when the response contains a word of ``jobs.toxic_words`` (whole words, any case).
 
 Judge metrics (``evaluatorModelConfig`` jobs): ``Builtin.Harmfulness`` and ``Builtin.Stereotyping`` follow the
@@ -90,7 +94,7 @@ def _robustness(ctx: EmulatorContext, sample: Sample) -> float | None:
         return None
     perturbed_prompt = sample.prompt.upper().replace(" ", "  ")
     perturbed = ctx.answer(sample.model_id, [{"role": "user", "content": [{"text": perturbed_prompt}]}])
-    return round(token_f1(sample.response, perturbed.text), 4)
+    return round(100 * (1 - token_f1(sample.response, perturbed.text)), 4)
 
 
 def _is_toxic(ctx: EmulatorContext, text: str) -> bool:

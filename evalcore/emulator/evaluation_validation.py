@@ -4,7 +4,8 @@ Checked: the patterns of jobName, roleArn, S3 URIs, dataset and metric names; 1-
 known taskType and 1-25 metricNames each; metric names valid for the job's kind (algorithmic
 ``Builtin.Accuracy|Robustness|Toxicity`` without an evaluator model, judge metrics with one, knowledge base
 metrics for ``RagEvaluation``, custom metrics once defined); custom metric definitions (1-10, instructions, a
-rating scale of 1-10 items of one value kind); exactly one model (known to the world) or precomputed source,
+rating scale of 1-10 items of one value kind); exactly one model (matching botocore's ``EvaluationBedrockModelIdentifier`` and known to the world) or
+precomputed source,
 or one knowledge base config; ``inferenceParams`` as a JSON string.
 """
 
@@ -16,6 +17,7 @@ from typing import Any, NoReturn
 from evalcore.emulator import evaluation_scoring as scoring
 from evalcore.emulator.job_lifecycle import check_pattern
 from evalcore.emulator.protocol import AwsError, EmulatorContext
+from evalcore.service_patterns import pattern
 
 JOB_NAME = r"[a-z0-9](-*[a-z0-9]){0,62}"
 ROLE_ARN = r"arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+"
@@ -133,7 +135,14 @@ def _validate_inference(ctx: EmulatorContext, application: str, inference: dict[
         _invalid("inferenceConfig.models must have exactly 1 item for an automated evaluation job")
     model = models[0]
     if "bedrockModel" in model:
-        _known_model(ctx, model["bedrockModel"].get("modelIdentifier", ""))
+        # botocore's bedrock model: `EvaluationBedrockModelIdentifier` (no `global.`/`us-gov.` profile ids).
+        identifier = model["bedrockModel"].get("modelIdentifier")
+        check_pattern(
+            identifier,
+            pattern("bedrock", "EvaluationBedrockModelIdentifier").pattern,
+            "inferenceConfig.models.0.member.bedrockModel.modelIdentifier",
+        )
+        _known_model(ctx, identifier)
         params = model["bedrockModel"].get("inferenceParams")
         if params is not None:
             try:

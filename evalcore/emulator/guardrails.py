@@ -153,6 +153,24 @@ def evaluate(guardrail: Guardrail, source: Source, content: GuardedText) -> Verd
             )
         assessment["contextualGroundingPolicy"] = {"filters": grounding_filters}
 
+    claims = _matches(text, policies.automated_reasoning_invalid) if source == "OUTPUT" else []
+    if claims:
+        # botocore's bedrock-runtime model: GuardrailAutomatedReasoningPolicyAssessment.findings, each a union of
+        # valid | invalid | satisfiable | impossible | translationAmbiguous | tooComplex | noTranslations; an
+        # `invalid` finding holds the translated claims and the rules they contradict, and no action.
+        blocked = True
+        assessment["automatedReasoningPolicy"] = {
+            "findings": [
+                {
+                    "invalid": {
+                        "translation": {"premises": [], "claims": [{"naturalLanguage": c}], "confidence": 1.0},
+                        "contradictingRules": [{"identifier": "rule-1"}],
+                    }
+                }
+                for c in claims
+            ]
+        }
+
     intervened = blocked or bool(spans)
     if blocked:
         messaging = policies.blocked_input_messaging if source == "INPUT" else policies.blocked_outputs_messaging

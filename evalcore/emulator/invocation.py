@@ -53,7 +53,7 @@ def run(ctx: EmulatorContext, request: Request, model_id: str, spec: ModelSpec, 
         if not version:
             raise AwsError(400, "ValidationException", "Guardrail version is required when a guardrail is given.")
         guardrail = guardrails.resolve(ctx.world, guard_id, version)
-    parsed = invoke_bodies.parse(spec.api, body)
+    parsed = invoke_bodies.parse(spec.api, model_id, body)
     conversation.sleep_latency(spec)
 
     verdicts: list[tuple[str, Verdict]] = []

@@ -1,6 +1,11 @@
 """InvokeModel's model-specific bodies: each family's request read into a Converse-shaped conversation, and the
 answer written back in that family's response shape (Anthropic Messages and legacy completions, Amazon Titan text,
-Meta Llama, Mistral)."""
+Meta Llama, Mistral).
+
+Mistral has two bodies (Bedrock user guide): Mistral Large 2 (24.07) and Pixtral Large (25.02) take only the chat
+completion body, ``messages`` in and ``choices`` out (model-parameters-mistral-large-2407,
+model-parameters-mistral-pixtral-large, model-parameters-mistral-chat-completion); the older Mistral models take
+``prompt`` and answer ``outputs`` (model-parameters-mistral-text-completion). Neither reports token counts."""
 
 from __future__ import annotations
 
@@ -21,6 +26,12 @@ _LLAMA2_SYSTEM = re.compile(r"<<SYS>>(.*?)<</SYS>>", re.DOTALL)
 _HUMAN_TURN = re.compile(r"(Human|Assistant):(.*?)(?=\n\n(?:Human|Assistant):|$)", re.DOTALL)
 STREAM_PIECE_CHARS = 16
 _TITAN_TURN = re.compile(r"(User|Bot):(.*?)(?=\n(?:User|Bot):|$)", re.DOTALL)
+_MISTRAL_CHAT = re.compile(r"(^|[./])mistral\.(mistral-large-2407|pixtral-large)")
+
+
+def mistral_chat(model_id: str) -> bool:
+    """Whether a Mistral model takes the chat completion body (an id, a profile id or an ARN)."""
+    return _MISTRAL_CHAT.search(model_id) is not None
 
 
 @dataclass
@@ -38,9 +49,11 @@ class InvokeRequest:
 CONVERSE_ONLY = "The emulator serves this model through Converse only: its InvokeModel body format is not emulated."
 
 
-def parse(api: ModelApi, body: dict[str, Any]) -> InvokeRequest:
+def parse(api: ModelApi, model_id: str, body: dict[str, Any]) -> InvokeRequest:
     if api == "converse":
         raise AwsError(400, "ValidationException", CONVERSE_ONLY)
+    if api == "mistral" and mistral_chat(model_id):
+        return _parse_mistral_chat(body)
     if api == "anthropic":
         return _parse_anthropic(body)
     if api == "titan-text":
@@ -74,6 +87,9 @@ def render(api: ModelApi, model_id: str, request: InvokeRequest, answer: ModelAn
             "generation_token_count": answer.output_tokens,
             "stop_reason": "length" if length_cut else "stop",
         }
+    if mistral_chat(model_id):
+        message = {"role": "assistant", "content": answer.text}
+        return {"choices": [{"index": 0, "message": message, "stop_reason": "length" if length_cut else "stop"}]}
     return {"outputs": [{"text": answer.text, "stop_reason": "length" if length_cut else "stop"}]}
 
 
@@ -108,6 +124,13 @@ def stream_payloads(
         chunks[0]["prompt_token_count"] = answer.input_tokens
         chunks[-1].update(generation_token_count=answer.output_tokens, stop_reason="length" if length_cut else "stop")
         return chunks
+    if mistral_chat(model_id):
+        deltas = [
+            {"choices": [{"index": 0, "message": {"role": "assistant", "content": p}, "stop_reason": None}]}
+            for p in pieces
+        ]
+        deltas[-1]["choices"][0]["stop_reason"] = "length" if length_cut else "stop"
+        return deltas
     chunks = [{"outputs": [{"text": p, "stop_reason": None}]} for p in pieces]
     chunks[-1]["outputs"][0]["stop_reason"] = "length" if length_cut else "stop"
     return chunks
@@ -123,7 +146,30 @@ def with_text(api: ModelApi, rendered: dict[str, Any], text: str) -> dict[str, A
         return {**rendered, "results": [{**rendered["results"][0], "outputText": text}]}
     if api == "llama":
         return {**rendered, "generation": text}
+    if "choices" in rendered:
+        choice = rendered["choices"][0]
+        return {**rendered, "choices": [{**choice, "message": {**choice["message"], "content": text}}]}
     return {**rendered, "outputs": [{**rendered["outputs"][0], "text": text}]}
+
+
+def _parse_mistral_chat(body: dict[str, Any]) -> InvokeRequest:
+    """The chat completion body: ``messages`` of ``{role: system|user|assistant|tool, content}``, where content is
+    text or (Pixtral) a list of ``{type: text, text}`` and image parts."""
+    _require(body, "messages")
+    system = None
+    messages = []
+    for message in body["messages"] if isinstance(body["messages"], list) else []:
+        content = message.get("content") if isinstance(message, dict) else None
+        parts = [content] if isinstance(content, str) else [b.get("text", "") for b in _blocks(content)]
+        text = "".join(p for p in parts if isinstance(p, str))
+        role = message.get("role") if isinstance(message, dict) else None
+        if role == "system":
+            system = text
+        elif role in ("user", "assistant", "tool"):
+            messages.append(_message("assistant" if role == "assistant" else "user", text))
+    if not messages:
+        raise AwsError(400, "ValidationException", "Malformed input request: messages must hold a user message")
+    return InvokeRequest(messages, system, body.get("max_tokens"))
 
 
 def _parse_anthropic(body: dict[str, Any]) -> InvokeRequest:

@@ -154,6 +154,11 @@ class GuardrailPolicies(_Strict):
     pii_entities: list[PiiEntitySpec] = Field(default_factory=list)
     regexes: list[RegexSpec] = Field(default_factory=list)
     contextual_grounding: GroundingSpec | None = None
+    automated_reasoning_invalid: list[str] = Field(
+        default_factory=list,
+        description="claims an automated reasoning policy finds invalid: an OUTPUT holding one gets an "
+        "`automatedReasoningPolicy` finding `invalid` and the guardrail intervenes",
+    )
 
 
 class GuardrailSpec(_Strict):

@@ -94,8 +94,9 @@ class BatchJobs:
         body = record["modelOutput"]
         result.output = answer_text(job.model_id, body) or ""
         result.stop_reason = answer_stop_reason(job.model_id, body)
-        input_tokens, output_tokens = answer_usage(job.model_id, body)
-        result.usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
-        cost = self.section.pricing.cost(job.model_id, result.usage)
-        result.cost_usd = None if cost is None else cost * BATCH_PRICE_FACTOR
+        tokens = answer_usage(job.model_id, body)
+        if tokens is not None:  # else the body reports no token counts: the cost is unknown (None), never $0
+            result.usage = Usage(input_tokens=tokens[0], output_tokens=tokens[1])
+            cost = self.section.pricing.cost(job.model_id, result.usage)
+            result.cost_usd = None if cost is None else cost * BATCH_PRICE_FACTOR
         score_answer(self.section, fields, result)

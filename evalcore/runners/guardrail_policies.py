@@ -6,6 +6,13 @@ One assessment shape serves ApplyGuardrail's `assessments[]`, Converse's `trace.
     topic.<topic name>        contentPolicy filters      content.<TYPE> (with its confidence)
     word (custom words)       managed_word.<LIST>        pii.<ENTITY TYPE>      regex.<regex name>
     grounding | relevance     (contextual grounding, with the score)
+    automated_reasoning.<finding>   (automatedReasoningPolicy: valid, invalid, satisfiable, ...; detected only)
+    unknown                   (the call intervened and no finding evalcore reads acted: a block, with a reason)
+
+botocore's bedrock-runtime model (`GuardrailAssessment`) holds these policies; an automated reasoning finding is a
+union (valid | invalid | satisfiable | impossible | translationAmbiguous | tooComplex | noTranslations) with no
+action, so evalcore reports it as detected. A policy type botocore adds later is not read at all: either way an
+intervention no finding explains must still count as a block, never as `allowed`.
 """
 
 from __future__ import annotations
@@ -37,7 +44,25 @@ def findings(assessment: dict[str, Any]) -> list[PolicyHit]:
         out.append(PolicyHit(policy=f"regex.{regex.get('name')}", action=_action(regex), match=regex.get("match")))
     for f in _entries(assessment, "contextualGroundingPolicy", "filters"):
         out.append(PolicyHit(policy=str(f.get("type", "")).lower(), action=_action(f), score=f.get("score")))
+    for finding in _entries(assessment, "automatedReasoningPolicy", "findings"):
+        for kind in finding:
+            out.append(PolicyHit(policy=f"automated_reasoning.{kind}", action="NONE"))
     return out
+
+
+UNKNOWN = PolicyHit(policy="unknown", action="BLOCKED")
+
+
+def unexplained(intervened: bool, assessments: list[dict[str, Any]]) -> bool:
+    """Whether the call intervened while no finding of any of its assessments says a policy acted."""
+    return intervened and not any(h.action in ACTING for a in assessments for h in findings(a))
+
+
+def unexplained_note(hits: list[PolicyHit]) -> str:
+    """Why `unknown` blocked: the call intervened, and what its assessments detected without a known action."""
+    detected = describe([h for h in hits if h.action not in ACTING])
+    tail = f"; detected: {detected}" if detected else ""
+    return f"the call intervened and no assessment evalcore reads says which policy acted{tail}"
 
 
 def usage_units(usage: dict[str, Any]) -> int:
@@ -45,14 +70,13 @@ def usage_units(usage: dict[str, Any]) -> int:
     return sum(v for k, v in usage.items() if k.endswith("Units") and isinstance(v, int))
 
 
-def observed(acted: list[PolicyHit], intervened: bool) -> Observed:
-    """Blocked when a policy blocked, anonymized when policies only masked; `intervened` (the call's own flag)
-    decides when no assessment says which policy acted."""
+def observed(acted: list[PolicyHit]) -> Observed:
+    """Blocked when a policy blocked (`unknown` included), anonymized when policies only masked, else allowed."""
     if any(h.action == "BLOCKED" for h in acted):
         return "blocked"
     if any(h.action == "ANONYMIZED" for h in acted):
         return "anonymized"
-    return "blocked" if intervened else "allowed"
+    return "allowed"
 
 
 def matches(expected: str, hit: PolicyHit) -> bool:

@@ -43,7 +43,7 @@ class Reading:
     """What one call says about a probe."""
 
     findings: list[PolicyHit]  # every policy the assessments report, acting or not
-    intervened: bool  # the call's own verdict, used only when no assessment says which policy acted
+    intervened: bool  # the call intervened and no finding of its assessments says which policy acted
     output: str | None = None
     stop_reason: str | None = None
     units: int = 0
@@ -51,11 +51,14 @@ class Reading:
 
     @property
     def acted(self) -> list[PolicyHit]:
-        return [h for h in self.findings if h.action in policies.ACTING]
+        """The policies that acted; `unknown` blocked when the call intervened and no finding says which."""
+        return [h for h in self.findings if h.action in policies.ACTING] + (
+            [policies.UNKNOWN] if self.intervened else []
+        )
 
     @property
     def observed(self) -> policies.Observed:
-        return policies.observed(self.acted, self.intervened)
+        return policies.observed(self.acted)
 
 
 class Via(Protocol):
@@ -110,9 +113,10 @@ class ApplyVia:
         if action is None:
             raise UnreadableResponse("ApplyGuardrail's response has no `action`")
         outputs = [o.get("text", "") for o in response.get("outputs") or []]
+        assessments = [a for a in response.get("assessments") or [] if isinstance(a, dict)]
         return Reading(
-            findings=[h for a in response.get("assessments") or [] for h in policies.findings(a)],
-            intervened=action in INTERVENED,
+            findings=[h for a in assessments for h in policies.findings(a)],
+            intervened=policies.unexplained(action in INTERVENED, assessments),
             output="\n".join(outputs) if outputs else None,
             stop_reason=action,
             units=policies.usage_units(response.get("usage") or {}),
@@ -166,7 +170,7 @@ class ConverseVia:
         blocks = (response.get("output") or {}).get("message", {}).get("content") or []
         return Reading(
             findings=[h for a in judged for h in policies.findings(a)],
-            intervened=stop_reason == "guardrail_intervened" and not trace,
+            intervened=policies.unexplained(stop_reason == "guardrail_intervened", inputs + outputs),
             output="".join(b.get("text", "") for b in blocks) or None,
             stop_reason=stop_reason,
             units=_assessment_units(inputs + outputs),
@@ -228,7 +232,7 @@ class InvokeVia:
         judged = inputs if probe.source == "INPUT" else inputs + outputs
         return Reading(
             findings=[h for a in judged for h in policies.findings(a)],
-            intervened=str(action).upper() in INTERVENED and not (inputs or outputs),
+            intervened=policies.unexplained(str(action).upper() in INTERVENED, inputs + outputs),
             output=invoke_format.answer_text(self.model_id, body),
             stop_reason=str(action),
             units=_assessment_units(inputs + outputs),

@@ -129,7 +129,7 @@ def judge(probe: Probe, reading: Reading) -> tuple[Status, str | None, bool | No
     if reading.observed != probe.expect:
         return "fail", _mismatch(probe, reading), fired
     if fired is False:
-        return "fail", _wrong_policy(probe, reading.acted), fired
+        return "fail", _wrong_policy(probe, reading.acted) + _unknown_note(reading), fired
     return "pass", None, fired
 
 
@@ -148,7 +148,7 @@ def _mismatch(probe: Probe, reading: Reading) -> str:
     action = _ACTION[reading.observed]
     doers = [h for h in acted if h.action == action]
     by = f" by {policies.describe(doers)}" if doers else " (no assessment says which policy)"
-    return f"expected {probe.expect}, but the guardrail {reading.observed} it{by}"
+    return f"expected {probe.expect}, but the guardrail {reading.observed} it{by}{_unknown_note(reading)}"
 
 
 def _wrong_policy(probe: Probe, acted: list[PolicyHit]) -> str:
@@ -158,6 +158,10 @@ def _wrong_policy(probe: Probe, acted: list[PolicyHit]) -> str:
         return f"{probe.expect} as expected, but {policies.describe(named)} fired below {want}"
     doers = policies.describe([h for h in acted if h.action == _ACTION[probe.expect]]) or "a policy no assessment names"
     return f"{probe.expect} as expected, but by {doers}, not by the expected {want}"
+
+
+def _unknown_note(reading: Reading) -> str:
+    return f" ({policies.unexplained_note(reading.findings)})" if reading.intervened else ""
 
 
 _ACTION = {"blocked": "BLOCKED", "anonymized": "ANONYMIZED", "allowed": "NONE"}

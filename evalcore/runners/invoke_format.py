@@ -1,5 +1,11 @@
 """InvokeModel's model-specific bodies for a one-message prompt: the request each family expects and where its
-answer is. Families: Anthropic (Messages), Amazon Titan text, Meta Llama, Mistral. Others: use Converse."""
+answer is. Families: Anthropic (Messages), Amazon Titan text, Meta Llama, Mistral text completion, Mistral chat.
+Others: use Converse.
+
+Mistral has two bodies (Bedrock user guide): Mistral Large 2 (24.07) and Pixtral Large (25.02) take the chat
+completion body, `messages` in and `choices` out (model-parameters-mistral-large-2407,
+model-parameters-mistral-pixtral-large, model-parameters-mistral-chat-completion); the older Mistral models take
+`prompt` and answer `outputs` (model-parameters-mistral-text-completion). Neither answer body reports token counts."""
 
 from __future__ import annotations
 
@@ -10,7 +16,8 @@ from evalcore.suite.models import Inference
 
 _GEO_PREFIX = re.compile(r"^(us|eu|apac|jp|au|ca|us-gov|global)\.")
 FAMILIES = ("anthropic", "amazon.titan-text", "meta.llama", "mistral")
-SYSTEM_FAMILIES = ("anthropic", "meta.llama")
+SYSTEM_FAMILIES = ("anthropic", "meta.llama", "mistral-chat")
+_MISTRAL_CHAT = re.compile(r"^mistral\.(mistral-large-2407|pixtral-large)")
 DEFAULT_MAX_TOKENS = 512
 
 
@@ -22,6 +29,8 @@ def family(model_id: str) -> str:
     """The body family of a model id, inference profile id or ARN; UnsupportedModel when none fits."""
     bare = _GEO_PREFIX.sub("", model_id.rsplit("/", 1)[-1])
     found = next((f for f in FAMILIES if bare.startswith(f)), None)
+    if found == "mistral" and _MISTRAL_CHAT.match(bare):
+        return "mistral-chat"
     if found is None:
         raise UnsupportedModel(
             f"evalcore writes InvokeModel bodies for Anthropic, Titan text, Llama and Mistral models, not for "
@@ -59,6 +68,12 @@ def request_body(model_id: str, text: str, inference: Inference, system: str | N
             f"{text}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
         )
         return {"prompt": prompt, "max_gen_len": max_tokens, **temperature, **top_p}
+    if kind == "mistral-chat":
+        if stops:
+            raise UnsupportedModel(f"the chat body of '{model_id}' takes no stop sequences: use `via: converse`")
+        messages = [{"role": "system", "content": system}] if system else []
+        messages.append({"role": "user", "content": text})
+        return {"messages": messages, "max_tokens": max_tokens, **temperature, **top_p}
     stop = {"stop": stops} if stops else {}
     return {"prompt": f"<s>[INST] {text} [/INST]", "max_tokens": max_tokens, **temperature, **top_p, **stop}
 
@@ -73,12 +88,15 @@ def answer_text(model_id: str, body: dict[str, Any]) -> str | None:
         return results[0].get("outputText")
     if kind == "meta.llama":
         return body.get("generation")
+    if kind == "mistral-chat":
+        return ((body.get("choices") or [{}])[0].get("message") or {}).get("content")
     outputs = body.get("outputs") or [{}]
     return outputs[0].get("text")
 
 
-def answer_usage(model_id: str, body: dict[str, Any]) -> tuple[int, int]:
-    """(input tokens, output tokens) an InvokeModel response body reports; (0, 0) where its family reports none."""
+def answer_usage(model_id: str, body: dict[str, Any]) -> tuple[int, int] | None:
+    """(input tokens, output tokens) an InvokeModel response body reports; None where its family reports none
+    (Mistral's bodies): the tokens, and so the cost, are unknown, never 0."""
     kind = family(model_id)
     if kind == "anthropic":
         usage = body.get("usage") or {}
@@ -88,7 +106,7 @@ def answer_usage(model_id: str, body: dict[str, Any]) -> tuple[int, int]:
         return int(body.get("inputTextTokenCount", 0)), int(results[0].get("tokenCount", 0))
     if kind == "meta.llama":
         return int(body.get("prompt_token_count", 0)), int(body.get("generation_token_count", 0))
-    return 0, 0
+    return None
 
 
 def answer_stop_reason(model_id: str, body: dict[str, Any]) -> str | None:
@@ -99,5 +117,8 @@ def answer_stop_reason(model_id: str, body: dict[str, Any]) -> str | None:
     if kind == "amazon.titan-text":
         reason = str(((body.get("results") or [{}])[0]).get("completionReason"))
         return {"FINISH": "end_turn", "LENGTH": "max_tokens", "STOP_CRITERIA_MET": "stop_sequence"}.get(reason)
-    found = body.get("stop_reason") if kind == "meta.llama" else ((body.get("outputs") or [{}])[0]).get("stop_reason")
-    return {"stop": "end_turn", "length": "max_tokens"}.get(str(found))
+    if kind == "meta.llama":
+        found = body.get("stop_reason")
+    else:
+        found = ((body.get("choices" if kind == "mistral-chat" else "outputs") or [{}])[0]).get("stop_reason")
+    return {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}.get(str(found))

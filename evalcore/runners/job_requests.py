@@ -20,6 +20,7 @@ from typing import Any
 
 from evalcore.plan import Case, EvaluationItem
 from evalcore.suite import metric_names
+from evalcore.suite.job_checks import task_type
 from evalcore.suite.load import LoadedSuite
 from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation, Inference
 from evalcore.suite.template import render
@@ -156,7 +157,7 @@ def _job(
         "applicationType": "ModelEvaluation",
         "evaluationConfig": {
             "automated": _automated(
-                loaded, evaluation, dataset_name, f"s3://{target.bucket}/{dataset_key}", evaluation.task_type
+                loaded, evaluation, dataset_name, f"s3://{target.bucket}/{dataset_key}", task_type(evaluation)
             )
         },
         "inferenceConfig": {"models": [_model_config(loaded, evaluation, model, model_id, responses is not None)]},

@@ -24,7 +24,8 @@ def batch_problems(suite: Suite, ev: Evaluation, cases_per_model: int) -> list[t
             problems.append(
                 (
                     ("models", j),
-                    f"batch inference: evalcore sends a system prompt to Anthropic and Llama models only, not {model}",
+                    f"batch inference: evalcore sends a system prompt to Anthropic, Llama and Mistral chat models "
+                    f"only, not {model}",
                 )
             )
     minimum = ev.batch.min_records

@@ -9,9 +9,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from evalcore.service_patterns import pattern
 from evalcore.suite import metric_names
 from evalcore.suite.datasets import Record
-from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation
+from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation, Suite
 from evalcore.suite.problems import Loc
 from evalcore.suite.template import render
 
@@ -27,6 +28,17 @@ EVALCORE_TAGS = 4  # evalcore:suite, :section, :model, :run-id
 MAX_TAGS = 200
 MAX_METRICS = 25
 MAX_CUSTOM_METRICS = 10
+
+
+def task_type(ev: Evaluation) -> str:
+    """The job's taskType: the section's, else `General` for judge and custom-metric jobs (aws-samples/
+    amazon-bedrock-samples, evaluation-observe/bedrock-llm-as-judge-evaluation/model-as-a-judge.ipynb: "must be
+    General for LLMaaJ"; bedrock-eval-custom-metrics/custom-metrics-model-evaluation.ipynb sends General too), else
+    `QuestionAndAnswer` (algorithmic metrics need a task type other than General)."""
+    if ev.task_type is not None:
+        return ev.task_type
+    judged = any(isinstance(m, CustomJudgeMetric) or m.name in metric_names.JUDGE for m in ev.metrics)
+    return "General" if judged else "QuestionAndAnswer"
 
 
 def job_problems(ev: Evaluation) -> list[tuple[Loc, str]]:
@@ -47,9 +59,9 @@ def job_problems(ev: Evaluation) -> list[tuple[Loc, str]]:
                 f"({', '.join(judged)}), not both: split them into two sections",
             )
         )
-    if ev.task_type == "Classification" and "Builtin.Toxicity" in algorithmic:
+    if task_type(ev) == "Classification" and "Builtin.Toxicity" in algorithmic:
         problems.append((("metrics",), "Bedrock computes Accuracy and Robustness for Classification, not Toxicity"))
-    if algorithmic and ev.task_type == "General":
+    if algorithmic and task_type(ev) == "General":
         problems.append(
             (("task_type",), "algorithmic metrics need a Bedrock task type (Generation for general text generation)")
         )
@@ -83,6 +95,32 @@ def job_problems(ev: Evaluation) -> list[tuple[Loc, str]]:
         for j, model in enumerate(ev.models):
             if not _SOURCE.fullmatch(model):
                 problems.append((("models", j), f"'{model}' is not usable as Bedrock's inferenceSourceIdentifier"))
+    return problems
+
+
+def job_model_problems(suite: Suite, index: int, ev: Evaluation) -> list[tuple[Loc, str]]:
+    """Generator model ids Bedrock's CreateEvaluationJob refuses, at the line that gives the id (the suite's
+    `models:` entry, or the section's list). The rule is botocore's `EvaluationBedrockModelIdentifier` pattern
+    (bedrock service model): it takes inference-profile ids only with a 2-4 letter prefix (`us.`, `eu.`, `apac.`),
+    so `global.` and `us-gov.` profiles must be given as inference-profile ARNs, which it takes with any prefix."""
+    if ev.responses is not None:  # bring your own inference: models name response sources
+        return []
+    accepted = pattern("bedrock", "EvaluationBedrockModelIdentifier")
+    problems: list[tuple[Loc, str]] = []
+    for j, name in enumerate(ev.models):
+        model_id = suite.model_spec(name).id
+        if accepted.fullmatch(model_id):
+            continue
+        if name in suite.models:
+            loc: Loc = ("models", name) if isinstance(suite.models[name], str) else ("models", name, "id")
+        else:
+            loc = ("evaluations", index, "models", j)
+        hint = (
+            f"give the inference profile's ARN, arn:aws:bedrock:<region>:<account>:inference-profile/{model_id}"
+            if "." in model_id and not model_id.startswith("arn:")
+            else "give a model id, an inference profile ARN or a provisioned model ARN"
+        )
+        problems.append((loc, f"evaluation jobs do not accept the model id '{model_id}' ({hint})"))
     return problems
 
 

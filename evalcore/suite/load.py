@@ -19,7 +19,7 @@ from evalcore.suite.agenteval_plan import EVALUATOR_ALIASES, AgentevalPlan
 from evalcore.suite.batch_checks import SCORED_HERE, batch_problems
 from evalcore.suite.capability_checks import guardrail_problem, model_problem, system_problem
 from evalcore.suite.datasets import Record, read_records
-from evalcore.suite.job_checks import dataset_problems, job_problems, response_problems
+from evalcore.suite.job_checks import dataset_problems, job_model_problems, job_problems, response_problems
 from evalcore.suite.models import (
     AgentSection,
     AgentTest,
@@ -227,6 +227,8 @@ class _Checker:
         if ev.mode == "bedrock-job":
             for where, message in job_problems(ev):
                 self._add((*loc, *where), message)
+            for model_loc, message in job_model_problems(self.suite, i, ev):
+                self._add(model_loc, message)
         elif ev.responses is not None:
             self._add((*loc, "responses"), "`responses:` (bring your own inference) needs mode: bedrock-job")
         path = self._file(ev.dataset, (*loc, "dataset"))

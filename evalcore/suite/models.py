@@ -177,7 +177,9 @@ def parse_metric(value: Any) -> Any:
     raise PydanticCustomError("metric", "a metric is a name or a mapping, not {t}", {"t": type(value).__name__})
 
 
-MetricName = Literal[_BUILTINS + metric_names.CHECKS_WITHOUT_ARGUMENT]  # type: ignore[valid-type]
+# The schema lists what a suite can declare: not the knowledge-base (RAG) metrics, which parse only so that the
+# loader can say why it refuses them (suites cannot declare a knowledge-base evaluation yet).
+MetricName = Literal[metric_names.JUDGE + metric_names.ALGORITHMIC + metric_names.CHECKS_WITHOUT_ARGUMENT]  # type: ignore[valid-type]
 CheckMapping = dict[Literal[(*metric_names.CHECKS_WITH_ARGUMENT, "name", "case_sensitive")], Any]  # type: ignore[valid-type]
 
 MetricEntry = Annotated[
@@ -239,8 +241,12 @@ class Evaluation(Strict):
     concurrency: int | None = Field(None, ge=1, le=1024)
     inference: Inference | None = None
     judge: str | None = None
-    task_type: Literal["Summarization", "Classification", "QuestionAndAnswer", "Generation", "General", "Custom"] = (
-        "QuestionAndAnswer"
+    task_type: (
+        Literal["Summarization", "Classification", "QuestionAndAnswer", "Generation", "General", "Custom"] | None
+    ) = Field(
+        None,
+        description="managed jobs: Bedrock's taskType. Default: General for judge and custom-metric jobs (as in "
+        "every AWS model-as-judge example), QuestionAndAnswer for algorithmic metrics.",
     )
     job: JobSettings | None = None
     batch: BatchSettings | None = None

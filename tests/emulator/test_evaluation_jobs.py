@@ -417,9 +417,16 @@ def test_knowledge_base_job_scores_retrieval_and_citations(jobs: Emulator, bucke
 
     assert _wait(jobs, arn)["status"] == "Completed"
     (key, records) = next((k, v) for k, v in _outputs(jobs, bucket, "rag/rag-job/").items() if k.endswith(".jsonl"))
-    assert "/models/KBCLAIMS01/" in key
-    scores = _scores(records[0])
+    # AWS's knowledge-base job layout (aws-samples/amazon-bedrock-samples, rag/knowledge-bases/features-examples/
+    # 03-optimizing-accuracy-retrieved-results/custom_chunking_with_json.ipynb): results under
+    # <jobName>/<jobId>/inference_configs/0/datasets/<dataset>/, a record's scores in conversationTurns[].results[].
+    job_id = arn.rsplit("/", 1)[-1]
+    assert key.startswith(f"rag/rag-job/{job_id}/inference_configs/0/datasets/rag/") and key.endswith("_output.jsonl")
+    (turn,) = records[0]["conversationTurns"]
+    scores = {r["metricName"]: r["result"] for r in turn["results"]}
     assert scores["Builtin.ContextRelevance"] == 1.0
     assert scores["Builtin.CitationCoverage"] == 1.0
     assert 0 < scores["Builtin.Correctness"] <= 1  # type: ignore[operator]
-    assert records[0]["modelResponses"][0]["response"].startswith("To file a claim")
+    assert turn["inputRecord"]["prompt"]["content"][0]["text"] == "How do I file a claim?"
+    assert turn["output"]["text"].startswith("To file a claim")
+    assert turn["output"]["knowledgeBaseIdentifier"] == "KBCLAIMS01"

@@ -28,7 +28,7 @@ TRACES = [
                     "verb": "post",
                     "parameters": [{"name": "dryRun", "type": "boolean", "value": "true"}],
                     "requestBody": {
-                        "content": {"application/json": {"properties": [{"name": "claimId", "value": "claim-9"}]}}
+                        "content": {"application/json": [{"name": "claimId", "type": "string", "value": "claim-9"}]}
                     },
                 },
             }
@@ -68,3 +68,24 @@ def test_knowledge_base_lookups_give_the_address_of_each_source_and_guardrail_in
     assert agent_trace.guardrail_action(TRACES) == "INTERVENED"
     assert agent_trace.guardrail_action(TRACES[:6]) == "NONE"
     assert agent_trace.guardrail_action(TRACES[:2]) is None
+
+
+def test_a_return_control_api_body_is_read_from_its_properties() -> None:
+    payload = {
+        "invocationInputs": [
+            {
+                "apiInvocationInput": {
+                    "actionGroup": "Claims",
+                    "apiPath": "/claims",
+                    "httpMethod": "POST",
+                    "parameters": [{"name": "dryRun", "type": "boolean", "value": "true"}],
+                    "requestBody": {
+                        "content": {"application/json": {"properties": [{"name": "claimId", "value": "claim-9"}]}}
+                    },
+                }
+            }
+        ]
+    }
+    assert agent_trace.return_control_calls(payload) == [
+        ToolCall(action_group="Claims", function="/claims", parameters={"dryRun": "true", "claimId": "claim-9"})
+    ]

@@ -1,8 +1,8 @@
 """Reading an InvokeAgent response: the event stream into text, tool calls, citations and guardrail actions.
 
 Trace shapes (botocore's bedrock-agent-runtime model): `orchestrationTrace.invocationInput` holds
-`actionGroupInvocationInput` (actionGroupName, function or apiPath, parameters [{name, type, value}], requestBody)
-and `knowledgeBaseLookupInput`; `observation.knowledgeBaseLookupOutput.retrievedReferences` the documents found;
+`actionGroupInvocationInput` (actionGroupName, function or apiPath, parameters [{name, type, value}], requestBody
+whose `content` maps each media type to a list of {name, type, value}: shape `RequestBody`/`ContentMap`) and `knowledgeBaseLookupInput`; `observation.knowledgeBaseLookupOutput.retrievedReferences` the documents found;
 `modelInvocationInput.foundationModel` the model and `modelInvocationOutput.metadata.usage` its tokens; `guardrailTrace.action` an intervention. A chunk's
 `attribution.citations[].retrievedReferences[].location` names the cited documents.
 """
@@ -133,10 +133,15 @@ def reference_uri(reference: dict[str, Any]) -> str:
 
 
 def _parameters(parameters: list[dict[str, Any]] | None, request_body: dict[str, Any] | None) -> dict[str, str]:
+    """The call's parameters and its body's values. botocore's bedrock-agent-runtime model gives the body two
+    shapes: a trace's `RequestBody.content` maps a media type to a list of {name, type, value} (`ContentMap`);
+    returnControl's `ApiRequestBody.content` maps it to {properties: [...]} (`ApiContentMap`)."""
     values = {str(p.get("name")): str(p.get("value")) for p in parameters or []}
     for content in ((request_body or {}).get("content") or {}).values():
-        for prop in content.get("properties") or []:
-            values[str(prop.get("name"))] = str(prop.get("value"))
+        entries = content.get("properties") if isinstance(content, dict) else content
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict):
+                values[str(entry.get("name"))] = str(entry.get("value"))
     return values
 
 
