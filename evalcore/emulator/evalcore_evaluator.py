@@ -3,7 +3,8 @@
 evalcore asks its evaluator model three things, each a Converse request with one tool, forced by ``toolChoice``;
 the tool's name says which question it is, and the last user message holds the material in tags:
 ``<steps>`` (``<step>`` items), ``<expected_results>`` (``<expected_result>`` items) and ``<conversation>``
-(``<user>`` and ``<agent>`` messages in order; a closing tag inside a message is written ``<\\/tag>``).
+(``<user>`` and ``<agent>`` messages in order; a tag inside a message has a backslash after its bracket,
+``<\\/tag>``, ``<\\tag>``: evalcore/tagged_text.py).
 
 * ``write_user_message`` -> ``{"reasoning", "message"}``: the first user message;
 * ``record_steps_verdict`` -> ``{"reasoning", "all_steps_attempted": bool, "next_user_message"}`` (the next
@@ -116,7 +117,8 @@ def _turns(text: str) -> list[tuple[str, str]]:
 
 
 def _unescape(text: str) -> str:
-    return re.sub(r"<\\/(\w+)>", r"</\1>", text)
+    """The message as written: the backslash evalcore put after a tag's bracket taken out."""
+    return re.sub(r"([<\uff1c\ufe64])\\(?=\s*/?\s*\w)", r"\1", text)
 
 
 def _digest(*parts: object) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,12 +22,11 @@ from typing import Any
 from evalcore import tool_answer
 from evalcore.cache import cache_key
 from evalcore.converse_response import usage_of
-from evalcore.metrics.judge_prompts import BUILTIN, JUDGE_PROMPT_VERSION, Level, Rubric
+from evalcore.metrics.judge_prompts import BUILTIN, JUDGE_PROMPT_VERSION, Level, Rubric, shown, user_text
 from evalcore.pricing import Pricing
 from evalcore.results import MetricScore, Usage
 from evalcore.scheduler import Scheduler
 from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric
-from evalcore.suite.template import render
 from evalcore.tool_answer import UNREADABLE_ATTEMPTS, NoToolAnswer, ToolQuestion, UnreadableVerdict
 
 TOOL_NAME = "record_verdict"
@@ -37,8 +35,6 @@ SYSTEM = (
     "You are an impartial evaluator of an AI model's responses. Judge only what the task asks, using the rating "
     f"scale given. Think briefly, then call the tool {TOOL_NAME} with your reasoning and your rating."
 )
-_PLACEHOLDERS = {"prompt": "prompt", "prediction": "response", "ground_truth": "reference"}
-_PLACEHOLDER = re.compile(r"\{\{\s*(prompt|prediction|ground_truth)\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -82,23 +78,8 @@ def rubric_for(metric: BuiltinMetric | CustomJudgeMetric) -> Rubric:
 
 def judge_request(rubric: Rubric, exchange: Exchange, model_id: str) -> dict[str, Any]:
     """The Converse request (keyword arguments) that asks `model_id` for a verdict."""
-    sections = {
-        "prompt": exchange.prompt,
-        "response": exchange.response,
-        "reference": exchange.reference if rubric.uses_reference else None,
-    }
-    used: set[str] = set()
-
-    def placeholder(match: re.Match[str]) -> str:
-        tag = _PLACEHOLDERS[match.group(1)]
-        used.add(tag)
-        return _section(tag, sections[tag] or "")
-
-    instructions = render(_PLACEHOLDER.sub(placeholder, rubric.instructions), exchange.record)
-    scale = "\n".join(f"- {_shown(level.rating)} ({level.label}): {level.definition}" for level in rubric.levels)
-    parts = [instructions, f"Rating scale (answer with the rating on the left):\n{scale}"]
-    parts += [_section(tag, text) for tag, text in sections.items() if text is not None and tag not in used]
-    parts.append(f"Call {TOOL_NAME} with your reasoning and your rating.")
+    question = user_text(rubric, exchange.prompt, exchange.response, exchange.reference, exchange.record)
+    parts = [question, f"Call {TOOL_NAME} with your reasoning and your rating."]
     return {
         "modelId": model_id,
         "system": [{"text": SYSTEM}],
@@ -128,7 +109,7 @@ def read_verdict(rubric: Rubric, response: Mapping[str, Any]) -> tuple[Level | N
     for level in rubric.levels:
         if _same_rating(level.rating, rating):
             return level, reasoning
-    allowed = ", ".join(_shown(level.rating) for level in rubric.levels)
+    allowed = ", ".join(shown(level.rating) for level in rubric.levels)
     raise UnreadableVerdict(f"rating {rating!r} is not on the scale ({allowed})")
 
 
@@ -176,18 +157,6 @@ def _tool_spec(rubric: Rubric) -> dict[str, Any]:
         "description": f"Record the verdict on {rubric.name}.",
         "inputSchema": {"json": {"type": "object", "properties": properties, "required": ["reasoning", "rating"]}},
     }
-
-
-def _section(tag: str, text: str) -> str:
-    """`text` inside `<tag>` ... `</tag>`; a closing tag inside the text is defused so the section cannot end early."""
-    body = text.replace(f"</{tag}>", "<\\/" + tag + ">")
-    return f"<{tag}>\n{body}\n</{tag}>"
-
-
-def _shown(rating: float | str) -> str:
-    if isinstance(rating, float) and rating.is_integer():
-        return str(int(rating))
-    return str(rating)
 
 
 def _same_rating(expected: float | str, given: Any) -> bool:
