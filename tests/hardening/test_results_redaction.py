@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from evalcore.emulator import load_world
+from evalcore.emulator import Emulator, load_world
 
 REPO = Path(__file__).resolve().parents[2]
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -174,5 +174,49 @@ def test_an_endpoint_urls_password_reaches_no_output_file_and_no_log(tmp_path: P
     texts = {"stdout": done.stdout, "stderr": done.stderr}
     texts.update({p.name: p.read_text(encoding="utf-8") for p in out.iterdir() if p.is_file()})
     assert {"results.jsonl", "results.json", "junit.xml", "report.html", "summary.md"} <= set(texts)
+    for name, text in texts.items():
+        assert PASSWORD not in text, name
+
+
+def test_a_urls_user_and_password_in_an_answer_are_redacted_and_the_rest_kept(tmp_path: Path) -> None:
+    run = run_with_answer(tmp_path, "Connect with https://admin:hunter2@db.internal/x, then retry.")
+
+    (answer,) = [line for line in run.lines if line["prompt"] == ROWS[0]["prompt"]]
+    assert answer["output"] == "Connect with https://***@db.internal/x, then retry."
+
+
+def test_an_endpoint_url_with_a_user_and_password_still_reaches_the_endpoint(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    suite = write_suite(tmp_path, rows=ROWS[:2])
+    host = emulator.endpoint.removeprefix("http://")
+    env = {**emulator.env(), "AWS_CONFIG_FILE": os.devnull}
+
+    done = evalcore(
+        "run", str(suite), "--out", str(tmp_path / "out"), "--no-cache", "--endpoint-url", f"http://user:{PASSWORD}@{host}",
+        env=env,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(emulator.requests("Converse")) == 4  # two answers, two verdicts
+
+
+def test_the_actions_log_outputs_and_step_summary_never_show_an_endpoint_urls_password(tmp_path: Path) -> None:
+    from tests.action.conftest import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, action_env, run_step
+    from tests.action.conftest import write_suite as write_action_suite
+
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    write_action_suite(workspace)
+    url = f"http://user:{PASSWORD}@127.0.0.1:{closed_port()}"
+    env = action_env(workspace, {"suite": "evals/suite.yml", "endpoint-url": url, "aws-region": "us-east-1"})
+    env.update({"AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_KEY})
+
+    step = run_step(env, workspace)
+
+    assert step.code == 3, step.log
+    texts = {"log": step.log, "outputs": step.outputs_file.read_text(), "summary": step.summary_file.read_text()}
+    texts.update({p.name: p.read_text() for p in (workspace / "evalcore-out").iterdir() if p.is_file()})
+    assert "Could not connect to the endpoint URL" in texts["results.jsonl"]
     for name, text in texts.items():
         assert PASSWORD not in text, name
