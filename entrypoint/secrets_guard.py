@@ -1,17 +1,10 @@
 """What must never reach the log: the token and AWS credentials (redacted wherever the adapter writes; see
 evalcore/secrets.py), and anything in untrusted text that looks like a secret (registered with `::add-mask::`
-before it is printed). Here: the secret an input can carry."""
+before it is printed). Here: the secret an input can carry, the password of the `endpoint-url` input (the core
+reads it the same way, as a known secret of the run)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from evalcore.secrets import url_password
 
-
-def url_password(url: str | None) -> str | None:
-    """The password of a URL such as `https://user:pass@host/`, a secret derived from an input."""
-    if not url:
-        return None
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
+__all__ = ["url_password"]

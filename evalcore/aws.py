@@ -11,6 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from evalcore.secrets import without_userinfo
+
 if TYPE_CHECKING:
     import boto3
 
@@ -55,6 +57,12 @@ class Aws:
     def client(self, service: str, region: str | None = None, endpoint_url: str | None = None) -> Any:
         """The shared client for a service (and region/endpoint, for targets that name their own)."""
         endpoint = endpoint_url or (self.endpoint_url if service in BEDROCK_SERVICES else None)
+        if endpoint is not None:
+            # botocore never sends an endpoint's user and password (botocore/httpsession.py reads credentials
+            # from proxy URLs only, connects by host and port and sends the path; auth.py's _host_from_url
+            # leaves userinfo out of the signature), but it writes the URL it was given into its errors:
+            # without them, no error message can carry the password into a result, a report or a log.
+            endpoint = without_userinfo(endpoint)
         key = (service, region, endpoint)
         with self._lock:
             client = self._clients.get(key)

@@ -269,8 +269,8 @@ class CaseWriter:
         self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def write(self, result: CaseResult) -> None:
-        line = result.model_dump_json(exclude_defaults=True, by_alias=True)
-        data = (redact_credentials(line, self._secrets) + "\n").encode()
+        line = redacted(result, self._secrets).model_dump_json(exclude_defaults=True, by_alias=True)
+        data = (line + "\n").encode()
         fd = self._fd
         if fd is None:
             raise ValueError(f"{self.path}: the results file is closed")
@@ -314,6 +314,41 @@ def drop_fragment(path: Path) -> None:
             end = start
         if end < size:
             fh.truncate(end)
+
+
+_UNTRUSTED_TEXT = ("reason", "prompt", "system", "reference", "output")  # a CaseResult's own text fields
+
+
+def redacted(result: CaseResult, secrets: Secrets) -> CaseResult:
+    """`result` without credentials in its untrusted text: what a model, an agent, a judge, a dataset or an error
+    said. Keys, ids, names, statuses and numbers are never touched, so a result means what it meant."""
+
+    def clean(text: str | None) -> str | None:
+        return None if text is None else redact_credentials(text, secrets)
+
+    update: dict[str, object] = {name: clean(getattr(result, name)) for name in _UNTRUSTED_TEXT}
+    update["metrics"] = [
+        m.model_copy(update={"explanation": clean(m.explanation), "error": clean(m.error)}) for m in result.metrics
+    ]
+    if result.guardrail is not None:
+        hits = [h.model_copy(update={"match": clean(h.match)}) for h in result.guardrail.hits]
+        update["guardrail"] = result.guardrail.model_copy(update={"hits": hits})
+    if result.agent is not None:
+        turns = [
+            turn.model_copy(
+                update={
+                    "user": clean(turn.user),
+                    "agent": clean(turn.agent),
+                    "tool_calls": [
+                        call.model_copy(update={"parameters": {k: clean(v) for k, v in call.parameters.items()}})
+                        for call in turn.tool_calls
+                    ],
+                }
+            )
+            for turn in result.agent.turns
+        ]
+        update["agent"] = result.agent.model_copy(update={"turns": turns, "reasoning": clean(result.agent.reasoning)})
+    return result.model_copy(update=update)
 
 
 def read_cases(path: Path) -> Iterator[CaseResult]:

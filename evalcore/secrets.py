@@ -1,11 +1,15 @@
 """Credentials: which environment variables hold them, what looks like one in untrusted text, and redaction.
-Shared by the results file (a model may repeat a key it was shown) and the Action's log."""
+Shared by the results file (a model may repeat a key it was shown) and the Action's log.
+
+Redaction works on a text value (what a model, an agent, a dataset or an error said), never on a serialized
+record: a value that looks like a credential is replaced wherever it occurs in that text, and only there."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 # Variables whose values are credentials; the token input is one too (`INPUT_GITHUB-TOKEN`).
 SECRET_VARIABLES = (
@@ -19,6 +23,9 @@ SECRET_VARIABLES = (
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
     "ACTIONS_RUNTIME_TOKEN",
 )
+# Variables that may hold an endpoint URL with a user and password in it (botocore reads AWS_ENDPOINT_URL and
+# AWS_ENDPOINT_URL_<SERVICE>; the Action's `endpoint-url` input): the password is a known secret.
+_URL_VARIABLES = ("AWS_ENDPOINT_URL", "INPUT_ENDPOINT-URL")
 REDACTED = "***"
 _LOOKS_SECRET = (
     re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),  # AWS access key ids
@@ -26,6 +33,7 @@ _LOOKS_SECRET = (
     re.compile(r"\bgithub_pat_[A-Za-z0-9_]{30,}\b"),
     re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),  # Slack tokens
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    re.compile(r"(?<=://)([^\s/?#@:]*:[^\s/?#@]+)(?=@)"),  # the user:password of a URL
     re.compile(
         r"(?i)\b(?:aws_secret_access_key|secret|password|passwd|api[_-]?key|token)\b\s*[:=]\s*[\"']?([^\s\"'\\]{8,})"
     ),
@@ -40,6 +48,8 @@ class Secrets:
     @classmethod
     def from_env(cls, env: Mapping[str, str], extra: Iterable[str] = ()) -> Secrets:
         values = [env.get(name, "").strip() for name in SECRET_VARIABLES]
+        urls = (value for name, value in env.items() if name.upper().startswith(_URL_VARIABLES))
+        values.extend(password for url in urls if (password := url_password(url)))
         values.extend(extra)
         kept = {v for v in values if len(v) >= _SHORTEST_SECRET}
         return cls(tuple(sorted(kept, key=len, reverse=True)))
@@ -48,6 +58,24 @@ class Secrets:
         for value in self.known:
             text = text.replace(value, REDACTED)
         return text
+
+
+def url_password(url: str | None) -> str | None:
+    """The password of a URL such as `https://user:pass@host/` (None without one, or when it is not a URL)."""
+    if not url:
+        return None
+    try:
+        return urlsplit(url.strip()).password or None
+    except ValueError:
+        return None
+
+
+def without_userinfo(url: str) -> str:
+    """`url` without its `user:password@` part."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def looks_secret(text: str) -> list[str]:

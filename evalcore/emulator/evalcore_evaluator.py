@@ -6,7 +6,8 @@ plain-text protocol (``answer_format.py``; the field asked for says which questi
 ``all_steps_attempted`` or ``all_expected_results_observed``, and the answer is the same fields as tags). The last
 user message holds the material in tags:
 ``<steps>`` (``<step>`` items), ``<expected_results>`` (``<expected_result>`` items) and ``<conversation>``
-(``<user>`` and ``<agent>`` messages in order; a closing tag inside a message is written ``<\\/tag>``).
+(``<user>`` and ``<agent>`` messages in order; a tag inside a message has a backslash after its bracket,
+``<\\/tag>``, ``<\\tag>``: evalcore/tagged_text.py).
 
 * ``write_user_message`` -> ``{"reasoning", "message"}``: the first user message;
 * ``record_steps_verdict`` -> ``{"reasoning", "all_steps_attempted": bool, "next_user_message"}`` (the next
@@ -136,7 +137,8 @@ def _turns(text: str) -> list[tuple[str, str]]:
 
 
 def _unescape(text: str) -> str:
-    return re.sub(r"<\\/(\w+)>", r"</\1>", text)
+    """The message as written: the backslash evalcore put after a tag's bracket taken out."""
+    return re.sub(r"([<\uff1c\ufe64])\\(?=\s*/?\s*\w)", r"\1", text)
 
 
 def _digest(*parts: object) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,13 +27,12 @@ from evalcore.answer_protocol import answer_input, protocol_of
 from evalcore.answer_protocol import request as answer_request
 from evalcore.cache import cache_key
 from evalcore.converse_response import usage_of
-from evalcore.metrics.judge_prompts import BUILTIN, JUDGE_PROMPT_VERSION, Level, Rubric
+from evalcore.metrics.judge_prompts import BUILTIN, JUDGE_PROMPT_VERSION, Level, Rubric, shown, user_text
 from evalcore.model_capabilities import Protocol, protocol_for
 from evalcore.pricing import Pricing
 from evalcore.results import MetricScore, Usage
 from evalcore.scheduler import Scheduler
 from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric
-from evalcore.suite.template import render
 from evalcore.tool_answer import UNREADABLE_ATTEMPTS, NoToolAnswer, ToolQuestion, UnreadableVerdict
 
 TOOL_NAME = "record_verdict"
@@ -45,8 +43,6 @@ _ROLE = (
 )
 SYSTEM = f"{_ROLE}call the tool {TOOL_NAME} with your reasoning and your rating."
 SYSTEM_TEXT = f"{_ROLE}give your reasoning and your rating in the answer format given."
-_PLACEHOLDERS = {"prompt": "prompt", "prediction": "response", "ground_truth": "reference"}
-_PLACEHOLDER = re.compile(r"\{\{\s*(prompt|prediction|ground_truth)\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -90,25 +86,10 @@ def rubric_for(metric: BuiltinMetric | CustomJudgeMetric) -> Rubric:
 
 def judge_request(rubric: Rubric, exchange: Exchange, model_id: str) -> dict[str, Any]:
     """The Converse request (keyword arguments) that asks `model_id` for a verdict."""
-    sections = {
-        "prompt": exchange.prompt,
-        "response": exchange.response,
-        "reference": exchange.reference if rubric.uses_reference else None,
-    }
-    used: set[str] = set()
-
-    def placeholder(match: re.Match[str]) -> str:
-        tag = _PLACEHOLDERS[match.group(1)]
-        used.add(tag)
-        return _section(tag, sections[tag] or "")
-
-    instructions = render(_PLACEHOLDER.sub(placeholder, rubric.instructions), exchange.record)
-    scale = "\n".join(f"- {_shown(level.rating)} ({level.label}): {level.definition}" for level in rubric.levels)
-    parts = [instructions, f"Rating scale (answer with the rating on the left):\n{scale}"]
-    parts += [_section(tag, text) for tag, text in sections.items() if text is not None and tag not in used]
+    question = user_text(rubric, exchange.prompt, exchange.response, exchange.reference, exchange.record)
     system = SYSTEM_TEXT if protocol_for(model_id) == "text" else SYSTEM
     return answer_request(
-        model_id, system, "\n\n".join(parts), _tool_spec(rubric), JUDGE_INFERENCE, "your reasoning and your rating"
+        model_id, system, question, _tool_spec(rubric), JUDGE_INFERENCE, "your reasoning and your rating"
     )
 
 
@@ -123,7 +104,7 @@ def read_verdict(rubric: Rubric, response: Mapping[str, Any], protocol: Protocol
     for level in rubric.levels:
         if _same_rating(level.rating, rating):
             return level, reasoning
-    allowed = ", ".join(_shown(level.rating) for level in rubric.levels)
+    allowed = ", ".join(shown(level.rating) for level in rubric.levels)
     raise UnreadableVerdict(f"rating {rating!r} is not on the scale ({allowed})")
 
 
@@ -176,18 +157,6 @@ def _tool_spec(rubric: Rubric) -> dict[str, Any]:
         "description": f"Record the verdict on {rubric.name}.",
         "inputSchema": {"json": {"type": "object", "properties": properties, "required": ["reasoning", "rating"]}},
     }
-
-
-def _section(tag: str, text: str) -> str:
-    """`text` inside `<tag>` ... `</tag>`; a closing tag inside the text is defused so the section cannot end early."""
-    body = text.replace(f"</{tag}>", "<\\/" + tag + ">")
-    return f"<{tag}>\n{body}\n</{tag}>"
-
-
-def _shown(rating: float | str) -> str:
-    if isinstance(rating, float) and rating.is_integer():
-        return str(int(rating))
-    return str(rating)
 
 
 def _same_rating(expected: float | str, given: Any) -> bool:
