@@ -15,13 +15,18 @@ from evalcore import __version__
 from evalcore.gate import parse_override
 from evalcore.orchestrate import RunOutcome, finish_run, release_cases
 from evalcore.plan import build_plan
+from evalcore.report.gating import JunitFailures
 from evalcore.results import CASES_FILE, RUN_FILE, CaseWriter, RunMeta, RunResult, final_cases, read_run
 from evalcore.suite.load import load_suite
 from evalcore.suite.problems import InputError, Problem
 
 
 def merge_shards(
-    dirs: list[Path], out: Path, suite_path: Path | None = None, thresholds: list[str] | None = None
+    dirs: list[Path],
+    out: Path,
+    suite_path: Path | None = None,
+    thresholds: list[str] | None = None,
+    junit_failures: JunitFailures = "gate",
 ) -> RunOutcome:
     runs = [_read(d) for d in dirs]
     first = runs[0]
@@ -81,7 +86,7 @@ def merge_shards(
         sections=first.run.sections,
         models=first.run.models,
     )
-    run = finish_run(loaded, plan.sections, planned, meta, overrides, out)
+    run = finish_run(loaded, plan.sections, planned, meta, overrides, out, junit_failures=junit_failures)
     return RunOutcome(run.verdict.exit_code if run.verdict else 3, out, run)
 
 

@@ -46,6 +46,16 @@ def test_the_model_table_marks_each_threshold(summary: str) -> None:
     assert "0.0% ✅ ≤ 0" in other
 
 
+def test_each_section_says_which_rule_gated_it(summary: str) -> None:
+    sections = summary.split("\n### ")
+    gates = {s.split(" ", 1)[0]: line for s in sections for line in s.splitlines() if line.startswith("gated by: ")}
+    assert gates == {
+        "qa": "gated by: 1 threshold and no errors (error_rate <= 0, the default)",
+        "safety": "gated by: 1 threshold",
+        "support": "gated by: every case must pass (no thresholds)",
+    }
+
+
 def test_one_chart_per_section_compares_the_models_metric_by_metric(summary: str) -> None:
     assert summary.count("```mermaid") == 1  # only qa has two models
     chart = summary[summary.index("```mermaid") :]
