@@ -6,8 +6,8 @@ failed or errored case is a failure or an error only when it gates the verdict (
 thresholds tolerate is a passing testcase that carries its check results in system-out (not in testcase
 properties: the xunit2 schema, junit-10.xsd, has none, and pytest refuses record_property under it), and the
 breached thresholds carry the failures. `cases` makes every failed case a failure and every errored case an error.
-Test reporters (dorny/test-reporter, mikepenz/action-junit-report) fail a workflow on any failure by default, so
-the default keeps them in step with the exit code.
+Test reporters fail a workflow on any failure (dorny/test-reporter's `fail-on-error` defaults to `true`, its
+action.yml), so the default keeps them in step with the exit code.
 
 Reporters key history on `classname` + `name`, so both are stable across runs: classname `suite.section.model`,
 name from the item (see cases.title). Untrusted text is made plain (no ANSI, no XML-forbidden characters) before
