@@ -25,7 +25,8 @@ def section_checks(run: RunResult, section: str) -> list[ThresholdCheck]:
 
 
 def gate_rule(section: SectionSummary, checks: list[ThresholdCheck]) -> str:
-    """`every case must pass (no thresholds)`, `2 thresholds`, `1 threshold and no errors (default)`..."""
+    """`every case must pass (no thresholds)`, `2 thresholds`, `1 threshold and no errors (error_rate <= 0, the
+    default)`: counted from the checks, a bound for several models once."""
     if section.status == "not_run":
         return "nothing: the section did not run"
     if not checks:

@@ -128,7 +128,7 @@ def _section(section: SectionSummary, index: CaseIndex, checks: list[ThresholdCh
     names: list[str] = ["pass_rate", "error_rate"]
     for m in section.models:
         names += [k for k in (*m.metrics, *m.rates) if k not in names]
-    names += [c.metric for c in checks if c.metric not in names]
+    names += [k for k in dict.fromkeys(c.metric for c in checks) if k not in names]  # once, not per model
     probes: list[GuardrailOutcome] = []
     runs: list[tuple[str, bool]] = []
     if section.kind in ("guardrail", "agent"):  # only their cases carry what the matrix and the test table count

@@ -96,7 +96,7 @@ def _columns(section: SectionSummary, checks: list[ThresholdCheck]) -> list[str]
     for m in section.models:
         columns += [k for k in m.metrics if k not in columns]
         columns += [k for k, v in m.rates.items() if v is not None and k not in columns]
-    columns += [c.metric for c in checks if c.metric not in columns]
+    columns += [k for k in dict.fromkeys(c.metric for c in checks) if k not in columns]  # once, not per model
     return columns
 
 
