@@ -1,6 +1,10 @@
 """The Action adapter: inputs from `INPUT_*`, one run of the core, then what the runner reads back: outputs,
 the step summary, annotations and log groups, and the exit code that `fail-on` asks for.
 
+Whatever stops the step before a verdict (a bad input, exit 2; any unexpected exception, wherever it is raised,
+exit 3) still sets the outputs (`verdict=error`, `passed=false`, no report paths), writes a short step summary and
+an error annotation: a later step never reads an empty output as a pass.
+
 No shell anywhere: the inputs become a RunOptions and the core runs in this process.
 """
 
@@ -10,6 +14,7 @@ import os
 import sys
 import traceback
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -19,14 +24,14 @@ from entrypoint.github_files import append_summary, write_outputs
 from entrypoint.outputs import step_outputs
 from entrypoint.pull_request import comment_and_publish
 from entrypoint.secrets_guard import url_password
-from entrypoint.settings import ActionSettings, InvalidInput, read_settings
+from entrypoint.settings import ActionSettings, InvalidInput, env_name, read_settings
 from entrypoint.workflow import Workflow
 from entrypoint.workspace import OutsideWorkspace, confine, repo_path
 from evalcore.gate import EXIT_BAD_INPUT, EXIT_INFRA
 from evalcore.merge import merge_shards
 from evalcore.orchestrate import Prepared, RunOptions, RunOutcome, prepare, run_suite
 from evalcore.report.console import console_summary
-from evalcore.results import RunResult
+from evalcore.report.markdown_escape import code_span, inline
 from evalcore.secrets import Secrets
 from evalcore.suite.problems import InputError, Problem
 
@@ -34,17 +39,42 @@ from evalcore.suite.problems import InputError, Problem
 _OPTION_INPUTS = {"--threshold": "thresholds", "--sections": "sections", "--models": "models"}
 
 
+@dataclass
+class _Step:
+    """This step as far as it got: the runner's variables, the log, and the settings once they were read."""
+
+    env: Mapping[str, str]
+    workflow: Workflow
+    settings: ActionSettings | None = None
+
+    def suite_file(self) -> str:
+        if self.settings is not None:
+            return repo_path(self.settings.suite)
+        return self.env.get(env_name("suite"), "").strip()
+
+
 def main(env: Mapping[str, str] | None = None, stream: TextIO | None = None) -> int:
     """Run the Action. `env` holds the runner's variables (default: this process's); the core itself reads AWS
     settings from the process environment, as boto3 does."""
     env = os.environ if env is None else env
-    workflow = Workflow(sys.stdout if stream is None else stream, Secrets.from_env(env))
+    step = _Step(env, Workflow(sys.stdout if stream is None else stream, Secrets.from_env(env)))
+    try:
+        return _step(step)
+    except Exception as exc:  # a bug anywhere outside the run: still outputs, a summary and an annotation
+        step.workflow.show_untrusted(traceback.format_exc())
+        message = f"evalcore stopped with an internal error ({type(exc).__name__}): see the log of this step"
+        step.workflow.annotate("error", message, file=step.suite_file() or None, title="evalcore: internal error")
+        return _stopped(step, EXIT_INFRA, [f"an internal error ({type(exc).__name__})"])
+
+
+def _step(step: _Step) -> int:
+    env, workflow = step.env, step.workflow
     workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
     try:
-        settings = read_settings(env, workspace)
+        settings = step.settings = read_settings(env, workspace)
     except InvalidInput as exc:
         workflow.annotate("error", str(exc), title="evalcore: invalid input")
-        return EXIT_BAD_INPUT
+        return _stopped(step, EXIT_BAD_INPUT, [str(exc)])
     password = url_password(settings.endpoint_url)
     if password:
         workflow.mask(password)
@@ -53,19 +83,40 @@ def main(env: Mapping[str, str] | None = None, stream: TextIO | None = None) -> 
     try:
         prepared = None if settings.merge else prepare(options)
     except InputError as exc:
-        for problem in exc.problems:
-            _report_problem(workflow, problem, workspace, settings)
-        return EXIT_BAD_INPUT
+        return _bad_input(step, settings, exc.problems, workspace)
     with workflow.group("evalcore: inputs"):
         workflow.show_untrusted(_describe(settings))
     outcome, problems, crashed = _run(settings, workflow, options, prepared)
     if problems:
-        for problem in problems:
-            _report_problem(workflow, problem, workspace, settings)
-        return EXIT_BAD_INPUT
+        return _bad_input(step, settings, problems, workspace)
     if outcome is not None and outcome.run is not None:
-        comment_and_publish(settings, env, workflow, outcome.run)
+        try:
+            comment_and_publish(settings, env, workflow, outcome.run)
+        except Exception as exc:  # the comment never changes the verdict
+            workflow.annotate("warning", f"comment: failed: {type(exc).__name__}: {exc}", title="evalcore")
     return _finish(settings, env, workflow, outcome, crashed)
+
+
+def _bad_input(step: _Step, settings: ActionSettings, problems: list[Problem], workspace: Path) -> int:
+    said = [_report_problem(step.workflow, problem, workspace, settings) for problem in problems]
+    return _stopped(step, EXIT_BAD_INPUT, said)
+
+
+def _stopped(step: _Step, code: int, lines: list[str]) -> int:
+    """The step ends without a verdict: outputs `verdict=error`, `passed=false` and no report paths (what an earlier
+    run left in out-dir is not this run's), a short step summary saying why. Bad input always exits 2; anything
+    else exits 3, unless `fail-on` (once read) says otherwise."""
+    env, secrets_ = step.env, step.workflow.secrets
+    if env.get("GITHUB_OUTPUT"):
+        outputs = step_outputs(None, Path(), Path.cwd())
+        write_outputs(Path(env["GITHUB_OUTPUT"]), {k: secrets_.redact(v) for k, v in outputs.items()})
+    if env.get("GITHUB_STEP_SUMMARY"):
+        what = "bad input: nothing ran" if code == EXIT_BAD_INPUT else "evalcore stopped before a verdict"
+        text = _short_summary(step.suite_file(), code, what, lines)
+        append_summary(Path(env["GITHUB_STEP_SUMMARY"]), secrets_.redact(text), None)
+    if code == EXIT_BAD_INPUT or step.settings is None:
+        return code
+    return _exit_code(step.settings.fail_on, "error", code)
 
 
 def _options(settings: ActionSettings) -> RunOptions:
@@ -82,6 +133,7 @@ def _options(settings: ActionSettings) -> RunOptions:
         region=settings.aws_region,
         endpoint_url=settings.endpoint_url,
         shard=settings.shard,
+        junit_failures=settings.junit_failures,
     )
 
 
@@ -95,7 +147,13 @@ def _run(
         try:
             if prepared is not None:
                 return run_suite(options, prepared), [], False
-            outcome = merge_shards(list(settings.merge or []), settings.out_dir, settings.suite, options.thresholds)
+            outcome = merge_shards(
+                list(settings.merge or []),
+                settings.out_dir,
+                settings.suite,
+                options.thresholds,
+                junit_failures=settings.junit_failures,
+            )
             if outcome.run is not None:
                 print(console_summary(outcome.run))
             return outcome, [], False
@@ -127,11 +185,15 @@ def _finish(
     outputs = step_outputs(run, settings.out_dir, Path.cwd())
     if env.get("GITHUB_OUTPUT"):
         write_outputs(Path(env["GITHUB_OUTPUT"]), {k: workflow.secrets.redact(v) for k, v in outputs.items()})
+    exit_code = _exit_code(settings.fail_on, status, code)
     if env.get("GITHUB_STEP_SUMMARY"):
         summary = Path(outputs["summary-path"]) if outputs["summary-path"] else None
-        text = summary.read_text(encoding="utf-8") if summary else _fallback_summary(suite_file, status, run)
+        if summary is not None:
+            text = summary.read_text(encoding="utf-8")
+        else:
+            stopped = "the run stopped before it produced results: see the log of this step"
+            text = _short_summary(suite_file, code, "evalcore stopped before a verdict", [stopped])
         append_summary(Path(env["GITHUB_STEP_SUMMARY"]), workflow.secrets.redact(text), outputs["html-path"] or None)
-    exit_code = _exit_code(settings.fail_on, status, code)
     workflow.line(f"evalcore: verdict {status}; exit code {exit_code} (fail-on: {settings.fail_on})")
     return exit_code
 
@@ -144,10 +206,12 @@ def _exit_code(fail_on: str, status: str, code: int) -> int:
     return code
 
 
-def _fallback_summary(suite_file: str, status: str, run: RunResult | None) -> str:
-    """When the core wrote no summary.md (it stopped before results): the verdict and a pointer to the log."""
-    detail = "" if run is not None else "\n\nThe run stopped before it produced results: see the log of this step.\n"
-    return f"### evalcore: `{suite_file}`\n\n**Verdict: {status}**{detail}"
+def _short_summary(suite_file: str, code: int, what: str, lines: list[str]) -> str:
+    """The step summary when there is no summary.md: the verdict (error), why, and a pointer to the log."""
+    head = f"### ⚠️ evalcore: {code_span(suite_file or 'no suite', 200)} error (exit {code})"
+    reasons = "\n".join(f"- {inline(line, 300)}" for line in lines[:20])
+    more = f"\n- … and {len(lines) - 20} more" if len(lines) > 20 else ""
+    return f"{head}\n\n**Verdict: error**: {what}.\n\n{reasons}{more}\n\nSee the log of this step.\n"
 
 
 def _describe(settings: ActionSettings) -> str:
@@ -157,12 +221,14 @@ def _describe(settings: ActionSettings) -> str:
     return "\n".join(lines)
 
 
-def _report_problem(workflow: Workflow, problem: Problem, workspace: Path, settings: ActionSettings) -> None:
-    """A problem the core found, as one error naming the input; a file's problem is annotated where it stands."""
+def _report_problem(workflow: Workflow, problem: Problem, workspace: Path, settings: ActionSettings) -> str:
+    """A problem the core found, as one error naming the input; a file's problem is annotated where it stands.
+    Returns the annotation's message."""
     name = _OPTION_INPUTS.get(problem.file)
     if name is not None:
-        workflow.annotate("error", f"input '{name}': {problem.message}", title="evalcore: invalid input")
-        return
+        message = f"input '{name}': {problem.message}"
+        workflow.annotate("error", message, title="evalcore: invalid input")
+        return message
     try:
         file = repo_path(confine(problem.file, workspace))
     except OutsideWorkspace:
@@ -170,4 +236,6 @@ def _report_problem(workflow: Workflow, problem: Problem, workspace: Path, setti
     shard_dirs = [repo_path(d) for d in settings.merge or []]
     about_shards = file is not None and any(file == d or file.startswith(f"{d}/") for d in shard_dirs)
     name, title = ("merge", "evalcore: cannot merge") if about_shards else ("suite", "evalcore: invalid suite")
-    workflow.annotate("error", f"input '{name}': {problem}", file=file, line=problem.line, title=title)
+    message = f"input '{name}': {problem}"
+    workflow.annotate("error", message, file=file, line=problem.line, title=title)
+    return message

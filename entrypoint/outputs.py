@@ -14,15 +14,18 @@ REPORT_FILES = {"junit-path": "junit.xml", "summary-path": "summary.md", "html-p
 def step_outputs(run: RunResult | None, out_dir: Path, workspace: Path) -> dict[str, str]:
     """Every output of action.yml; paths are relative to the workspace (later steps run there) or empty if absent.
 
-    Without a run (it stopped before producing results) the verdict is `error`."""
+    Without a run (it stopped before producing results) the verdict is `error` and every path is empty: files in
+    `out_dir` are an earlier run's, and naming them would pass their verdict off as this one's."""
     verdict = run.verdict.status if run is not None and run.verdict is not None else "error"
     outputs = {
         "verdict": verdict,
         "passed": "true" if verdict == "passed" else "false",
         "pass-rate": _pass_rate(run),
-        "results-path": _existing(out_dir / RUN_FILE, workspace),
+        "results-path": _existing(out_dir / RUN_FILE, workspace) if run is not None else "",
     }
-    outputs.update({name: _existing(out_dir / file, workspace) for name, file in REPORT_FILES.items()})
+    outputs.update(
+        {name: _existing(out_dir / file, workspace) if run is not None else "" for name, file in REPORT_FILES.items()}
+    )
     outputs["scores"] = json.dumps(scores(run), separators=(",", ":"), sort_keys=True)
     return outputs
 

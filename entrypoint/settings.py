@@ -32,6 +32,7 @@ INPUTS = (
     "comment",
     "github-token",
     "fail-on",
+    "junit-failures",
     "emulator",
     "shard",
     "merge",
@@ -90,6 +91,7 @@ class ActionSettings(BaseModel):
     comment: Literal["auto", "always", "never"] = "auto"
     github_token: SecretStr | None = Field(None, alias="github-token")
     fail_on: Literal["threshold", "error", "never"] = Field("threshold", alias="fail-on")
+    junit_failures: Literal["gate", "cases"] = Field("gate", alias="junit-failures")
     emulator: bool = False
     shard: str | None = None
     merge: list[Path] | None = None
@@ -172,7 +174,7 @@ class ActionSettings(BaseModel):
             raise ValueError(f"{shown(text)}: give a path in the workspace, s3://bucket/prefix/ or artifact:NAME")
         return str(confine(text, info.data["workspace"]))
 
-    @field_validator("comment", "fail_on", mode="before")
+    @field_validator("comment", "fail_on", "junit_failures", mode="before")
     @classmethod
     def _choice(cls, value: Any, info: ValidationInfo) -> str:
         text = str(value).strip().lower()

@@ -17,6 +17,17 @@ from evalcore.report.plain import visible
 
 EXIT_BAD_INPUT = 2
 EXIT_INFRA = 3
+JUNIT_FAILURES = ("gate", "cases")  # evalcore.report.gating.JunitFailures, named here so --help imports nothing
+
+
+def _junit_failures(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--junit-failures",
+        choices=JUNIT_FAILURES,
+        default="gate",
+        help="which cases junit.xml marks failed: those that gate the verdict (default: the file fails exactly "
+        "when the verdict does) or every failed and errored case",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the requests the run would send (JSON) and stop: nothing is called or created",
     )
+    _junit_failures(run)
 
     validate = sub.add_parser(
         "validate", help="check a suite and print what would run", description="Validate a suite."
@@ -84,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("dir", type=Path, help="a results directory (with results.json)")
     report.add_argument("--format", choices=["junit", "markdown", "html", "all"], default="all")
+    _junit_failures(report)
 
     diff = sub.add_parser(
         "diff",
@@ -104,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("--out", type=Path, default=Path("evalcore-out"), help="output directory (default evalcore-out)")
     merge.add_argument("--suite", type=Path, help="the suite file (default: the path the shards recorded)")
     merge.add_argument("--threshold", action="append", default=[], metavar="EXPR", help="as for `evalcore run`")
+    _junit_failures(merge)
 
     comment = sub.add_parser(
         "comment",
@@ -144,11 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ns.command == "schema":
             return _schema()
         if ns.command == "report":
-            return _report(ns.dir, ns.format)
+            return _report(ns.dir, ns.format, ns.junit_failures)
         if ns.command == "run":
             return _run(ns)
         if ns.command == "merge":
-            return _merge(ns.dirs, ns.out, ns.suite, ns.threshold)
+            return _merge(ns.dirs, ns.out, ns.suite, ns.threshold, ns.junit_failures)
         if ns.command == "diff":
             return _diff(ns.base, ns.head, ns.min_effect, ns.format)
         if ns.command == "comment":
@@ -193,7 +207,7 @@ def _schema() -> int:
     return 0
 
 
-def _report(directory: Path, fmt: str) -> int:
+def _report(directory: Path, fmt: str, junit_failures: str) -> int:
     from evalcore.report.render import render_reports
     from evalcore.results import RUN_FILE, read_run
 
@@ -207,7 +221,7 @@ def _report(directory: Path, fmt: str) -> int:
         print(f"{path}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        written = render_reports(directory, run, None if fmt == "all" else fmt)
+        written = render_reports(directory, run, None if fmt == "all" else fmt, junit_failures=junit_failures)  # type: ignore[arg-type]
     except ValueError as exc:  # a results.jsonl line that is not a case result
         print(f"evalcore report: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -239,6 +253,7 @@ def _run(ns: argparse.Namespace) -> int:
         progress=not ns.quiet,
         dry_run=ns.dry_run,
         color=sys.stderr.isatty() and "NO_COLOR" not in os.environ,
+        junit_failures=ns.junit_failures,
     )
     return run_suite(options).exit_code
 
@@ -298,11 +313,11 @@ def _diff(base: Path, head: Path, min_effect: float, fmt: str) -> int:
     return 0
 
 
-def _merge(dirs: list[Path], out: Path, suite: Path | None, thresholds: list[str]) -> int:
+def _merge(dirs: list[Path], out: Path, suite: Path | None, thresholds: list[str], junit_failures: str) -> int:
     from evalcore.merge import merge_shards
     from evalcore.report.console import console_summary
 
-    outcome = merge_shards(dirs, out, suite, thresholds)
+    outcome = merge_shards(dirs, out, suite, thresholds, junit_failures=junit_failures)  # type: ignore[arg-type]
     if outcome.run is not None:
         print(console_summary(outcome.run))
     return outcome.exit_code

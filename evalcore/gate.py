@@ -102,8 +102,9 @@ def _bad(origin: str, message: str) -> InputError:
 
 
 def rules_for(loaded: LoadedSuite, overrides: list[tuple[str, str, Threshold]] | None = None) -> list[Rule]:
-    """The defaults (error_rate <= 0 everywhere; pass_rate >= 1 for guardrails and agents that set no thresholds),
-    the suite's thresholds and the command-line overrides, in that order of precedence."""
+    """The defaults (error_rate <= 0 everywhere; pass_rate >= 1, every case passes, for each section of any kind
+    whose suite file sets no thresholds), the suite's thresholds and the command-line overrides, in that order of
+    precedence. An override adds to the defaults: only one of `pass_rate` replaces "every case passes"."""
     rules: list[Rule] = []
     for kind, sections in (
         ("evaluations", loaded.suite.evaluations),
@@ -112,7 +113,7 @@ def rules_for(loaded: LoadedSuite, overrides: list[tuple[str, str, Threshold]] |
     ):
         for i, section in enumerate(sections):
             rules.append(Rule(section.name, "error_rate", "max", 0.0, None, None, "default"))
-            if kind != "evaluations" and not section.thresholds:
+            if not section.thresholds:
                 rules.append(Rule(section.name, "pass_rate", "min", 1.0, None, None, "default"))
             for metric, threshold in section.thresholds.items():
                 line = loaded.line_of((kind, i, "thresholds", metric))
@@ -229,4 +230,5 @@ def _check(section: SectionSummary, summary: ModelSummary, rule: Rule) -> Thresh
         value=value,
         passed=passed,
         line=rule.line,
+        origin=rule.origin,
     )

@@ -20,13 +20,18 @@ from evalcore.gate import EXIT_INFRA, parse_override
 from evalcore.orchestrate import RunOutcome, finish_run, release_cases
 from evalcore.out_lock import DirectoryBusy, own_directory
 from evalcore.plan import SectionPlan, build_plan, in_shard
+from evalcore.report.gating import JunitFailures
 from evalcore.results import CASES_FILE, RUN_FILE, CaseWriter, RunMeta, RunResult, final_cases, read_run
 from evalcore.suite.load import LoadedSuite, load_suite
 from evalcore.suite.problems import InputError, Problem
 
 
 def merge_shards(
-    dirs: list[Path], out: Path, suite_path: Path | None = None, thresholds: list[str] | None = None
+    dirs: list[Path],
+    out: Path,
+    suite_path: Path | None = None,
+    thresholds: list[str] | None = None,
+    junit_failures: JunitFailures = "gate",
 ) -> RunOutcome:
     runs = [_read(d) for d in dirs]
     first = runs[0]
@@ -69,7 +74,7 @@ def merge_shards(
     release_cases(loaded, plan)  # only the ids and the sections are needed from here on
     try:
         with own_directory(out):
-            return _write_merged(dirs, runs, out, loaded, plan.sections, planned, overrides)
+            return _write_merged(dirs, runs, out, loaded, plan.sections, planned, overrides, junit_failures)
     except DirectoryBusy as exc:
         print(f"evalcore: {exc}", file=sys.stderr)
         return RunOutcome(EXIT_INFRA, out)
@@ -83,6 +88,7 @@ def _write_merged(
     sections: list[SectionPlan],
     planned: set[str],
     overrides: list,
+    junit_failures: JunitFailures,
 ) -> RunOutcome:
     first = runs[0]
     (out / CASES_FILE).unlink(missing_ok=True)
@@ -121,7 +127,7 @@ def _write_merged(
         sections=first.run.sections,
         models=first.run.models,
     )
-    run = finish_run(loaded, sections, planned, meta, overrides, out, errors=lacking)
+    run = finish_run(loaded, sections, planned, meta, overrides, out, errors=lacking, junit_failures=junit_failures)
     return RunOutcome(run.verdict.exit_code if run.verdict else EXIT_INFRA, out, run)
 
 

@@ -29,6 +29,7 @@ from evalcore.meter import Meter
 from evalcore.out_lock import DirectoryBusy, own_directory
 from evalcore.plan import Case, Plan, SectionPlan, build_plan, shard
 from evalcore.progress import Progress
+from evalcore.report.gating import JunitFailures
 from evalcore.results import (
     CASES_FILE,
     RUN_FILE,
@@ -70,6 +71,7 @@ class RunOptions:
     progress: bool = True
     dry_run: bool = False  # print the requests the run would send (JSON, stdout) and call nothing
     color: bool = False
+    junit_failures: JunitFailures = "gate"  # which failed cases junit.xml marks failed (evalcore.report.junit)
     cancel: threading.Event = field(default_factory=threading.Event)
     log: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr))
 
@@ -182,7 +184,7 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
         if cache.ttl_seconds is not None or cache.max_bytes is not None:
             cache.prune()
     cancelled = ["the run was cancelled: finish it with --resume"] if options.cancel.is_set() else []
-    run = finish_run(loaded, plan.sections, planned, meta, overrides, out, not_run, cancelled)
+    run = finish_run(loaded, plan.sections, planned, meta, overrides, out, not_run, cancelled, options.junit_failures)
     from evalcore.report.console import console_summary
 
     print(console_summary(run, color=options.color))
@@ -287,6 +289,7 @@ def finish_run(
     out: Path,
     not_run: dict[str, str] | None = None,
     errors: list[str] | None = None,
+    junit_failures: JunitFailures = "gate",
 ) -> RunResult:
     """Aggregate, gate, write results.json and the reports from `out`/results.jsonl (each planned case's last
     result): the end of a run, and of a merge of shards. Streams the results: no run is held whole. `errors`
@@ -300,7 +303,7 @@ def finish_run(
     write_run(out / RUN_FILE, run)
     from evalcore.report.render import render_reports
 
-    render_reports(out, run, None, keep=planned.__contains__)
+    render_reports(out, run, None, keep=planned.__contains__, junit_failures=junit_failures)
     return run
 
 

@@ -232,6 +232,9 @@ class ThresholdCheck(_Model):
     value: float | None
     passed: bool
     line: int | None = None
+    # Where its bound came from: a default (error_rate <= 0; pass_rate >= 1 where the suite sets no thresholds),
+    # the suite file or a command-line override; None in results written before evalcore recorded it.
+    origin: Literal["default", "suite", "override"] | None = None
 
 
 class Verdict(_Model):

@@ -178,15 +178,33 @@ def test_a_guardrail_section_with_thresholds_gets_no_default_pass_rate(loaded: L
     assert not [c for c in verdict.checks if c.section == "pii" and c.metric == "pass_rate"]
 
 
-def test_evaluations_get_no_default_pass_rate(loaded: LoadedSuite) -> None:
+def test_an_evaluation_with_thresholds_gets_no_default_pass_rate(loaded: LoadedSuite) -> None:
     verdict = verdict_with(qa(failed=5), loaded=loaded)
     assert verdict.exit_code == EXIT_PASSED
+    assert not [c for c in verdict.checks if c.section == "qa" and c.metric == "pass_rate"]
+
+
+def test_an_evaluation_without_thresholds_must_pass_every_case(loaded: LoadedSuite) -> None:
+    failing = SectionSummary(name="qa.v2", kind="evaluation", models=[model("haiku", passed=0, failed=4)])
+    verdict = verdict_with(failing, loaded=loaded)
+    assert (verdict.status, verdict.exit_code) == ("failed", EXIT_FAILED)
+    assert verdict.reasons == ["qa.v2 (haiku): pass_rate >= 1: got 0"]
+
+
+def test_each_check_says_where_its_rule_came_from(loaded: LoadedSuite) -> None:
+    verdict = verdict_with(overrides=("qa.token_f1>=0.6",), loaded=loaded)
+    origins = {(c.section, c.metric, c.origin) for c in verdict.checks if c.model in (None, "sonnet")}
+    assert ("qa", "Builtin.Correctness", "suite") in origins
+    assert ("qa", "token_f1", "override") in origins
+    assert ("qa", "error_rate", "default") in origins
+    assert ("safety", "pass_rate", "default") in origins
 
 
 def test_default_rules_are_marked_as_defaults(loaded: LoadedSuite) -> None:
     rules = rules_for(loaded)
     assert Rule("safety", "pass_rate", "min", 1.0, None, None, "default") in rules
     assert Rule("qa", "error_rate", "max", 0.0, None, None, "default") in rules
+    assert Rule("qa.v2", "pass_rate", "min", 1.0, None, None, "default") in rules
     assert not [r for r in rules if r.section == "pii" and r.metric == "pass_rate"]
 
 

@@ -79,3 +79,23 @@ def test_a_run_that_is_not_a_shard_is_refused(suite: Path, tmp_path: Path) -> No
     _run(suite, tmp_path / "whole")
     with pytest.raises(InputError, match="not a shard"):
         merge_shards([tmp_path / "whole"], tmp_path / "m")
+
+
+def test_merge_writes_junit_with_the_failures_it_is_asked_for(suite: Path, tmp_path: Path) -> None:
+    from junitparser import Failure, JUnitXml
+
+    shard_dirs = [tmp_path / f"shard{i}" for i in (1, 2)]
+    for i, directory in enumerate(shard_dirs, start=1):
+        _run(suite, directory, f"{i}/2")
+
+    def case_failures(out: Path) -> int:
+        tests = [c for s in JUnitXml.fromfile(str(out / "junit.xml")) for c in s if not c.name.startswith("threshold ")]
+        return sum(isinstance(r, Failure) for c in tests for r in c.result)
+
+    gate = main(["merge", *map(str, shard_dirs), "--out", str(tmp_path / "gate")])
+    cases = main(["merge", *map(str, shard_dirs), "--out", str(tmp_path / "cases"), "--junit-failures", "cases"])
+
+    failed = sum(c.status == "fail" for c in read_cases(tmp_path / "cases" / CASES_FILE))
+    assert gate == cases == 0 and failed > 0  # the quick start passes its thresholds with some failed cases
+    assert case_failures(tmp_path / "gate") == 0
+    assert case_failures(tmp_path / "cases") == failed

@@ -30,6 +30,11 @@ class Entry:
     latency_ms: float | None
     at: int  # where the result stands: a byte offset in results.jsonl, or an index in a list
 
+    @property
+    def model_index(self) -> int:
+        """The place of the case's model among its section's models in the run."""
+        return self.key[1]
+
 
 class CaseIndex:
     """The final result of each case of a run's sections, in the report's order."""

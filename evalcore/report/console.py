@@ -6,6 +6,7 @@ Names and reasons may come from untrusted files: they are made plain and cannot 
 from __future__ import annotations
 
 from evalcore.report import figures
+from evalcore.report.gating import gate_rule, section_checks
 from evalcore.report.plain import one_line
 from evalcore.results import RunResult, SectionSummary
 
@@ -32,6 +33,7 @@ def console_summary(run: RunResult, color: bool = False) -> str:
             notes.append(f"  {safe(section.name)}: not run: {safe(section.reason, 200)}")
             continue
         rows.extend(_rows(run, section))
+        notes.append(f"  {safe(section.name)} gated by: {gate_rule(section, section_checks(run, section.name))}")
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         cells = [c.rjust(w) if 2 <= i <= 4 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=False))]

@@ -19,8 +19,17 @@ from evalcore.gate import value_of
 from evalcore.report import figures
 from evalcore.report.case_index import CaseIndex, Entry
 from evalcore.report.cases import title, tool_call, why
+from evalcore.report.gating import gate_rule, section_checks
 from evalcore.report.plain import plain
-from evalcore.results import AgentOutcome, CaseResult, GuardrailOutcome, ModelSummary, RunResult, SectionSummary
+from evalcore.results import (
+    AgentOutcome,
+    CaseResult,
+    GuardrailOutcome,
+    ModelSummary,
+    RunResult,
+    SectionSummary,
+    ThresholdCheck,
+)
 
 TEXT_LIMIT = 100_000  # characters of one text field; the rest is in results.jsonl
 EMBED_LIMIT = 5_000  # cases drawn in the page (a browser stays responsive); the others are in results.jsonl
@@ -91,7 +100,7 @@ def report_data(run: RunResult, cases: CaseIndex | Iterable[CaseResult], limit: 
             }
             for c in checks
         ],
-        "sections": [_section(s, index, [c.metric for c in checks if c.section == s.name]) for s in run.sections],
+        "sections": [_section(s, index, section_checks(run, s.name)) for s in run.sections],
         "models": sorted({plain(m.model) for s in run.sections for m in s.models if m.model is not None}),
         "cases": [_case(c) for c in index.read(embedded)],
         "omitted": len(index) - len(embedded),
@@ -113,12 +122,13 @@ def _embedded(index: CaseIndex, limit: int) -> list[Entry]:
     return sorted(chosen, key=lambda e: e.key)
 
 
-def _section(section: SectionSummary, index: CaseIndex, checked: list[str]) -> dict[str, Any]:
-    """The section's table: pass and error rates, its metrics and rates, and any other aggregate a threshold names."""
+def _section(section: SectionSummary, index: CaseIndex, checks: list[ThresholdCheck]) -> dict[str, Any]:
+    """The section's table: pass and error rates, its metrics and rates, and any other aggregate a threshold names;
+    the rule that gated it."""
     names: list[str] = ["pass_rate", "error_rate"]
     for m in section.models:
         names += [k for k in (*m.metrics, *m.rates) if k not in names]
-    names += [k for k in checked if k not in names]
+    names += [k for k in dict.fromkeys(c.metric for c in checks) if k not in names]  # once, not per model
     probes: list[GuardrailOutcome] = []
     runs: list[tuple[str, bool]] = []
     if section.kind in ("guardrail", "agent"):  # only their cases carry what the matrix and the test table count
@@ -132,6 +142,7 @@ def _section(section: SectionSummary, index: CaseIndex, checked: list[str]) -> d
         "kind": section.kind,
         "status": section.status,
         "reason": plain(section.reason) or None,
+        "gated_by": gate_rule(section, checks),
         "columns": [{"name": plain(n), "label": plain(figures.label(n))} for n in names],
         "models": [_model(m, names) for m in section.models],
         "confusion": _confusion(probes),

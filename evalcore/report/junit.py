@@ -1,4 +1,13 @@
-"""JUnit XML: one testsuite per section, one testcase per case and model, one per threshold check.
+"""JUnit XML: one testsuite per section, one testcase per case and model, one per threshold check, and a last
+testsuite holding the verdict itself.
+
+The file fails (holds a `failure` or an `error`) exactly when the verdict is not `passed`: by default (`gate`) a
+failed or errored case is a failure or an error only when it gates the verdict (see gating.py); one its section's
+thresholds tolerate is a passing testcase that carries its check results in system-out (not in testcase
+properties: the xunit2 schema, junit-10.xsd, has none, and pytest refuses record_property under it), and the
+breached thresholds carry the failures. `cases` makes every failed case a failure and every errored case an error.
+Test reporters fail a workflow on any failure (dorny/test-reporter's `fail-on-error` defaults to `true`, its
+action.yml), so the default keeps them in step with the exit code.
 
 Reporters key history on `classname` + `name`, so both are stable across runs: classname `suite.section.model`,
 name from the item (see cases.title). Untrusted text is made plain (no ANSI, no XML-forbidden characters) before
@@ -25,51 +34,67 @@ from evalcore.gate import describe, op_of
 from evalcore.report.case_index import CaseIndex, Entry
 from evalcore.report.cases import source_of, title, why
 from evalcore.report.figures import interval
+from evalcore.report.gating import Gating, JunitFailures, gate_rule, section_checks
 from evalcore.report.plain import plain
 from evalcore.results import CaseResult, ModelSummary, RunResult, SectionSummary, ThresholdCheck
 
 MIN_SECONDS = 0.001  # junit-xml drops `time` for 0, and some reporters then show NaN
 DETAIL_LIMIT = 20_000
 BATCH = 200  # testcases built by junit-xml at a time
+VERDICT_SUITE = "evalcore verdict"  # a space: no section can have this name
 
 
-def junit_xml(run: RunResult, cases: CaseIndex | Iterable[CaseResult]) -> str:
+def junit_xml(run: RunResult, cases: CaseIndex | Iterable[CaseResult], failures: JunitFailures = "gate") -> str:
     out = io.StringIO()
-    _write(out, run, CaseIndex.of(run, cases))
+    _write(out, run, CaseIndex.of(run, cases), failures)
     return out.getvalue()
 
 
-def write_junit(path: Path, run: RunResult, cases: CaseIndex | Iterable[CaseResult]) -> Path:
+def write_junit(
+    path: Path, run: RunResult, cases: CaseIndex | Iterable[CaseResult], failures: JunitFailures = "gate"
+) -> Path:
     with path.open("w", encoding="utf-8") as out:
-        _write(out, run, CaseIndex.of(run, cases))
+        _write(out, run, CaseIndex.of(run, cases), failures)
     return path
 
 
-def _write(out: TextIO, run: RunResult, index: CaseIndex) -> None:
-    checks = run.verdict.checks if run.verdict else []
-    suites = [(s, index.entries(s.name), [c for c in checks if c.section == s.name]) for s in run.sections]
-    counts = [_counts(s, entries, section_checks) for s, entries, section_checks in suites]
-    total = {k: sum(c[k] for c in counts) for k in ("disabled", "errors", "failures", "tests", "time")}
+def _write(out: TextIO, run: RunResult, index: CaseIndex, failures: JunitFailures) -> None:
+    gating = Gating(run, every_case=failures == "cases")
+    suites = [(s, index.entries(s.name), section_checks(run, s.name)) for s in run.sections]
+    counts = [_counts(s, entries, checks, gating) for s, entries, checks in suites]
+    verdict = _verdict_case(run)
+    verdict_counts = _counts_of([verdict])
+    total = {
+        k: sum(c[k] for c in [*counts, verdict_counts]) for k in ("disabled", "errors", "failures", "tests", "time")
+    }
     out.write('<?xml version="1.0" encoding="utf-8"?>\n')
     out.write(_tag("testsuites", _shown(total)))
-    for (section, entries, section_checks), n in zip(suites, counts, strict=True):
-        attrs = _shown({"disabled": n["disabled"], "errors": n["errors"], "failures": n["failures"]})
-        attrs |= {"name": plain(section.name), **_shown({k: n[k] for k in ("skipped", "tests", "time")})}
-        attrs["timestamp"] = datetime.fromtimestamp(run.run.started_at, UTC).isoformat(timespec="seconds")
-        if run.run.suite_path:
-            attrs["file"] = plain(run.run.suite_path)
-        out.write("\n\t" + _tag("testsuite", attrs))  # junit-xml's attribute order
-        out.write("\n\t\t<properties>")
-        for name, value in _properties(section).items():
-            out.write("\n\t\t\t" + _tag("property", {"name": name, "value": value}, empty=True))
-        out.write("\n\t\t</properties>")
-        tests = _tests(run, section, index.read(entries), section_checks)
-        while batch := list(islice(tests, BATCH)):
-            for element in TestSuite("batch", batch).build_xml_doc().iter("testcase"):
-                ET.indent(element, "\t", level=2)
-                out.write("\n\t\t" + ET.tostring(element, encoding="unicode", short_empty_elements=True))
-        out.write("\n\t</testsuite>")
+    for (section, entries, checks), n in zip(suites, counts, strict=True):
+        properties = _properties(section, checks)
+        _write_suite(out, run, section.name, n, properties, _tests(run, section, index.read(entries), checks, gating))
+    _write_suite(out, run, VERDICT_SUITE, verdict_counts, {}, iter([verdict]))
     out.write("\n</testsuites>\n")
+
+
+def _write_suite(
+    out: TextIO, run: RunResult, name: str, n: dict[str, float], properties: dict[str, str], tests: Iterator[TestCase]
+) -> None:
+    attrs = _shown({"disabled": n["disabled"], "errors": n["errors"], "failures": n["failures"]})
+    attrs |= {"name": plain(name), **_shown({k: n[k] for k in ("skipped", "tests", "time")})}
+    attrs["timestamp"] = datetime.fromtimestamp(run.run.started_at, UTC).isoformat(timespec="seconds")
+    if run.run.suite_path:
+        attrs["file"] = plain(run.run.suite_path)
+    out.write("\n\t" + _tag("testsuite", attrs))  # junit-xml's attribute order
+    if properties:
+        out.write("\n\t\t<properties>")
+        for key, value in properties.items():
+            out.write("\n\t\t\t" + _tag("property", {"name": key, "value": value}, empty=True))
+        out.write("\n\t\t</properties>")
+    while batch := list(islice(tests, BATCH)):
+        for element in TestSuite("batch", batch).build_xml_doc().iter("testcase"):
+            ET.indent(element, "\t", level=2)
+            out.write("\n\t\t" + ET.tostring(element, encoding="unicode", short_empty_elements=True))
+    out.write("\n\t</testsuite>")
 
 
 _QUOTED = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
@@ -87,26 +112,46 @@ def _shown(figures: dict[str, float]) -> dict[str, str]:
 
 
 def _tests(
-    run: RunResult, section: SectionSummary, cases: Iterator[CaseResult], checks: list[ThresholdCheck]
+    run: RunResult, section: SectionSummary, cases: Iterator[CaseResult], checks: list[ThresholdCheck], gating: Gating
 ) -> Iterator[TestCase]:
-    yield from (_case(run, c) for c in cases)
+    rule = gate_rule(section, checks)
+    for case in cases:
+        gates = gating.gates(case.section, case.model, case.status)
+        yield _case(run, case) if gates or case.status in ("pass", "skipped") else _tolerated_case(run, case, rule)
     if section.status == "not_run":
-        skipped = TestCase("section did not run", classname=classname(run, section.name, None), elapsed_sec=MIN_SECONDS)
-        skipped.add_skipped_info(message=plain(section.reason) or "the section did not run")
-        yield skipped
+        # Not a skip: the verdict is an infrastructure error (exit 3) and a reporter must not show it green.
+        not_run = TestCase("section did not run", classname=classname(run, section.name, None), elapsed_sec=MIN_SECONDS)
+        reason = plain(section.reason) or "the section did not run"
+        not_run.add_error_info(message=reason, output=reason, error_type="evalcore.not_run")
+        yield not_run
     yield from (_threshold_case(run, check) for check in checks)
 
 
-def _counts(section: SectionSummary, entries: list[Entry], checks: list[ThresholdCheck]) -> dict[str, float]:
+def _counts(
+    section: SectionSummary, entries: list[Entry], checks: list[ThresholdCheck], gating: Gating
+) -> dict[str, float]:
     """The testsuite's figures as junit-xml would count its testcases (those of `_tests`)."""
     not_run = 1 if section.status == "not_run" else 0
+    gate = [gating.gates(e.section, gating.model_at(e.section, e.model_index), e.status) for e in entries]
     return {
         "disabled": 0,
-        "errors": sum(e.status == "error" for e in entries),
-        "failures": sum(e.status == "fail" for e in entries) + sum(not c.passed for c in checks),
-        "skipped": sum(e.status == "skipped" for e in entries) + not_run,
+        "errors": sum(e.status == "error" and g for e, g in zip(entries, gate, strict=True)) + not_run,
+        "failures": sum(e.status == "fail" and g for e, g in zip(entries, gate, strict=True))
+        + sum(not c.passed for c in checks),
+        "skipped": sum(e.status == "skipped" for e in entries),
         "tests": len(entries) + not_run + len(checks),
         "time": sum(_seconds(e.latency_ms) for e in entries) + (not_run + len(checks)) * MIN_SECONDS,
+    }
+
+
+def _counts_of(tests: list[TestCase]) -> dict[str, float]:
+    return {
+        "disabled": 0,
+        "errors": sum(t.is_error() for t in tests),
+        "failures": sum(t.is_failure() for t in tests),
+        "skipped": sum(t.is_skipped() for t in tests),
+        "tests": len(tests),
+        "time": sum(t.elapsed_sec or 0.0 for t in tests),
     }
 
 
@@ -115,16 +160,19 @@ def classname(run: RunResult, section: str, model: str | None) -> str:
     return plain(".".join(parts))
 
 
-def _case(run: RunResult, case: CaseResult) -> TestCase:
+def _case(run: RunResult, case: CaseResult, stdout: str | None = None) -> TestCase:
     file, line = source_of(case)
     test = TestCase(
         plain(title(case)),
         classname=classname(run, case.section, case.model),
         elapsed_sec=_seconds(case.latency_ms),
+        stdout=stdout,
         file=plain(file) or None,
         line=str(line) if line else None,
         allow_multiple_subelements=True,
     )
+    if stdout is not None:
+        return test
     details = _details(case)
     if case.status == "fail":
         test.add_failure_info(message=why(case), output=details, failure_type="evalcore.fail")
@@ -133,6 +181,14 @@ def _case(run: RunResult, case: CaseResult) -> TestCase:
     elif case.status == "skipped":
         test.add_skipped_info(message=why(case))
     return test
+
+
+def _tolerated_case(run: RunResult, case: CaseResult, rule: str) -> TestCase:
+    """A failed or errored case its section's thresholds tolerate: a passing testcase whose system-out says so,
+    why, and every check result (the same text a failure carries)."""
+    verb = "failed" if case.status == "fail" else "errored"
+    head = f"{verb}, tolerated (does not gate the verdict: {plain(case.section)} is gated by {rule}): {why(case)}"
+    return _case(run, case, stdout=f"{head}\n{_details(case)}")
 
 
 def _seconds(latency_ms: float | None) -> float:
@@ -194,8 +250,35 @@ def _threshold_case(run: RunResult, check: ThresholdCheck) -> TestCase:
     return test
 
 
-def _properties(section: SectionSummary) -> dict[str, str]:
-    props: dict[str, str] = {"kind": section.kind, "status": section.status}
+def _verdict_case(run: RunResult) -> TestCase:
+    """The verdict as a testcase: a failure when it failed, an error when it is an error, with every reason and
+    the rule that gated each section; so the file fails whenever the verdict does, whatever the cause."""
+    verdict = run.verdict
+    status = verdict.status if verdict else "error"
+    reasons = [plain(r) for r in verdict.reasons] if verdict else ["no verdict was recorded for this run"]
+    head = f"verdict {status}" + (f" (exit {verdict.exit_code})" if verdict else "")
+    lines = [head, *(f"- {r}" for r in reasons), "gated by:"]
+    lines += [f"  {plain(s.name)}: {gate_rule(s, section_checks(run, s.name))}" for s in run.sections]
+    text = "\n".join(lines)
+    test = TestCase(
+        "verdict",
+        classname=plain(run.run.suite),
+        elapsed_sec=MIN_SECONDS,
+        stdout=text if status == "passed" else None,  # else the failure or the error holds it
+        file=plain(run.run.suite_path) or None,
+    )
+    message = (
+        head + (f": {reasons[0]}" if reasons else "") + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else "")
+    )
+    if status == "failed":
+        test.add_failure_info(message=message, output=text, failure_type="evalcore.verdict")
+    elif status == "error":
+        test.add_error_info(message=message, output=text, error_type="evalcore.verdict")
+    return test
+
+
+def _properties(section: SectionSummary, checks: list[ThresholdCheck]) -> dict[str, str]:
+    props: dict[str, str] = {"kind": section.kind, "status": section.status, "gated_by": gate_rule(section, checks)}
     for m in section.models:
         props.update(_model_properties(m))
     return {plain(k): plain(v) for k, v in props.items()}

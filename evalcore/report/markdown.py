@@ -13,6 +13,7 @@ from pathlib import Path
 from evalcore.gate import value_of
 from evalcore.report import figures
 from evalcore.report.case_index import CaseIndex
+from evalcore.report.gating import gate_rule, section_checks
 from evalcore.report.markdown_cases import worst_cases
 from evalcore.report.markdown_escape import cell, inline
 from evalcore.report.mermaid import bar_chart
@@ -77,10 +78,10 @@ def _section(run: RunResult, section: SectionSummary, index: CaseIndex) -> str:
     head = f"### {inline(section.name, 100)} <sub>{section.kind}</sub>"
     if section.status == "not_run":
         return f"{head}\n\n⏭️ did not run: {inline(section.reason, 300)}"
-    parts = [head]
+    checks = section_checks(run, section.name)
+    parts = [head, f"gated by: {gate_rule(section, checks)}"]
     if section.status == "partial":
         parts.append(f"⚠️ partial: {inline(section.reason, 300)}")
-    checks = [c for c in (run.verdict.checks if run.verdict else []) if c.section == section.name]
     parts.append(_model_table(section, checks))
     if section.kind == "guardrail":
         parts.append(_confusion(index.cases(section.name)))
@@ -95,7 +96,7 @@ def _columns(section: SectionSummary, checks: list[ThresholdCheck]) -> list[str]
     for m in section.models:
         columns += [k for k in m.metrics if k not in columns]
         columns += [k for k, v in m.rates.items() if v is not None and k not in columns]
-    columns += [c.metric for c in checks if c.metric not in columns]
+    columns += [k for k in dict.fromkeys(c.metric for c in checks) if k not in columns]  # once, not per model
     return columns
 
 

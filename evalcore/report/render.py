@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from evalcore.report.case_index import CaseIndex
+from evalcore.report.gating import JunitFailures
 from evalcore.report.html import write_html
 from evalcore.report.junit import write_junit
 from evalcore.report.markdown import write_summary
@@ -13,11 +15,15 @@ from evalcore.results import CASES_FILE, CaseResult, RunResult
 
 Writer = Callable[[Path, RunResult, CaseIndex], Path]
 
-FORMATS: dict[str, tuple[str, Writer]] = {
-    "junit": ("junit.xml", write_junit),
-    "markdown": ("summary.md", write_summary),
-    "html": ("report.html", write_html),
-}
+FORMATS = ("junit", "markdown", "html")
+
+
+def _writers(junit_failures: JunitFailures) -> dict[str, tuple[str, Writer]]:
+    return {
+        "junit": ("junit.xml", partial(write_junit, failures=junit_failures)),
+        "markdown": ("summary.md", write_summary),
+        "html": ("report.html", write_html),
+    }
 
 
 def render_reports(
@@ -26,12 +32,15 @@ def render_reports(
     fmt: str | None,
     cases: list[CaseResult] | None = None,
     keep: Callable[[str], bool] | None = None,
+    junit_failures: JunitFailures = "gate",
 ) -> list[Path]:
     """Write the reports in `fmt` (all when None) into `out`; returns the files written. Without `cases`, the
     cases are read from `out`/results.jsonl (the last result of each case winning, as a resumed run leaves them;
-    `keep` selects case ids) one at a time through an index, so no report holds the run in memory."""
+    `keep` selects case ids) one at a time through an index, so no report holds the run in memory.
+    `junit_failures`: which failed cases junit.xml shows as failures (see junit.py)."""
     if fmt is not None and fmt not in FORMATS:
         raise ValueError(f"unknown report format '{fmt}' (one of: {', '.join(FORMATS)}, all)")
-    chosen = FORMATS if fmt is None else {fmt: FORMATS[fmt]}
+    writers = _writers(junit_failures)
+    chosen = writers if fmt is None else {fmt: writers[fmt]}
     index = CaseIndex.of_cases(run, cases) if cases is not None else CaseIndex.of_file(run, out / CASES_FILE, keep)
     return [write(out / name, run, index) for name, write in chosen.values()]

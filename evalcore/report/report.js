@@ -54,6 +54,7 @@
       box.dataset.section = s.name;
       add(box, el("h3", null, s.name + " (" + s.kind + ")"));
       if (s.status === "not_run") { add(box, el("p", "reason", "did not run: " + (s.reason || ""))); add(root, box); return; }
+      add(box, el("p", "gate", "gated by: " + s.gated_by));
       if (s.status === "partial") add(box, el("p", "reason", "partial: " + (s.reason || "")));
       var columns = s.columns;
       var table = el("table", "models");

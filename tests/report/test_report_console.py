@@ -26,6 +26,15 @@ def test_the_verdict_and_each_reason_close_the_summary(run: RunResult) -> None:
     assert "  jobs: not run: cannot run bedrock-job <b>yet</b>" in text
 
 
+def test_each_section_says_which_rule_gated_it(run: RunResult) -> None:
+    lines = console_summary(run).splitlines()
+    assert [line for line in lines if " gated by: " in line] == [
+        "  qa gated by: 1 threshold and no errors (error_rate <= 0, the default)",
+        "  safety gated by: 1 threshold",
+        "  support gated by: every case must pass (no thresholds)",
+    ]
+
+
 def test_color_only_when_asked(run: RunResult) -> None:
     assert "\x1b" not in console_summary(run, color=False)
     assert "\x1b[33mERROR\x1b[0m" in console_summary(run, color=True)

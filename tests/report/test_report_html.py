@@ -149,6 +149,20 @@ def test_the_report_draws_every_item_and_the_verdict(browser: Browser, page: Pat
     assert browser.console_errors() == []
 
 
+def test_each_section_says_which_rule_gated_it(browser: Browser, page: Path) -> None:
+    browser.open(page.as_uri())
+    shown = browser.js(
+        "Array.from(document.querySelectorAll('.section-summary')).map(s => "
+        "s.dataset.section + ': ' + (s.querySelector('.gate') || {textContent: '-'}).textContent)"
+    )
+    assert shown == [
+        "qa: gated by: 1 threshold and no errors (error_rate <= 0, the default)",
+        "safety: gated by: 1 threshold",
+        "support: gated by: every case must pass (no thresholds)",
+        "jobs: -",
+    ]
+
+
 def test_foreign_text_shows_as_text_and_adds_no_elements(browser: Browser, page: Path) -> None:
     browser.open(page.as_uri())
     text = browser.js("document.body.innerText")

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from evalcore.gate import Rule, decide
+from evalcore.report.html import report_data
 from evalcore.report.markdown import MAX_BYTES, summary_markdown
 from evalcore.report.markdown_escape import ZWSP, cell, code_block, code_span, cut, html_text, inline
 from evalcore.results import CaseResult, RunResult
@@ -44,6 +46,25 @@ def test_the_model_table_marks_each_threshold(summary: str) -> None:
     assert "16.7% ❌ ≤ 0" in haiku
     other = next(line for line in summary.splitlines() if line.startswith("| &lt;b&gt;"))
     assert "0.0% ✅ ≤ 0" in other
+
+
+def test_each_section_says_which_rule_gated_it(summary: str) -> None:
+    sections = summary.split("\n### ")
+    gates = {s.split(" ", 1)[0]: line for s in sections for line in s.splitlines() if line.startswith("gated by: ")}
+    assert gates == {
+        "qa": "gated by: 1 threshold and no errors (error_rate <= 0, the default)",
+        "safety": "gated by: 1 threshold",
+        "support": "gated by: every case must pass (no thresholds)",
+    }
+
+
+def test_a_threshold_on_an_aggregate_outside_the_table_adds_one_column_for_every_model() -> None:
+    cases = build_cases(hostile=False)
+    run = build_run(cases)
+    run.verdict = decide(run, [Rule("qa", "latency_ms.p95", "max", 5000.0, None, 3)])
+    header = next(line for line in summary_markdown(run, cases).splitlines() if line.startswith("| model |"))
+    assert header.count("latency\\_ms.p95") == 1
+    assert [c["name"] for c in report_data(run, cases)["sections"][0]["columns"]].count("latency_ms.p95") == 1
 
 
 def test_one_chart_per_section_compares_the_models_metric_by_metric(summary: str) -> None:
