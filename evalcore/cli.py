@@ -160,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("evalcore: interrupted", file=sys.stderr)
         return EXIT_INFRA
+    except OSError as exc:  # the file system (a full disk, a read-only directory) where a command writes
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(visible(f"evalcore: {where}{exc.strerror or exc}"), file=sys.stderr)
+        return EXIT_INFRA
     parser.error(f"unknown command {ns.command}")
     return EXIT_BAD_INPUT
 
@@ -219,6 +223,7 @@ def _report(directory: Path, fmt: str) -> int:
 def _run(ns: argparse.Namespace) -> int:
     from evalcore.orchestrate import RunOptions, run_suite
 
+    _check_directories(ns)
     options = RunOptions(
         suite=ns.suite,
         out=ns.resume or ns.out,
@@ -241,6 +246,24 @@ def _run(ns: argparse.Namespace) -> int:
         color=sys.stderr.isatty() and "NO_COLOR" not in os.environ,
     )
     return run_suite(options).exit_code
+
+
+def _check_directories(ns: argparse.Namespace) -> None:
+    """`--out`, `--resume` and `--cache-dir` name directories: a file there is bad input, found before anything runs."""
+    from evalcore.suite.problems import InputError, Problem
+
+    given = {
+        "--out": None if ns.resume else ns.out,
+        "--resume": ns.resume,
+        "--cache-dir": None if ns.no_cache else ns.cache_dir,
+    }
+    problems = [
+        Problem(option, f"{path} is a file, not a directory (give a directory)")
+        for option, path in given.items()
+        if path is not None and path.exists() and not path.is_dir()
+    ]
+    if problems:
+        raise InputError(problems)
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

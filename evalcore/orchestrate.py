@@ -110,7 +110,15 @@ def run_suite(options: RunOptions, prepared: Prepared | None = None) -> RunOutco
         print_dry_run(loaded, plan, sys.stdout)
         return RunOutcome(0, options.out)
     with _emulator(options):
-        return _execute(loaded, plan, overrides, options)
+        try:
+            return _execute(loaded, plan, overrides, options)
+        except OSError as exc:  # the output directory: a full disk, read-only, not a directory
+            where = exc.filename or options.out
+            options.log(
+                f"evalcore: cannot write {where}: {exc.strerror or exc}; the run stopped (free space or give a "
+                f"writable --out; the results written so far stay readable, and --resume {options.out} finishes it)"
+            )
+            return RunOutcome(EXIT_INFRA, options.out)
 
 
 def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptions) -> RunOutcome:
@@ -191,7 +199,11 @@ def _run_cases(
     suite = ctx.loaded.suite
     cases_path = ctx.out / CASES_FILE
     not_run: dict[str, str] = {}
-    with CaseWriter(cases_path) as writer, _signals(options.cancel), _progress(meter, options):
+
+    def stop(failure: OSError) -> None:  # a results line could not be written (a full disk): the run stops
+        options.cancel.set()
+
+    with CaseWriter(cases_path, stop) as writer, _signals(options.cancel), _progress(meter, options):
         written: set[str] = set()
         lock = threading.Lock()
 
@@ -228,6 +240,8 @@ def _run_cases(
             if case.id not in written and case.section not in not_run:
                 reason = "cancelled before it finished" if options.cancel.is_set() else "the runner returned no result"
                 emit(case_result(case, reason=failures.get(case.section, reason)))
+    if writer.failure is not None:
+        raise writer.failure
     return not_run
 
 
@@ -391,8 +405,14 @@ def _emulator(options: RunOptions) -> Iterator[None]:
         yield
         return
     from evalcore.emulator import Emulator
+    from evalcore.emulator.world import WorldError
 
-    with Emulator(world=options.world) as emu:
+    try:
+        emulator = Emulator(world=options.world)
+    except WorldError as exc:  # a missing or invalid --world: bad input, before anything is started or written
+        problem = f"{exc.problem} (see docs/emulator.md)"
+        raise InputError([Problem(exc.source, problem, exc.line, field=exc.field or None)]) from None
+    with emulator as emu:
         saved = {k: os.environ.get(k) for k in emu.env()}
         os.environ.update(emu.env())
         options.log(f"evalcore: emulator at {emu.endpoint}")

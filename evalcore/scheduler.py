@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from evalcore.cache import ResponseCache
 from evalcore.meter import Meter
+from evalcore.surrogates import replace_lone_surrogates
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -261,6 +262,7 @@ class Scheduler:
                         raise CallFailed(reason + suffix, attempt) from None
                     self.meter.retry()
                 else:
+                    value = replace_lone_surrogates(value)  # text from outside stays writable text
                     if call.tokens_of is not None:
                         self.meter.tokens(call.role, *call.tokens_of(value))
                     if self.cache is not None and call.cache_key is not None:
