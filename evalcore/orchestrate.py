@@ -23,7 +23,7 @@ from pathlib import Path
 from evalcore import __version__
 from evalcore.aws import Aws, CredentialsMissing
 from evalcore.cache import ResponseCache
-from evalcore.gate import EXIT_INFRA, decide, parse_override, rules_for
+from evalcore.gate import EXIT_INFRA, decide, parse_overrides, rules_for
 from evalcore.meter import Meter
 from evalcore.plan import Case, Plan, SectionPlan, build_plan, shard
 from evalcore.progress import Progress
@@ -92,7 +92,7 @@ def prepare(options: RunOptions) -> Prepared:
     """Load and check everything a run needs, calling nothing. Raises InputError for bad input (exit 2), so an
     adapter (the GitHub Action) can report it before it prints anything of the run."""
     loaded = load_suite(options.suite, options.root)
-    overrides = [o for text in options.thresholds for o in parse_override(text, loaded, "--threshold")]
+    overrides = parse_overrides(options.thresholds, loaded, "--threshold")
     _check_selection(loaded, options)
     plan = build_plan(loaded, options.sections, options.models)
     if options.shard:
