@@ -38,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--emulator", action="store_true", help="run against a local Bedrock emulator started for the run")
     run.add_argument("--world", type=Path, help="the emulator's world file (with --emulator; default: built in)")
     run.add_argument("--concurrency", type=int, help="model calls at once (overrides the suite)")
+    run.add_argument(
+        "--retry-budget",
+        type=_retry_budget,
+        metavar="SECONDS",
+        help="retry a throttled or failing model call for this long after its first failure (0-3600 s, "
+        "e.g. 300 or 5m; default: the suite's defaults.retry_budget_seconds, 300)",
+    )
     run.add_argument("--models", help="comma-separated model names or ids replacing every evaluation's models")
     run.add_argument("--sections", help="comma-separated section names to run (default: all)")
     run.add_argument(
@@ -231,6 +238,7 @@ def _run(ns: argparse.Namespace) -> int:
         emulator=ns.emulator,
         world=ns.world,
         concurrency=ns.concurrency,
+        retry_budget_seconds=ns.retry_budget,
         models=_csv(ns.models),
         sections=_csv(ns.sections),
         thresholds=list(ns.threshold),
@@ -280,6 +288,14 @@ def _duration(text: str) -> float:
         raise argparse.ArgumentTypeError(f"'{text}' is not a duration (e.g. 3600, 30m, 12h, 7d)") from None
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"'{text}': a duration must be positive")
+    return seconds
+
+
+def _retry_budget(text: str) -> float:
+    """Seconds from 0 to 3600, written as for --cache-ttl (`300`, `5m`); 0 never retries."""
+    seconds = 0.0 if text.strip() in ("0", "0s") else _duration(text)
+    if not 0 <= seconds <= 3600:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"'{text}' is not a retry budget from 0 to 3600 seconds (e.g. 300, 5m)")
     return seconds
 
 

@@ -55,6 +55,7 @@ class RunOptions:
     emulator: bool = False
     world: Path | None = None
     concurrency: int | None = None
+    retry_budget_seconds: float | None = None  # overrides the suite's defaults.retry_budget_seconds
     models: list[str] | None = None
     sections: list[str] | None = None
     thresholds: list[str] = field(default_factory=list)
@@ -173,7 +174,15 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
         for name in suite.models
         if (spec := suite.model_spec(name)).concurrency or spec.requests_per_minute or spec.tokens_per_minute
     }
-    scheduler = Scheduler(concurrency=concurrency, cache=cache, meter=meter, cancel=options.cancel, model_limits=limits)
+    budget = options.retry_budget_seconds
+    scheduler = Scheduler(
+        concurrency=concurrency,
+        cache=cache,
+        meter=meter,
+        cancel=options.cancel,
+        retry_budget_seconds=suite.defaults.retry_budget_seconds if budget is None else budget,
+        model_limits=limits,
+    )
     ctx = RunContext(loaded=loaded, aws=aws, scheduler=scheduler, out=out, run_id=meta.run_id, resume=options.resume)
     planned = {c.id for c in plan.cases}
     not_run = _run_cases(ctx, runnable, todo, meter, options)
