@@ -7,6 +7,7 @@ both are unmounted in teardown. Linux and root only."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from entrypoint.action import main as action
 from evalcore.cli import main
 from evalcore.emulator import Emulator
 from evalcore.results import CASES_FILE, RUN_FILE, read_cases
@@ -249,3 +251,22 @@ def test_a_yaml_integer_past_the_digit_limit_in_the_suite_is_one_line_exit_2(
         f"{path}:11:16: an integer of 4400 digits: Python reads at most 4300 (write it as a string)"
     )
     assert code == 2
+
+
+def test_the_action_reports_a_jsonl_integer_past_the_digit_limit_as_one_bad_input_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = tmp_path / "ws"
+    suite(ws / "evals", ['{"prompt": "hi", "n": ' + "9" * 4400 + "}"])
+    monkeypatch.chdir(ws)
+    for key in [k for k in os.environ if k.startswith(("AWS_", "GITHUB_", "INPUT_"))]:
+        monkeypatch.delenv(key)
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(ws), "INPUT_SUITE": "evals/suite.yml"}
+    log = io.StringIO()
+
+    code = action(env, log)
+
+    assert code == 2
+    assert "Traceback" not in log.getvalue() + capsys.readouterr().err
+    assert "data.jsonl,line=1" in log.getvalue()
+    assert "an integer of 4400 digits: Python reads at most 4300 (write it as a string)" in log.getvalue()
