@@ -282,24 +282,27 @@ class CaseWriter:
             while view:  # one write unless the disk is full (then the line may be torn, as any write would be)
                 view = view[os.write(fd, view) :]
         except OSError as exc:
-            self._fail(exc, fd)
+            self._fail(exc)
 
-    def _fail(self, exc: OSError, fd: int) -> None:
-        """A write failed (a full disk, an I/O error): cut the torn line it may have left, so the file ends with its
-        last whole line and stays readable and resumable; write nothing more; tell the run, which stops."""
+    def _fail(self, exc: OSError) -> None:
+        """A write failed (a full disk, an I/O error): write nothing more and tell the run, which stops. The torn
+        line it may have left is cut on close, once no write is under way: cut now, it would free the space for a
+        write in flight to tear another line."""
         with self._lock:
             if self.failure is not None:
                 return
             self.failure = OSError(exc.errno, exc.strerror, str(self.path))
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, _whole_lines_size(self.path))
         if self._on_failure is not None:
             self._on_failure(self.failure)
 
     def close(self) -> None:
+        """Close the file; after a failed write, first cut it back to its last whole line (readable, resumable)."""
         with self._lock:
             if self._fd is not None:
                 try:
+                    if self.failure is not None:
+                        with contextlib.suppress(OSError):
+                            os.ftruncate(self._fd, _whole_lines_size(self.path))
                     os.fsync(self._fd)
                 finally:
                     os.close(self._fd)

@@ -93,7 +93,7 @@ def test_a_full_disk_mid_run_stops_it_with_one_line_exit_3_and_what_was_written_
     path = suite(tmp_path / "s", rows)
     out = small_disk / "out"
 
-    code = main(["run", str(path), "--out", str(out), "--no-cache", "--quiet", "--concurrency", "8"])
+    code = main(["run", str(path), "--out", str(out), "--no-cache", "--quiet", "--concurrency", "32"])
 
     err = capsys.readouterr().err
     line = one_line(err)
