@@ -47,6 +47,7 @@ BENCHMARKS = (
     Benchmark("direct:warm", "direct.py", ("warm",), "direct.json", 300, "warm"),
     Benchmark("agents", "agents.py", (), "agents.json", 600),
     Benchmark("emulator_capacity", "emulator_capacity.py", (), "emulator_capacity.json", 300),
+    Benchmark("faults:quota", "faults.py", (), "faults.json", 600, "quota"),
     Benchmark("container", "container.py", (), "container.json", 600),
     Benchmark("direct:memory", "direct.py", ("memory",), "direct.json", 1200, "memory"),  # the longest two last
     Benchmark("scale", "scale.py", (), "scale.json", 1500),
@@ -172,6 +173,21 @@ def _container(f: dict[str, Any]) -> tuple[str, str]:
     )
 
 
+def _faults_quota(f: dict[str, Any]) -> tuple[str, str]:
+    runs = {r["run"]: r for r in f["runs"]}
+    parts = [
+        f"{name}: {r['errors']} of {r['cases']} cases errored, {r['wall_s']} s, {r['throttled_calls']} of "
+        f"{r['converse_calls']} calls throttled"
+        for name, r in runs.items()
+    ]
+    default = runs.get("default-budget")
+    met = default is not None and default["errors"] == 0
+    return (
+        f"{f['cases']} cases x {f['calls_per_case']} calls at {f['rpm']} requests/minute: " + "; ".join(parts),
+        f"default budget, no errors: {'met' if met else 'not met'}",
+    )
+
+
 def _scale(f: dict[str, Any]) -> tuple[str, str]:
     return (
         f"{f['cases']:,} cases: {f['shards']} shards + merge {f['sharded']['with_merge_wall_s']} s vs one process "
@@ -189,6 +205,7 @@ ROWS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[str, str]]]] = {
     "direct:warm": ("warm cache", _direct_warm),
     "container": ("container cold start and image size", _container),
     "emulator_capacity": ("emulator capacity", _capacity),
+    "faults:quota": ("a per-minute quota (retry budget)", _faults_quota),
     "scale": ("shards + merge", _scale),
 }
 

@@ -7,6 +7,7 @@ botocore's standard retries.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,7 @@ class Aws:
             if self._session is None:
                 import boto3
 
-                self._session = boto3.Session(profile_name=self.profile, region_name=self.region)
+                self._session = boto3.Session(profile_name=self.profile, region_name=self.region or _env_region())
             return self._session
 
     def check_credentials(self) -> None:
@@ -52,7 +53,9 @@ class Aws:
                 "no AWS credentials found: configure them (environment, profile, OIDC role) or run with --emulator"
             )
         if session.region_name is None:
-            raise CredentialsMissing("no AWS region: set AWS_REGION, `aws.region` in the suite or --region")
+            raise CredentialsMissing(
+                "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), `aws.region` in the suite or --region"
+            )
 
     def client(self, service: str, region: str | None = None, endpoint_url: str | None = None) -> Any:
         """The shared client for a service (and region/endpoint, for targets that name their own)."""
@@ -83,3 +86,11 @@ class Aws:
         client = self.session().client(service, region_name=region, endpoint_url=endpoint, config=config)
         with self._lock:
             return self._clients.setdefault(key, client)
+
+
+def _env_region() -> str | None:
+    """AWS_REGION: the region variable of the AWS SDKs, read after a region set in code and before the shared config
+    file (https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html; the chain spelled out e.g. in
+    https://docs.aws.amazon.com/sdk-for-rust/latest/dg/region.html). botocore reads only AWS_DEFAULT_REGION and the
+    profile's `region` (botocore/configprovider.py: 'region'), which stay the fallbacks when AWS_REGION is unset."""
+    return os.environ.get("AWS_REGION") or None

@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--emulator", action="store_true", help="run against a local Bedrock emulator started for the run")
     run.add_argument("--world", type=Path, help="the emulator's world file (with --emulator; default: built in)")
     run.add_argument("--concurrency", type=int, help="model calls at once (overrides the suite)")
+    run.add_argument(
+        "--retry-budget",
+        type=_retry_budget,
+        metavar="SECONDS",
+        help="retry a throttled or failing model call for this long after its first failure (0-3600 s, "
+        "e.g. 300 or 5m; default: the suite's defaults.retry_budget_seconds, 300)",
+    )
     run.add_argument("--models", help="comma-separated model names or ids replacing every evaluation's models")
     run.add_argument("--sections", help="comma-separated section names to run (default: all)")
     run.add_argument(
@@ -174,6 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("evalcore: interrupted", file=sys.stderr)
         return EXIT_INFRA
+    except OSError as exc:  # the file system (a full disk, a read-only directory) where a command writes
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(visible(f"evalcore: {where}{exc.strerror or exc}"), file=sys.stderr)
+        return EXIT_INFRA
     parser.error(f"unknown command {ns.command}")
     return EXIT_BAD_INPUT
 
@@ -233,6 +244,7 @@ def _report(directory: Path, fmt: str, junit_failures: str) -> int:
 def _run(ns: argparse.Namespace) -> int:
     from evalcore.orchestrate import RunOptions, run_suite
 
+    _check_directories(ns)
     options = RunOptions(
         suite=ns.suite,
         out=ns.resume or ns.out,
@@ -240,6 +252,7 @@ def _run(ns: argparse.Namespace) -> int:
         emulator=ns.emulator,
         world=ns.world,
         concurrency=ns.concurrency,
+        retry_budget_seconds=ns.retry_budget,
         models=_csv(ns.models),
         sections=_csv(ns.sections),
         thresholds=list(ns.threshold),
@@ -258,6 +271,24 @@ def _run(ns: argparse.Namespace) -> int:
     return run_suite(options).exit_code
 
 
+def _check_directories(ns: argparse.Namespace) -> None:
+    """`--out`, `--resume` and `--cache-dir` name directories: a file there is bad input, found before anything runs."""
+    from evalcore.suite.problems import InputError, Problem
+
+    given = {
+        "--out": None if ns.resume else ns.out,
+        "--resume": ns.resume,
+        "--cache-dir": None if ns.no_cache else ns.cache_dir,
+    }
+    problems = [
+        Problem(option, f"{path} is a file, not a directory (give a directory)")
+        for option, path in given.items()
+        if path is not None and path.exists() and not path.is_dir()
+    ]
+    if problems:
+        raise InputError(problems)
+
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -272,6 +303,14 @@ def _duration(text: str) -> float:
         raise argparse.ArgumentTypeError(f"'{text}' is not a duration (e.g. 3600, 30m, 12h, 7d)") from None
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"'{text}': a duration must be positive")
+    return seconds
+
+
+def _retry_budget(text: str) -> float:
+    """Seconds from 0 to 3600, written as for --cache-ttl (`300`, `5m`); 0 never retries."""
+    seconds = 0.0 if text.strip() in ("0", "0s") else _duration(text)
+    if not 0 <= seconds <= 3600:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"'{text}' is not a retry budget from 0 to 3600 seconds (e.g. 300, 5m)")
     return seconds
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -75,6 +76,27 @@ def parse_override(text: str, loaded: LoadedSuite, origin: str) -> list[tuple[st
     bound = "min" if match["op"] == ">=" else "max"
     value = float(match["value"])
     return [(t, metric, Threshold(**{bound: value}, models=[model] if model else None)) for t in targets]
+
+
+def parse_overrides(texts: Iterable[str], loaded: LoadedSuite, origin: str) -> list[tuple[str, str, Threshold]]:
+    """Every override of `texts`. Two that bound one aggregate of a section the same way for the same models are an
+    error naming both: which one wins is for the user to say, not the order of the flags."""
+    overrides: list[tuple[str, str, Threshold]] = []
+    first: dict[tuple[str, str, str, tuple[str, ...]], str] = {}
+    for text in texts:
+        for section, metric, threshold in parse_override(text, loaded, origin):
+            models = tuple(threshold.models or ())
+            for bound in ("min", "max"):
+                if getattr(threshold, bound) is None:
+                    continue
+                key = (section, metric, bound, models)
+                if key in first:
+                    at = f"@{models[0]}" if models else ""
+                    what = f"a threshold {op_of(bound)} on {section}.{metric}{at}"
+                    raise _bad(origin, f"'{first[key].strip()}' and '{text.strip()}' are both {what} (keep one)")
+                first[key] = text
+            overrides.append((section, metric, threshold))
+    return overrides
 
 
 def allowed_metrics(section: Evaluation | GuardrailSection | AgentSection) -> set[str]:

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 from evalcore import __version__
-from evalcore.gate import EXIT_INFRA, parse_override
+from evalcore.gate import EXIT_INFRA, parse_overrides
 from evalcore.orchestrate import RunOutcome, finish_run, release_cases
 from evalcore.out_lock import DirectoryBusy, own_directory
 from evalcore.plan import SectionPlan, build_plan, in_shard
@@ -68,7 +68,7 @@ def merge_shards(
         raise InputError(
             [Problem(str(loaded.path), "the suite or its data changed since the shards ran (re-run them)")]
         )
-    overrides = [o for text in thresholds or [] for o in parse_override(text, loaded, "--threshold")]
+    overrides = parse_overrides(thresholds or [], loaded, "--threshold")
     plan = build_plan(loaded, first.run.sections, first.run.models)
     planned = {c.id for c in plan.cases}
     release_cases(loaded, plan)  # only the ids and the sections are needed from here on

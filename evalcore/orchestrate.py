@@ -24,7 +24,7 @@ from pathlib import Path
 from evalcore import __version__
 from evalcore.aws import Aws, CredentialsMissing
 from evalcore.cache import ResponseCache
-from evalcore.gate import EXIT_INFRA, decide, parse_override, rules_for
+from evalcore.gate import EXIT_INFRA, decide, parse_overrides, rules_for
 from evalcore.meter import Meter
 from evalcore.out_lock import DirectoryBusy, own_directory
 from evalcore.plan import Case, Plan, SectionPlan, build_plan, shard
@@ -58,6 +58,7 @@ class RunOptions:
     emulator: bool = False
     world: Path | None = None
     concurrency: int | None = None
+    retry_budget_seconds: float | None = None  # overrides the suite's defaults.retry_budget_seconds
     models: list[str] | None = None
     sections: list[str] | None = None
     thresholds: list[str] = field(default_factory=list)
@@ -96,7 +97,7 @@ def prepare(options: RunOptions) -> Prepared:
     """Load and check everything a run needs, calling nothing. Raises InputError for bad input (exit 2), so an
     adapter (the GitHub Action) can report it before it prints anything of the run."""
     loaded = load_suite(options.suite, options.root)
-    overrides = [o for text in options.thresholds for o in parse_override(text, loaded, "--threshold")]
+    overrides = parse_overrides(options.thresholds, loaded, "--threshold")
     _check_selection(loaded, options)
     if options.resume:
         _check_resumable(options.out)
@@ -116,10 +117,17 @@ def run_suite(options: RunOptions, prepared: Prepared | None = None) -> RunOutco
         print_dry_run(loaded, plan, sys.stdout)
         return RunOutcome(0, options.out)
     try:
-        with own_directory(options.out), _emulator(options):
+        with _emulator(options), own_directory(options.out):  # a bad --world is refused before DIR is made
             return _execute(loaded, plan, overrides, options)
     except DirectoryBusy as exc:
         options.log(f"evalcore: {exc}")
+        return RunOutcome(EXIT_INFRA, options.out)
+    except OSError as exc:  # the output directory: a full disk, read-only, not a directory
+        where = exc.filename or options.out
+        options.log(
+            f"evalcore: cannot write {where}: {exc.strerror or exc}; the run stopped (free space or give a "
+            f"writable --out; the results written so far stay readable, and --resume {options.out} finishes it)"
+        )
         return RunOutcome(EXIT_INFRA, options.out)
 
 
@@ -171,7 +179,15 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
         for name in suite.models
         if (spec := suite.model_spec(name)).concurrency or spec.requests_per_minute or spec.tokens_per_minute
     }
-    scheduler = Scheduler(concurrency=concurrency, cache=cache, meter=meter, cancel=options.cancel, model_limits=limits)
+    budget = options.retry_budget_seconds
+    scheduler = Scheduler(
+        concurrency=concurrency,
+        cache=cache,
+        meter=meter,
+        cancel=options.cancel,
+        retry_budget_seconds=suite.defaults.retry_budget_seconds if budget is None else budget,
+        model_limits=limits,
+    )
     ctx = RunContext(
         loaded=loaded, aws=aws, scheduler=scheduler, out=out, run_id=meta.run_id, resume=options.resume, changed=changed
     )
@@ -200,7 +216,11 @@ def _run_cases(
     cases_path = ctx.out / CASES_FILE
     not_run: dict[str, str] = {}
     fingerprints = {c.id: c.fingerprint for c in todo}
-    with CaseWriter(cases_path) as writer, _signals(options.cancel), _progress(meter, options):
+
+    def stop(failure: OSError) -> None:  # a results line could not be written (a full disk): the run stops
+        options.cancel.set()
+
+    with CaseWriter(cases_path, stop) as writer, _signals(options.cancel), _progress(meter, options):
         written: set[str] = set()
         lock = threading.Lock()
 
@@ -238,6 +258,8 @@ def _run_cases(
             if case.id not in written and case.section not in not_run:
                 reason = "cancelled before it finished" if options.cancel.is_set() else "the runner returned no result"
                 emit(case_result(case, reason=failures.get(case.section, reason)))
+    if writer.failure is not None:
+        raise writer.failure
     return not_run
 
 
@@ -433,8 +455,14 @@ def _emulator(options: RunOptions) -> Iterator[None]:
         yield
         return
     from evalcore.emulator import Emulator
+    from evalcore.emulator.world import WorldError
 
-    with Emulator(world=options.world) as emu:
+    try:
+        emulator = Emulator(world=options.world)
+    except WorldError as exc:  # a missing or invalid --world: bad input, before anything is started or written
+        problem = f"{exc.problem} (see docs/emulator.md)"
+        raise InputError([Problem(exc.source, problem, exc.line, field=exc.field or None)]) from None
+    with emulator as emu:
         saved = {k: os.environ.get(k) for k in emu.env()}
         os.environ.update(emu.env())
         options.log(f"evalcore: emulator at {emu.endpoint}")

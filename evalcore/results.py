@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -263,13 +264,15 @@ class CaseWriter:
     Each line goes out in one write(2) on a file opened with O_APPEND, which appends it whole: concurrent workers
     need no lock (a lock held across the system call made them queue behind each other)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, on_failure: Callable[[OSError], None] | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         drop_fragment(path)
         self.path = path
         self._secrets = Secrets.from_env(os.environ)  # a model or agent may repeat a credential it was shown
         self._lock = threading.Lock()
         self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.failure: OSError | None = None  # the write that failed (a full disk): nothing is written after it
+        self._on_failure = on_failure
 
     def write(self, result: CaseResult) -> None:
         line = redacted(result, self._secrets).model_dump_json(exclude_defaults=True, by_alias=True)
@@ -277,16 +280,38 @@ class CaseWriter:
         fd = self._fd
         if fd is None:
             raise ValueError(f"{self.path}: the results file is closed")
+        if self.failure is not None:
+            return  # the run is stopping: a line after a failed one could land after its torn fragment
         view = memoryview(data)
-        while view:  # one write unless the disk is full (then the line may be torn, as any write would be)
-            view = view[os.write(fd, view) :]
+        try:
+            while view:  # one write unless the disk is full (then the line may be torn, as any write would be)
+                view = view[os.write(fd, view) :]
+        except OSError as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: OSError) -> None:
+        """A write failed (a full disk, an I/O error): write nothing more and tell the run, which stops. The torn
+        line it may have left is cut on close, once no write is under way: cut now, it would free the space for a
+        write in flight to tear another line."""
+        with self._lock:
+            if self.failure is not None:
+                return
+            self.failure = OSError(exc.errno, exc.strerror, str(self.path))
+        if self._on_failure is not None:
+            self._on_failure(self.failure)
 
     def close(self) -> None:
+        """Close the file; after a failed write, first cut it back to its last whole line (readable, resumable)."""
         with self._lock:
             if self._fd is not None:
-                os.fsync(self._fd)
-                os.close(self._fd)
-                self._fd = None
+                try:
+                    if self.failure is not None:
+                        with contextlib.suppress(OSError):
+                            os.ftruncate(self._fd, _whole_lines_size(self.path))
+                    os.fsync(self._fd)
+                finally:
+                    os.close(self._fd)
+                    self._fd = None
 
     def __enter__(self) -> CaseWriter:
         return self
@@ -300,23 +325,12 @@ def drop_fragment(path: Path) -> None:
     killed writer leaves; readers skip it, but a line appended after it would be glued onto it and make the file
     unreadable from there on. Its case has no result, so a resume runs it again."""
     try:
-        fh = path.open("r+b")
+        size = path.stat().st_size
     except FileNotFoundError:
         return
-    with fh:
-        size = fh.seek(0, os.SEEK_END)
-        end = size
-        while end > 0:  # from the end, block by block, to just after the last newline
-            start = max(0, end - 65536)
-            fh.seek(start)
-            block = fh.read(end - start)
-            newline = block.rfind(b"\n")
-            if newline >= 0:
-                end = start + newline + 1
-                break
-            end = start
-        if end < size:
-            fh.truncate(end)
+    whole = _whole_lines_size(path)
+    if whole < size:
+        os.truncate(path, whole)
 
 
 _UNTRUSTED_TEXT = ("reason", "prompt", "system", "reference", "output")  # a CaseResult's own text fields
@@ -352,6 +366,20 @@ def redacted(result: CaseResult, secrets: Secrets) -> CaseResult:
         ]
         update["agent"] = result.agent.model_copy(update={"turns": turns, "reasoning": clean(result.agent.reasoning)})
     return result.model_copy(update=update)
+
+
+def _whole_lines_size(path: Path) -> int:
+    """The size of `path` up to the end of its last whole line (ending with a newline)."""
+    with path.open("rb") as fh:
+        end = fh.seek(0, os.SEEK_END)
+        while end > 0:
+            start = max(0, end - 65536)
+            fh.seek(start)
+            newline = fh.read(end - start).rfind(b"\n")
+            if newline >= 0:
+                return start + newline + 1
+            end = start
+    return 0
 
 
 def read_cases(path: Path) -> Iterator[CaseResult]:

@@ -7,6 +7,13 @@ The scheduler is the single retry layer for model calls (their boto3 clients hav
 - transient faults (5xx, timeouts, connection resets, cut streams) retry the same way without lowering it;
 - anything else (validation, access denied, not found) is final at once: retrying cannot help.
 Each success regrows the allowed concurrency additively, up to the configured maximum.
+
+Retries are bounded by time, not by a count: a call is retried until `retry_budget_seconds` (the suite's
+`defaults.retry_budget_seconds` or `--retry-budget`, 300 s by default) have passed since its first failure. A
+per-minute quota (Bedrock's requests and tokens per minute) can keep a call throttled for most of a minute, longer
+than a handful of backoffs (8 attempts were about 16 s); 300 s outlasts several quota windows. A call given its
+own `max_attempts` (an agent target's `max_retry`) stops at that count as well. The last sleep is cut to what is
+left of the budget, so a call ends at most one attempt after its budget.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from typing import Any, TypeVar
 
 from evalcore.cache import ResponseCache
 from evalcore.meter import Meter
+from evalcore.surrogates import replace_lone_surrogates
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -185,7 +193,8 @@ class Scheduler:
     cache: ResponseCache | None = None
     meter: Meter = field(default_factory=Meter)
     cancel: threading.Event = field(default_factory=threading.Event)
-    max_attempts: int = 8
+    retry_budget_seconds: float = 300.0  # how long after its first failure a call is still retried (the suite's)
+    max_attempts: int | None = None  # a cap on every call's attempts besides the budget; None: the budget alone
     base_delay: float = 0.25
     max_delay: float = 20.0
     model_limits: dict[str, ModelLimits] = field(default_factory=dict)
@@ -235,6 +244,7 @@ class Scheduler:
                 return CallResult(hit, 0, True)
         semaphore, rpm, tpm = self._limits(call.model)
         attempt = 0
+        deadline: float | None = None  # the end of the retry budget, from the first failure on
         while True:
             attempt += 1
             if self.cancel.is_set():
@@ -256,11 +266,18 @@ class Scheduler:
                     throttled = kind == "throttle"
                     if throttled:
                         self.meter.throttle()
-                    if kind == "final" or attempt >= (call.max_attempts or self.max_attempts):
+                    deadline = deadline if deadline is not None else time.monotonic() + self.retry_budget_seconds
+                    limit = call.max_attempts or self.max_attempts
+                    if kind == "final" or (limit is not None and attempt >= limit):
                         suffix = f" (after {attempt} attempts)" if attempt > 1 else ""
+                        raise CallFailed(reason + suffix, attempt) from None
+                    if time.monotonic() >= deadline:
+                        spent = f"the retry budget of {self.retry_budget_seconds:g} s is spent"
+                        suffix = f" (after {attempt} attempts: {spent})" if attempt > 1 else f" ({spent})"
                         raise CallFailed(reason + suffix, attempt) from None
                     self.meter.retry()
                 else:
+                    value = replace_lone_surrogates(value)  # text from outside stays writable text
                     if call.tokens_of is not None:
                         self.meter.tokens(call.role, *call.tokens_of(value))
                     if self.cache is not None and call.cache_key is not None:
@@ -271,12 +288,14 @@ class Scheduler:
             finally:
                 if semaphore is not None:
                     semaphore.release()
-            self._sleep(attempt)
+            self._sleep(attempt, deadline)
 
-    def _sleep(self, attempt: int) -> None:
+    def _sleep(self, attempt: int, deadline: float | None) -> None:
         with self._lock:
             jitter = self._random.random()
         delay = jitter * min(self.max_delay, self.base_delay * 2 ** (attempt - 1))  # full jitter
+        if deadline is not None:
+            delay = max(0.0, min(delay, deadline - time.monotonic()))  # one last attempt as the budget ends
         if self.cancel.wait(delay):
             raise Cancelled()
 

@@ -8,6 +8,7 @@ the first problem as ``world.yml:LINE: field: problem`` through :class:`WorldErr
 from __future__ import annotations
 
 import re
+import sys
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -26,6 +27,7 @@ from pydantic import (
 
 from evalcore.emulator.agent_world import AgentSpec, JobSettings, KnowledgeBaseSpec
 from evalcore.emulator.pii import BUILTIN_PII_PATTERNS
+from evalcore.long_integers import too_many_digits
 
 # "converse": a model the emulator serves through Converse only (its InvokeModel body format is not emulated).
 ModelApi = Literal["anthropic", "titan-text", "titan-embed", "llama", "mistral", "converse"]
@@ -291,6 +293,10 @@ def parse_world(text: str, source: str = "<world>") -> World:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise WorldError(source, line, "", str(getattr(exc, "problem", exc))) from None
+    except ValueError as exc:  # an integer past Python's digit limit, a date that does not exist
+        digits = too_many_digits(exc)
+        line = _long_integer_line(root) if digits else None
+        raise WorldError(source, line, "", digits or str(exc)) from None
     finally:
         loader.dispose()
     if data is None:
@@ -304,6 +310,17 @@ def parse_world(text: str, source: str = "<world>") -> World:
         loc = tuple(error["loc"])
         message = error["msg"].removeprefix("Value error, ")
         raise WorldError(source, _line_of(root, loc), ".".join(str(p) for p in loc), message) from None
+
+
+def _long_integer_line(node: Any) -> int | None:
+    """The 1-based line of the first integer scalar with more digits than Python converts."""
+    if isinstance(node, yaml.ScalarNode):
+        long = node.tag.endswith(":int") and sum(c.isdigit() for c in node.value) > sys.get_int_max_str_digits()
+        return node.start_mark.line + 1 if long else None
+    children = node.value if isinstance(node, yaml.SequenceNode) else []
+    if isinstance(node, yaml.MappingNode):
+        children = [n for pair in node.value for n in pair]
+    return next((line for child in children if (line := _long_integer_line(child)) is not None), None)
 
 
 def load_world(path: str | Path | None = None) -> World:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evalcore.long_integers import too_many_digits
 from evalcore.suite.problems import InputError, Problem
 from evalcore.suite.yaml_source import decode_text, utf16_problem
+from evalcore.surrogates import first_lone_surrogate, shown
 
 MAX_PROBLEMS = 20
 MAX_FILE_BYTES = 2 * 1024**3
 MAX_LINE_CHARS = 1024**2  # one record; far more than any model takes in one prompt
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # \ud800-\udfff in JSON text: maybe half a pair, maybe lone
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +64,11 @@ def _jsonl(text: str, display: str) -> list[Record]:
             continue
         try:
             value = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             problems.append(Problem(display, f"not valid JSON: {exc.msg} (one JSON object per line)", number))
+            continue
+        except ValueError as exc:  # json reads the digits of an integer with int(), which has a limit
+            problems.append(Problem(display, too_many_digits(exc) or f"not valid JSON: {exc}", number))
             continue
         except RecursionError:
             problems.append(Problem(display, "JSON nested too deeply (flatten it)", number))
@@ -74,6 +81,15 @@ def _jsonl(text: str, display: str) -> list[Record]:
                     number,
                 )
             )
+            continue
+        lone = first_lone_surrogate(value) if _SURROGATE_ESCAPE.search(line) else None
+        if lone is not None:
+            where, surrogate = lone
+            message = (
+                f"a lone UTF-16 surrogate {shown(surrogate)} is not text "
+                "(write the character itself, or both halves of its surrogate pair)"
+            )
+            problems.append(Problem(display, message, number, field=shown(where) or None))
             continue
         records.append(Record(number, value))
     _raise(problems)

@@ -76,6 +76,13 @@ class Defaults(Strict):
     inference: Inference = Field(default_factory=lambda: Inference(max_tokens=512, temperature=0.0))
     judge: str | None = Field(None, description="Model name or id of the LLM judge.")
     timeout_seconds: float = Field(120.0, gt=0, le=3600, description="Per model call.")
+    retry_budget_seconds: float = Field(
+        300.0,
+        ge=0,
+        le=3600,
+        description="How long a throttled or transiently failing model call is retried after its first failure "
+        "(0: never retried).",
+    )
 
 
 class Threshold(Strict):

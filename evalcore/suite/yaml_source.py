@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from evalcore.long_integers import too_many_digits
 from evalcore.suite.problems import InputError, Loc, Problem, format_loc
 
 MAX_DEPTH = 100  # a suite needs about ten levels
@@ -172,7 +173,10 @@ def _build(node: yaml.Node, loc: Loc, doc: YamlDocument, loader: yaml.SafeLoader
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            try:
+                key = loader.construct_object(key_node, deep=True)
+            except (yaml.YAMLError, ValueError):  # e.g. an integer past Python's digit limit as a key
+                key = None
             if not isinstance(key, str | int | float | bool) or key is None:
                 walk.problems.append(Problem(doc.file, "a key must be a plain word", *_line_col(key_node)))
                 continue
@@ -196,7 +200,9 @@ def _build(node: yaml.Node, loc: Loc, doc: YamlDocument, loader: yaml.SafeLoader
         return loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
         walk.problems.append(Problem(doc.file, f"YAML value: {exc}", *_line_col(node)))
-        return None
+    except ValueError as exc:  # an integer past Python's digit limit, a date that does not exist
+        walk.problems.append(Problem(doc.file, too_many_digits(exc) or f"YAML value: {exc}", *_line_col(node)))
+    return None
 
 
 def _line_col(node: yaml.Node) -> tuple[int, int]:

@@ -67,8 +67,7 @@ def test_an_exception_while_preparing_the_run_still_sets_the_outputs_summary_and
     workspace: Path,
 ) -> None:
     """A dataset integer of more than 4,300 digits made `prepare` raise outside the Action's catch-all: no
-    outputs, an empty step summary. Whether the core reports it as bad input (2) or it stays unexpected (3),
-    the step says `error` everywhere."""
+    outputs, an empty step summary. It is bad input (exit 2), and the step says `error` everywhere."""
     write_suite(workspace)
     with (workspace / "evals" / "data.jsonl").open("a", encoding="utf-8") as fh:
         fh.write('{"prompt": "Count.", "referenceResponse": "1", "n": ' + "7" * 5000 + "}\n")
@@ -76,7 +75,7 @@ def test_an_exception_while_preparing_the_run_still_sets_the_outputs_summary_and
 
     step = run_step(action_env(workspace, {"suite": "evals/suite.yml"}), workspace)
 
-    assert step.code in (2, 3), step.log[-3000:]
+    assert step.code == 2, step.log[-3000:]
     assert {k: step.outputs()[k] for k in NO_RUN} == NO_RUN
     summary = step.summary_file.read_text(encoding="utf-8")
     assert f"error (exit {step.code})" in summary and "STALE" not in summary
