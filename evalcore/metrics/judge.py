@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalcore import tool_answer
-from evalcore.cache import cache_key
+from evalcore.cache import CacheKey, Endpoint
 from evalcore.converse_response import usage_of
 from evalcore.metrics.judge_prompts import BUILTIN, JUDGE_PROMPT_VERSION, Level, Rubric
 from evalcore.pricing import Pricing
@@ -49,6 +49,7 @@ class Exchange:
     response: str
     reference: str | None
     record: Mapping[str, Any]
+    repeat: int  # the case's repeat: each repeat's verdict is its own sample (cache.py)
 
 
 @dataclass
@@ -144,7 +145,11 @@ class Judge:
     def score(self, rubric: Rubric, exchange: Exchange) -> JudgeOutcome:
         request = judge_request(rubric, exchange, self.model_id)
         cache = self.scheduler.cache
-        key = cache_key("judge", JUDGE_PROMPT_VERSION, self.model_id, request) if cache is not None else None
+        key = (
+            CacheKey(Endpoint.of(self.client), "judge", JUDGE_PROMPT_VERSION, self.model_id, request, exchange.repeat)
+            if cache is not None
+            else None
+        )
         question = ToolQuestion(self.model_id, request, TOOL_NAME, functools.partial(read_verdict, rubric), key)
         try:
             answer = tool_answer.ask(self.scheduler, self.client, question)
