@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -68,6 +69,7 @@ def content_digest(value: Any) -> str:
     return hashlib.sha256(_canonical(value).encode()).hexdigest()
 
 
+@functools.lru_cache(maxsize=64)
 def _endpoint_url(url: str | None) -> str | None:
     """An endpoint URL without userinfo (`user:password@`) or a trailing slash."""
     if not url:
@@ -238,14 +240,13 @@ class ResponseCache:
         # A name no other writer uses (process, counter), created exclusively, then renamed into place.
         tmp = os.path.join(folder, f".tmp-{os.getpid()}-{next(self._tmp_names)}")
         try:
-            content = _canonical(value)
-            digest = hashlib.sha256(content.encode()).hexdigest()
-            entry = f'{{"format":{CACHE_FORMAT},"key":"{key}","digest":"{digest}","value":{content}}}'
+            content = _canonical(value).encode()
+            digest = hashlib.sha256(content).hexdigest()
             if folder not in self._made:
                 os.makedirs(folder, exist_ok=True)
                 self._made.add(folder)
             with open(tmp, "xb") as fh:
-                fh.write(entry.encode())
+                fh.write(_head(key, digest) + content + b"}")
             os.replace(tmp, self._path(key))
         except (OSError, TypeError, ValueError):
             with contextlib.suppress(OSError):
@@ -280,12 +281,21 @@ class ResponseCache:
         return removed
 
 
+def _head(key: str, digest: str) -> bytes:
+    """An entry file up to its value: the file is this, the value's canonical JSON (the digest's input), `}`."""
+    return f'{{"format":{CACHE_FORMAT},"key":"{key}","digest":"{digest}","value":'.encode()
+
+
 def _verified(key: str, data: bytes) -> dict[str, Any] | None:
-    """The value of an entry file if it is an entry of this format for `key` whose value matches its digest."""
+    """The value of an entry file if it is an entry of this format for `key` whose value matches its digest.
+    The digest is checked on the value's bytes as written (no second serialisation on the hot path)."""
     try:
         entry = Entry.model_validate_json(data)
     except ValidationError:
         return None
-    if entry.key != key or entry.digest != content_digest(entry.value):
+    head = _head(key, entry.digest)
+    if entry.key != key or not data.startswith(head) or data[-1:] != b"}":
+        return None
+    if hashlib.sha256(data[len(head) : -1]).hexdigest() != entry.digest:
         return None
     return entry.value
