@@ -165,7 +165,7 @@ def same_requests(out: Path) -> list[dict[str, Any]]:
                 "inferenceConfig": {"maxTokens": 128, "temperature": 0.0},
             }
         )
-        exchange = Exchange(case["prompt"], case["output"], case.get("reference"), {})
+        exchange = Exchange(case["prompt"], case["output"], case.get("reference"), {}, case.get("repeat", 0))
         requests.append(judge_request(BUILTIN["Builtin.Correctness"], exchange, JUDGE))
     return requests
 

@@ -7,6 +7,7 @@ Exit codes: 0 passed, 1 thresholds or tests failed, 2 bad input, 3 infrastructur
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -75,7 +76,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--cache-max-mb",
-        type=float,
         metavar="MB",
         help="after the run, remove the oldest cache entries until the cache fits in MB megabytes",
     )
@@ -258,7 +258,7 @@ def _run(ns: argparse.Namespace) -> int:
         thresholds=list(ns.threshold),
         cache_dir=None if ns.no_cache else (ns.cache_dir or Path(".evalcore/cache")),
         cache_ttl_seconds=ns.cache_ttl,
-        cache_max_bytes=None if ns.cache_max_mb is None else int(ns.cache_max_mb * 1024 * 1024),
+        cache_max_bytes=None if ns.cache_max_mb is None else _megabytes("--cache-max-mb", ns.cache_max_mb),
         shard=ns.shard,
         region=ns.region,
         profile=ns.profile,
@@ -289,6 +289,19 @@ def _check_directories(ns: argparse.Namespace) -> None:
         raise InputError(problems)
 
 
+def _megabytes(option: str, text: str) -> int:
+    """Bytes from a positive, finite number of megabytes. Raises InputError (one line, exit 2)."""
+    from evalcore.suite.problems import InputError, Problem
+
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = math.nan
+    if not math.isfinite(megabytes) or megabytes <= 0:
+        raise InputError([Problem(option, f"'{text}' is not a positive number of megabytes (e.g. 500)")])
+    return max(1, int(megabytes * 1024 * 1024))
+
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -301,8 +314,8 @@ def _duration(text: str) -> float:
         seconds = float(number) * (factor or 1)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a duration (e.g. 3600, 30m, 12h, 7d)") from None
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError(f"'{text}': a duration must be positive")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}': a duration must be positive and finite")
     return seconds
 
 

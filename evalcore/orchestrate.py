@@ -23,7 +23,7 @@ from pathlib import Path
 
 from evalcore import __version__
 from evalcore.aws import Aws, CredentialsMissing
-from evalcore.cache import ResponseCache
+from evalcore.cache import ResponseCache, content_digest
 from evalcore.gate import EXIT_INFRA, decide, parse_overrides, rules_for
 from evalcore.meter import Meter
 from evalcore.out_lock import DirectoryBusy, own_directory
@@ -117,8 +117,8 @@ def run_suite(options: RunOptions, prepared: Prepared | None = None) -> RunOutco
         print_dry_run(loaded, plan, sys.stdout)
         return RunOutcome(0, options.out)
     try:
-        with _emulator(options), own_directory(options.out):  # a bad --world is refused before DIR is made
-            return _execute(loaded, plan, overrides, options)
+        with _emulator(options) as emulators, own_directory(options.out):  # a bad --world is refused before DIR is made
+            return _execute(loaded, plan, overrides, options, emulators)
     except DirectoryBusy as exc:
         options.log(f"evalcore: {exc}")
         return RunOutcome(EXIT_INFRA, options.out)
@@ -131,7 +131,9 @@ def run_suite(options: RunOptions, prepared: Prepared | None = None) -> RunOutco
         return RunOutcome(EXIT_INFRA, options.out)
 
 
-def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptions) -> RunOutcome:
+def _execute(
+    loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptions, emulators: dict[str, str]
+) -> RunOutcome:
     suite = loaded.suite
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
@@ -170,7 +172,7 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
     todo, changed = _still_to_do(plan.cases, cases_path, options) if options.resume else (plan.cases, frozenset())
     meter = Meter(cases_total=len(todo))
     cache = (
-        ResponseCache(options.cache_dir, options.cache_ttl_seconds, options.cache_max_bytes)
+        ResponseCache(options.cache_dir, options.cache_ttl_seconds, options.cache_max_bytes, emulators)
         if options.cache_dir
         else None
     )
@@ -199,6 +201,13 @@ def _execute(loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptio
         cache.flush()
         if cache.ttl_seconds is not None or cache.max_bytes is not None:
             cache.prune()
+        meta.cache_entries_dropped = cache.dropped
+        if cache.dropped:
+            entries = "entry" if cache.dropped == 1 else "entries"
+            options.log(
+                f"evalcore: dropped {cache.dropped} bad response cache {entries} (another key's, changed or "
+                "unreadable); asked again"
+            )
     cancelled = ["the run was cancelled: finish it with --resume"] if options.cancel.is_set() else []
     run = finish_run(loaded, plan.sections, planned, meta, overrides, out, not_run, cancelled, options.junit_failures)
     from evalcore.report.console import console_summary
@@ -449,10 +458,11 @@ def _progress(meter: Meter, options: RunOptions) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _emulator(options: RunOptions) -> Iterator[None]:
-    """With --emulator: a local Bedrock for the run, its endpoints and fake credentials in the environment."""
+def _emulator(options: RunOptions) -> Iterator[dict[str, str]]:
+    """With --emulator: a local Bedrock for the run, its endpoints and fake credentials in the environment. Yields
+    the emulator's endpoint URL with its world's content hash (the cache's identity for answers it gives)."""
     if not options.emulator:
-        yield
+        yield {}
         return
     from evalcore.emulator import Emulator
     from evalcore.emulator.world import WorldError
@@ -467,7 +477,7 @@ def _emulator(options: RunOptions) -> Iterator[None]:
         os.environ.update(emu.env())
         options.log(f"evalcore: emulator at {emu.endpoint}")
         try:
-            yield
+            yield {emu.endpoint: content_digest(emu.world.model_dump(mode="json"))}
         finally:
             for key, value in saved.items():
                 if value is None:

@@ -203,6 +203,7 @@ class RunMeta(_Model):
     shard: str | None = None  # "i/n" when the run is one shard of a larger one
     sections: list[str] | None = None  # the selection the run was made with (None: all)
     models: list[str] | None = None
+    cache_entries_dropped: int = 0  # bad response cache entries found, removed and asked again (cache.py)
 
 
 class Breach(_Model):

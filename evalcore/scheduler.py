@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from evalcore.cache import ResponseCache
+from evalcore.cache import CacheKey, ResponseCache
 from evalcore.meter import Meter
 from evalcore.surrogates import replace_lone_surrogates
 
@@ -173,7 +173,7 @@ class Call:
 
     model: str | None  # limits and the meter are per model id; None for calls without one
     fn: Callable[[], Any]
-    cache_key: str | None = None
+    cache_key: CacheKey | None = None
     role: str = "model"  # "model" | "judge": which meter bucket tokens go to
     estimated_tokens: int = 0  # for the tokens-per-minute limit before the answer is known
     tokens_of: Callable[[Any], tuple[int, int]] | None = None  # (input, output) tokens of a response

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalcore.answer_protocol import UnreadableVerdict, reminder
+from evalcore.cache import CacheKey
 from evalcore.converse_response import tokens_of, trim_response, usage_of
 from evalcore.results import Usage
 from evalcore.scheduler import Call, CallFailed, Scheduler
@@ -51,7 +52,7 @@ class ToolQuestion:
     request: dict[str, Any]
     tool: str
     read: Callable[[Mapping[str, Any]], object]  # raises UnreadableVerdict
-    cache_key: str | None
+    cache_key: CacheKey | None
     max_attempts: int | None = None  # per try, for throttling and transient faults; else the scheduler's
 
 

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from evalcore.aws import Aws
-from evalcore.cache import ResponseCache, cache_key
+from evalcore.cache import CacheKey, Endpoint, ResponseCache
 from evalcore.emulator import Emulator
 from evalcore.scheduler import AdaptiveLimiter, Call, CallFailed, Cancelled, ModelLimits, Scheduler
 from tests.direct_suite import HAIKU, SONNET, use_emulator, world
@@ -32,7 +32,8 @@ def converse_call(aws: Aws, prompt: str, model: str = HAIKU, key: bool = False) 
         response = client.converse(**request)
         return {"output": response["output"], "usage": response["usage"]}
 
-    return Call(model=model, fn=fn, cache_key=cache_key(model, request) if key else None)
+    asked = CacheKey(Endpoint.of(client), "answer", None, model, request, 0)
+    return Call(model=model, fn=fn, cache_key=asked if key else None)
 
 
 def overlap(emulator: Emulator) -> int:
@@ -148,7 +149,7 @@ def test_successes_are_cached_and_errors_never(emulator: Emulator, aws: Aws, tmp
     cache.flush()
 
     assert not first.cached and again.cached and again.value == first.value and again.attempts == 0
-    assert cache.get(ghost.cache_key or "") is None
+    assert ghost.cache_key is not None and cache.get(ghost.cache_key) is None
     assert len(list((tmp_path / "cache").glob("*/*.json"))) == 1
     assert len(emulator.requests("Converse")) == 2
     assert scheduler.meter.snapshot().cache_hits == 1

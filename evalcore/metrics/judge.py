@@ -25,7 +25,7 @@ from typing import Any
 from evalcore import tool_answer
 from evalcore.answer_protocol import answer_input, protocol_of
 from evalcore.answer_protocol import request as answer_request
-from evalcore.cache import cache_key
+from evalcore.cache import CacheKey, Endpoint
 from evalcore.converse_response import usage_of
 from evalcore.metrics.judge_prompts import BUILTIN, JUDGE_PROMPT_VERSION, Level, Rubric, shown, user_text
 from evalcore.model_capabilities import Protocol, protocol_for
@@ -53,6 +53,7 @@ class Exchange:
     response: str
     reference: str | None
     record: Mapping[str, Any]
+    repeat: int  # the case's repeat: each repeat's verdict is its own sample (cache.py)
 
 
 @dataclass
@@ -121,7 +122,11 @@ class Judge:
         request = judge_request(rubric, exchange, self.model_id)
         protocol = protocol_of(request)
         cache = self.scheduler.cache
-        key = cache_key("judge", JUDGE_PROMPT_VERSION, self.model_id, request) if cache is not None else None
+        key = (
+            CacheKey(Endpoint.of(self.client), "judge", JUDGE_PROMPT_VERSION, self.model_id, request, exchange.repeat)
+            if cache is not None
+            else None
+        )
         read = functools.partial(read_verdict, rubric, protocol=protocol)
         question = ToolQuestion(self.model_id, request, TOOL_NAME, read, key)
         marker = f"[judge protocol: {protocol}]"

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from evalcore.cache import cache_key
+from evalcore.cache import CacheKey, Endpoint
 from evalcore.converse_response import text_of, tokens_of, trim_response, usage_of
 from evalcore.metrics.checks import REFERENCE_FIELD, Answer, run_check
 from evalcore.metrics.judge import Exchange, Judge, rubric_for
@@ -177,7 +177,7 @@ def _evaluate(section: Section, target: Target, record: dict[str, Any], result: 
         request["inferenceConfig"] = target.inference
     started = time.perf_counter()
     try:
-        called = _call_model(section, target, request)
+        called = _call_model(section, target, request, result.repeat)
     except CallFailed as exc:
         result.reason = f"model call failed: {exc.reason}"
         result.attempts = exc.attempts
@@ -198,7 +198,7 @@ def score_answer(section: Section, record: dict[str, Any], result: CaseResult) -
     assert result.prompt is not None and result.output is not None
     answer = Answer(result.output, result.latency_ms, result.cost_usd)
     scores: list[MetricScore] = [run_check(metric, answer, record) for metric in section.checks]
-    exchange = Exchange(result.prompt, result.output, result.reference, record)
+    exchange = Exchange(result.prompt, result.output, result.reference, record, result.repeat)
     judge_usage, judge_cost, costed = Usage(), 0.0, False
     for rubric, judge in section.judged:
         outcome = judge.score(rubric, exchange)
@@ -214,13 +214,13 @@ def score_answer(section: Section, record: dict[str, Any], result: CaseResult) -
     result.status, result.reason = _status(scores)
 
 
-def _call_model(section: Section, target: Target, request: dict[str, Any]) -> CallResult:
+def _call_model(section: Section, target: Target, request: dict[str, Any], repeat: int) -> CallResult:
     client = section.client
     cached = section.scheduler.cache is not None
     call = Call(
         model=target.model_id,
         fn=lambda: trim_response(client.converse(**request)),
-        cache_key=cache_key("converse", target.model_id, request) if cached else None,
+        cache_key=CacheKey(Endpoint.of(client), "answer", None, target.model_id, request, repeat) if cached else None,
         role="model",
         estimated_tokens=len(request["messages"][0]["content"][0]["text"]) // 4 + target.inference.get("maxTokens", 0),
         tokens_of=tokens_of,

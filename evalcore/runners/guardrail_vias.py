@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from evalcore.cache import cache_key
+from evalcore.cache import CacheKey, Endpoint
 from evalcore.converse_response import tokens_of, usage_of
 from evalcore.results import PolicyHit, Usage
 from evalcore.runners import guardrail_policies as policies
@@ -32,6 +32,7 @@ from evalcore.suite.models import GuardrailRef, Inference, Probe
 
 INTERVENED = frozenset({"INTERVENED", "GUARDRAIL_INTERVENED"})
 _ACTION_KEYS = ("amazon-bedrock-guardrailAction", "amazon-bedrock-guardrail-action")
+PROBE_REPEAT = 0  # probes are not repeated (plan.py): every probe case is repeat 0
 
 
 class UnreadableResponse(Exception):
@@ -104,7 +105,7 @@ class ApplyVia:
         return Call(
             model=None,
             fn=lambda: _timed(lambda: self.client.apply_guardrail(**request)),
-            cache_key=cache_key("guardrail", "apply", self.guardrail.id, self.guardrail.version, request),
+            cache_key=CacheKey(Endpoint.of(self.client), "guardrail-apply", None, None, request, PROBE_REPEAT),
         )
 
     def read(self, value: dict[str, Any], probe: Probe) -> Reading:
@@ -155,7 +156,9 @@ class ConverseVia:
         return Call(
             model=self.model_id,
             fn=lambda: _timed(lambda: self.client.converse(**request)),
-            cache_key=cache_key("guardrail", "converse", self.guardrail.id, self.guardrail.version, request),
+            cache_key=CacheKey(
+                Endpoint.of(self.client), "guardrail-converse", None, self.model_id, request, PROBE_REPEAT
+            ),
             estimated_tokens=len(probe.text) // 4 + (self.inference.max_tokens or 0),
             tokens_of=_converse_tokens,
         )
@@ -202,7 +205,9 @@ class InvokeVia:
         return Call(
             model=self.model_id,
             fn=lambda: _timed(lambda: self._invoke(request)),
-            cache_key=cache_key("guardrail", "invoke", self.guardrail.id, self.guardrail.version, request),
+            cache_key=CacheKey(
+                Endpoint.of(self.client), "guardrail-invoke", None, self.model_id, request, PROBE_REPEAT
+            ),
             estimated_tokens=len(probe.text) // 4 + (self.inference.max_tokens or 0),
             tokens_of=lambda v: (v["response"]["input_tokens"], v["response"]["output_tokens"]),
         )

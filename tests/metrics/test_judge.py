@@ -36,7 +36,7 @@ def make_judge(emulator: Emulator, tmp_path: Path, model_id: str = JUDGE) -> Jud
 
 
 def exchange(response: str, reference: str | None = REFERENCE, **record: Any) -> Exchange:
-    return Exchange(PROMPT, response, reference, {"prompt": PROMPT, "referenceResponse": reference, **record})
+    return Exchange(PROMPT, response, reference, {"prompt": PROMPT, "referenceResponse": reference, **record}, 0)
 
 
 def custom(instructions: str, scale: list[tuple[str, float | str]]) -> CustomJudgeMetric:

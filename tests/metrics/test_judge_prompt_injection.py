@@ -34,7 +34,7 @@ def make_judge(emulator: Emulator, tmp_path: Path) -> Judge:
 
 
 def exchange(response: str, prompt: str = PROMPT, reference: str = REFERENCE, **record: str) -> Exchange:
-    return Exchange(prompt, response, reference, {"prompt": prompt, "referenceResponse": reference, **record})
+    return Exchange(prompt, response, reference, {"prompt": prompt, "referenceResponse": reference, **record}, 0)
 
 
 def custom(instructions: str) -> CustomJudgeMetric:

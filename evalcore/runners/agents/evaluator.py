@@ -25,7 +25,7 @@ from typing import Any
 
 from evalcore import tool_answer
 from evalcore.answer_protocol import protocol_of
-from evalcore.cache import cache_key
+from evalcore.cache import CacheKey, Endpoint
 from evalcore.converse_response import usage_of
 from evalcore.results import Turn, Usage
 from evalcore.runners.agents import evaluator_prompts as prompts
@@ -50,6 +50,7 @@ class TestError(Exception):
 class AgentRun:
     """What one run of a test did so far; kept even when it ends in an error."""
 
+    repeat: int  # which run of the test this is (the case's repeat): each is its own sample
     turns: list[Turn] = field(default_factory=list)
     status: str = "error"
     reason: str | None = None
@@ -81,7 +82,8 @@ class EvaluatorModel:
     ) -> prompts.Answer:
         """The evaluator's answer. Raises TestError when no readable answer comes."""
         request = prompts.request(question, self.model_id, run.turns, steps, expected_results)
-        key = cache_key("agent-evaluator", prompts.EVALUATOR_PROMPT_VERSION, request)
+        endpoint = Endpoint.of(self.client)
+        key = CacheKey(endpoint, "evaluator-turn", prompts.EVALUATOR_PROMPT_VERSION, self.model_id, request, run.repeat)
         protocol = protocol_of(request)
         read = functools.partial(prompts.read_answer, question, protocol=protocol)
         asked = ToolQuestion(self.model_id, request, question.tool, read, key, self.attempts)

@@ -116,7 +116,7 @@ def _run_case(section: _Section, case: Case) -> CaseResult:
     trace = TraceLog(name)
     with section.lock:
         section.traces[case.id] = trace
-    run = AgentRun()
+    run = AgentRun(case.repeat)
     started = time.perf_counter()
     timeout = test.timeout_seconds or DEFAULT_TEST_TIMEOUT_SECONDS
     try:
@@ -128,14 +128,17 @@ def _run_case(section: _Section, case: Case) -> CaseResult:
             hooks.pre_evaluate(hook, hook_test, trace)
         for restart in range(SESSION_RESTARTS + 1):
             try:
-                converse(test, section.target.session(test), section.evaluator, run, trace, timeout)
+                converse(test, section.target.session(test, case.repeat), section.evaluator, run, trace, timeout)
                 break
             except SessionBroken as exc:  # the same test again in a new session; what was spent stays counted
                 if restart == SESSION_RESTARTS:
                     raise TestError(f"{exc}; started over in a new session {SESSION_RESTARTS} times") from None
                 trace.add_step("session_broken", reason=str(exc))
                 run = AgentRun(
-                    attempts=run.attempts + 1, evaluator_usage=run.evaluator_usage, target_usage=run.target_usage
+                    case.repeat,
+                    attempts=run.attempts + 1,
+                    evaluator_usage=run.evaluator_usage,
+                    target_usage=run.target_usage,
                 )
         scores = assertions.check(test, run.turns)
         failed = [f"{s.name}: {s.explanation}" for s in scores if s.passed is False]

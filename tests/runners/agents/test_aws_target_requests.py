@@ -63,7 +63,7 @@ def test_lambda_sends_the_templated_payload_and_reads_the_answer_path(stubs: dic
         {"FunctionName": "claims-bot", "Payload": json.dumps({"q": "Hi!", "n": 1}).encode()},
     )
 
-    reply = target.session(TEST).send("Hi!")
+    reply = target.session(TEST, 0).send("Hi!")
 
     assert reply.text == "Hello there." and reply.attempts == 1
 
@@ -93,14 +93,14 @@ def test_sagemaker_places_the_prompt_in_a_copy_of_the_body(stubs: dict[str, Stub
             },
         )
 
-    assert [target.session(TEST).send(p).text for p in ("one", "two")] == ["answer to one", "answer to two"]
+    assert [target.session(TEST, 0).send(p).text for p in ("one", "two")] == ["answer to one", "answer to two"]
     assert body == {"inputs": "", "parameters": {"max_new_tokens": 64}}  # the plan's body is never changed
 
 
 def test_lex_keeps_one_session_and_answers_completed_when_the_bot_closes(stubs: dict[str, Stubber]) -> None:
     env = _env(stubs)
     spec = LexTarget(type="lex-v2", bot_id="BOT1234567", bot_alias_id="ALIAS12345", locale_id="en_US")
-    session = build_target(spec, env).session(TEST)
+    session = build_target(spec, env).session(TEST, 0)
     common = {"botId": "BOT1234567", "botAliasId": "ALIAS12345", "localeId": "en_US", "sessionId": session.session_id}
     stubs["lexv2-runtime"].add_response(
         "recognize_text",
@@ -125,7 +125,7 @@ def test_lex_keeps_one_session_and_answers_completed_when_the_bot_closes(stubs: 
 def test_q_business_continues_its_conversation_and_keeps_source_urls(stubs: dict[str, Stubber]) -> None:
     env = _env(stubs)
     spec = QBusinessTarget(type="q-business", q_business_application_id="a" * 36, q_business_user_id="tester")
-    session = build_target(spec, env).session(TEST)
+    session = build_target(spec, env).session(TEST, 0)
     stubs["qbusiness"].add_response(
         "chat_sync",
         {

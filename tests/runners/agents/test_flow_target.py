@@ -77,7 +77,7 @@ def _target(endpoint: str) -> Any:
 
 
 def test_flow_answers_with_its_output_nodes_documents_and_keeps_its_trace(flow_endpoint: str) -> None:
-    reply = _target(flow_endpoint).session(TEST).send("How do I file a claim?")
+    reply = _target(flow_endpoint).session(TEST, 0).send("How do I file a claim?")
 
     assert reply.text == "Flow says: How do I file a claim?"
     assert reply.data["bedrock_flow_trace"] == [{"nodeInputTrace": {"nodeName": "FlowInputNode"}}]
@@ -91,6 +91,6 @@ def test_flow_answers_with_its_output_nodes_documents_and_keeps_its_trace(flow_e
 def test_a_throttle_inside_the_flows_stream_sends_the_whole_call_again(flow_endpoint: str) -> None:
     _Flow.throttle_first = 1
 
-    reply = _target(flow_endpoint).session(TEST).send("Hello")
+    reply = _target(flow_endpoint).session(TEST, 0).send("Hello")
 
     assert reply.text == "Flow says: Hello" and reply.attempts == 2 and len(_Flow.requests) == 2

@@ -48,7 +48,9 @@ class TargetSession(Protocol):
 class Target(Protocol):
     model_id: str | None  # the model behind the target, when known (for its cost)
 
-    def session(self, test: AgentTest) -> TargetSession: ...
+    def session(self, test: AgentTest, repeat: int) -> TargetSession:
+        """A new session for run `repeat` of `test` (a cached target keys its answers by it: each run is a sample)."""
+        ...
 
 
 @dataclass(frozen=True)

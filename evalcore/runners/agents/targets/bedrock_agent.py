@@ -33,7 +33,7 @@ class BedrockAgent:
         self.client = env.client(SERVICE, spec)
         self.attempts = scheduled_attempts(SERVICE, spec.max_retry)
 
-    def session(self, test: AgentTest) -> AgentSession:
+    def session(self, test: AgentTest, repeat: int) -> AgentSession:
         return AgentSession(self, test)
 
 

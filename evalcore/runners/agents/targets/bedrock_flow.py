@@ -21,7 +21,7 @@ class BedrockFlow:
         self.client = env.client(SERVICE, spec)
         self.attempts = scheduled_attempts(SERVICE, spec.max_retry)
 
-    def session(self, test: AgentTest) -> FlowSession:
+    def session(self, test: AgentTest, repeat: int) -> FlowSession:
         return FlowSession(self)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalcore.cache import cache_key
+from evalcore.cache import CacheKey, Endpoint
 from evalcore.converse_response import text_of, tokens_of, trim_response, usage_of
 from evalcore.results import Usage
 from evalcore.runners.agents.targets import TargetEnv, TargetReply, scheduled_attempts
@@ -27,13 +27,14 @@ class BedrockModel:
         self.attempts = scheduled_attempts(SERVICE, spec.max_retry)
         self.model_id = spec.model_id
 
-    def session(self, test: AgentTest) -> ModelSession:
-        return ModelSession(self)
+    def session(self, test: AgentTest, repeat: int) -> ModelSession:
+        return ModelSession(self, repeat)
 
 
 class ModelSession:
-    def __init__(self, model: BedrockModel) -> None:
+    def __init__(self, model: BedrockModel, repeat: int) -> None:
         self.model = model
+        self.repeat = repeat
         self.messages: list[dict[str, Any]] = []
 
     def send(self, text: str) -> TargetReply:
@@ -51,7 +52,7 @@ class ModelSession:
             Call(
                 model=spec.model_id,
                 fn=lambda: trim_response(client.converse(**request)),
-                cache_key=cache_key("agent-target-converse", request),
+                cache_key=CacheKey(Endpoint.of(client), "agent-target-turn", None, spec.model_id, request, self.repeat),
                 tokens_of=tokens_of,
                 max_attempts=self.model.attempts,
             )

@@ -20,7 +20,7 @@ class Custom:
         self.cls = import_object(spec.type, env.base_dir)
         self.arguments = dict(spec.model_extra or {})
 
-    def session(self, test: AgentTest) -> CustomSession:
+    def session(self, test: AgentTest, repeat: int) -> CustomSession:
         return CustomSession(self, self.cls(**self.arguments))
 
 

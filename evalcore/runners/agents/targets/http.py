@@ -38,7 +38,7 @@ class HttpEndpoint:
         self.http.mount("https://", adapter)
         json_path.parse(spec.response_path)  # a bad path fails the section at once, not every test
 
-    def session(self, test: AgentTest) -> HttpSession:
+    def session(self, test: AgentTest, repeat: int) -> HttpSession:
         return HttpSession(self)
 
 

@@ -30,7 +30,7 @@ class KnowledgeBase:
             else f"arn:aws:bedrock:{region}::foundation-model/{spec.model_id}"
         )
 
-    def session(self, test: AgentTest) -> KnowledgeBaseSession:
+    def session(self, test: AgentTest, repeat: int) -> KnowledgeBaseSession:
         return KnowledgeBaseSession(self)
 
 

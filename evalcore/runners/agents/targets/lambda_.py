@@ -25,7 +25,7 @@ class LambdaFunction:
         self.attempts = scheduled_attempts(SERVICE, spec.max_retry)
         json_path.parse(spec.response_path)
 
-    def session(self, test: AgentTest) -> LambdaSession:
+    def session(self, test: AgentTest, repeat: int) -> LambdaSession:
         return LambdaSession(self)
 
 

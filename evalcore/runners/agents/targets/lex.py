@@ -21,7 +21,7 @@ class LexBot:
         self.client = env.client(SERVICE, spec)
         self.attempts = scheduled_attempts(SERVICE, spec.max_retry)
 
-    def session(self, test: AgentTest) -> LexSession:
+    def session(self, test: AgentTest, repeat: int) -> LexSession:
         return LexSession(self)
 
 

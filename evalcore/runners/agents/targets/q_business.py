@@ -21,7 +21,7 @@ class QBusinessApp:
         self.client = env.client(SERVICE, spec)
         self.attempts = scheduled_attempts(SERVICE, spec.max_retry)
 
-    def session(self, test: AgentTest) -> QBusinessSession:
+    def session(self, test: AgentTest, repeat: int) -> QBusinessSession:
         return QBusinessSession(self)
 
 

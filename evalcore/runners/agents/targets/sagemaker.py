@@ -39,7 +39,7 @@ class SageMakerEndpoint:
             **{api: getattr(spec, key) for key, api in _OPTIONAL.items() if getattr(spec, key) is not None},
         }
 
-    def session(self, test: AgentTest) -> SageMakerSession:
+    def session(self, test: AgentTest, repeat: int) -> SageMakerSession:
         return SageMakerSession(self)
 
 
