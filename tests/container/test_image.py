@@ -185,15 +185,16 @@ def test_with_arguments_the_image_runs_the_command(image: str, tmp_path: Path) -
 
 
 def test_docker_run_as_the_calling_user_writes_files_they_own(image: str, tmp_path: Path) -> None:
-    """The README's `docker run -u "$(id -u):$(id -g)"`: a user the image does not know (HOME=/, not writable) runs
-    the suite, and what lands in the mount (results, reports, the response cache) is theirs, not root's."""
+    """The README's `docker run -u "$(id -u):$(id -g)"`: a user the image does not know (HOME=/), on a read-only root
+    filesystem, runs the suite; what lands in the mount (results, reports, the response cache) is theirs."""
     uid, gid = (os.getuid(), os.getgid()) if os.getuid() != 0 else (4321, 4321)
     shutil.copytree(REPO / "examples" / "quickstart", tmp_path / "examples" / "quickstart")
     for path in [tmp_path, *tmp_path.rglob("*")]:
         os.chown(path, uid, gid)
 
     run = docker(
-        "run", "--rm", "--network", "host", "-u", f"{uid}:{gid}", "-v", f"{tmp_path}:/github/workspace", image,
+        "run", "--rm", "--network", "host", "--read-only", "-u", f"{uid}:{gid}", "-v", f"{tmp_path}:/github/workspace",
+        image,
         "run", "examples/quickstart/suite.yml", "--emulator", "--out", "user-out", "--quiet",
         timeout=300,
     )  # fmt: skip
