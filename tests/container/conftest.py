@@ -1,4 +1,7 @@
-"""The image under test: `EVALCORE_IMAGE` (default evalcore:ci), built from the Dockerfile by .ci/run or CI.
+"""The image under test: `EVALCORE_IMAGE` (default evalcore:ci), built from the Dockerfile by .ci/run or CI (BuildKit),
+on `EVALCORE_BASE_IMAGE` (default local/python:3-bookworm, what .ci/docker.sh builds where no registry is reachable).
+The `classic_image` fixture builds the same Dockerfile with the classic builder (DOCKER_BUILDKIT=0, what Docker 20.10
+without BuildKit and act use) as `EVALCORE_IMAGE` with `-classic` appended (evalcore:ci-classic).
 
 Without a reachable Docker daemon or without the image these tests FAIL, never skip: a container test that skips
 proves nothing. `.ci/run` starts a daemon and builds the image first; for a quick local loop without Docker, leave
@@ -9,11 +12,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
 IMAGE = os.environ.get("EVALCORE_IMAGE", "evalcore:ci")
 BASE_IMAGE = os.environ.get("EVALCORE_BASE_IMAGE", "local/python:3-bookworm")
+CLASSIC_IMAGE = f"{IMAGE}-classic"  # evalcore:ci -> evalcore:ci-classic
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _unavailable(why: str) -> None:
@@ -35,3 +41,18 @@ def image() -> str:
     if docker("image", "inspect", IMAGE).returncode != 0:
         _unavailable(f"image {IMAGE} is not built (docker build -t {IMAGE} .)")
     return IMAGE
+
+
+@pytest.fixture(scope="session")
+def classic_image(image: str) -> str:
+    """The Dockerfile built by the classic builder, as act and a Docker without BuildKit build it (`--network host`:
+    a private daemon has no bridge network for the build's RUN steps)."""
+    build = docker(
+        "build", "--network", "host", "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", "-t", CLASSIC_IMAGE, str(REPO),
+        timeout=900,
+        env={**os.environ, "DOCKER_BUILDKIT": "0"},
+    )  # fmt: skip
+    if build.returncode != 0:
+        last = (build.stderr.strip() or build.stdout.strip()).splitlines()[-1:]
+        pytest.fail(f"the classic builder (DOCKER_BUILDKIT=0) cannot build the Dockerfile: {last}")
+    return CLASSIC_IMAGE

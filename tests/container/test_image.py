@@ -184,6 +184,28 @@ def test_with_arguments_the_image_runs_the_command(image: str, tmp_path: Path) -
     assert run.returncode == results["verdict"]["exit_code"], run.stderr[-2000:]
 
 
+def test_docker_run_as_the_calling_user_writes_files_they_own(image: str, tmp_path: Path) -> None:
+    """The README's `docker run -u "$(id -u):$(id -g)"`: a user the image does not know (HOME=/), on a read-only root
+    filesystem, runs the suite; what lands in the mount (results, reports, the response cache) is theirs."""
+    uid, gid = (os.getuid(), os.getgid()) if os.getuid() != 0 else (4321, 4321)
+    shutil.copytree(REPO / "examples" / "quickstart", tmp_path / "examples" / "quickstart")
+    for path in [tmp_path, *tmp_path.rglob("*")]:
+        os.chown(path, uid, gid)
+
+    run = docker(
+        "run", "--rm", "--network", "host", "--read-only", "-u", f"{uid}:{gid}", "-v", f"{tmp_path}:/github/workspace",
+        image,
+        "run", "examples/quickstart/suite.yml", "--emulator", "--out", "user-out", "--quiet",
+        timeout=300,
+    )  # fmt: skip
+
+    results = json.loads((tmp_path / "user-out" / "results.json").read_text())
+    assert run.returncode == results["verdict"]["exit_code"], run.stderr[-2000:]
+    written = [*(tmp_path / "user-out").rglob("*"), *(tmp_path / ".evalcore").rglob("*")]
+    assert len(written) > 5
+    assert {(path.stat().st_uid, path.stat().st_gid) for path in written} == {(uid, gid)}
+
+
 def test_every_kept_client_and_the_emulators_s3_iam_sts_work_in_the_image(image: str) -> None:
     services = sorted(trim_module().BOTOCORE_SERVICES)
     script = f"""
