@@ -138,8 +138,12 @@ def _execute(
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     cases_path = out / CASES_FILE
+    from evalcore.report.render import remove_reports
+
+    remove_reports(out)  # a run that stops before its reports leaves none of an earlier run's
+    (out / RUN_FILE).unlink(missing_ok=True)
     if not options.resume:
-        for name in (CASES_FILE, RUN_FILE, JOBS_FILE):
+        for name in (CASES_FILE, JOBS_FILE):
             (out / name).unlink(missing_ok=True)
     concurrency = options.concurrency or suite.defaults.concurrency
     aws = Aws(
