@@ -245,6 +245,10 @@ def _run(ns: argparse.Namespace) -> int:
     from evalcore.orchestrate import RunOptions, run_suite
 
     _check_directories(ns)
+    if ns.world is not None and not ns.emulator:
+        from evalcore.suite.problems import InputError, Problem
+
+        raise InputError([Problem("--world", "only with --emulator (add --emulator, or leave out --world)")])
     options = RunOptions(
         suite=ns.suite,
         out=ns.resume or ns.out,
