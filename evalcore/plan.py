@@ -25,10 +25,11 @@ from evalcore.suite.models import (
     CustomJudgeMetric,
     Evaluation,
     GuardrailSection,
+    KnowledgeBaseSection,
     MutationKind,
 )
 
-Kind = Literal["evaluation", "guardrail", "agent"]
+Kind = Literal["evaluation", "guardrail", "agent", "knowledge_base"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +180,31 @@ def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: l
                     # the next message" (one evaluator call), then the final verdict: at most this many calls.
                     calls += (0 if test.initial_prompt else 1) + test.max_turns * 2 + 1
             plan.sections.append(SectionPlan(ag.name, "agent", [None], count, calls))
+    for kb in suite.knowledge_bases:
+        if sections is None or kb.name in sections:
+            _knowledge_bases(plan, loaded, kb)
     return plan
+
+
+def _knowledge_bases(plan: Plan, loaded: LoadedSuite, kb: KnowledgeBaseSection) -> None:
+    """One case per record, target and repeat; a target's settings are its "model" spec in the fingerprint."""
+    records: list[Record] = loaded.datasets.get(kb.name, [])
+    repeats = kb.repeats or loaded.suite.defaults.repeats
+    dataset = str(loaded.path.parent / kb.dataset)
+    keys = _item_keys(r.fields.get("id") or r.fields for r in records)
+    inputs = _section_inputs(loaded, kb)
+    by_target = {name: content_key(target.model_dump(mode="json")) for name, target in kb.targets.items()}
+    for record, key in zip(records, keys, strict=True):
+        item = EvaluationItem(record.fields, f"{dataset}:{record.line}")
+        content = content_key(record.fields) if record.fields.get("id") else key
+        for name in kb.targets:
+            fingerprint = _fingerprint(inputs, by_target[name], content)
+            for r in range(repeats):
+                cid = case_id(loaded.suite.name, kb.name, key, name, r)
+                plan.cases.append(Case(cid, kb.name, "knowledge_base", name, r, key, item, fingerprint))
+    count = len(records) * len(kb.targets) * repeats
+    judged = sum(isinstance(m, BuiltinMetric | CustomJudgeMetric) for m in kb.metrics)
+    plan.sections.append(SectionPlan(kb.name, "knowledge_base", list(kb.targets), count, count * (1 + judged)))
 
 
 def _guardrails(plan: Plan, loaded: LoadedSuite, gr: GuardrailSection) -> None:
