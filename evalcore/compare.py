@@ -218,7 +218,7 @@ class _Side:
         side = cls()
         for case in cases:
             side.ids.add(case.case_id)
-            values = _outcome_values(case)
+            values = outcome_values(case)
             for metric, value in values.items():
                 side.sums.setdefault((case.section, case.model, metric), {}).setdefault(case.item_key, []).append(value)
             if case.category is not None:
@@ -237,7 +237,7 @@ class _Side:
         return {key: {item: sum(v) / len(v) for item, v in items.items()} for key, items in self.sums.items()}
 
 
-def _outcome_values(case: CaseResult) -> dict[str, float]:
+def outcome_values(case: CaseResult) -> dict[str, float]:
     """The per-case values compared: every metric, the pass outcome, and for guardrail probes the block outcome
     split by what was expected (so block rate and false-positive rate are compared on the right probes)."""
     values = {m.name: m.value for m in case.metrics if m.value is not None}
