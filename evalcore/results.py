@@ -215,6 +215,9 @@ class SectionSummary(_Model):
     reason: str | None = None  # why a section did not run (or not completely)
     planned: int = 0
     models: list[ModelSummary] = Field(default_factory=list)
+    # From the suite, for the baseline comparison (compare.py): metrics tested first, the group field clustered by.
+    primary_metrics: list[str] = Field(default_factory=list)
+    cluster_by: str | None = None
 
 
 class RunMeta(_Model):

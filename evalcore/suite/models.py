@@ -248,6 +248,16 @@ class Evaluation(Strict):
     concurrency: int | None = Field(None, ge=1, le=1024)
     inference: Inference | None = None
     judge: str | None = None
+    primary_metrics: list[str] = Field(
+        default_factory=list,
+        description="Metrics the pull-request comparison tests first: they share half of the false discovery rate "
+        "budget whatever their number, every other row the other half.",
+    )
+    cluster_by: str | None = Field(
+        None,
+        description="The dataset field whose values group the items (only `category`, the one recorded per case): "
+        "paired differences get a cluster-robust t on G-1 degrees of freedom for G groups.",
+    )
     task_type: (
         Literal["Summarization", "Classification", "QuestionAndAnswer", "Generation", "General", "Custom"] | None
     ) = Field(
@@ -264,6 +274,15 @@ class Evaluation(Strict):
         "one model), relative to the suite file; a direct run's results.jsonl works as it is. Bedrock scores them "
         "instead of calling models; `models` then name the response sources.",
     )
+
+    @field_validator("cluster_by")
+    @classmethod
+    def _cluster_field(cls, value: str | None) -> str | None:
+        if value is not None and value != "category":
+            raise PydanticCustomError(
+                "cluster_by", "cluster_by: only `category` (the dataset field evalcore records per case) is supported"
+            )
+        return value
 
     @model_validator(mode="after")
     def _mode(self) -> Evaluation:
