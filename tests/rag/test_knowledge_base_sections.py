@@ -27,6 +27,12 @@ def _example(tmp: Path, **changes: Any) -> Path:
     return folder / "suite.yml"
 
 
+def _ask_twice(dataset: Path) -> None:
+    records = [json.loads(line) for line in dataset.read_text().splitlines() if line.strip()]
+    again = [{**r, "id": f"{r['id']}-again", "prompt": f"Please tell me: {r['prompt']}"} for r in records]
+    dataset.write_text("".join(json.dumps(r) + "\n" for r in records + again))
+
+
 def _means(out: Path) -> dict[str, dict[str, float]]:
     run = json.loads((out / "results.json").read_text())
     (section,) = run["sections"]
@@ -119,6 +125,8 @@ def test_a_retrieval_regression_shows_in_the_diff_like_a_score_regression(
     targets = {"kb": {"knowledge_base_id": "KBCLAIMS01", "number_of_results": 3}}
     base = _example(tmp_path / "base", targets=targets, thresholds={})
     head = _example(tmp_path / "head", targets={"kb": {**targets["kb"], "knowledge_base_id": "KBCLAIMS02"}})
+    for suite in (base, head):  # the comparison claims nothing under 10 pairs: each question asked twice, reworded
+        _ask_twice(suite.parent / "datasets" / "questions.jsonl")
     main(["run", str(base), "--out", str(tmp_path / "base-out"), "--no-cache", "--quiet"])
     main(["run", str(head), "--out", str(tmp_path / "head-out"), "--no-cache", "--quiet"])
     capsys.readouterr()
