@@ -11,13 +11,11 @@ from typing import Any
 
 from evalcore.emulator import capability_rules, eventstream, guardrails, models
 from evalcore.emulator.capability_rules import NOT_CHAT
+from evalcore.emulator.converse_rules import NO_USER_FIRST
 from evalcore.emulator.guardrails import GuardedText, Verdict
 from evalcore.emulator.protocol import AwsError, EmulatorContext, ModelAnswer, Request, StreamCut
 from evalcore.emulator.world import ModelSpec
 
-NO_USER_FIRST = (
-    "A conversation must start with a user message. Try again with a conversation that starts with a user message."
-)
 STREAM_DELTA_CHARS = 16  # ConverseStream sends the text in pieces of this many characters
 
 
@@ -59,7 +57,7 @@ def run(ctx: EmulatorContext, request: Request, streaming: bool = False) -> Resu
         raise AwsError(400, "ValidationException", NOT_CHAT)
     capability_rules.check_converse(request.path_params["modelId"], body, streaming)
     messages = body.get("messages")
-    if not isinstance(messages, list) or not messages or messages[0].get("role") != "user":
+    if not messages:
         raise AwsError(400, "ValidationException", NO_USER_FIRST)
     system = "\n".join(b["text"] for b in body.get("system") or [] if isinstance(b.get("text"), str)) or None
     inference = body.get("inferenceConfig") or {}

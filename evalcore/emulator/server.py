@@ -33,6 +33,7 @@ from evalcore.emulator import (
     evaluation_jobs,
     guardrails,
     knowledge_bases,
+    request_validation,
     runtime,
 )
 from evalcore.emulator.context import ServerContext
@@ -201,6 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             return _error(fault)
         try:
+            request_validation.check(entry, request)
             return entry.handler(self.server.context, request)
         except AwsError as exc:
             return _error(exc)
