@@ -19,8 +19,10 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import cache
 
 from evalcore.emulator.protocol import AwsError
+from evalcore.emulator.shape_validation import service_model
 from evalcore.emulator.world import FaultKind, FaultSpec
 
 ERRORS: dict[str, tuple[int, str, str]] = {
@@ -54,11 +56,22 @@ class Decision:
         """What the request log records: the deciding kind, else "latency" when only latency was added."""
         return self.kind or ("latency" if self.latency_s else None)
 
-    def error(self) -> AwsError | None:
+    def error(self, service: str) -> AwsError | None:
+        """The fault's error as ``service`` sends it: the status is the ``httpStatusCode`` botocore's model of that
+        service declares for the exception (ModelNotReadyException is 429 on bedrock-runtime, 424 on
+        bedrock-agent-runtime); a service whose model lacks the exception gets the table's status."""
         if self.kind not in ERRORS:
             return None
         status, error_type, message = ERRORS[self.kind]
-        return AwsError(status, error_type, message)
+        return AwsError(_declared_status(service, error_type, status), error_type, message)
+
+
+@cache
+def _declared_status(service: str, error_type: str, fallback: int) -> int:
+    model = service_model(service)
+    if error_type not in model.shape_names:
+        return fallback
+    return int(model.shape_for(error_type).metadata.get("error", {}).get("httpStatusCode", fallback))
 
 
 class FaultEngine:

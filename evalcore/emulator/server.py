@@ -194,7 +194,7 @@ class _Handler(BaseHTTPRequestHandler):
             record(0)
             self._reset()
             return
-        self._write(self._respond(entry, request, decision.kind, decision.error()), record)
+        self._write(self._respond(entry, request, decision.kind, decision.error(entry.service)), record)
 
     def _respond(self, entry: Route, request: Request, kind: str | None, fault: AwsError | None) -> Response:
         if kind == "malformed_body":
