@@ -31,6 +31,7 @@ from evalcore.emulator import (
     batch_jobs,
     capability_rules,
     evaluation_jobs,
+    foundation_models,
     guardrails,
     knowledge_bases,
     request_validation,
@@ -49,6 +50,7 @@ ROUTES: list[Route] = [
     *knowledge_bases.ROUTES,
     *evaluation_jobs.ROUTES,
     *batch_jobs.ROUTES,
+    *foundation_models.ROUTES,
 ]
 ADMIN_PREFIX = "/_emulator/"
 _MAX_HEADER_LINE = 65536
