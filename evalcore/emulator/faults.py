@@ -7,6 +7,10 @@ agent id in the path, as sent). For a matching call, in world order:
 - ``rpm: N`` (throttle only) fires when N calls were already let through in the last 60 seconds;
 - otherwise it fires with probability ``rate``, drawn from a generator seeded with (world seed, fault index).
 
+A fault whose exception the called operation does not declare in botocore's model (ModelErrorException on
+Retrieve, ServiceUnavailableException on ListFoundationModels) does not match that operation: AWS cannot answer it
+so. A batch job's records (``ModelInvocationJobRecord``) are InvokeModel calls.
+
 Every firing ``latency`` fault adds its ``latency_ms`` (a number, or ``[low, high]`` drawn uniformly); the first firing
 fault of any other kind decides the call's fate (its own ``latency_ms`` is added too).
 """
@@ -66,6 +70,21 @@ class Decision:
         return AwsError(_declared_status(service, error_type, status), error_type, message)
 
 
+_SERVICES = ("bedrock-runtime", "bedrock-agent-runtime", "bedrock")
+_PSEUDO_OPERATIONS = {"ModelInvocationJobRecord": "InvokeModel"}
+
+
+@cache
+def declares(operation: str, error_type: str) -> bool:
+    """Whether botocore's model lets ``operation`` answer ``error_type``."""
+    name = _PSEUDO_OPERATIONS.get(operation, operation)
+    for service in _SERVICES:
+        model = service_model(service)
+        if name in model.operation_names:
+            return error_type in {shape.name for shape in model.operation_model(name).error_shapes}
+    return True
+
+
 @cache
 def _declared_status(service: str, error_type: str, fallback: int) -> int:
     model = service_model(service)
@@ -90,6 +109,8 @@ class FaultEngine:
         with self._lock:
             for index, fault in enumerate(self._faults):
                 if not (fnmatchcase(operation, fault.operation) and fnmatchcase(target or "", fault.target)):
+                    continue
+                if fault.kind in ERRORS and not declares(operation, ERRORS[fault.kind][1]):
                     continue
                 if not self._fires(index, fault):
                     continue

@@ -3,8 +3,10 @@
 
 A model's summary (botocore's FoundationModelSummary): input modalities TEXT, and IMAGE when the table says the
 family takes images; output EMBEDDING for an embedding model, else TEXT; streaming for every model but embeddings;
-``inferenceTypesSupported`` ON_DEMAND, or INFERENCE_PROFILE for a family the table serves only through profiles;
-no customizations; lifecycle ACTIVE. A model the table does not know is listed with what the world knows (text in
+``inferenceTypesSupported`` ON_DEMAND, or none for a family the table serves only through inference profiles
+(botocore's InferenceType knows only ON_DEMAND and PROVISIONED; what AWS lists for such models was not found in a
+source); no customizations; lifecycle ACTIVE. ``modelName`` is the table's family name without its provider, cut
+to the model's 20-character limit (BrandedName): the emulator's naming, not AWS's. A model the table does not know is listed with what the world knows (text in
 and out, on demand). CountTokens counts as the emulator's models do (``models.py``: characters / chars_per_token of
 the system prompt and every text, tool input and tool result), for a Converse input or an InvokeModel body.
 """
@@ -21,6 +23,7 @@ from evalcore.emulator.wording import token_count
 from evalcore.emulator.world import ModelSpec
 from evalcore.model_capabilities import lookup
 
+_NAME_MAX = 20  # BrandedName's max in botocore's bedrock model
 _PROVIDERS = {
     "anthropic": "Anthropic",
     "amazon": "Amazon",
@@ -80,18 +83,24 @@ def count_tokens(ctx: EmulatorContext, request: Request) -> Response:
 def _summary(ctx: EmulatorContext, model_id: str, spec: ModelSpec) -> dict[str, Any]:
     caps = lookup(model_id).capabilities
     embeds = spec.api == "titan-embed"
+    provider = _PROVIDERS.get(model_id.split(".", 1)[0], model_id.split(".", 1)[0])
     return {
         "modelArn": f"arn:aws:bedrock:{ctx.region}::foundation-model/{model_id}",
         "modelId": model_id,
-        "modelName": caps.name if caps is not None else model_id,
-        "providerName": _PROVIDERS.get(model_id.split(".", 1)[0], model_id.split(".", 1)[0]),
+        "modelName": _name(caps.name if caps is not None else model_id, provider),
+        "providerName": provider,
         "inputModalities": ["TEXT", "IMAGE"] if caps is not None and caps.images else ["TEXT"],
         "outputModalities": ["EMBEDDING"] if embeds else ["TEXT"],
         "responseStreamingSupported": not embeds,
         "customizationsSupported": [],
-        "inferenceTypesSupported": ["INFERENCE_PROFILE"] if caps is not None and not caps.on_demand else ["ON_DEMAND"],
+        "inferenceTypesSupported": [] if caps is not None and not caps.on_demand else ["ON_DEMAND"],
         "modelLifecycle": {"status": "ACTIVE"},
     }
+
+
+def _name(family: str, provider: str) -> str:
+    first = family.split(",", 1)[0].removeprefix(provider).strip()
+    return first[:_NAME_MAX].strip()
 
 
 ROUTES: list[Route] = [

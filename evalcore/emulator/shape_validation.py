@@ -29,6 +29,7 @@ from functools import cache
 from typing import Any
 
 import botocore.session
+import regex
 from botocore.model import ServiceModel, Shape
 
 Check = Callable[[Any, str, list[str]], None]  # (value, path, violations to append to)
@@ -213,11 +214,17 @@ def _string(shape: Shape, beyond: frozenset[str]) -> Check:
     return check
 
 
-def _pattern(name: str, pattern: str) -> re.Pattern[str]:
+def _pattern(name: str, pattern: str) -> Any:
+    """The compiled pattern: Python's ``re``, or for Java's Unicode classes (``\\p{L}``, ``\\P{C}``) the ``regex``
+    package, which knows them."""
     try:
         return re.compile(pattern, re.DOTALL)
-    except re.error as exc:
-        raise ValueError(f"the pattern of shape {name} is not a Python regular expression ({exc}): {pattern}") from None
+    except re.error:
+        pass
+    try:
+        return regex.compile(pattern, regex.DOTALL)
+    except regex.error as exc:
+        raise ValueError(f"the pattern of shape {name} is not a regular expression Python can run ({exc})") from None
 
 
 def _number(meta: dict[str, Any], integer: bool) -> Check:
