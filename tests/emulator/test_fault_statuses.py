@@ -18,7 +18,11 @@ HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
     ("operation", "path", "status"),
     [
         ("Converse", f"/model/{HAIKU}/converse", 429),  # bedrock-runtime: ModelNotReadyException 429
-        ("Retrieve", "/knowledgebases/KBCLAIMS01/retrieve", 424),  # bedrock-agent-runtime: 424
+        (
+            "InvokeAgent",  # bedrock-agent-runtime: 424
+            "/agents/CLAIMAGENT/agentAliases/TSTALIASID/sessions/s-1/text",
+            424,
+        ),
     ],
 )
 def test_model_not_ready_has_each_services_declared_status(
@@ -27,7 +31,7 @@ def test_model_not_ready_has_each_services_declared_status(
     world = load_world()
     world.faults = [FaultSpec(kind="model_not_ready", operation=operation)]
     emulator.set_world(world)
-    body = {"messages": [{"role": "user", "content": [{"text": "hi"}]}], "retrievalQuery": {"text": "claims"}}
+    body = {"messages": [{"role": "user", "content": [{"text": "hi"}]}], "inputText": "hi"}
     request = urllib.request.Request(emulator.endpoint + path, data=json.dumps(body).encode(), method="POST")
 
     with pytest.raises(urllib.error.HTTPError) as caught:
