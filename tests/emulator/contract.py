@@ -39,7 +39,6 @@ def violations(service: str, operation: str, status: int, headers: dict[str, str
             params[payload] = body
         elif member.serialization.get("eventstream"):
             problems += _events(service, member, body)
-            params[payload] = {}  # the stream itself: checked event by event above
         else:
             params[payload] = json.loads(body)
     else:
@@ -52,24 +51,24 @@ def violations(service: str, operation: str, status: int, headers: dict[str, str
         elif member.serialization.get("location") == "statusCode":
             params[name] = status
     if payload is not None and shape.members[payload].serialization.get("eventstream"):
-        shape_check = {k: v for k, v in params.items() if k != payload}
-        _strip_required_stream(problems, service, shape, shape_check)
-        return problems
+        return problems + _stream_output_members(service, shape, params)
     errors: list[str] = []
     validator(service, shape.name, strict=True)(params, "", errors)
     return problems + [f"{operation}: {e}" for e in errors]
 
 
-def _strip_required_stream(problems: list[str], service: str, shape: Shape, params: dict[str, Any]) -> None:
-    """The non-stream members of an event-stream output (e.g. ``contentType``, ``sessionId`` headers)."""
+def _stream_output_members(service: str, shape: Shape, params: dict[str, Any]) -> list[str]:
+    """The violations of an event-stream output's other members (headers such as ``contentType``, ``sessionId``)."""
+    problems: list[str] = []
     for name, member in shape.members.items():
-        if member.serialization.get("eventstream") or name not in params:
-            if name in shape.required_members and not member.serialization.get("eventstream"):
+        if member.serialization.get("eventstream"):
+            continue
+        if name not in params:
+            if name in shape.required_members:
                 problems.append(f"{shape.name}: required header member {name} is missing")
             continue
-        errors: list[str] = []
-        validator(service, member.name, strict=True)(params[name], name, errors)
-        problems += errors
+        validator(service, member.name, strict=True)(params[name], name, problems)
+    return problems
 
 
 def _events(service: str, stream: Shape, body: bytes) -> list[str]:
