@@ -45,7 +45,8 @@ def test_the_thinner_knowledge_base_shows_worse_retrieval_and_fails_the_recall_g
     use_emulator(monkeypatch, emulator)
     out = tmp_path / "out"
 
-    code = main(["run", str(EXAMPLE / "suite.yml"), "--out", str(out), "--no-cache", "--quiet"])
+    gate_both = ["--threshold", "handbook.recall_at_k>=0.8"]
+    code = main(["run", str(EXAMPLE / "suite.yml"), "--out", str(out), "--no-cache", "--quiet", *gate_both])
 
     assert code == 1
     means = _means(out)
@@ -124,7 +125,9 @@ def test_a_retrieval_regression_shows_in_the_diff_like_a_score_regression(
     use_emulator(monkeypatch, emulator)
     targets = {"kb": {"knowledge_base_id": "KBCLAIMS01", "number_of_results": 3}}
     base = _example(tmp_path / "base", targets=targets, thresholds={})
-    head = _example(tmp_path / "head", targets={"kb": {**targets["kb"], "knowledge_base_id": "KBCLAIMS02"}})
+    head = _example(
+        tmp_path / "head", targets={"kb": {**targets["kb"], "knowledge_base_id": "KBCLAIMS02"}}, thresholds={}
+    )
     for suite in (base, head):  # the comparison claims nothing under 10 pairs: each question asked twice, reworded
         _ask_twice(suite.parent / "datasets" / "questions.jsonl")
     main(["run", str(base), "--out", str(tmp_path / "base-out"), "--no-cache", "--quiet"])
