@@ -157,16 +157,18 @@ def test_an_agent_throttle_is_the_js_sdks_typed_exception(emulator: Emulator) ->
     assert out["error"]["status"] == 429
 
 
-# connection_reset drops the TCP connection with an RST; stream_cut resets the one HTTP/2 stream (RST_STREAM).
+# connection_reset drops the TCP connection with an RST: the SDK reports the reset, or (when the RST overtakes its
+# read, about 1 call in 12 here) the HTTP/2 session closing with the request unanswered. stream_cut resets the one
+# HTTP/2 stream (RST_STREAM INTERNAL_ERROR).
 NETWORK_FAULTS = [
-    ("connection_reset", "Converse", "ECONNRESET"),
-    ("stream_cut", "ConverseStream", "ERR_HTTP2_STREAM_ERROR"),
+    ("connection_reset", "Converse", {"ECONNRESET", "http2 request did not get a response"}),
+    ("stream_cut", "ConverseStream", {"ERR_HTTP2_STREAM_ERROR"}),
 ]
 
 
-@pytest.mark.parametrize(("kind", "operation", "code"), NETWORK_FAULTS)
+@pytest.mark.parametrize(("kind", "operation", "codes"), NETWORK_FAULTS)
 def test_network_faults_fail_the_js_sdk_call_without_a_service_exception(
-    emulator: Emulator, kind: str, operation: str, code: str
+    emulator: Emulator, kind: str, operation: str, codes: set[str]
 ) -> None:
     emulator.set_world(world_with_fault(kind, operation))
 
@@ -174,7 +176,8 @@ def test_network_faults_fail_the_js_sdk_call_without_a_service_exception(
 
     assert out["ok"] is False
     assert out["error"].get("fault") is None, out  # not a modelled service exception: a transport failure
-    assert out["error"]["code"] == code
+    error = out["error"]
+    assert error.get("code") in codes or any(code in error["message"] for code in codes), error
     # the next call works: the fault broke one connection (or stream), not the server
     emulator.set_world(None)
     assert run_sdk(emulator, "fault", operation) == {"ok": True}
