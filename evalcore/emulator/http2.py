@@ -136,6 +136,8 @@ class Http2Connection:
             with self.cond:
                 self._check(stream_id)
                 self.conn.send_headers(stream_id, headers, end_stream=not response.body)
+                if not response.body:
+                    self._flush()
             if response.body:
                 self._send_data(stream_id, response.body, end=True)
             return
