@@ -1,7 +1,10 @@
-"""The emulator's HTTP server: HTTP/1.1 keep-alive, one daemon thread per connection, 127.0.0.1 only.
+"""The emulator's HTTP server: HTTP/1.1 keep-alive and HTTP/2 over cleartext (h2c with prior knowledge, as the AWS
+SDK for JavaScript v3 speaks it) on the same port, one daemon thread per connection, 127.0.0.1 only.
 
-It parses each request into a :class:`Request`, finds the route, applies the world's faults, calls the handler and
-writes the :class:`Response` (a streamed body with chunked transfer encoding). Errors are AWS rest-json errors.
+A connection whose first line is HTTP/2's preface goes to ``http2.py``; every other one is HTTP/1.1. Both protocols
+hand each request to :func:`serve`, which parses it into a :class:`Request`, finds the route, applies the world's
+faults and calls the handler; the protocol then writes the :class:`Response` (a streamed body with chunked transfer
+encoding on HTTP/1.1, DATA frames on HTTP/2). Errors are AWS rest-json errors.
 Admin endpoints under ``/_emulator/`` let out-of-process users reconfigure the emulator and count calls:
 
 - ``GET /_emulator/health``: ``{"status": "ok", ...}``
@@ -39,6 +42,7 @@ from evalcore.emulator import (
 )
 from evalcore.emulator.context import ServerContext
 from evalcore.emulator.faults import STREAM_FAULTS
+from evalcore.emulator.http2 import PREFACE_LINE, Http2Connection, Reply
 from evalcore.emulator.protocol import AwsError, Request, Response, Route
 from evalcore.emulator.request_log import LoggedRequest, RequestLog
 from evalcore.emulator.world import WorldError, parse_world
@@ -106,9 +110,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def parse_request(self) -> bool:
         """A fast path for well-formed HTTP/1.x requests (the stdlib's email-based header parsing is slow); anything
-        else goes to the stdlib parser. Header names are lower-cased into ``self.fields``."""
+        else goes to the stdlib parser, but HTTP/2's preface, which turns the connection over to ``http2.py``.
+        Header names are lower-cased into ``self.fields``."""
         parts = self.raw_requestline.decode("latin-1").split()
         if len(parts) != 3 or parts[2] not in ("HTTP/1.1", "HTTP/1.0"):
+            if self.raw_requestline == PREFACE_LINE:
+                self.close_connection = True
+                server = self.server
+                connection = Http2Connection(self.connection, self.rfile, lambda *call: serve(server, *call))
+                if connection.run(self.raw_requestline):
+                    self._reset()
+                return False
             parsed = super().parse_request()
             self.fields = {k.lower(): v for k, v in self.headers.items()} if parsed else {}
             return parsed
@@ -148,76 +160,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self) -> None:
-        arrived, started = time.time(), time.perf_counter()
-        raw_path, _, query = self.path.partition("?")
-        body = self._read_body()
-        if raw_path.startswith(ADMIN_PREFIX):
-            self._write(self._admin(raw_path[len(ADMIN_PREFIX) :], query, body))
-            return
-        found = self._route(raw_path)
-        if found is None:
-            error = _error(AwsError(404, "UnknownOperationException", "The requested operation is unknown."))
-            self._write(
-                error, lambda status: self._record(arrived, started, "Unknown", "", raw_path, None, status, None)
-            )
-            return
-        entry, params = found
-        target = params.get(entry.target_param) if entry.target_param else None
-        decision = self.server.context.faults.decide(entry.operation, target)
-        if decision.latency_s:
-            time.sleep(decision.latency_s)
-        request = Request(
-            method=self.command,
-            path=unquote(raw_path),
-            query=parse_qs(query, keep_blank_values=True),
-            headers=self.fields,
-            body=body,
-            path_params=params,
-            stream_fault=decision.kind if decision.kind in STREAM_FAULTS else None,
-        )
-
-        shape = _converse_shape(body) if entry.operation in ("Converse", "ConverseStream") else (None, None)
-
-        def record(status: int) -> None:
-            self._record(
-                arrived,
-                started,
-                entry.operation,
-                entry.service,
-                request.path,
-                target,
-                status,
-                decision.label,
-                decision.latency_s * 1000,
-                shape,
-            )
-
-        if decision.kind == "connection_reset":
-            record(0)
+        reply = serve(self.server, self.command, self.path, self.fields, self._read_body())
+        if reply.response is None:
             self._reset()
             return
-        self._write(self._respond(entry, request, decision.kind, decision.error(entry.service)), record)
-
-    def _respond(self, entry: Route, request: Request, kind: str | None, fault: AwsError | None) -> Response:
-        if kind == "malformed_body":
-            return Response(200, {"Content-Type": "application/json"}, _MALFORMED_BODY)
-        if fault is not None:
-            return _error(fault)
-        try:
-            request_validation.check(entry, request)
-            return entry.handler(self.server.context, request)
-        except AwsError as exc:
-            return _error(exc)
-        except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            return _error(AwsError(500, "InternalServerException", f"Emulator handler failed: {exc}"))
-
-    def _route(self, raw_path: str) -> tuple[Route, dict[str, str]] | None:
-        for entry in self.server.routes_by_method.get(self.command, ()):
-            match = entry.pattern.match(raw_path)
-            if match is not None:
-                return entry, {k: unquote(v) for k, v in match.groupdict().items()}
-        return None
+        self._write(reply)
 
     def _read_body(self) -> bytes:
         length = self.fields.get("content-length")
@@ -235,14 +182,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.rfile.readline()
         return b""
 
-    def _write(self, response: Response, done: Callable[[int], None] | None = None) -> None:
-        """Send ``response``; ``done(status)`` runs just before its last bytes go out (so a client that has read
-        the response always finds the call in the request log)."""
-        headers = {
-            "x-amzn-RequestId": str(uuid.uuid4()),
-            "Date": formatdate(usegmt=True),
-            **response.headers,
-        }
+    def _write(self, reply: Reply) -> None:
+        """Send the reply's response; its ``done(status)`` runs just before the last bytes go out (so a client that
+        has read the response always finds the call in the request log)."""
+        response, done = reply.response, reply.done
+        assert response is not None
+        headers = dict(reply.headers)
         if response.stream is None:
             headers["Content-Length"] = str(len(response.body))
         else:
@@ -290,54 +235,139 @@ class _Handler(BaseHTTPRequestHandler):
         if getattr(self, "_resetting", False):
             self.connection.close()
 
-    def _record(
-        self,
-        arrived: float,
-        started: float,
-        operation: str,
-        service: str,
-        path: str,
-        target: str | None,
-        status: int,
-        fault: str | None,
-        injected_ms: float = 0.0,
-        shape: tuple[str | None, bool | None] = (None, None),
-    ) -> None:
-        duration = (time.perf_counter() - started) * 1000
-        self.server.log.record(
-            LoggedRequest(
-                arrived,
-                operation,
-                service,
-                self.command,
-                path,
-                target,
-                status,
-                fault,
-                round(duration, 3),
-                round(injected_ms, 3),
-                *shape,
-            )
+
+def serve(server: EmulatorServer, method: str, target: str, fields: dict[str, str], body: bytes) -> Reply:
+    """Answer one request (``target`` is the path with its query string; ``fields`` the headers, names lower-cased),
+    whichever protocol carried it: the one path from request to response."""
+    arrived, started = time.time(), time.perf_counter()
+    raw_path, _, query = target.partition("?")
+    if raw_path.startswith(ADMIN_PREFIX):
+        return _reply(_admin(server, method, raw_path[len(ADMIN_PREFIX) :], query, body))
+    found = _route(server, method, raw_path)
+    if found is None:
+        error = _error(AwsError(404, "UnknownOperationException", "The requested operation is unknown."))
+        return _reply(
+            error, lambda status: _record(server, arrived, started, "Unknown", "", method, raw_path, None, status, None)
+        )
+    entry, params = found
+    target_id = params.get(entry.target_param) if entry.target_param else None
+    decision = server.context.faults.decide(entry.operation, target_id)
+    if decision.latency_s:
+        time.sleep(decision.latency_s)
+    request = Request(
+        method=method,
+        path=unquote(raw_path),
+        query=parse_qs(query, keep_blank_values=True),
+        headers=fields,
+        body=body,
+        path_params=params,
+        stream_fault=decision.kind if decision.kind in STREAM_FAULTS else None,
+    )
+
+    shape = _converse_shape(body) if entry.operation in ("Converse", "ConverseStream") else (None, None)
+
+    def record(status: int) -> None:
+        _record(
+            server,
+            arrived,
+            started,
+            entry.operation,
+            entry.service,
+            method,
+            request.path,
+            target_id,
+            status,
+            decision.label,
+            decision.latency_s * 1000,
+            shape,
         )
 
-    def _admin(self, name: str, query: str, body: bytes) -> Response:
-        context, log = self.server.context, self.server.log
-        if (self.command, name) == ("GET", "health"):
-            return Response.json({"status": "ok", "endpoint": self.server.endpoint, "s3": context.s3_endpoint})
-        if (self.command, name) == ("GET", "requests"):
-            operation = parse_qs(query).get("operation", [None])[0]
-            return Response.json({"requests": [e.to_json() for e in log.entries(operation)]})
-        if (self.command, name) == ("DELETE", "requests"):
-            return Response.json({"cleared": log.clear()})
-        if (self.command, name) == ("GET", "world"):
-            return Response.json(context.world.model_dump(mode="json"))
-        if (self.command, name) == ("PUT", "world"):
-            try:
-                context.set_world(parse_world(body.decode("utf-8"), "world"))
-            except (WorldError, UnicodeDecodeError) as exc:
-                return _error(AwsError(400, "ValidationException", str(exc)))
-            return Response.json({"status": "ok"})
-        return _error(AwsError(404, "UnknownOperationException", f"No admin endpoint {self.command} {name}"))
+    if decision.kind == "connection_reset":
+        record(0)
+        return Reply(None)
+    return _reply(_respond(server, entry, request, decision.kind, decision.error(entry.service)), record)
+
+
+def _reply(response: Response, done: Callable[[int], None] | None = None) -> Reply:
+    headers = {"x-amzn-RequestId": str(uuid.uuid4()), "Date": formatdate(usegmt=True), **response.headers}
+    return Reply(response, headers, done)
+
+
+def _respond(
+    server: EmulatorServer, entry: Route, request: Request, kind: str | None, fault: AwsError | None
+) -> Response:
+    if kind == "malformed_body":
+        return Response(200, {"Content-Type": "application/json"}, _MALFORMED_BODY)
+    if fault is not None:
+        return _error(fault)
+    try:
+        request_validation.check(entry, request)
+        return entry.handler(server.context, request)
+    except AwsError as exc:
+        return _error(exc)
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        return _error(AwsError(500, "InternalServerException", f"Emulator handler failed: {exc}"))
+
+
+def _route(server: EmulatorServer, method: str, raw_path: str) -> tuple[Route, dict[str, str]] | None:
+    for entry in server.routes_by_method.get(method, ()):
+        match = entry.pattern.match(raw_path)
+        if match is not None:
+            return entry, {k: unquote(v) for k, v in match.groupdict().items()}
+    return None
+
+
+def _record(
+    server: EmulatorServer,
+    arrived: float,
+    started: float,
+    operation: str,
+    service: str,
+    method: str,
+    path: str,
+    target: str | None,
+    status: int,
+    fault: str | None,
+    injected_ms: float = 0.0,
+    shape: tuple[str | None, bool | None] = (None, None),
+) -> None:
+    duration = (time.perf_counter() - started) * 1000
+    server.log.record(
+        LoggedRequest(
+            arrived,
+            operation,
+            service,
+            method,
+            path,
+            target,
+            status,
+            fault,
+            round(duration, 3),
+            round(injected_ms, 3),
+            *shape,
+        )
+    )
+
+
+def _admin(server: EmulatorServer, method: str, name: str, query: str, body: bytes) -> Response:
+    context, log = server.context, server.log
+    if (method, name) == ("GET", "health"):
+        return Response.json({"status": "ok", "endpoint": server.endpoint, "s3": context.s3_endpoint})
+    if (method, name) == ("GET", "requests"):
+        operation = parse_qs(query).get("operation", [None])[0]
+        return Response.json({"requests": [e.to_json() for e in log.entries(operation)]})
+    if (method, name) == ("DELETE", "requests"):
+        return Response.json({"cleared": log.clear()})
+    if (method, name) == ("GET", "world"):
+        return Response.json(context.world.model_dump(mode="json"))
+    if (method, name) == ("PUT", "world"):
+        try:
+            context.set_world(parse_world(body.decode("utf-8"), "world"))
+        except (WorldError, UnicodeDecodeError) as exc:
+            return _error(AwsError(400, "ValidationException", str(exc)))
+        return Response.json({"status": "ok"})
+    return _error(AwsError(404, "UnknownOperationException", f"No admin endpoint {method} {name}"))
 
 
 def _error(error: AwsError) -> Response:
