@@ -35,6 +35,7 @@ from evalcore.results import (
     RUN_FILE,
     CaseResult,
     CaseWriter,
+    ConcurrencyLevel,
     RunMeta,
     RunResult,
     SectionSummary,
@@ -57,7 +58,8 @@ class RunOptions:
     resume: bool = False
     emulator: bool = False
     world: Path | None = None
-    concurrency: int | None = None
+    concurrency: int | None = None  # where the adaptive level starts (and its ceiling without max_concurrency)
+    max_concurrency: int | None = None  # the adaptive level's ceiling
     retry_budget_seconds: float | None = None  # overrides the suite's defaults.retry_budget_seconds
     models: list[str] | None = None
     sections: list[str] | None = None
@@ -141,7 +143,7 @@ def _execute(
     if not options.resume:
         for name in (CASES_FILE, RUN_FILE, JOBS_FILE):
             (out / name).unlink(missing_ok=True)
-    concurrency = options.concurrency or suite.defaults.concurrency
+    start, concurrency = _concurrency(loaded, options)
     aws = Aws(
         region=options.region or suite.aws.region,
         profile=options.profile or suite.aws.profile,
@@ -185,6 +187,7 @@ def _execute(
     budget = options.retry_budget_seconds
     scheduler = Scheduler(
         concurrency=concurrency,
+        start_concurrency=start,
         cache=cache,
         meter=meter,
         cancel=options.cancel,
@@ -206,6 +209,14 @@ def _execute(
                 f"evalcore: dropped {cache.dropped} bad response cache {entries} (another key's, changed or "
                 "unreadable); asked again"
             )
+    limiter = scheduler.limiter
+    meta.concurrency = ConcurrencyLevel(
+        start=start, ceiling=concurrency, reached=limiter.reached, final=int(limiter.limit)
+    )
+    options.log(
+        f"evalcore: concurrency started at {start}, reached {limiter.reached} (ceiling {concurrency}), "
+        f"ended at {int(limiter.limit)}"
+    )
     cancelled = ["the run was cancelled: finish it with --resume"] if options.cancel.is_set() else []
     run = finish_run(loaded, plan.sections, planned, meta, overrides, out, not_run, cancelled, options.junit_failures)
     from evalcore.report.console import console_summary
@@ -391,8 +402,9 @@ def _check_selection(loaded: LoadedSuite, options: RunOptions) -> None:
         if m not in loaded.suite.models and not any(ch in m for ch in ".:"):
             shown = m if len(m) <= 80 else f"{m[:77]}..."
             problems.append(Problem("--models", f"unknown model '{shown}' (a name under `models:` or a model id)"))
-    if options.concurrency is not None and not 1 <= options.concurrency <= 1024:
-        problems.append(Problem("--concurrency", f"{options.concurrency} is out of range (1 to 1024)"))
+    for flag, value in (("--concurrency", options.concurrency), ("--max-concurrency", options.max_concurrency)):
+        if value is not None and not 1 <= value <= 1024:
+            problems.append(Problem(flag, f"{value} is out of range (1 to 1024)"))
     if options.shard:
         try:
             _parse_shard(options.shard)
@@ -400,6 +412,18 @@ def _check_selection(loaded: LoadedSuite, options: RunOptions) -> None:
             problems.append(Problem("--shard", str(exc)))
     if problems:
         raise InputError(problems)
+
+
+def _concurrency(loaded: LoadedSuite, options: RunOptions) -> tuple[int, int]:
+    """(start, ceiling) of the adaptive concurrency. The start is `--concurrency` or `defaults.concurrency` (16);
+    the ceiling `--max-concurrency` or `defaults.max_concurrency` when either is given, else a concurrency the
+    user set (it caps, as it always did), else 64. A start above the ceiling starts at the ceiling."""
+    defaults = loaded.suite.defaults
+    given = defaults.model_fields_set
+    concurrency = options.concurrency or (defaults.concurrency if "concurrency" in given else None)
+    ceiling = options.max_concurrency or (defaults.max_concurrency if "max_concurrency" in given else None)
+    ceiling = ceiling or concurrency or defaults.max_concurrency
+    return min(concurrency or defaults.concurrency, ceiling), ceiling
 
 
 def _parse_shard(text: str) -> tuple[int, int]:
