@@ -213,10 +213,11 @@ def _execute(
     meta.concurrency = ConcurrencyLevel(
         start=start, ceiling=concurrency, reached=limiter.reached, final=int(limiter.limit)
     )
-    options.log(
-        f"evalcore: concurrency started at {start}, reached {limiter.reached} (ceiling {concurrency}), "
-        f"ended at {int(limiter.limit)}"
-    )
+    if options.progress:  # with the progress lines (not --quiet)
+        options.log(
+            f"evalcore: concurrency started at {start}, reached {limiter.reached} (ceiling {concurrency}), "
+            f"ended at {int(limiter.limit)}"
+        )
     cancelled = ["the run was cancelled: finish it with --resume"] if options.cancel.is_set() else []
     run = finish_run(loaded, plan.sections, planned, meta, overrides, out, not_run, cancelled, options.junit_failures)
     from evalcore.report.console import console_summary
