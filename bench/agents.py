@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from emulator_process import emulator_process
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "agents.json"
@@ -80,26 +81,8 @@ def emulator(folder: Path, latency_ms: float) -> Iterator[dict[str, str]]:
     world = load_world().model_dump(mode="json", exclude_defaults=True)
     if latency_ms:
         world["faults"] = [{"kind": "latency", "operation": "*", "latency_ms": latency_ms}]
-    path = folder / f"world-{latency_ms:g}.yml"
-    path.write_text(yaml.safe_dump(world, sort_keys=False))
-    child = subprocess.Popen(
-        [sys.executable, "-m", "evalcore.cli", "emulator", "--world", str(path), "--no-s3"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    env: dict[str, str] = {}
-    assert child.stdout is not None
-    for line in child.stdout:
-        if line.startswith("export "):
-            key, _, value = line.removeprefix("export ").strip().partition("=")
-            env[key] = value
-            if key == "AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME":
-                break
-    try:
+    with emulator_process(world, folder / f"world-{latency_ms:g}.yml") as env:
         yield env
-    finally:
-        child.terminate()
-        child.wait(10)
 
 
 def timed(

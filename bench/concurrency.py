@@ -1,8 +1,8 @@
 """Adaptive concurrency benchmark: one suite run at evalcore's defaults (start 16, ceiling 64) against two emulator
 worlds with every Converse call taking 250 ms: one without limits, where the level should approach the ceiling,
 and one with a requests-per-minute quota (the emulator's `throttle` fault with `rpm`), where the run should approach
-the quota without errors. Records the levels from results.json (`run.concurrency`), the errors, the throttled
-calls (the emulator's request log) and the calls per minute achieved. Writes bench/out/concurrency.json. Not a test.
+the quota without errors. Records the levels from results.json (`run.concurrency`), the errors, the calls
+retried (each case's attempts) and the cases per minute achieved. Writes bench/out/concurrency.json. Not a test.
 
     .venv/bin/python bench/concurrency.py                       # 3,000 cases; a quota of 600 requests/minute
     .venv/bin/python bench/concurrency.py --cases 1000 --rpm 300
@@ -15,47 +15,24 @@ that it gets its quota's worth of calls through each minute, and that no case er
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 from direct import MODEL, suite  # bench/direct.py: the deterministic suite
 from direct import world as base_world
+from emulator_process import emulator_process  # bench/emulator_process.py
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "concurrency.json"
 EVALCORE = [sys.executable, "-m", "evalcore.cli"]
 LATENCY_MS = 250
-
-
-@contextlib.contextmanager
-def emulator(path: Path, world: dict[str, Any]) -> Iterator[dict[str, str]]:
-    """`evalcore emulator` with `world` in its own process; yields the environment that points boto3 at it."""
-    path.write_text(yaml.safe_dump(world))
-    child = subprocess.Popen(
-        [*EVALCORE, "emulator", "--world", str(path), "--no-s3"], stdout=subprocess.PIPE, text=True
-    )
-    env: dict[str, str] = {}
-    assert child.stdout is not None
-    for line in child.stdout:
-        if line.startswith("export "):
-            key, _, value = line.removeprefix("export ").strip().partition("=")
-            env[key] = value
-            if key == "AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME":
-                break
-    try:
-        yield env
-    finally:
-        child.terminate()
-        child.wait(10)
 
 
 def measure(work: Path, name: str, cases: int, faults: list[dict[str, Any]]) -> dict[str, Any]:
@@ -65,7 +42,7 @@ def measure(work: Path, name: str, cases: int, faults: list[dict[str, Any]]) -> 
     document["defaults"].pop("concurrency")  # evalcore's defaults: start 16, ceiling 64
     suite_path.write_text(yaml.safe_dump(document, sort_keys=False))
     out = work / f"out-{name}"
-    with emulator(work / f"world-{name}.yml", world) as env:
+    with emulator_process(world, work / f"world-{name}.yml") as env:
         started = time.perf_counter()
         done = subprocess.run(
             [*EVALCORE, "run", str(suite_path), "--out", str(out), "--no-cache", "--quiet"],

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from emulator_process import emulator_process
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "direct.json"
@@ -55,26 +56,8 @@ def world(latency_ms: float, questions: int) -> dict[str, Any]:
 @contextlib.contextmanager
 def emulator(folder: Path, latency_ms: float, questions: int) -> Iterator[dict[str, str]]:
     """`evalcore emulator` in its own process; yields the environment that points boto3 at it."""
-    path = folder / f"world-{latency_ms:g}.yml"
-    path.write_text(yaml.safe_dump(world(latency_ms, questions)))
-    child = subprocess.Popen(
-        [sys.executable, "-m", "evalcore.cli", "emulator", "--world", str(path), "--no-s3"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    env: dict[str, str] = {}
-    assert child.stdout is not None
-    for line in child.stdout:
-        if line.startswith("export "):
-            key, _, value = line.removeprefix("export ").strip().partition("=")
-            env[key] = value
-            if key == "AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME":
-                break
-    try:
+    with emulator_process(world(latency_ms, questions), folder / f"world-{latency_ms:g}.yml") as env:
         yield env
-    finally:
-        child.terminate()
-        child.wait(10)
 
 
 def suite(folder: Path, cases: int, judged: bool) -> Path:

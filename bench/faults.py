@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from emulator_process import emulator_process
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "faults.json"
@@ -49,23 +50,9 @@ def world(cases: int, rpm: int) -> dict[str, Any]:
 @contextlib.contextmanager
 def emulator(folder: Path, cases: int, rpm: int) -> Iterator[tuple[dict[str, str], Path]]:
     """`evalcore emulator` in its own process; yields the environment pointing boto3 at it and its request log."""
-    path, log = folder / "world.yml", folder / "requests.jsonl"
-    path.write_text(yaml.safe_dump(world(cases, rpm)))
-    command = [sys.executable, "-m", "evalcore.cli", "emulator", "--world", str(path), "--no-s3"]
-    child = subprocess.Popen([*command, "--request-log", str(log)], stdout=subprocess.PIPE, text=True)
-    env: dict[str, str] = {}
-    assert child.stdout is not None
-    for line in child.stdout:
-        if line.startswith("export "):
-            key, _, value = line.removeprefix("export ").strip().partition("=")
-            env[key] = value
-            if key == "AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME":
-                break
-    try:
+    log = folder / "requests.jsonl"
+    with emulator_process(world(cases, rpm), folder / "world.yml", log) as env:
         yield env, log
-    finally:
-        child.terminate()
-        child.wait(10)
 
 
 def suite(folder: Path, cases: int) -> Path:

@@ -55,6 +55,8 @@ Purpose = Literal[
     "guardrail-apply",  # ApplyGuardrail
     "guardrail-converse",  # Converse with a guardrail
     "guardrail-invoke",  # InvokeModel with a guardrail
+    "knowledge-base-retrieve",  # bedrock-agent-runtime Retrieve
+    "knowledge-base-generate",  # bedrock-agent-runtime RetrieveAndGenerate
 ]
 
 _SHORTEST_SECRET = 6  # redaction cannot change a shorter text (secrets.py)

@@ -126,6 +126,15 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--min-effect", type=float, default=0.02, help="smallest difference that counts (default 0.02)")
     diff.add_argument("--format", choices=["text", "markdown", "json"], default="text")
 
+    power = sub.add_parser(
+        "power",
+        help="how many items each section needs to detect an effect, from a previous run",
+        description="Per section, model and metric: the minimum detectable effect now and the items needed for "
+        "--effect (80%% power, two-sided 5%%), from a results directory's variance.",
+    )
+    power.add_argument("dir", type=Path, help="a results directory (with results.jsonl)")
+    power.add_argument("--effect", type=float, default=0.05, help="the change to detect, 0-1 scale (default 0.05)")
+
     merge = sub.add_parser(
         "merge",
         help="combine the results of shards (--shard i/n runs) into one run",
@@ -183,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _merge(ns.dirs, ns.out, ns.suite, ns.threshold, ns.junit_failures)
         if ns.command == "diff":
             return _diff(ns.base, ns.head, ns.min_effect, ns.format)
+        if ns.command == "power":
+            return _power(ns.dir, ns.effect)
         if ns.command == "comment":
             return _comment(ns.source, ns.baseline, ns.mode, ns.min_effect)
     except InputError as exc:
@@ -256,6 +267,10 @@ def _run(ns: argparse.Namespace) -> int:
     from evalcore.orchestrate import RunOptions, run_suite
 
     _check_directories(ns)
+    if ns.world is not None and not ns.emulator:
+        from evalcore.suite.problems import InputError, Problem
+
+        raise InputError([Problem("--world", "only with --emulator (add --emulator, or leave out --world)")])
     options = RunOptions(
         suite=ns.suite,
         out=ns.resume or ns.out,
@@ -374,6 +389,25 @@ def _diff(base: Path, head: Path, min_effect: float, fmt: str) -> int:
         from evalcore.report.diff_text import diff_text
 
         print(diff_text(cmp))
+    return 0
+
+
+def _power(directory: Path, effect: float) -> int:
+    from evalcore.power import power_table, power_text
+    from evalcore.results import CASES_FILE, ResultsFile
+
+    if not 0 < effect < 1e9:
+        print(f"evalcore power: --effect must be positive, not {effect}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not (directory / CASES_FILE).is_file():
+        print(f"{directory}: no {CASES_FILE} here (give a directory written by `evalcore run`)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        rows = power_table(ResultsFile(directory / CASES_FILE), effect)
+    except ValueError as exc:
+        print(f"evalcore power: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(power_text(rows, effect))
     return 0
 
 

@@ -1,10 +1,14 @@
-"""Baseline vs head: paired differences over the cases both runs have, with a seeded bootstrap interval.
-
-A difference is a regression or an improvement only when its 95% interval excludes zero AND the effect is at least
-`min_effect` (on the metric's 0-1 scale); otherwise it is "no significant change". Pure: results in, a Comparison out.
+"""Baseline vs head: paired tests over the items both runs have, with the false discovery rate controlled across
+every row of the comparison.
 
 Pairing: cases are matched by (section, model, item) — the item key is content-derived, so reordering a dataset
-keeps pairs — and repeats of one item are averaged first, so a pair is one item's mean in each run.
+keeps pairs — and repeats of one item are averaged first, so a pair is one item's mean in each run. Each row
+(section, model, metric) is tested by `paired_tests.paired_test` (exact McNemar with Newcombe's interval for 0/1
+values, paired t otherwise, a cluster-robust t when the section names `cluster_by`). A row is a regression or an
+improvement only when it has at least `paired_tests.MIN_PAIRS` pairs, it is a discovery of Benjamini-Hochberg at a
+5% false discovery rate over every tested row (the section's `primary_metrics` weighted first), AND the difference
+is at least `min_effect` times the metric's scale (1 for 0-1 metrics, 100 for Robustness, a percentage). Pure:
+results in, a Comparison out.
 
 Streams: each side's cases are read twice (once for the figures, once for the text of the few cases that changed
 most), so a results file (results.ResultsFile) is never held whole; a list works as well.
@@ -12,11 +16,12 @@ most), so a results file (results.ResultsFile) is never held whole; a list works
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
+from evalcore.paired_tests import FDR, MIN_PAIRS, benjamini_hochberg, paired_test
 from evalcore.results import CaseResult, RunResult
 
 Verdict = Literal["regression", "improvement", "no_change", "insufficient"]
@@ -34,7 +39,12 @@ LOWER_IS_BETTER = frozenset(
         "false_positive_rate",
     }
 )
-MIN_PAIRS = 5  # fewer common items than this: "insufficient", never a verdict
+# The range of a metric where it is not 0-1: `min_effect` and a step of no spread are scaled by it.
+METRIC_SCALE = {"Builtin.Robustness": 100.0}
+
+
+def metric_scale(metric: str) -> float:
+    return METRIC_SCALE.get(metric, 1.0)
 
 
 @dataclass
@@ -50,6 +60,24 @@ class Difference:
     pairs: int
     verdict: Verdict
     lower_is_better: bool = False
+    method: str | None = None  # the test and interval: "McNemar/Newcombe", "paired t", "cluster t"
+    groups: int | None = None  # clusters of a cluster t
+    p: float | None = None  # the test's two-sided p-value
+    q: float | None = None  # Benjamini-Hochberg adjusted p over the comparison's tested rows
+    mde: float | None = None  # minimum detectable effect at 80% power, two-sided 5%
+    min_effect: float = 0.02  # the smallest difference that counts, on this metric's scale
+    primary: bool = False  # one of its section's `primary_metrics`
+
+    @property
+    def underpowered(self) -> bool:
+        """The test could not see a change of the size that counts: say "no change larger than MDE"."""
+        return self.mde is not None and self.mde > self.min_effect
+
+    @property
+    def interval_label(self) -> str:
+        """What the interval is: 95%, its method and its number of pairs (and clusters)."""
+        groups = f", {self.groups} groups" if self.groups else ""
+        return f"95% {self.method}, {self.pairs} pairs{groups}"
 
     @property
     def arrow(self) -> str:
@@ -106,27 +134,16 @@ class Comparison:
         return [d for d in self.differences if d.verdict == "improvement"]
 
 
-def bootstrap_ci(values: list[float], resamples: int = 1000, seed: int = 0) -> tuple[float, float]:
-    """95% percentile interval of the mean of `values` by a seeded bootstrap."""
-    if max(values) - min(values) < 1e-12:
-        return values[0], values[0]  # every pair moved the same: no sampling spread
-    rng = random.Random(seed)
-    n = len(values)
-    means = sorted(sum(rng.choices(values, k=n)) / n for _ in range(resamples))
-    return means[int(0.025 * resamples)], means[min(resamples - 1, int(0.975 * resamples))]
-
-
 def compare(
     base_run: RunResult,
     base_cases: Iterable[CaseResult],
     head_run: RunResult,
     head_cases: Iterable[CaseResult],
     min_effect: float = 0.02,
-    seed: int = 0,
-    resamples: int = 1000,
     top: int = 10,
 ) -> Comparison:
-    """`base_cases` and `head_cases` must be iterable twice (a list, or a results.ResultsFile)."""
+    """`base_cases` and `head_cases` must be iterable twice (a list, or a results.ResultsFile). `min_effect` is on
+    the 0-1 scale (a metric of another range scales it, see METRIC_SCALE)."""
     cmp = Comparison(suite=head_run.run.suite, base_sha=base_run.run.git_sha, head_sha=head_run.run.git_sha)
     if base_run.run.suite != head_run.run.suite:
         cmp.warnings.append(f"the baseline is of suite '{base_run.run.suite}', not '{head_run.run.suite}'")
@@ -143,39 +160,48 @@ def compare(
     cmp.removed_cases = len(base.ids - head.ids)
     cmp.base_totals, cmp.head_totals = _totals(base_run), _totals(head_run)
 
+    sections = {sec.name: sec for sec in head_run.sections}
     base_items, head_items = base.item_means(), head.item_means()
     for key in sorted(set(base_items) | set(head_items), key=lambda k: (k[0], k[1] or "", k[2])):
         section, model, metric = key
         b, h = base_items.get(key, {}), head_items.get(key, {})
         common = sorted(set(b) & set(h))
-        diffs = [h[i] - b[i] for i in common]
-        lower = metric in LOWER_IS_BETTER
-        base_mean = sum(b.values()) / len(b) if b else None
-        head_mean = sum(h.values()) / len(h) if h else None
-        if len(diffs) < MIN_PAIRS:
-            cmp.differences.append(
-                Difference(
-                    section, model, metric, base_mean, head_mean, None, None, None, len(diffs), "insufficient", lower
-                )
-            )
-            continue
-        mean_diff = sum(diffs) / len(diffs)
-        lo, hi = bootstrap_ci(diffs, resamples, seed)
-        verdict: Verdict = "no_change"
-        if abs(mean_diff) >= min_effect and (lo > 0 or hi < 0):
-            better = (mean_diff > 0) != lower
-            verdict = "improvement" if better else "regression"
-        paired_base = sum(b[i] for i in common) / len(common)
-        paired_head = sum(h[i] for i in common) / len(common)
-        cmp.differences.append(
-            Difference(section, model, metric, paired_base, paired_head, mean_diff, lo, hi, len(diffs), verdict, lower)
-        )
+        summary = sections.get(section)
+        scale = metric_scale(metric)
+        row = Difference(
+            section, model, metric, sum(b.values()) / len(b) if b else None, sum(h.values()) / len(h) if h else None,
+            None, None, None, len(common), "insufficient", metric in LOWER_IS_BETTER, min_effect=min_effect * scale,
+            primary=summary is not None and metric in summary.primary_metrics,
+        )  # fmt: skip
+        cluster_by = summary.cluster_by if summary is not None else None
+        groups = [head.group(section, item, cluster_by) for item in common] if cluster_by else None
+        base_values, head_values = [b[i] for i in common], [h[i] for i in common]
+        test = paired_test(base_values, head_values, _step([*base_values, *head_values], scale), groups)
+        if test is not None:
+            row.base, row.head = sum(base_values) / len(common), sum(head_values) / len(common)
+            row.diff, row.ci_low, row.ci_high, row.p = test.diff, test.ci_low, test.ci_high, test.p
+            row.method, row.groups, row.mde = test.method, test.groups, test.mde
+            if test.pairs >= MIN_PAIRS:
+                row.verdict = "no_change"
+        cmp.differences.append(row)
+    tested = [d for d in cmp.differences if d.verdict != "insufficient" and d.p is not None]
+    for d, q in zip(tested, benjamini_hochberg([d.p or 0.0 for d in tested], [d.primary for d in tested]), strict=True):
+        d.q = q
+        if q <= FDR and d.diff is not None and abs(d.diff) >= d.min_effect:
+            d.verdict = "improvement" if (d.diff > 0) != d.lower_is_better else "regression"
     cmp.changes = _top_changes(base, head, base_cases, head_cases, top)
     return cmp
 
 
 ItemKey = tuple[str, str | None, str]  # section, model, item
 MetricKey = tuple[str, str | None, str]  # section, model, metric
+
+
+def _step(values: list[float], scale: float) -> float:
+    """The metric's smallest step: the smallest gap between two values seen (1 for 0/1 values), else its scale."""
+    distinct = sorted(set(values))
+    gaps = [b - a for a, b in pairwise(distinct)]
+    return min(gaps) if gaps else scale
 
 
 @dataclass
@@ -185,24 +211,33 @@ class _Side:
     ids: set[str] = field(default_factory=set)
     sums: dict[MetricKey, dict[str, list[float]]] = field(default_factory=dict)  # per item
     first: dict[ItemKey, dict[str, float]] = field(default_factory=dict)
+    categories: dict[tuple[str, str], str] = field(default_factory=dict)  # (section, item) -> dataset category
 
     @classmethod
     def of(cls, cases: Iterable[CaseResult]) -> _Side:
         side = cls()
         for case in cases:
             side.ids.add(case.case_id)
-            values = _outcome_values(case)
+            values = outcome_values(case)
             for metric, value in values.items():
                 side.sums.setdefault((case.section, case.model, metric), {}).setdefault(case.item_key, []).append(value)
+            if case.category is not None:
+                side.categories[(case.section, case.item_key)] = case.category
             if case.repeat == 0:
                 side.first[(case.section, case.model, case.item_key)] = values
         return side
+
+    def group(self, section: str, item: str, cluster_by: str) -> str:
+        """An item's cluster: its value of the group field (`category`: the one evalcore records per case); an
+        item without one is a cluster of its own."""
+        assert cluster_by == "category"
+        return self.categories.get((section, item), f"item:{item}")
 
     def item_means(self) -> dict[MetricKey, dict[str, float]]:
         return {key: {item: sum(v) / len(v) for item, v in items.items()} for key, items in self.sums.items()}
 
 
-def _outcome_values(case: CaseResult) -> dict[str, float]:
+def outcome_values(case: CaseResult) -> dict[str, float]:
     """The per-case values compared: every metric, the pass outcome, and for guardrail probes the block outcome
     split by what was expected (so block rate and false-positive rate are compared on the right probes)."""
     values = {m.name: m.value for m in case.metrics if m.value is not None}

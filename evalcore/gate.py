@@ -18,7 +18,7 @@ from typing import Literal
 from evalcore.results import ModelSummary, RunResult, SectionSummary, ThresholdCheck, Verdict
 from evalcore.suite import metric_names
 from evalcore.suite.load import LoadedSuite
-from evalcore.suite.models import AgentSection, Evaluation, GuardrailSection, Threshold
+from evalcore.suite.models import AgentSection, Evaluation, GuardrailSection, KnowledgeBaseSection, Threshold
 from evalcore.suite.problems import InputError, Problem
 
 EXIT_PASSED, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INFRA = 0, 1, 2, 3
@@ -99,10 +99,10 @@ def parse_overrides(texts: Iterable[str], loaded: LoadedSuite, origin: str) -> l
     return overrides
 
 
-def allowed_metrics(section: Evaluation | GuardrailSection | AgentSection) -> set[str]:
+def allowed_metrics(section: Evaluation | GuardrailSection | AgentSection | KnowledgeBaseSection) -> set[str]:
     """The names a threshold of this section may use: its metrics and the aggregates of its kind."""
     allowed = set(metric_names.COMMON_AGGREGATES) | set(metric_names.LATENCY_AGGREGATES)
-    if isinstance(section, Evaluation):
+    if isinstance(section, Evaluation | KnowledgeBaseSection):
         allowed |= {m.name for m in section.metrics} | set(metric_names.EVALUATION_AGGREGATES)
     elif isinstance(section, GuardrailSection):
         allowed |= set(section.rate_names())
@@ -111,11 +111,13 @@ def allowed_metrics(section: Evaluation | GuardrailSection | AgentSection) -> se
     return allowed
 
 
-def section_models(section: Evaluation | GuardrailSection | AgentSection) -> list[str]:
+def section_models(section: Evaluation | GuardrailSection | AgentSection | KnowledgeBaseSection) -> list[str]:
     if isinstance(section, Evaluation):
         return list(section.models)
     if isinstance(section, GuardrailSection) and section.model:
         return [section.model]
+    if isinstance(section, KnowledgeBaseSection):
+        return list(section.targets)
     return []
 
 
@@ -132,6 +134,7 @@ def rules_for(loaded: LoadedSuite, overrides: list[tuple[str, str, Threshold]] |
         ("evaluations", loaded.suite.evaluations),
         ("guardrails", loaded.suite.guardrails),
         ("agents", loaded.suite.agents),
+        ("knowledge_bases", loaded.suite.knowledge_bases),
     ):
         for i, section in enumerate(sections):
             rules.append(Rule(section.name, "error_rate", "max", 0.0, None, None, "default"))

@@ -90,7 +90,11 @@ def _write_merged(
     junit_failures: JunitFailures,
 ) -> RunOutcome:
     first = runs[0]
-    (out / CASES_FILE).unlink(missing_ok=True)
+    from evalcore.report.render import remove_reports
+
+    remove_reports(out)  # a merge that stops before its reports leaves none of an earlier run's
+    for name in (CASES_FILE, RUN_FILE):
+        (out / name).unlink(missing_ok=True)
     # Shards partition the cases: each shard's final results of its own slice are copied through, one at a time,
     # never all held, and counted against the cases the slice plans.
     lacking: list[str] = []

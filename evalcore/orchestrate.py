@@ -140,8 +140,12 @@ def _execute(
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     cases_path = out / CASES_FILE
+    from evalcore.report.render import remove_reports
+
+    remove_reports(out)  # a run that stops before its reports leaves none of an earlier run's
+    (out / RUN_FILE).unlink(missing_ok=True)
     if not options.resume:
-        for name in (CASES_FILE, RUN_FILE, JOBS_FILE):
+        for name in (CASES_FILE, JOBS_FILE):
             (out / name).unlink(missing_ok=True)
     start, concurrency = _concurrency(loaded, options)
     aws = Aws(
@@ -336,6 +340,10 @@ def finish_run(
     result): the end of a run, and of a merge of shards. Streams the results: no run is held whole. `errors`
     (a cancel, a shard's missing results) make the verdict `error`, each a reason of its own, first."""
     run = _run_result(meta, sections, final_cases(out / CASES_FILE, planned.__contains__), not_run or {})
+    for summary in run.sections:  # what the baseline comparison needs of the suite, kept with the results
+        spec = next((s for s in loaded.suite.evaluations if s.name == summary.name), None)
+        if spec is not None:
+            summary.primary_metrics, summary.cluster_by = list(spec.primary_metrics), spec.cluster_by
     run.verdict = decide(run, rules_for(loaded, overrides))
     if errors:
         run.verdict.status = "error"

@@ -25,10 +25,11 @@ from evalcore.suite.models import (
     CustomJudgeMetric,
     Evaluation,
     GuardrailSection,
+    KnowledgeBaseSection,
     MutationKind,
 )
 
-Kind = Literal["evaluation", "guardrail", "agent"]
+Kind = Literal["evaluation", "guardrail", "agent", "knowledge_base"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +266,37 @@ def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: l
                     calls += (0 if test.initial_prompt else 1) + test.max_turns * 2 + 1
             plan.cases.add(ag.name, cases.__iter__, len(cases))
             plan.sections.append(SectionPlan(ag.name, "agent", [None], len(cases), calls))
+    for kb in suite.knowledge_bases:
+        if sections is None or kb.name in sections:
+            _knowledge_bases(plan, loaded, kb)
     return plan
+
+
+def _knowledge_bases(plan: Plan, loaded: LoadedSuite, kb: KnowledgeBaseSection) -> None:
+    """One case per record, target and repeat; a target's settings are its "model" spec in the fingerprint."""
+    records = loaded.datasets.get(kb.name, ())
+    repeats = kb.repeats or loaded.suite.defaults.repeats
+    dataset = str(loaded.path.parent / kb.dataset)
+    inputs = _section_inputs(loaded, kb)
+    by_target = {name: content_key(target.model_dump(mode="json")) for name, target in kb.targets.items()}
+
+    def cases() -> Iterator[Case]:
+        """Record by record, as the dataset is read (see _evaluation)."""
+        seen: dict[str, int] = {}
+        for record in records:
+            key = _item_key(record.fields.get("id") or record.fields, seen)
+            item = EvaluationItem(record.fields, f"{dataset}:{record.line}")
+            content = content_key(record.fields) if record.fields.get("id") else key
+            for name in kb.targets:
+                fingerprint = _fingerprint(inputs, by_target[name], content)
+                for r in range(repeats):
+                    cid = case_id(loaded.suite.name, kb.name, key, name, r)
+                    yield Case(cid, kb.name, "knowledge_base", name, r, key, item, fingerprint)
+
+    count = len(records) * len(kb.targets) * repeats
+    plan.cases.add(kb.name, cases, count)
+    judged = sum(isinstance(m, BuiltinMetric | CustomJudgeMetric) for m in kb.metrics)
+    plan.sections.append(SectionPlan(kb.name, "knowledge_base", list(kb.targets), count, count * (1 + judged)))
 
 
 def _guardrails(plan: Plan, loaded: LoadedSuite, gr: GuardrailSection) -> None:

@@ -27,7 +27,7 @@ CASES_FILE = "results.jsonl"
 RUN_FILE = "results.json"
 
 Status = Literal["pass", "fail", "error", "skipped"]
-Kind = Literal["evaluation", "guardrail", "agent"]
+Kind = Literal["evaluation", "guardrail", "agent", "knowledge_base"]
 
 
 class _Model(BaseModel):
@@ -101,6 +101,32 @@ class AgentOutcome(_Model):
     target_usage: Usage = Field(default_factory=Usage)
 
 
+class Passage(_Model):
+    """A passage a knowledge base retrieved (or an answer cited): its text, where it comes from, its score."""
+
+    text: str
+    location: str | None = None  # the source URI (s3, web, confluence... location), as Bedrock gives it
+    score: float | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+
+class CitedPart(_Model):
+    """A part of a generated answer and the passages it cites (`span`: its characters in the answer, inclusive)."""
+
+    text: str
+    start: int | None = None
+    end: int | None = None
+    references: list[Passage] = Field(default_factory=list)
+
+
+class KnowledgeBaseOutcome(_Model):
+    knowledge_base_id: str
+    operation: Literal["retrieve", "retrieve-and-generate"]
+    passages: list[Passage] = Field(default_factory=list)  # retrieved, best first (Retrieve)
+    citations: list[CitedPart] = Field(default_factory=list)  # RetrieveAndGenerate
+    guardrail_action: str | None = None
+
+
 class CaseResult(_Model):
     case_id: str
     section: str
@@ -129,6 +155,7 @@ class CaseResult(_Model):
     finished_at: float | None = None
     guardrail: GuardrailOutcome | None = None
     agent: AgentOutcome | None = None
+    knowledge_base: KnowledgeBaseOutcome | None = None
     fingerprint: str | None = None  # the case's inputs when it ran (plan.Case.fingerprint): resume re-runs on change
 
     def score(self, name: str) -> float | None:
@@ -188,6 +215,9 @@ class SectionSummary(_Model):
     reason: str | None = None  # why a section did not run (or not completely)
     planned: int = 0
     models: list[ModelSummary] = Field(default_factory=list)
+    # From the suite, for the baseline comparison (compare.py): metrics tested first, the group field clustered by.
+    primary_metrics: list[str] = Field(default_factory=list)
+    cluster_by: str | None = None
 
 
 class ConcurrencyLevel(_Model):
@@ -523,7 +553,7 @@ class _Group:
         latencies = sorted(self.latencies)
         if self.probes:
             rates = _guardrail_rates(self.probes)
-        elif self.kind in ("agent", "evaluation"):
+        elif self.kind in ("agent", "evaluation", "knowledge_base"):
             rates = _repeat_rates(self.passes, always=self.kind == "agent")
         else:
             rates = {}

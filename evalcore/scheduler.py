@@ -17,7 +17,9 @@ Retries are bounded by time, not by a count: a call is retried until `retry_budg
 per-minute quota (Bedrock's requests and tokens per minute) can keep a call throttled for most of a minute, longer
 than a handful of backoffs (8 attempts were about 16 s); 300 s outlasts several quota windows. A call given its
 own `max_attempts` (an agent target's `max_retry`) stops at that count as well. The last sleep is cut to what is
-left of the budget, so a call ends at most one attempt after its budget.
+left of the budget, so a call ends at most one attempt after its budget. An endpoint that refuses the connection
+(botocore's EndpointConnectionError: nothing listens there, a wrong --endpoint-url or region) is no quota to wait
+out: it is retried for UNREACHABLE_BUDGET_SECONDS at most, so a misconfigured run fails in seconds, not minutes.
 """
 
 from __future__ import annotations
@@ -69,8 +71,12 @@ class Cancelled(Exception):
     """The run was cancelled (SIGTERM/SIGINT) while this call waited."""
 
 
+UNREACHABLE_BUDGET_SECONDS = 30.0  # the retry budget of a call whose endpoint refuses the connection
+
+
 def classify(exc: BaseException) -> tuple[str, str]:
-    """('throttle' | 'transient' | 'final', a one-line reason) for an exception raised by a boto3 call."""
+    """('throttle' | 'transient' | 'unreachable' | 'final', a one-line reason) for an exception raised by a boto3
+    call."""
     from botocore import exceptions as bx
 
     if isinstance(exc, bx.ClientError):  # EventStreamError is a ClientError too
@@ -84,6 +90,8 @@ def classify(exc: BaseException) -> tuple[str, str]:
         if code in TRANSIENT_CODES or (isinstance(status, int) and status >= 500):
             return "transient", reason
         return "final", reason
+    if isinstance(exc, bx.EndpointConnectionError):  # no connection at all: "Could not connect to the endpoint URL"
+        return "unreachable", f"{type(exc).__name__}: {exc}"
     transient_types = (
         bx.ConnectionError,
         bx.HTTPClientError,
@@ -267,6 +275,7 @@ class Scheduler:
         semaphore, rpm, tpm = self._limits(call.model)
         attempt = 0
         deadline: float | None = None  # the end of the retry budget, from the first failure on
+        first_failure = 0.0
         while True:
             attempt += 1
             if self.cancel.is_set():
@@ -291,11 +300,18 @@ class Scheduler:
                     throttled = kind == "throttle"
                     if throttled:
                         self.meter.throttle()
-                    deadline = deadline if deadline is not None else time.monotonic() + self.retry_budget_seconds
+                    if deadline is None:
+                        first_failure = time.monotonic()
+                        deadline = first_failure + self.retry_budget_seconds
                     limit = call.max_attempts or self.max_attempts
                     if kind == "final" or (limit is not None and attempt >= limit):
                         suffix = f" (after {attempt} attempts)" if attempt > 1 else ""
                         raise CallFailed(reason + suffix, attempt) from None
+                    if kind == "unreachable" and time.monotonic() >= first_failure + UNREACHABLE_BUDGET_SECONDS:
+                        spent = (
+                            f"the {UNREACHABLE_BUDGET_SECONDS:g} s budget for an endpoint that does not answer is spent"
+                        )
+                        raise CallFailed(f"{reason} (after {attempt} attempts: {spent})", attempt) from None
                     if time.monotonic() >= deadline:
                         spent = f"the retry budget of {self.retry_budget_seconds:g} s is spent"
                         suffix = f" (after {attempt} attempts: {spent})" if attempt > 1 else f" ({spent})"

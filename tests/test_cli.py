@@ -53,3 +53,16 @@ def test_a_problem_is_printed_with_its_control_characters_made_visible(capsys: p
     err = capsys.readouterr().err
     assert "\x1b" not in err
     assert "'qa.token_f1>=\\x1b[31m0.5' is not a threshold" in err
+
+
+def test_a_world_without_the_emulator_is_bad_input_and_nothing_runs(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    """`--world` only means something with `--emulator`: silently ignored, the run would go to AWS instead."""
+    world = tmp_path / "world.yml"
+    world.write_text("models: {}\n")
+    out = tmp_path / "out"
+    assert main(["run", "examples/quickstart/suite.yml", "--world", str(world), "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip() == "--world: only with --emulator (add --emulator, or leave out --world)"
+    assert not out.exists()

@@ -34,7 +34,7 @@ def _plan(tmp_path: Path, mutations: str) -> list[Case]:
             name: m
             guardrails:
               - name: g
-                guardrail: {{id: gr-demo}}
+                guardrail: {{id: grdemo}}
                 probes:
                   - {{text: "{TEXT}", expect: blocked, policy: topic}}
                   - {{text: "What are your opening hours?", expect: allowed}}

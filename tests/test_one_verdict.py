@@ -123,6 +123,7 @@ BREACHES = {
     "guardrails": "demo-guardrail.pass_rate>=0.9",
     "managed-jobs": "qa-jobs.Builtin.Accuracy>=0.85",
     "quickstart": "qa.Builtin.Correctness>=0.8",
+    "rag": "handbook.recall_at_k>=0.8",
 }
 
 

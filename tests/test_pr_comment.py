@@ -275,3 +275,37 @@ def test_the_comment_fits_githubs_limit_and_says_it_was_cut(tmp_path: Path) -> N
     body = render_comment(h.run, compare(b.run, b.cases, h.run, h.cases), limit=1500)
     assert len(body) <= 1500
     assert "cut to fit" in body and body.startswith(marker("demo"))
+
+
+def test_each_row_of_the_comment_labels_its_interval_and_shows_pairs_and_detectable_effect(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    rng = random.Random(4)
+    base_scores = [rng.uniform(0.3, 0.9) for _ in range(30)]
+    base = write_results(tmp_path / "base", base_scores, sha="c" * 40)
+    head = write_results(tmp_path / "head", [min(1.0, s + rng.gauss(0, 0.2)) for s in base_scores])
+    post_comment(head, _ctx(github, tmp_path, PR_EVENT), baseline_spec=str(base), github=_client(github))
+    body = github.state.comments[7][0]["body"]
+    row = next(line for line in body.splitlines() if "token\\_f1" in line and line.startswith("|"))
+    assert "95% paired t, 30 pairs" in row and "| 30 |" in row
+    assert "no change larger than 0." in row  # 30 noisy pairs cannot see a 0.02 change
+    assert "Benjamini-Hochberg at a 5% false discovery rate" in body
+    assert "(no significant change at a 5% false discovery rate)" in body
+
+
+def test_diff_labels_every_interval_and_power_sizes_a_section_from_a_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from evalcore.cli import main
+
+    rng = random.Random(8)
+    scores = [rng.uniform(0.3, 0.9) for _ in range(50)]
+    base = write_results(tmp_path / "base", scores, sha="c" * 40)
+    head = write_results(tmp_path / "head", [min(1.0, s + rng.gauss(0, 0.1)) for s in scores])
+    assert main(["diff", str(base), str(head)]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "token_f1" in ln)
+    assert "(95% paired t, 50 pairs)" in line and "MDE 0." in line and " q=" in line
+    assert main(["power", str(base), "--effect", "0.05"]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "token_f1" in ln)
+    needed = int(line.rsplit("items needed ", 1)[1])
+    assert 50 < needed < 2000  # item means spread ~0.17: sd of a difference ~0.25 -> ~200 items for 0.05

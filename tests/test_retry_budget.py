@@ -141,3 +141,29 @@ def test_a_suite_budget_outside_0_to_3600_seconds_is_bad_input(
 
     assert main(["validate", str(path)]) == 2
     assert "defaults.retry_budget_seconds" in capsys.readouterr().err
+
+
+def test_an_endpoint_nobody_answers_is_given_up_on_its_own_short_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused connection (a wrong --endpoint-url, nothing listening) is no quota window to wait out: it gets
+    UNREACHABLE_BUDGET_SECONDS, not the 300 s budget, so a misconfigured run fails in seconds, not minutes."""
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example")
+    out = tmp_path / "out"
+    code = main(
+        [
+            *("run", str(suite(tmp_path)), "--out", str(out), "--no-cache", "--quiet"),
+            *("--endpoint-url", f"http://127.0.0.1:{port}", "--region", "us-east-1"),
+        ]
+    )
+
+    assert code == 3
+    [case] = list(read_cases(out / CASES_FILE))
+    assert case.status == "error"
+    assert case.reason is not None and "the 30 s budget for an endpoint that does not answer is spent" in case.reason

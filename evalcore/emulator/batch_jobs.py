@@ -217,7 +217,7 @@ def _answer(
     if resolved is None:
         raise AwsError(400, "ValidationException", f"The model {fields['modelId']} is no longer available.")
     model_id, spec = resolved
-    fault = ctx.faults.decide(RECORD_OPERATION, fields["modelId"]).error()
+    fault = ctx.faults.decide(RECORD_OPERATION, fields["modelId"]).error("bedrock-runtime")
     if fault is not None:
         raise fault
     if fields["modelInvocationType"] == "Converse":
@@ -246,7 +246,9 @@ def _system_text(system: Any) -> str | None:
 def _job(ctx: EmulatorContext, identifier: str) -> lifecycle.Job:
     with ctx.lock:
         jobs = ctx.state(_JOBS)
-        job = jobs.get(identifier) or next((j for j in jobs.values() if j.name == identifier), None)
+        # ModelInvocationJobIdentifier (botocore's bedrock model): the job's ARN or the 12-character id that ends it,
+        # never its name (request_validation refuses what the pattern does not allow).
+        job = jobs.get(identifier) or next((j for j in jobs.values() if j.arn.endswith(f"/{identifier}")), None)
     if job is None:
         raise AwsError(404, "ResourceNotFoundException", f"The model invocation job {identifier} was not found.")
     return job

@@ -9,15 +9,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from evalcore.emulator import capability_rules, eventstream, guardrails, models
+from evalcore.emulator import capability_rules, eventstream, guardrails, invoke_bodies, models
 from evalcore.emulator.capability_rules import NOT_CHAT
+from evalcore.emulator.converse_rules import NO_USER_FIRST
 from evalcore.emulator.guardrails import GuardedText, Verdict
 from evalcore.emulator.protocol import AwsError, EmulatorContext, ModelAnswer, Request, StreamCut
 from evalcore.emulator.world import ModelSpec
 
-NO_USER_FIRST = (
-    "A conversation must start with a user message. Try again with a conversation that starts with a user message."
-)
 STREAM_DELTA_CHARS = 16  # ConverseStream sends the text in pieces of this many characters
 
 
@@ -26,6 +24,7 @@ class Result:
     answer: ModelAnswer
     started: float
     trace: dict[str, Any] | None
+    additional_fields: dict[str, Any] | None = None  # additionalModelResponseFields, when paths were asked for
 
     def content(self) -> list[dict[str, Any]]:
         return [{"toolUse": self.answer.tool_use}] if self.answer.tool_use else [{"text": self.answer.text}]
@@ -48,6 +47,8 @@ class Result:
         }
         if self.trace is not None:
             payload["trace"] = self.trace
+        if self.additional_fields is not None:
+            payload["additionalModelResponseFields"] = self.additional_fields
         return payload
 
 
@@ -59,7 +60,7 @@ def run(ctx: EmulatorContext, request: Request, streaming: bool = False) -> Resu
         raise AwsError(400, "ValidationException", NOT_CHAT)
     capability_rules.check_converse(request.path_params["modelId"], body, streaming)
     messages = body.get("messages")
-    if not isinstance(messages, list) or not messages or messages[0].get("role") != "user":
+    if not messages:
         raise AwsError(400, "ValidationException", NO_USER_FIRST)
     system = "\n".join(b["text"] for b in body.get("system") or [] if isinstance(b.get("text"), str)) or None
     inference = body.get("inferenceConfig") or {}
@@ -100,7 +101,12 @@ def run(ctx: EmulatorContext, request: Request, streaming: bool = False) -> Resu
     trace = None
     if guard is not None and guard.get("trace", "disabled") != "disabled":
         trace = {"guardrail": _trace(input_verdict, output_verdict, model_output, guard["trace"])}
-    return Result(answer, started, trace)
+    paths = body.get("additionalModelResponseFieldPaths")
+    extra = None
+    if paths is not None:
+        native = _native_response(model_id, spec, messages, system, inference, answer)
+        extra = _pointed_fields(native, paths)
+    return Result(answer, started, trace, extra)
 
 
 def stream(result: Result, fault: str | None) -> Iterator[bytes]:
@@ -125,11 +131,58 @@ def stream(result: Result, fault: str | None) -> Iterator[bytes]:
         if index == 0 and fault == "stream_cut":
             raise StreamCut("stream_cut fault: connection closed mid-stream")
     yield eventstream.event("contentBlockStop", {"contentBlockIndex": 0})
-    yield eventstream.event("messageStop", {"stopReason": answer.stop_reason})
+    stop: dict[str, Any] = {"stopReason": answer.stop_reason}
+    if result.additional_fields is not None:
+        stop["additionalModelResponseFields"] = result.additional_fields
+    yield eventstream.event("messageStop", stop)
     metadata: dict[str, Any] = {"usage": result.usage(), "metrics": {"latencyMs": elapsed_ms(result.started)}}
     if result.trace is not None:
         metadata["trace"] = result.trace
     yield eventstream.event("metadata", metadata)
+
+
+def _native_response(
+    model_id: str,
+    spec: ModelSpec,
+    messages: list[dict[str, Any]],
+    system: str | None,
+    inference: dict[str, Any],
+    answer: ModelAnswer,
+) -> dict[str, Any]:
+    """The model's own response body (its InvokeModel shape), which additionalModelResponseFieldPaths point into;
+    empty for a model whose InvokeModel body the emulator does not write."""
+    if spec.api in ("converse", "titan-embed"):
+        return {}
+    request = invoke_bodies.InvokeRequest(
+        messages, system, inference.get("maxTokens"), inference.get("stopSequences") or []
+    )
+    return invoke_bodies.render(spec.api, model_id, request, answer)
+
+
+def _pointed_fields(native: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+    """The fields of ``native`` the JSON Pointers (RFC 6901) in ``paths`` name, nested as in ``native``. botocore's
+    ConverseRequest documentation: an empty or malformed pointer is refused with 400, a valid pointer to a field
+    the model's response lacks is ignored."""
+    fields: dict[str, Any] = {}
+    for path in paths:
+        if not path.startswith("/") or path == "/":
+            raise AwsError(
+                400,
+                "ValidationException",
+                f"The JSON Pointer {path!r} in additionalModelResponseFieldPaths is invalid.",
+            )
+        keys = [part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/")]
+        value: Any = native
+        for key in keys:
+            if not isinstance(value, dict) or key not in value:
+                break
+            value = value[key]
+        else:
+            target = fields
+            for key in keys[:-1]:
+                target = target.setdefault(key, {})
+            target[keys[-1]] = value
+    return fields
 
 
 def sleep_latency(spec: ModelSpec) -> None:

@@ -7,6 +7,10 @@ agent id in the path, as sent). For a matching call, in world order:
 - ``rpm: N`` (throttle only) fires when N calls were already let through in the last 60 seconds;
 - otherwise it fires with probability ``rate``, drawn from a generator seeded with (world seed, fault index).
 
+A fault whose exception the called operation does not declare in botocore's model (ModelErrorException on
+Retrieve, ServiceUnavailableException on ListFoundationModels) does not match that operation: AWS cannot answer it
+so. A batch job's records (``ModelInvocationJobRecord``) are InvokeModel calls.
+
 Every firing ``latency`` fault adds its ``latency_ms`` (a number, or ``[low, high]`` drawn uniformly); the first firing
 fault of any other kind decides the call's fate (its own ``latency_ms`` is added too).
 """
@@ -19,8 +23,10 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import cache
 
 from evalcore.emulator.protocol import AwsError
+from evalcore.emulator.shape_validation import service_model
 from evalcore.emulator.world import FaultKind, FaultSpec
 
 ERRORS: dict[str, tuple[int, str, str]] = {
@@ -54,11 +60,37 @@ class Decision:
         """What the request log records: the deciding kind, else "latency" when only latency was added."""
         return self.kind or ("latency" if self.latency_s else None)
 
-    def error(self) -> AwsError | None:
+    def error(self, service: str) -> AwsError | None:
+        """The fault's error as ``service`` sends it: the status is the ``httpStatusCode`` botocore's model of that
+        service declares for the exception (ModelNotReadyException is 429 on bedrock-runtime, 424 on
+        bedrock-agent-runtime); a service whose model lacks the exception gets the table's status."""
         if self.kind not in ERRORS:
             return None
         status, error_type, message = ERRORS[self.kind]
-        return AwsError(status, error_type, message)
+        return AwsError(_declared_status(service, error_type, status), error_type, message)
+
+
+_SERVICES = ("bedrock-runtime", "bedrock-agent-runtime", "bedrock")
+_PSEUDO_OPERATIONS = {"ModelInvocationJobRecord": "InvokeModel"}
+
+
+@cache
+def declares(operation: str, error_type: str) -> bool:
+    """Whether botocore's model lets ``operation`` answer ``error_type``."""
+    name = _PSEUDO_OPERATIONS.get(operation, operation)
+    for service in _SERVICES:
+        model = service_model(service)
+        if name in model.operation_names:
+            return error_type in {shape.name for shape in model.operation_model(name).error_shapes}
+    return True
+
+
+@cache
+def _declared_status(service: str, error_type: str, fallback: int) -> int:
+    model = service_model(service)
+    if error_type not in model.shape_names:
+        return fallback
+    return int(model.shape_for(error_type).metadata.get("error", {}).get("httpStatusCode", fallback))
 
 
 class FaultEngine:
@@ -77,6 +109,8 @@ class FaultEngine:
         with self._lock:
             for index, fault in enumerate(self._faults):
                 if not (fnmatchcase(operation, fault.operation) and fnmatchcase(target or "", fault.target)):
+                    continue
+                if fault.kind in ERRORS and not declares(operation, ERRORS[fault.kind][1]):
                     continue
                 if not self._fires(index, fault):
                     continue

@@ -26,6 +26,25 @@ _LLAMA2_SYSTEM = re.compile(r"<<SYS>>(.*?)<</SYS>>", re.DOTALL)
 _HUMAN_TURN = re.compile(r"(Human|Assistant):(.*?)(?=\n\n(?:Human|Assistant):|$)", re.DOTALL)
 STREAM_PIECE_CHARS = 16
 _TITAN_TURN = re.compile(r"(User|Bot):(.*?)(?=\n(?:User|Bot):|$)", re.DOTALL)
+# The Anthropic Messages body on Bedrock (user guide, model-parameters-anthropic-claude-messages-request-response):
+# anthropic_version "must be bedrock-2023-05-31"; these top-level keys (and `thinking`, Claude 3.7 and later).
+ANTHROPIC_VERSION = "bedrock-2023-05-31"
+_ANTHROPIC_KEYS = frozenset(
+    {
+        "anthropic_version",
+        "anthropic_beta",
+        "max_tokens",
+        "system",
+        "messages",
+        "temperature",
+        "top_p",
+        "top_k",
+        "stop_sequences",
+        "tools",
+        "tool_choice",
+        "thinking",
+    }
+)
 _MISTRAL_CHAT = re.compile(r"(^|[./])mistral\.(mistral-large-2407|pixtral-large)")
 
 
@@ -180,6 +199,7 @@ def _parse_anthropic(body: dict[str, Any]) -> InvokeRequest:
         return InvokeRequest(messages, system, body["max_tokens_to_sample"], stops, legacy=True)
     for key in ("anthropic_version", "max_tokens", "messages"):
         _require(body, key)
+    _check_anthropic(body)
     messages = [
         {"role": m.get("role"), "content": [_anthropic_block(b) for b in _blocks(m.get("content"))]}
         for m in body["messages"]
@@ -291,10 +311,35 @@ def _message(role: str, text: str) -> dict[str, Any]:
     return {"role": role, "content": [{"text": text.strip()}]}
 
 
+def _check_anthropic(body: dict[str, Any]) -> None:
+    """Bedrock's refusals of an Anthropic Messages body. Wording: "#: extraneous key [chat_id] is not permitted"
+    (BerriAI/litellm#7416, sigoden/aichat#543); "Invalid API version: <value>" (boto/boto3#4218). The minimum of
+    max_tokens is written in the same JSON-schema validator's words ("#/max_tokens: 0 is not greater or equal to
+    1"); no source quoting AWS's answer to it was found."""
+    extra = sorted(key for key in body if key not in _ANTHROPIC_KEYS)
+    if extra:
+        raise AwsError(
+            400,
+            "ValidationException",
+            _malformed(", ".join(f"#: extraneous key [{k}] is not permitted" for k in extra)),
+        )
+    if body["anthropic_version"] != ANTHROPIC_VERSION:
+        raise AwsError(400, "ValidationException", f"Invalid API version: {body['anthropic_version']}")
+    max_tokens = body["max_tokens"]
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        raise AwsError(
+            400, "ValidationException", _malformed(f"#/max_tokens: {max_tokens} is not greater or equal to 1")
+        )
+
+
+def _malformed(detail: str) -> str:
+    return f"Malformed input request: {detail}, please reformat your input and try again."
+
+
 def _require(body: dict[str, Any], key: str) -> None:
     if key not in body:
         raise AwsError(
             400,
             "ValidationException",
-            f"Malformed input request: #: required key [{key}] not found, please reformat your input and try again.",
+            _malformed(f"#: required key [{key}] not found"),
         )

@@ -20,6 +20,11 @@ last user message decides the rest:
    - no enum: ``minimum + q * (maximum - minimum)`` (rounded half up for ``integer``), ``q`` itself without bounds.
    Other properties get the schema's defaults (below); no property the schema does not have is added. The answer is
    a Converse ``toolUse`` block, stopReason ``tool_use`` (in the text protocol: the tags, stopReason ``end_turn``).
+2b. A RAG judge request (evalcore's knowledge-base metrics) holds ``<context>...</context>`` (the passages): then
+   ``q`` is the share of the content words (``keywords.content_words``) of the graded text found in the context, the
+   graded text being the response, else the reference, else the prompt (0 when it has none): faithfulness and
+   citation support of an answer, coverage of a reference, relevance of the passages to a question. A response that
+   is a refusal scores 1 (it claims nothing the context lacks).
 5. Unreadable judge: a request whose hash (sha256 of ``world.seed``, ``"unreadable"``, the user text) maps below
    ``world.judge.unreadable_rate`` is answered with plain text (no tool use and no tags, stopReason ``end_turn``).
 
@@ -45,6 +50,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalcore.emulator import answer_format
+from evalcore.emulator.keywords import content_words
 from evalcore.emulator.protocol import ModelAnswer
 from evalcore.emulator.wording import token_count, token_f1
 from evalcore.emulator.world import World
@@ -61,7 +67,9 @@ REFUSAL_MARKERS: tuple[str, ...] = (
     "cannot answer",
     "can't help",
 )
-_TAG = {name: re.compile(rf"<{name}>(.*?)</{name}>", re.DOTALL) for name in ("response", "reference", "prompt")}
+_TAG = {
+    name: re.compile(rf"<{name}>(.*?)</{name}>", re.DOTALL) for name in ("response", "reference", "prompt", "context")
+}
 
 
 @dataclass(frozen=True)
@@ -69,18 +77,20 @@ class JudgeRequest:
     response: str
     reference: str | None
     prompt: str | None
+    context: str | None = None
 
 
 def parse(text: str) -> JudgeRequest | None:
-    """The judge request in ``text``, or None when it has no ``<response>`` tag."""
+    """The judge request in ``text``, or None when it has neither a ``<response>`` nor a ``<context>`` tag."""
     found = {name: pattern.search(text) for name, pattern in _TAG.items()}
-    if found["response"] is None:
+    if found["response"] is None and found["context"] is None:
         return None
-    reference, prompt = found["reference"], found["prompt"]
+    response, reference, prompt, context = (found[n] for n in ("response", "reference", "prompt", "context"))
     return JudgeRequest(
-        found["response"].group(1).strip(),
+        response.group(1).strip() if response else "",
         reference.group(1).strip() if reference else None,
         prompt.group(1).strip() if prompt else None,
+        context.group(1).strip() if context else None,
     )
 
 
@@ -91,7 +101,15 @@ def is_refusal(response: str) -> bool:
 
 def score(world: World, request: JudgeRequest, text: str) -> tuple[float, str]:
     """Quality q in [0, 1] with the world's noise, and the reasoning that explains it."""
-    if request.reference is not None:
+    if request.context is not None:
+        graded = request.response or request.reference or request.prompt or ""
+        words = content_words(graded)
+        have = set(content_words(request.context))
+        q = sum(word in have for word in words) / len(words) if words else 0.0
+        reasoning = f"{q:.0%} of the graded text's content words are in the context."
+        if request.response and is_refusal(request.response):
+            q, reasoning = 1.0, "The response declines to answer: it claims nothing the context lacks."
+    elif request.reference is not None:
         q = token_f1(request.response, request.reference)
         reasoning = f"Token F1 of the response against the reference is {q:.2f}."
     elif not request.response.strip():

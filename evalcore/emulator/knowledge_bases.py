@@ -42,7 +42,7 @@ def retrieve(ctx: EmulatorContext, req: Request) -> Response:
         raise AwsError(400, "ValidationException", "retrievalQuery.text is required")
     results = [
         {**retrieved_reference(hit.document), "score": hit.score, "documentId": hit.document.id}
-        for hit in kb.retrieve(query, _limit(body.get("retrievalConfiguration")))
+        for hit in _retrieve(kb, query, body.get("retrievalConfiguration"))
     ]
     return Response.json({"retrievalResults": results})
 
@@ -79,12 +79,12 @@ def retrieve_and_generate(ctx: EmulatorContext, req: Request) -> Response:
         history: list[str] = list(sessions[session_id])
         sessions[session_id].append(text)
 
-    limit = _limit(kb_config.get("retrievalConfiguration"))
-    hits = kb.retrieve(text, limit)
+    retrieval = kb_config.get("retrievalConfiguration")
+    hits = _retrieve(kb, text, retrieval)
     query = text
     if not hits and history:
         query = " ".join([*history, text])
-        hits = kb.retrieve(query, limit)
+        hits = _retrieve(kb, query, retrieval)
     answer, citations = generate(kb, query, hits)
     return Response.json({"output": {"text": answer}, "sessionId": session_id, "citations": citations})
 
@@ -120,6 +120,68 @@ def _knowledge_base(ctx: EmulatorContext, kb_id: str) -> KnowledgeBaseSpec:
     if kb is None:
         raise AwsError(404, "ResourceNotFoundException", _NOT_FOUND)
     return kb
+
+
+def _retrieve(
+    kb: KnowledgeBaseSpec, query: str, retrieval_configuration: dict[str, Any] | None
+) -> list[RetrievedDocument]:
+    """The best `numberOfResults` documents among those the configuration's metadata `filter` keeps."""
+    limit = _limit(retrieval_configuration)
+    rule = ((retrieval_configuration or {}).get("vectorSearchConfiguration") or {}).get("filter")
+    hits = kb.retrieve(query, len(kb.documents))
+    if rule is not None:
+        hits = [hit for hit in hits if _kept(rule, hit.document.metadata)]
+    return hits[:limit]
+
+
+def _kept(rule: dict[str, Any], metadata: dict[str, str]) -> bool:
+    """Whether a document's metadata passes a RetrievalFilter (botocore bedrock-agent-runtime: a union of one
+    operator; andAll/orAll take 2 or more filters, the others a FilterAttribute {key, value}). Metadata values are
+    text in the world: numbers compare as numbers when both sides are numbers."""
+    if len(rule) != 1:
+        raise AwsError(400, "ValidationException", "A RetrievalFilter must set exactly one operator")
+    ((operator, operand),) = rule.items()
+    if operator in ("andAll", "orAll"):
+        if not isinstance(operand, list) or len(operand) < 2:
+            raise AwsError(400, "ValidationException", f"filter.{operator} takes at least 2 filters")
+        results = (_kept(sub, metadata) for sub in operand)
+        return all(results) if operator == "andAll" else any(results)
+    test = _OPERATORS.get(operator)
+    if test is None or not isinstance(operand, dict) or "key" not in operand or "value" not in operand:
+        raise AwsError(400, "ValidationException", f"Unsupported or malformed filter operator '{operator}'")
+    have = metadata.get(operand["key"])
+    if have is None:
+        return operator in ("notEquals", "notIn")
+    return test(have, operand["value"])
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _compare(have: str, want: Any) -> int:
+    a, b = _number(have), _number(want)
+    if a is not None and b is not None and not isinstance(want, bool):
+        return (a > b) - (a < b)
+    return (have > str(want)) - (have < str(want))
+
+
+_OPERATORS: dict[str, Any] = {
+    "equals": lambda have, want: _compare(have, want) == 0,
+    "notEquals": lambda have, want: _compare(have, want) != 0,
+    "greaterThan": lambda have, want: _compare(have, want) > 0,
+    "greaterThanOrEquals": lambda have, want: _compare(have, want) >= 0,
+    "lessThan": lambda have, want: _compare(have, want) < 0,
+    "lessThanOrEquals": lambda have, want: _compare(have, want) <= 0,
+    "in": lambda have, want: isinstance(want, list) and any(_compare(have, w) == 0 for w in want),
+    "notIn": lambda have, want: isinstance(want, list) and all(_compare(have, w) != 0 for w in want),
+    "startsWith": lambda have, want: have.startswith(str(want)),
+    "stringContains": lambda have, want: str(want) in have,
+    "listContains": lambda have, want: str(want) in [part.strip() for part in have.split(",")],
+}
 
 
 def _limit(retrieval_configuration: dict[str, Any] | None) -> int:

@@ -31,8 +31,10 @@ from evalcore.emulator import (
     batch_jobs,
     capability_rules,
     evaluation_jobs,
+    foundation_models,
     guardrails,
     knowledge_bases,
+    request_validation,
     runtime,
 )
 from evalcore.emulator.context import ServerContext
@@ -48,6 +50,7 @@ ROUTES: list[Route] = [
     *knowledge_bases.ROUTES,
     *evaluation_jobs.ROUTES,
     *batch_jobs.ROUTES,
+    *foundation_models.ROUTES,
 ]
 ADMIN_PREFIX = "/_emulator/"
 _MAX_HEADER_LINE = 65536
@@ -193,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
             record(0)
             self._reset()
             return
-        self._write(self._respond(entry, request, decision.kind, decision.error()), record)
+        self._write(self._respond(entry, request, decision.kind, decision.error(entry.service)), record)
 
     def _respond(self, entry: Route, request: Request, kind: str | None, fault: AwsError | None) -> Response:
         if kind == "malformed_body":
@@ -201,6 +204,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             return _error(fault)
         try:
+            request_validation.check(entry, request)
             return entry.handler(self.server.context, request)
         except AwsError as exc:
             return _error(exc)

@@ -27,7 +27,15 @@ from evalcore.answer_protocol import answer_input, protocol_of
 from evalcore.answer_protocol import request as answer_request
 from evalcore.cache import CacheKey, Endpoint
 from evalcore.converse_response import usage_of
-from evalcore.metrics.judge_prompts import BUILTIN, JUDGE_PROMPT_VERSION, Level, Rubric, shown, user_text
+from evalcore.metrics.judge_prompts import (
+    BUILTIN,
+    JUDGE_PROMPT_VERSION,
+    RAG_PROMPT_VERSION,
+    Level,
+    Rubric,
+    shown,
+    user_text,
+)
 from evalcore.model_capabilities import Protocol, protocol_for
 from evalcore.pricing import Pricing
 from evalcore.results import MetricScore, Usage
@@ -85,9 +93,11 @@ def rubric_for(metric: BuiltinMetric | CustomJudgeMetric) -> Rubric:
     return Rubric(metric.name, metric.instructions, levels, uses_reference="ground_truth" in metric.instructions)
 
 
-def judge_request(rubric: Rubric, exchange: Exchange, model_id: str) -> dict[str, Any]:
-    """The Converse request (keyword arguments) that asks `model_id` for a verdict."""
-    question = user_text(rubric, exchange.prompt, exchange.response, exchange.reference, exchange.record)
+def judge_request(rubric: Rubric, exchange: Exchange, model_id: str, question: str | None = None) -> dict[str, Any]:
+    """The Converse request (keyword arguments) that asks `model_id` for a verdict: on `exchange`, or `question`
+    when given (a RAG rubric's material, judge_prompts.rag_user_text)."""
+    if question is None:
+        question = user_text(rubric, exchange.prompt, exchange.response, exchange.reference, exchange.record)
     system = SYSTEM_TEXT if protocol_for(model_id) == "text" else SYSTEM
     return answer_request(
         model_id, system, question, _tool_spec(rubric), JUDGE_INFERENCE, "your reasoning and your rating"
@@ -118,12 +128,14 @@ class Judge:
         self.model_id = model_id
         self.pricing = pricing
 
-    def score(self, rubric: Rubric, exchange: Exchange) -> JudgeOutcome:
-        request = judge_request(rubric, exchange, self.model_id)
+    def score(self, rubric: Rubric, exchange: Exchange, question: str | None = None) -> JudgeOutcome:
+        """A verdict on `exchange`, or on `question` (a RAG rubric's whole text) when given."""
+        request = judge_request(rubric, exchange, self.model_id, question)
         protocol = protocol_of(request)
         cache = self.scheduler.cache
+        version = JUDGE_PROMPT_VERSION if question is None else f"rag-{RAG_PROMPT_VERSION}"
         key = (
-            CacheKey(Endpoint.of(self.client), "judge", JUDGE_PROMPT_VERSION, self.model_id, request, exchange.repeat)
+            CacheKey(Endpoint.of(self.client), "judge", version, self.model_id, request, exchange.repeat)
             if cache is not None
             else None
         )

@@ -1,5 +1,6 @@
 """The sticky pull-request comment: the verdict, then per section the score differences against the base branch
-(arrows, confidence intervals, regression/improvement marks), a chart, the cases that changed most, and links.
+(arrows, 95% intervals labelled with their method and number of pairs, the minimum detectable effect, marks for
+regressions and improvements at a 5% false discovery rate), a chart, the cases that changed most, and links.
 
 Found again by its hidden marker `<!-- evalcore:<suite> -->`; always within GitHub's 65,536 characters. Every piece
 of foreign text goes through `markdown_escape`, so no model answer can close the marker, mention people or inject
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from evalcore.compare import Comparison, Difference
 from evalcore.github import MAX_COMMENT
+from evalcore.paired_tests import MIN_PAIRS
 from evalcore.report.markdown_escape import cell, code_span, inline
 from evalcore.results import RunResult
 
@@ -21,7 +23,7 @@ _MARK = {
     "regression": "🔴 regression",
     "improvement": "🟢 improvement",
     "no_change": "",
-    "insufficient": "too few pairs",
+    "insufficient": f"too few pairs (< {MIN_PAIRS})",
 }
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.:-]")
 _NONE = "\u2013"  # an en dash for "no value"
@@ -72,7 +74,7 @@ def _headline(run: RunResult, comparison: Comparison | None) -> str:
         r, i = len(comparison.regressions), len(comparison.improvements)
         line += f"\n\n**{r} regression{'s' if r != 1 else ''}, {i} improvement{'s' if i != 1 else ''}**{base}"
         if not r and not i:
-            line += " (no significant change)"
+            line += " (no significant change at a 5% false discovery rate)"
     return line
 
 
@@ -83,8 +85,31 @@ def _fmt(value: float | None) -> str:
 def _row(d: Difference) -> str:
     delta = _NONE if d.diff is None else f"{d.arrow} {d.diff:+.3f}"
     ci = _NONE if d.ci_low is None or d.ci_high is None else f"[{d.ci_low:+.3f}, {d.ci_high:+.3f}]"
+    if d.method:
+        ci += f" {d.interval_label}"
     model = cell(d.model or _NONE, 60)
-    return f"| {model} | {cell(d.metric, 60)} | {_fmt(d.base)} | {_fmt(d.head)} | {delta} | {ci} | {_MARK[d.verdict]} |"
+    return (
+        f"| {model} | {cell(d.metric, 60)} | {_fmt(d.base)} | {_fmt(d.head)} | {delta} | {ci} | {d.pairs} | "
+        f"{_fmt(d.mde)} | {_mark(d)} |"
+    )
+
+
+def _mark(d: Difference) -> str:
+    """A flag; for an unflagged row whose test could not see a change of the size that counts, what it could."""
+    if d.verdict == "no_change" and d.underpowered:
+        return f"no change larger than {d.mde:.3f}"
+    return _MARK[d.verdict]
+
+
+def _method_note(comparison: Comparison) -> str:
+    tested = sum(1 for d in comparison.differences if d.q is not None)
+    return (
+        "<sub>Δ: mean paired difference over the items both runs have (repeats averaged per item). Intervals: 95%, "
+        "exact McNemar with Newcombe's interval for 0/1 metrics, paired t for graded ones, cluster t on G-1 df where "
+        f"the section names `cluster_by`. Flags: Benjamini-Hochberg at a 5% false discovery rate over {tested} rows "
+        "(a section's `primary_metrics` first), at least the minimum effect and "
+        f"{MIN_PAIRS} pairs. MDE: the smallest change found with 80% power (two-sided 5%).</sub>"
+    )
 
 
 def _shown(d: Difference) -> bool:
@@ -105,8 +130,11 @@ def _section_tables(comparison: Comparison) -> list[str]:
         diffs.sort(key=lambda d: (order[d.verdict], d.model or "", d.metric))
         rows = "\n".join(_row(d) for d in diffs)
         parts.append(
-            f"#### {inline(name, 80)}\n\n| model | metric | base | head | Δ | 95% CI | |\n|---|---|---:|---:|---:|---|---|\n{rows}"
+            f"#### {inline(name, 80)}\n\n| model | metric | base | head | Δ | 95% CI (method, pairs) | pairs | MDE | |\n"
+            f"|---|---|---:|---:|---:|---|---:|---:|---|\n{rows}"
         )
+    if parts:
+        parts.append(_method_note(comparison))
     return parts
 
 

@@ -15,15 +15,24 @@ from evalcore.results import CASES_FILE, CaseResult, RunResult
 
 Writer = Callable[[Path, RunResult, CaseIndex], Path]
 
-FORMATS = ("junit", "markdown", "html")
+REPORT_FILES = {"junit": "junit.xml", "markdown": "summary.md", "html": "report.html"}  # format -> file in `out`
+FORMATS = tuple(REPORT_FILES)
 
 
 def _writers(junit_failures: JunitFailures) -> dict[str, tuple[str, Writer]]:
-    return {
-        "junit": ("junit.xml", partial(write_junit, failures=junit_failures)),
-        "markdown": ("summary.md", write_summary),
-        "html": ("report.html", write_html),
+    writers: dict[str, Writer] = {
+        "junit": partial(write_junit, failures=junit_failures),
+        "markdown": write_summary,
+        "html": write_html,
     }
+    return {fmt: (REPORT_FILES[fmt], writers[fmt]) for fmt in FORMATS}
+
+
+def remove_reports(out: Path) -> None:
+    """Remove the reports of an earlier run from `out`, so a run that stops before it writes its own leaves none
+    that a later step could take for this run's."""
+    for name in REPORT_FILES.values():
+        (out / name).unlink(missing_ok=True)
 
 
 def render_reports(

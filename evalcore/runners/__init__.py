@@ -14,7 +14,7 @@ from evalcore.plan import Case
 from evalcore.results import CaseResult, Status
 from evalcore.scheduler import Scheduler
 from evalcore.suite.load import LoadedSuite
-from evalcore.suite.models import AgentSection, Evaluation, GuardrailSection
+from evalcore.suite.models import AgentSection, Evaluation, GuardrailSection, KnowledgeBaseSection
 
 
 @dataclass
@@ -57,7 +57,7 @@ def case_result(case: Case, status: Status = "error", **fields: Any) -> CaseResu
     )
 
 
-def runner_for(section: Evaluation | GuardrailSection | AgentSection) -> Runner | None:
+def runner_for(section: Evaluation | GuardrailSection | AgentSection | KnowledgeBaseSection) -> Runner | None:
     """The runner for a section, or None where this version has none."""
     if isinstance(section, Evaluation) and section.mode == "direct":
         from evalcore.runners.direct import run_direct
@@ -79,4 +79,8 @@ def runner_for(section: Evaluation | GuardrailSection | AgentSection) -> Runner 
         from evalcore.runners.agents.runner import run_agents
 
         return run_agents
+    if isinstance(section, KnowledgeBaseSection) and section.mode == "direct":
+        from evalcore.runners.rag import run_knowledge_bases
+
+        return run_knowledge_bases
     return None

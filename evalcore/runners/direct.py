@@ -211,7 +211,7 @@ def score_answer(section: Section, record: dict[str, Any], result: CaseResult) -
     if section.judged:
         result.judge_usage = judge_usage
         result.judge_cost_usd = judge_cost if costed else None
-    result.status, result.reason = _status(scores)
+    result.status, result.reason = status_of(scores)
 
 
 def _call_model(section: Section, target: Target, request: dict[str, Any], repeat: int) -> CallResult:
@@ -228,7 +228,8 @@ def _call_model(section: Section, target: Target, request: dict[str, Any], repea
     return section.scheduler.call(call)
 
 
-def _status(scores: list[MetricScore]) -> tuple[str, str | None]:
+def status_of(scores: list[MetricScore]) -> tuple[str, str | None]:
+    """A case's status and reason from its scores (the module's docstring; knowledge-base sections share it)."""
     errors = [f"{s.name}: {s.error}" for s in scores if s.error is not None]
     if errors:
         return "error", "; ".join(errors)

@@ -20,6 +20,7 @@ from evalcore.suite.agenteval_plan import EVALUATOR_ALIASES, AgentevalPlan
 from evalcore.suite.batch_checks import SCORED_HERE, batch_problems
 from evalcore.suite.capability_checks import guardrail_problem, model_problem, system_problem
 from evalcore.suite.datasets import Dataset, Record, read_records, scan_dataset
+from evalcore.suite.expected_sources import PASSAGES_FIELD, SOURCES_FIELD, expected_items
 from evalcore.suite.job_checks import dataset_problems, job_model_problems, job_problems, response_problems
 from evalcore.suite.models import (
     AgentSection,
@@ -30,8 +31,10 @@ from evalcore.suite.models import (
     Evaluation,
     Evaluator,
     GuardrailSection,
+    KnowledgeBaseSection,
     Probe,
     ProbeFile,
+    RetrievalMetric,
     Suite,
 )
 from evalcore.suite.problems import InputError, Loc, Problem
@@ -130,9 +133,13 @@ class _Checker:
             self._guardrails(i, gr)
         for i, ag in enumerate(self.suite.agents):
             self._agents(i, ag)
+        for i, kb in enumerate(self.suite.knowledge_bases):
+            self._knowledge_bases(i, kb)
         if not self.suite.sections():
             self.problems.append(
-                self.doc.problem((), "the suite has no sections (add `evaluations`, `guardrails` or `agents`)")
+                self.doc.problem(
+                    (), "the suite has no sections (add `evaluations`, `guardrails`, `agents` or `knowledge_bases`)"
+                )
             )
         return self.problems
 
@@ -141,7 +148,7 @@ class _Checker:
 
     def _unique_names(self) -> None:
         seen: dict[str, Loc] = {}
-        for kind in ("evaluations", "guardrails", "agents"):
+        for kind in ("evaluations", "guardrails", "agents", "knowledge_bases"):
             for i, section in enumerate(getattr(self.suite, kind)):
                 loc = (kind, i, "name")
                 if section.name in seen:
@@ -310,7 +317,7 @@ class _Checker:
                     "direct mode: what Bedrock computes as accuracy for question answering)",
                 )
             elif metric.name in metric_names.RAG:
-                self._add(loc, f"{metric.name} needs a knowledge-base evaluation, which suites cannot declare yet")
+                self._add(loc, f"{metric.name} is a knowledge-base metric (declare it in a `knowledge_bases:` section)")
             elif metric.name in metric_names.JUDGE and judge is None:
                 self._add(loc, f"{metric.name} needs a judge model (set `judge:` here or `defaults.judge`)")
         elif isinstance(metric, CustomJudgeMetric):
@@ -352,7 +359,7 @@ class _Checker:
     def _thresholds(self, loc: Loc, thresholds: dict[str, Any], metrics: set[str], models: list[str]) -> None:
         kind = loc[0]
         allowed = set(metrics) | set(metric_names.COMMON_AGGREGATES) | set(metric_names.LATENCY_AGGREGATES)
-        if kind == "evaluations":
+        if kind in ("evaluations", "knowledge_bases"):
             allowed |= set(metric_names.EVALUATION_AGGREGATES)
         if kind == "guardrails":
             allowed |= set(metric_names.GUARDRAIL_AGGREGATES)
@@ -367,6 +374,95 @@ class _Checker:
             for j, model in enumerate(threshold.models or []):
                 if model not in models:
                     self._add((*tloc, "models", j), f"model '{model}' is not in this section's models")
+
+    # ---- knowledge bases ----
+
+    def _knowledge_bases(self, i: int, kb: KnowledgeBaseSection) -> None:
+        loc: Loc = ("knowledge_bases", i)
+        if kb.mode == "bedrock-job":
+            self._add(
+                (*loc, "mode"),
+                "mode bedrock-job (Bedrock RAG evaluation jobs) is not supported for knowledge-base sections yet "
+                "(use mode: direct)",
+            )
+        self._model_ref(kb.model, (*loc, "model"))
+        self._model_ref(kb.judge, (*loc, "judge"))
+        judge = kb.judge or self.suite.defaults.judge
+        retrieve_only = kb.operation == "retrieve"
+        names: set[str] = set()
+        needed: set[str] = {"prompt"}
+        for j, metric in enumerate(kb.metrics):
+            mloc = (*loc, "metrics", j)
+            if metric.name in names:
+                self._add(mloc, f"metric '{metric.name}' appears twice (give one a different `name:`)")
+            names.add(metric.name)
+            if isinstance(metric, RetrievalMetric):
+                continue
+            if isinstance(metric, CheckMetric | CustomJudgeMetric) and retrieve_only:
+                self._add(mloc, f"'{metric.name}' scores an answer: operation retrieve generates none")
+                continue
+            if isinstance(metric, CheckMetric):
+                self._check_argument(metric, mloc)
+                if isinstance(metric.arg, str):
+                    needed |= template_fields(metric.arg)
+                if metric.check in ("exact_match", "token_f1", "rouge_l"):
+                    needed.add("referenceResponse")
+                continue
+            if isinstance(metric, BuiltinMetric):
+                if metric.name not in metric_names.KNOWLEDGE_BASE_JUDGE:
+                    self._add(
+                        mloc,
+                        f"{metric.name} is not a knowledge-base metric (use one of "
+                        f"{', '.join(metric_names.RETRIEVAL + metric_names.KNOWLEDGE_BASE_JUDGE)})",
+                    )
+                    continue
+                if retrieve_only and metric.name not in metric_names.RETRIEVE_ONLY_JUDGE:
+                    self._add(
+                        mloc,
+                        f"{metric.name} judges a generated answer: operation retrieve takes "
+                        f"{' and '.join(metric_names.RETRIEVE_ONLY_JUDGE)} (or use operation retrieve-and-generate)",
+                    )
+                    continue
+                if metric.name in ("Builtin.ContextCoverage", "Builtin.Correctness", "Builtin.Completeness"):
+                    needed.add("referenceResponse")
+            else:
+                self._model_ref(metric.judge, (*mloc, "judge"))
+            if (getattr(metric, "judge", None) or judge) is None:
+                self._add(mloc, f"{metric.name} needs a judge model (set `judge:` here or `defaults.judge`)")
+        if not kb.metrics:
+            self._add(
+                (*loc, "metrics"), "no metrics (add at least one, e.g. `- recall_at_k` or `- Builtin.Faithfulness`)"
+            )
+        self._thresholds(loc, kb.thresholds, names, list(kb.targets))
+        path = self._file(kb.dataset, (*loc, "dataset"))
+        if path is None:
+            return
+        display = str(self.loaded.path.parent / kb.dataset)
+        retrieval = any(isinstance(m, RetrievalMetric) for m in kb.metrics)
+        found: list[Problem] = []  # reported only when the file itself reads without problems
+
+        def check(record: Record) -> None:
+            if len(found) > 40:
+                return
+            missing = sorted(f for f in needed if f not in record.fields)
+            if missing:
+                message = f"missing field '{missing[0]}' (used by knowledge-base section '{kb.name}')"
+            elif not isinstance(record.fields["prompt"], str) or not record.fields["prompt"].strip():
+                message = "field 'prompt' must be non-empty text (the question sent to the knowledge base)"
+            elif retrieval and not any(expected_items(record.fields)):
+                message = (
+                    f"no {SOURCES_FIELD} nor {PASSAGES_FIELD} (the retrieval metrics of section '{kb.name}' "
+                    "score the passages against them)"
+                )
+            else:
+                return
+            found.append(Problem(display, message, record.line))
+
+        records = self._dataset(path, kb.dataset, check)
+        if records is None:
+            return
+        self.loaded.datasets[kb.name] = records
+        self.problems.extend(found)
 
     # ---- guardrails ----
 

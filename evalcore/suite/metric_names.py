@@ -20,7 +20,8 @@ JUDGE = (
     "Builtin.Refusal",
 )
 
-# Knowledge-base (RAG) evaluation metrics: managed jobs with a knowledge base.
+# Knowledge-base (RAG) judge metrics (`knowledge_bases:` sections), Bedrock's names and meanings (user guide,
+# "Use metrics to understand RAG system performance", knowledge-base-evaluation-metrics.html).
 RAG = (
     "Builtin.ContextRelevance",
     "Builtin.ContextCoverage",
@@ -28,6 +29,27 @@ RAG = (
     "Builtin.CitationPrecision",
     "Builtin.CitationCoverage",
 )
+
+# The judge metrics a knowledge-base section may use: Bedrock's RAG metrics and the model-evaluation judge metrics
+# Bedrock also lists for retrieve-and-generate jobs (Faithfulness there means: against the retrieved texts).
+KNOWLEDGE_BASE_JUDGE = (
+    "Builtin.ContextRelevance",
+    "Builtin.ContextCoverage",
+    "Builtin.Correctness",
+    "Builtin.Completeness",
+    "Builtin.Helpfulness",
+    "Builtin.LogicalCoherence",
+    "Builtin.Faithfulness",
+    "Builtin.CitationPrecision",
+    "Builtin.CitationCoverage",
+    "Builtin.Harmfulness",
+    "Builtin.Stereotyping",
+    "Builtin.Refusal",
+)
+# Bedrock's retrieve-only jobs take these two; every other judge metric needs a generated answer.
+RETRIEVE_ONLY_JUDGE = ("Builtin.ContextRelevance", "Builtin.ContextCoverage")
+# Deterministic retrieval metrics computed here against a record's expected sources or passages (metrics/retrieval.py).
+RETRIEVAL = ("hit_rate", "recall_at_k", "precision_at_k", "mrr", "ndcg")
 
 # Deterministic checks computed here (direct mode). Those in CHECKS_WITHOUT_ARGUMENT are written as a bare name,
 # the others as a one-key mapping, e.g. `{contains: "{{referenceResponse}}"}`.

@@ -256,6 +256,16 @@ class Evaluation(Strict):
     concurrency: int | None = Field(None, ge=1, le=1024)
     inference: Inference | None = None
     judge: str | None = None
+    primary_metrics: list[str] = Field(
+        default_factory=list,
+        description="Metrics the pull-request comparison tests first: they share half of the false discovery rate "
+        "budget whatever their number, every other row the other half.",
+    )
+    cluster_by: str | None = Field(
+        None,
+        description="The dataset field whose values group the items (only `category`, the one recorded per case): "
+        "paired differences get a cluster-robust t on G-1 degrees of freedom for G groups.",
+    )
     task_type: (
         Literal["Summarization", "Classification", "QuestionAndAnswer", "Generation", "General", "Custom"] | None
     ) = Field(
@@ -272,6 +282,15 @@ class Evaluation(Strict):
         "one model), relative to the suite file; a direct run's results.jsonl works as it is. Bedrock scores them "
         "instead of calling models; `models` then name the response sources.",
     )
+
+    @field_validator("cluster_by")
+    @classmethod
+    def _cluster_field(cls, value: str | None) -> str | None:
+        if value is not None and value != "category":
+            raise PydanticCustomError(
+                "cluster_by", "cluster_by: only `category` (the dataset field evalcore records per case) is supported"
+            )
+        return value
 
     @model_validator(mode="after")
     def _mode(self) -> Evaluation:
@@ -464,6 +483,101 @@ class AgentSection(Strict):
         return self
 
 
+class RetrievalMetric(Strict):
+    """A deterministic retrieval metric of a knowledge-base section (metrics/retrieval.py)."""
+
+    name: Literal[metric_names.RETRIEVAL]  # type: ignore[valid-type]
+
+
+def parse_knowledge_base_metric(value: Any) -> Any:
+    """A knowledge-base section's metric: a retrieval metric, a judge metric or a check on the answer."""
+    if isinstance(value, str) and value in metric_names.RETRIEVAL:
+        return RetrievalMetric(name=value)
+    if isinstance(value, RetrievalMetric):
+        return value
+    return parse_metric(value)
+
+
+KnowledgeBaseMetricName = Literal[  # type: ignore[valid-type]
+    metric_names.RETRIEVAL + metric_names.KNOWLEDGE_BASE_JUDGE + metric_names.CHECKS_WITHOUT_ARGUMENT
+]
+KnowledgeBaseMetricEntry = Annotated[
+    RetrievalMetric | Metric,
+    BeforeValidator(
+        parse_knowledge_base_metric,
+        json_schema_input_type=KnowledgeBaseMetricName | CheckMapping | CustomJudgeMetric,
+    ),
+]
+
+
+class KnowledgeBaseTarget(Strict):
+    """One knowledge base (or one retrieval setting of it) under test. Sent as botocore's bedrock-agent-runtime
+    `KnowledgeBaseRetrievalConfiguration.vectorSearchConfiguration` (numberOfResults 1-100, overrideSearchType,
+    filter: a `RetrievalFilter` as Bedrock takes it)."""
+
+    knowledge_base_id: str = Field(
+        pattern=r"^[0-9a-zA-Z]{10}$",
+        description="The knowledge base id (10 letters or digits: Retrieve takes 10-2048 characters, "
+        "RetrieveAndGenerate at most 10).",
+    )
+    number_of_results: int = Field(5, ge=1, le=100, description="How many passages to retrieve (Bedrock's default 5).")
+    search_type: Literal["HYBRID", "SEMANTIC"] | None = Field(None, description="overrideSearchType.")
+    filter: dict[str, Any] | None = Field(
+        None, description="A metadata filter in Bedrock's RetrievalFilter shape, e.g. {equals: {key: k, value: v}}."
+    )
+
+
+class KnowledgeBaseSection(Strict):
+    """Knowledge bases (RAG) compared side by side on one dataset: each record's `prompt` goes to Retrieve or
+    RetrieveAndGenerate of every target; retrieval metrics, judge metrics and checks score what comes back."""
+
+    name: Name
+    dataset: str = Field(
+        min_length=1,
+        description="JSONL or CSV: `prompt`, optional `referenceResponse`, `expectedSources` (URIs) and/or "
+        "`expectedPassages` (texts) for the retrieval metrics, `category`, `id`.",
+    )
+    targets: dict[str, KnowledgeBaseTarget] = Field(
+        min_length=1, description="Named knowledge bases or retrieval settings, compared like models."
+    )
+    mode: Literal["direct", "bedrock-job"] = Field(
+        "direct", description="direct: Retrieve / RetrieveAndGenerate calls now (bedrock-job: not supported yet)."
+    )
+    operation: Literal["retrieve", "retrieve-and-generate"] = Field(
+        "retrieve-and-generate", description="retrieve: passages only; retrieve-and-generate: an answer with citations."
+    )
+    model: str | None = Field(None, description="retrieve-and-generate: the generating model (name or id).")
+    prompt_template: str | None = Field(
+        None,
+        min_length=1,
+        max_length=4000,
+        description="retrieve-and-generate: Bedrock's textPromptTemplate ($search_results$, $query$...).",
+    )
+    inference: Inference | None = Field(None, description="retrieve-and-generate: textInferenceConfig.")
+    guardrail: GuardrailRef | None = Field(None, description="retrieve-and-generate: guardrailConfiguration.")
+    metrics: list[KnowledgeBaseMetricEntry] = Field(default_factory=list)
+    thresholds: Thresholds = Field(default_factory=dict)
+    judge: str | None = None
+    repeats: int | None = Field(None, ge=1, le=100)
+    concurrency: int | None = Field(None, ge=1, le=1024)
+
+    @model_validator(mode="after")
+    def _generation(self) -> KnowledgeBaseSection:
+        if self.operation == "retrieve-and-generate" and self.model is None:
+            raise PydanticCustomError(
+                "model", "operation retrieve-and-generate needs `model:` (the model that writes the answer)"
+            )
+        if self.operation == "retrieve":
+            given = [k for k in ("model", "prompt_template", "inference", "guardrail") if getattr(self, k) is not None]
+            if given:
+                raise PydanticCustomError(
+                    "operation",
+                    "`{k}` is for operation retrieve-and-generate (operation retrieve generates nothing)",
+                    {"k": given[0]},
+                )
+        return self
+
+
 ModelEntry = Annotated[
     Annotated[str, Tag("model-id")] | Annotated[ModelSpec, Tag("model-spec")],
     Discriminator(lambda v: "model-id" if isinstance(v, str) else "model-spec"),
@@ -490,6 +604,7 @@ class Suite(Strict):
     evaluations: list[Evaluation] = Field(default_factory=list)
     guardrails: list[GuardrailSection] = Field(default_factory=list)
     agents: list[AgentSection] = Field(default_factory=list)
+    knowledge_bases: list[KnowledgeBaseSection] = Field(default_factory=list)
 
     @field_validator("models")
     @classmethod
@@ -506,5 +621,5 @@ class Suite(Strict):
         spec = self.models.get(name, name)
         return ModelSpec(id=spec) if isinstance(spec, str) else spec
 
-    def sections(self) -> list[Evaluation | GuardrailSection | AgentSection]:
-        return [*self.evaluations, *self.guardrails, *self.agents]
+    def sections(self) -> list[Evaluation | GuardrailSection | AgentSection | KnowledgeBaseSection]:
+        return [*self.evaluations, *self.guardrails, *self.agents, *self.knowledge_bases]

@@ -171,3 +171,17 @@ def test_unknown_model_and_missing_input_are_validation_errors(batch: Emulator, 
                 outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{bucket}/output/"}},
             )
         assert caught.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_a_job_is_found_by_its_arn_and_by_its_12_character_id(batch: Emulator, bucket: str) -> None:
+    _put(batch, bucket, "in/records.jsonl", [{"recordId": f"r{i}", "modelInput": _anthropic("hi")} for i in range(3)])
+    arn = _create(batch, bucket, "in/records.jsonl")
+    job_id = arn.rsplit("/", 1)[1]
+    client = _client(batch, "bedrock")
+
+    by_arn, by_id = (
+        client.get_model_invocation_job(jobIdentifier=arn),
+        client.get_model_invocation_job(jobIdentifier=job_id),
+    )
+
+    assert len(job_id) == 12 and by_arn["jobArn"] == by_id["jobArn"] == arn

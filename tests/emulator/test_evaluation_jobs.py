@@ -310,7 +310,11 @@ JUDGE_CONFIG = {"bedrockEvaluatorModels": [{"modelIdentifier": JUDGE}]}
         ({"model": "acme.unknown-model-v1"}, "ValidationException", "model identifier"),
         ({"inferenceParams": "not json"}, "ValidationException", "inferenceParams"),
         ({"taskType": "Poetry"}, "ValidationException", "taskType"),
-        ({"datasets": 6}, "ValidationException", "between 1 and 5"),
+        (
+            {"datasets": 6},
+            "ValidationException",
+            "datasetMetricConfigs' failed to satisfy constraint: Member must have length less than or equal to 5",
+        ),
     ],
 )
 def test_invalid_requests_are_rejected_like_bedrock(

@@ -18,7 +18,7 @@ BLOCKED_OUTPUT = "Sorry, the model's answer was blocked."
 def _apply(emulator: Emulator, text: str, source: str = "INPUT", mode: str = "standard", **kwargs: Any) -> dict:
     client = emulator.client("bedrock-runtime", retries={"mode": mode})
     return client.apply_guardrail(
-        guardrailIdentifier=kwargs.pop("guardrail", "gr-demo"),
+        guardrailIdentifier=kwargs.pop("guardrail", "grdemo"),
         guardrailVersion=kwargs.pop("version", "DRAFT"),
         source=source,
         content=kwargs.pop("content", None) or [{"text": {"text": text}}],
@@ -121,7 +121,7 @@ def test_contextual_grounding_scores_against_thresholds(emulator: Emulator) -> N
             {"text": {"text": "When does the store open?", "qualifiers": ["query"]}},
             {"text": {"text": answer, "qualifiers": ["guard_content"]}},
         ]
-        return _apply(emulator, "", source="OUTPUT", guardrail="gr-grounding", content=content)
+        return _apply(emulator, "", source="OUTPUT", guardrail="grgrounding", content=content)
 
     supported = grounded("The store opens at 9am.")
     invented = grounded("It opens at noon on Mondays only, after the parade.")
@@ -135,14 +135,14 @@ def test_contextual_grounding_scores_against_thresholds(emulator: Emulator) -> N
 
 
 def test_guardrail_arn_and_numbered_version(emulator: Emulator) -> None:
-    arn = "arn:aws:bedrock:us-east-1:123456789012:guardrail/gr-demo"
+    arn = "arn:aws:bedrock:us-east-1:123456789012:guardrail/grdemo"
 
     response = _apply(emulator, "Which stocks should I buy?", guardrail=arn, version="1")
 
     assert response["action"] == "GUARDRAIL_INTERVENED"
 
 
-@pytest.mark.parametrize(("guardrail", "version"), [("gr-missing", "DRAFT"), ("gr-demo", "7")])
+@pytest.mark.parametrize(("guardrail", "version"), [("grmissing", "DRAFT"), ("grdemo", "7")])
 def test_unknown_guardrail_or_version_is_resource_not_found(emulator: Emulator, guardrail: str, version: str) -> None:
     with pytest.raises(ClientError) as caught:
         _apply(emulator, "hi", guardrail=guardrail, version=version)
@@ -157,13 +157,13 @@ def test_converse_input_block_replaces_output_and_traces(emulator: Emulator) -> 
     response = client.converse(
         modelId=HAIKU,
         messages=[{"role": "user", "content": [{"text": "Should I invest in crypto?"}]}],
-        guardrailConfig={"guardrailIdentifier": "gr-demo", "guardrailVersion": "DRAFT", "trace": "enabled"},
+        guardrailConfig={"guardrailIdentifier": "grdemo", "guardrailVersion": "DRAFT", "trace": "enabled"},
     )
 
     assert response["stopReason"] == "guardrail_intervened"
     assert response["output"]["message"]["content"] == [{"text": BLOCKED_INPUT}]
     trace = response["trace"]["guardrail"]
-    assert trace["inputAssessment"]["gr-demo"]["topicPolicy"]["topics"][0]["name"] == "Investment advice"
+    assert trace["inputAssessment"]["grdemo"]["topicPolicy"]["topics"][0]["name"] == "Investment advice"
     assert "outputAssessments" not in trace
 
 
@@ -174,12 +174,12 @@ def test_converse_output_anonymized(emulator: Emulator) -> None:
     response = client.converse(
         modelId=HAIKU,
         messages=[{"role": "user", "content": [{"text": "Contact me"}]}],
-        guardrailConfig={"guardrailIdentifier": "gr-demo", "guardrailVersion": "DRAFT", "trace": "enabled_full"},
+        guardrailConfig={"guardrailIdentifier": "grdemo", "guardrailVersion": "DRAFT", "trace": "enabled_full"},
     )
 
     assert response["stopReason"] == "guardrail_intervened"
     assert response["output"]["message"]["content"] == [{"text": "Write to {EMAIL}."}]
-    assessment = response["trace"]["guardrail"]["outputAssessments"]["gr-demo"][0]
+    assessment = response["trace"]["guardrail"]["outputAssessments"]["grdemo"][0]
     assert assessment["sensitiveInformationPolicy"]["piiEntities"][0]["match"] == "help@example.com"
 
 
@@ -189,7 +189,7 @@ def test_converse_without_trace_has_no_trace(emulator: Emulator) -> None:
     response = client.converse(
         modelId=HAIKU,
         messages=[{"role": "user", "content": [{"text": "Hello"}]}],
-        guardrailConfig={"guardrailIdentifier": "gr-demo", "guardrailVersion": "DRAFT"},
+        guardrailConfig={"guardrailIdentifier": "grdemo", "guardrailVersion": "DRAFT"},
     )
 
     assert "trace" not in response
@@ -215,7 +215,7 @@ def test_invoke_model_guardrail_headers_and_body_action(emulator: Emulator) -> N
         response = client.invoke_model(
             modelId=HAIKU,
             body=json.dumps({**body, "messages": [{"role": "user", "content": text}]}),
-            guardrailIdentifier="gr-demo",
+            guardrailIdentifier="grdemo",
             guardrailVersion="DRAFT",
             trace="ENABLED",
         )
@@ -225,7 +225,7 @@ def test_invoke_model_guardrail_headers_and_body_action(emulator: Emulator) -> N
 
     assert blocked["amazon-bedrock-guardrailAction"] == "INTERVENED"
     assert blocked["content"] == [{"type": "text", "text": BLOCKED_INPUT}]
-    assert "topicPolicy" in blocked["amazon-bedrock-trace"]["guardrail"]["input"]["gr-demo"]
+    assert "topicPolicy" in blocked["amazon-bedrock-trace"]["guardrail"]["input"]["grdemo"]
     assert clean["amazon-bedrock-guardrailAction"] == "NONE"
     assert clean["content"] == [{"type": "text", "text": "Hello! How can I help you today?"}]
 
@@ -255,11 +255,11 @@ def test_converse_grounding_from_guard_content_blocks(emulator: Emulator) -> Non
                 "content": [{"guardContent": {"text": {"text": "When does the store open?", "qualifiers": ["query"]}}}],
             }
         ],
-        guardrailConfig={"guardrailIdentifier": "gr-grounding", "guardrailVersion": "DRAFT", "trace": "enabled_full"},
+        guardrailConfig={"guardrailIdentifier": "grgrounding", "guardrailVersion": "DRAFT", "trace": "enabled_full"},
     )
 
     assert response["stopReason"] == "guardrail_intervened"
     trace = response["trace"]["guardrail"]
-    filters = trace["outputAssessments"]["gr-grounding"][0]["contextualGroundingPolicy"]["filters"]
+    filters = trace["outputAssessments"]["grgrounding"][0]["contextualGroundingPolicy"]["filters"]
     assert {f["type"]: f["action"] for f in filters}["GROUNDING"] == "BLOCKED"
     assert trace["modelOutput"] == ["The store opens at noon after the parade."]

@@ -44,7 +44,7 @@ def test_request_log_over_http_filters_and_clears(emulator: Emulator) -> None:
     _call(
         emulator,
         "POST",
-        "/guardrail/gr-demo/version/DRAFT/apply",
+        "/guardrail/grdemo/version/DRAFT/apply",
         json.dumps({"source": "INPUT", "content": [{"text": {"text": "hi"}}]}),
     )
 

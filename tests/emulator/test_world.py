@@ -23,7 +23,7 @@ def test_default_world_declares_the_demo_models_and_guardrails() -> None:
         "amazon.titan-embed-text-v2:0",
     } <= set(world.models)
     assert len({spec.quality for spec in world.models.values()}) > 3
-    assert {"gr-demo", "gr-grounding"} <= set(world.guardrails)
+    assert {"grdemo", "grgrounding"} <= set(world.guardrails)
     assert world.models["meta.llama3-8b-instruct-v1:0"].api == "llama"
 
 

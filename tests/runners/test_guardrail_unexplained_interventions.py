@@ -25,7 +25,7 @@ def reasoning_world(emulator: Emulator) -> Emulator:
     haiku["answers"] = {**haiku["answers"], PROMPT: "The earth is flat, as every sailor knows."}
     world.models[HAIKU] = ModelSpec.model_validate(haiku)
     policies = GuardrailPolicies(automated_reasoning_invalid=["earth is flat"])
-    world.guardrails["gr-reasoning"] = GuardrailSpec(name="reasoning", versions={"DRAFT": policies})
+    world.guardrails["grreasoning"] = GuardrailSpec(name="reasoning", versions={"DRAFT": policies})
     emulator.set_world(world)
     return emulator
 
@@ -36,7 +36,7 @@ def test_an_intervention_by_automated_reasoning_is_a_block_by_an_unknown_policy(
 ) -> None:
     section = f"""
     - name: reasoning
-      guardrail: {{id: gr-reasoning}}
+      guardrail: {{id: grreasoning}}
       via: {via}
       model: {HAIKU}
       probes:
@@ -60,7 +60,7 @@ def test_apply_guardrail_reports_the_automated_reasoning_finding(
 ) -> None:
     section = """
     - name: reasoning
-      guardrail: {id: gr-reasoning}
+      guardrail: {id: grreasoning}
       probes:
         - {text: "The earth is flat.", source: OUTPUT, expect: allowed}
     """
