@@ -166,7 +166,14 @@ def case_id(suite: str, section: str, item_key: str, model: str | None, repeat: 
 
 
 # What decides nothing about one case's result, left out of its fingerprint (pydantic `exclude` shapes).
-_SCHEDULING = {"concurrency", "requests_per_minute", "tokens_per_minute", "timeout_seconds", "repeats"}
+_SCHEDULING = {
+    "concurrency",
+    "max_concurrency",
+    "requests_per_minute",
+    "tokens_per_minute",
+    "timeout_seconds",
+    "repeats",
+}
 _POLLING = {"poll_seconds", "timeout_minutes"}
 
 

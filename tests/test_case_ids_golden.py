@@ -1,5 +1,5 @@
 """Case ids and fingerprints of the example suites, as evalcore computed them before datasets and plans streamed
-(tests/plan_golden/case_ids.json, written from main at 0c3ea37): ids key the cache, resume, shards and baseline
+(tests/plan_golden/case_ids.json, written from main at 78eaaf5): ids key the cache, resume, shards and baseline
 diffs, and a resume compares fingerprints, so streaming must change neither."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from evalcore.suite.load import load_suite
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "plan_golden" / "case_ids.json"
-SUITES = ("quickstart", "guardrails", "managed-jobs", "agents")
+SUITES = ("quickstart", "guardrails", "managed-jobs", "agents", "rag")
 
 
 def planned_ids() -> dict[str, list[list[object]]]:
