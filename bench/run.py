@@ -49,6 +49,8 @@ BENCHMARKS = (
     Benchmark("emulator_capacity", "emulator_capacity.py", (), "emulator_capacity.json", 300),
     Benchmark("faults:quota", "faults.py", (), "faults.json", 600, "quota"),
     Benchmark("container", "container.py", (), "container.json", 600),
+    Benchmark("concurrency", "concurrency.py", (), "concurrency.json", 900),
+    Benchmark("memory:dataset", "memory.py", (), "memory.json", 1800),
     Benchmark("direct:memory", "direct.py", ("memory",), "direct.json", 1200, "memory"),  # the longest two last
     Benchmark("scale", "scale.py", (), "scale.json", 1500),
 )
@@ -188,6 +190,33 @@ def _faults_quota(f: dict[str, Any]) -> tuple[str, str]:
     )
 
 
+def _concurrency(f: dict[str, Any]) -> tuple[str, str]:
+    free, quota = f["unlimited"], f["quota"]
+    level = free["concurrency"]
+    return (
+        f"{free['cases']:,} cases at {f['latency_ms']} ms a call, start {level['start']}: without limits reached "
+        f"{level['reached']} of {level['ceiling']} ({free['wall_s']} s, {free['errors']} errors); at {quota['rpm']} "
+        f"requests/minute {quota['cases_per_minute']} cases/minute, level reached {quota['concurrency']['reached']}, "
+        f"ended {quota['concurrency']['final']}, {quota['retried_calls']} throttled calls retried, "
+        f"{quota['errors']} errors (load {f['load_average_at_start']})",
+        "quota approached, no errors: "
+        + ("met" if quota["errors"] == 0 and quota["cases_per_minute"] >= 0.9 * quota["rpm"] else "not met"),
+    )
+
+
+def _memory_dataset(f: dict[str, Any]) -> tuple[str, str]:
+    runs = "; ".join(
+        f"run of {r['planned_cases']:,} planned cases (shard {r['shard']}, {r['cases_run']:,} run) "
+        f"{r['peak_rss_mb']:.0f} MB"
+        for r in f["runs"]
+    )
+    return (
+        f"{f['dataset_mb']} MB dataset ({f['records']:,} records): validate {f['validate']['peak_rss_mb']:.0f} MB; "
+        f"{runs} (load {f['load_average_at_start']})",
+        f"< 300 MB: {'met' if f['met'] else 'not met'}",
+    )
+
+
 def _scale(f: dict[str, Any]) -> tuple[str, str]:
     return (
         f"{f['cases']:,} cases: {f['shards']} shards + merge {f['sharded']['with_merge_wall_s']} s vs one process "
@@ -206,6 +235,8 @@ ROWS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[str, str]]]] = {
     "container": ("container cold start and image size", _container),
     "emulator_capacity": ("emulator capacity", _capacity),
     "faults:quota": ("a per-minute quota (retry budget)", _faults_quota),
+    "concurrency": ("adaptive concurrency", _concurrency),
+    "memory:dataset": ("memory for a 200 MB dataset, 1,100,313 cases", _memory_dataset),
     "scale": ("shards + merge", _scale),
 }
 

@@ -49,7 +49,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--emulator", action="store_true", help="run against a local Bedrock emulator started for the run")
     run.add_argument("--world", type=Path, help="the emulator's world file (with --emulator; default: built in)")
-    run.add_argument("--concurrency", type=int, help="model calls at once (overrides the suite)")
+    run.add_argument(
+        "--concurrency",
+        type=int,
+        help="model calls at once to start with (overrides the suite; caps the level too unless a maximum is given)",
+    )
+    run.add_argument(
+        "--max-concurrency",
+        type=int,
+        metavar="N",
+        help="the most model calls at once the adaptive level may reach "
+        "(overrides the suite's defaults.max_concurrency; default 64)",
+    )
     run.add_argument(
         "--retry-budget",
         type=_retry_budget,
@@ -267,6 +278,7 @@ def _run(ns: argparse.Namespace) -> int:
         emulator=ns.emulator,
         world=ns.world,
         concurrency=ns.concurrency,
+        max_concurrency=ns.max_concurrency,
         retry_budget_seconds=ns.retry_budget,
         models=_csv(ns.models),
         sections=_csv(ns.sections),

@@ -26,7 +26,7 @@ def print_dry_run(loaded: LoadedSuite, plan: Plan, out: IO[str]) -> None:
     run_id = uuid.uuid4().hex[:12]
     sections = []
     for section in loaded.suite.sections():
-        cases = [c for c in plan.cases if c.section == section.name]
+        cases = list(plan.cases.of(section.name))  # one section at a time
         if not cases:
             continue
         if isinstance(section, Evaluation) and section.mode == "bedrock-job":

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from evalcore import __version__
 from evalcore.gate import EXIT_INFRA, parse_overrides
-from evalcore.orchestrate import RunOutcome, finish_run, release_cases
+from evalcore.orchestrate import RunOutcome, finish_run
 from evalcore.out_lock import DirectoryBusy, own_directory
-from evalcore.plan import SectionPlan, build_plan, in_shard
+from evalcore.plan import PlannedIds, SectionPlan, build_plan, in_shard
 from evalcore.report.gating import JunitFailures
 from evalcore.results import CASES_FILE, RUN_FILE, CaseWriter, RunMeta, RunResult, final_cases, read_run
 from evalcore.suite.load import LoadedSuite, load_suite
@@ -70,8 +70,7 @@ def merge_shards(
         )
     overrides = parse_overrides(thresholds or [], loaded, "--threshold")
     plan = build_plan(loaded, first.run.sections, first.run.models)
-    planned = {c.id for c in plan.cases}
-    release_cases(loaded, plan)  # only the ids and the sections are needed from here on
+    planned = PlannedIds(c.id for c in plan.cases)  # only the ids and the sections are needed from here on
     try:
         with own_directory(out):
             return _write_merged(dirs, runs, out, loaded, plan.sections, planned, overrides, junit_failures)
@@ -86,7 +85,7 @@ def _write_merged(
     out: Path,
     loaded: LoadedSuite,
     sections: list[SectionPlan],
-    planned: set[str],
+    planned: PlannedIds,
     overrides: list,
     junit_failures: JunitFailures,
 ) -> RunOutcome:

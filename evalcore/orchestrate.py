@@ -27,7 +27,7 @@ from evalcore.cache import ResponseCache, content_digest
 from evalcore.gate import EXIT_INFRA, decide, parse_overrides, rules_for
 from evalcore.meter import Meter
 from evalcore.out_lock import DirectoryBusy, own_directory
-from evalcore.plan import Case, Plan, SectionPlan, build_plan, shard
+from evalcore.plan import Case, Plan, PlannedCases, PlannedIds, SectionPlan, build_plan, shard
 from evalcore.progress import Progress
 from evalcore.report.gating import JunitFailures
 from evalcore.results import (
@@ -35,6 +35,7 @@ from evalcore.results import (
     RUN_FILE,
     CaseResult,
     CaseWriter,
+    ConcurrencyLevel,
     RunMeta,
     RunResult,
     SectionSummary,
@@ -57,7 +58,8 @@ class RunOptions:
     resume: bool = False
     emulator: bool = False
     world: Path | None = None
-    concurrency: int | None = None
+    concurrency: int | None = None  # where the adaptive level starts (and its ceiling without max_concurrency)
+    max_concurrency: int | None = None  # the adaptive level's ceiling
     retry_budget_seconds: float | None = None  # overrides the suite's defaults.retry_budget_seconds
     models: list[str] | None = None
     sections: list[str] | None = None
@@ -145,7 +147,7 @@ def _execute(
     if not options.resume:
         for name in (CASES_FILE, JOBS_FILE):
             (out / name).unlink(missing_ok=True)
-    concurrency = options.concurrency or suite.defaults.concurrency
+    start, concurrency = _concurrency(loaded, options)
     aws = Aws(
         region=options.region or suite.aws.region,
         profile=options.profile or suite.aws.profile,
@@ -174,6 +176,7 @@ def _execute(
             options.log(f"evalcore: {exc}")
             return RunOutcome(EXIT_INFRA, out)
     todo, changed = _still_to_do(plan.cases, cases_path, options) if options.resume else (plan.cases, frozenset())
+    planned = PlannedIds(c.id for c in plan.cases)
     meter = Meter(cases_total=len(todo))
     cache = (
         ResponseCache(options.cache_dir, options.cache_ttl_seconds, options.cache_max_bytes, emulators)
@@ -188,6 +191,7 @@ def _execute(
     budget = options.retry_budget_seconds
     scheduler = Scheduler(
         concurrency=concurrency,
+        start_concurrency=start,
         cache=cache,
         meter=meter,
         cancel=options.cancel,
@@ -197,10 +201,7 @@ def _execute(
     ctx = RunContext(
         loaded=loaded, aws=aws, scheduler=scheduler, out=out, run_id=meta.run_id, resume=options.resume, changed=changed
     )
-    planned = {c.id for c in plan.cases}
-    not_run = _run_cases(ctx, runnable, todo, meter, options)
-    del todo  # the last reference to the cases but the plan's, which release_cases drops
-    release_cases(loaded, plan)
+    not_run = _run_cases(ctx, runnable, todo, planned, meter, options)
     if cache is not None:
         cache.flush()
         if cache.ttl_seconds is not None or cache.max_bytes is not None:
@@ -212,6 +213,15 @@ def _execute(
                 f"evalcore: dropped {cache.dropped} bad response cache {entries} (another key's, changed or "
                 "unreadable); asked again"
             )
+    limiter = scheduler.limiter
+    meta.concurrency = ConcurrencyLevel(
+        start=start, ceiling=concurrency, reached=limiter.reached, final=int(limiter.limit)
+    )
+    if options.progress:  # with the progress lines (not --quiet)
+        options.log(
+            f"evalcore: concurrency started at {start}, reached {limiter.reached} (ceiling {concurrency}), "
+            f"ended at {int(limiter.limit)}"
+        )
     cancelled = ["the run was cancelled: finish it with --resume"] if options.cancel.is_set() else []
     run = finish_run(loaded, plan.sections, planned, meta, overrides, out, not_run, cancelled, options.junit_failures)
     from evalcore.report.console import console_summary
@@ -221,34 +231,37 @@ def _execute(
 
 
 def _run_cases(
-    ctx: RunContext, runnable: dict[str, Runner | None], todo: list[Case], meter: Meter, options: RunOptions
+    ctx: RunContext,
+    runnable: dict[str, Runner | None],
+    todo: PlannedCases,
+    planned: PlannedIds,
+    meter: Meter,
+    options: RunOptions,
 ) -> dict[str, str]:
     """Run `todo`, each section in its own thread, writing each result as it comes; returns the sections that
-    did not run, with why."""
+    did not run, with why. The cases stream to the runners; which have a result is one byte a planned case."""
     suite = ctx.loaded.suite
     cases_path = ctx.out / CASES_FILE
     not_run: dict[str, str] = {}
-    fingerprints = {c.id: c.fingerprint for c in todo}
 
     def stop(failure: OSError) -> None:  # a results line could not be written (a full disk): the run stops
         options.cancel.set()
 
     with CaseWriter(cases_path, stop) as writer, _signals(options.cancel), _progress(meter, options):
-        written: set[str] = set()
-        lock = threading.Lock()
+        written = bytearray(len(planned))
 
         def emit(result: CaseResult) -> None:
             result.finished_at = result.finished_at or time.time()
-            result.fingerprint = fingerprints.get(result.case_id)
             writer.write(result)
-            with lock:
-                written.add(result.case_id)
+            at = planned.index(result.case_id)
+            if at is not None:
+                written[at] = 1
             meter.case_done(result.status == "error")
 
         threads = []
         failures: dict[str, str] = {}
         for section in suite.sections():
-            cases = [c for c in todo if c.section == section.name]
+            cases = todo.of(section.name)
             if section.name not in runnable:
                 continue
             runner = runnable[section.name]
@@ -268,7 +281,8 @@ def _run_cases(
         # Every planned case ends in exactly one result: what a runner did not finish (cancel, a runner's bug)
         # is an error with its reason, and --resume runs it again.
         for case in todo:
-            if case.id not in written and case.section not in not_run:
+            at = planned.index(case.id)
+            if (at is None or not written[at]) and case.section not in not_run:
                 reason = "cancelled before it finished" if options.cancel.is_set() else "the runner returned no result"
                 emit(case_result(case, reason=failures.get(case.section, reason)))
     if writer.failure is not None:
@@ -287,7 +301,7 @@ def _check_resumable(out: Path) -> None:
         raise InputError([Problem(str(out), "holds no results to resume (to start a run there, use --out)")])
 
 
-def _still_to_do(cases: list[Case], cases_path: Path, options: RunOptions) -> tuple[list[Case], frozenset[str]]:
+def _still_to_do(cases: PlannedCases, cases_path: Path, options: RunOptions) -> tuple[PlannedCases, frozenset[str]]:
     """The cases a resume runs: those without a final result that is not an error, and those whose result was
     made from other inputs than the suite now gives them (a changed model id, prompt, check, judge...) or says
     nothing of its inputs (written by an older evalcore). Also the ids of every case whose last result (errors
@@ -299,26 +313,22 @@ def _still_to_do(cases: list[Case], cases_path: Path, options: RunOptions) -> tu
         if result.status != "error":
             done.add(result.case_id)
     changed = frozenset(c.id for c in cases if c.id in made_from and made_from[c.id] != c.fingerprint)
-    todo = [c for c in cases if c.id not in done or c.id in changed]
+    del made_from
+
+    def still(case_id: str) -> bool:
+        return case_id not in done or case_id in changed
+
+    todo = cases.sliced(still)
     rerun = sum(1 for c in todo if c.id in done)
     line = f"evalcore: resuming: {len(cases) - len(todo)} of {len(cases)} cases already done"
     options.log(f"{line}; {rerun} run again because their inputs changed" if rerun else line)
     return todo, changed
 
 
-def release_cases(loaded: LoadedSuite, plan: Plan) -> None:
-    """The cases have run and the rest of the run reads results.jsonl: the plan's cases and the suite's dataset
-    records are let go, so the report phase of a large run (or of a merge) does not hold them: `run_suite`
-    consumes its plan."""
-    plan.cases = []
-    loaded.datasets.clear()
-    loaded.responses.clear()
-
-
 def finish_run(
     loaded: LoadedSuite,
     sections: list[SectionPlan],
-    planned: set[str],
+    planned: PlannedIds,
     meta: RunMeta,
     overrides: list,
     out: Path,
@@ -350,7 +360,7 @@ def _run_section(
     runner: Runner,
     ctx: RunContext,
     name: str,
-    cases: list[Case],
+    cases: Iterable[Case],
     emit: Callable[[CaseResult], None],
     failures: dict[str, str],
     not_run: dict[str, str],
@@ -401,8 +411,9 @@ def _check_selection(loaded: LoadedSuite, options: RunOptions) -> None:
         if m not in loaded.suite.models and not any(ch in m for ch in ".:"):
             shown = m if len(m) <= 80 else f"{m[:77]}..."
             problems.append(Problem("--models", f"unknown model '{shown}' (a name under `models:` or a model id)"))
-    if options.concurrency is not None and not 1 <= options.concurrency <= 1024:
-        problems.append(Problem("--concurrency", f"{options.concurrency} is out of range (1 to 1024)"))
+    for flag, value in (("--concurrency", options.concurrency), ("--max-concurrency", options.max_concurrency)):
+        if value is not None and not 1 <= value <= 1024:
+            problems.append(Problem(flag, f"{value} is out of range (1 to 1024)"))
     if options.shard:
         try:
             _parse_shard(options.shard)
@@ -410,6 +421,18 @@ def _check_selection(loaded: LoadedSuite, options: RunOptions) -> None:
             problems.append(Problem("--shard", str(exc)))
     if problems:
         raise InputError(problems)
+
+
+def _concurrency(loaded: LoadedSuite, options: RunOptions) -> tuple[int, int]:
+    """(start, ceiling) of the adaptive concurrency. The start is `--concurrency` or `defaults.concurrency` (16);
+    the ceiling `--max-concurrency` or `defaults.max_concurrency` when either is given, else a concurrency the
+    user set (it caps, as it always did), else 64. A start above the ceiling starts at the ceiling."""
+    defaults = loaded.suite.defaults
+    given = defaults.model_fields_set
+    concurrency = options.concurrency or (defaults.concurrency if "concurrency" in given else None)
+    ceiling = options.max_concurrency or (defaults.max_concurrency if "max_concurrency" in given else None)
+    ceiling = ceiling or concurrency or defaults.max_concurrency
+    return min(concurrency or defaults.concurrency, ceiling), ceiling
 
 
 def _parse_shard(text: str) -> tuple[int, int]:

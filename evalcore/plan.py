@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
-from collections.abc import Iterable
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from evalcore.guardrail_mutations import mutate
-from evalcore.suite.datasets import Record
 from evalcore.suite.load import LoadedSuite, ResolvedProbe
 from evalcore.suite.models import (
     AgentTest,
@@ -66,11 +66,93 @@ class SectionPlan:
     note: str = ""
 
 
+class PlannedCases:
+    """A plan's cases, made again on every pass in the plan's order and never held: an evaluation's dataset is read
+    again record by record, so a run holds only the cases in flight. `len()` is the planned count."""
+
+    def __init__(self) -> None:
+        self._sources: list[tuple[str, Callable[[], Iterator[Case]]]] = []
+        self._keep: Callable[[str], bool] | None = None  # a shard's slice, a resume's cases left
+        self.counts: dict[str, int] = {}  # per section
+
+    def add(self, section: str, source: Callable[[], Iterator[Case]], count: int) -> None:
+        self._sources.append((section, source))
+        self.counts[section] = count
+
+    def sliced(self, keep: Callable[[str], bool]) -> PlannedCases:
+        """The cases `keep` keeps (one pass to count them)."""
+        part = PlannedCases()
+        outer = self._keep
+        part._sources = self._sources
+        part._keep = keep if outer is None else lambda case_id: outer(case_id) and keep(case_id)
+        part.counts = {name: 0 for name, _ in self._sources}
+        for case in part:
+            part.counts[case.section] += 1
+        return part
+
+    def of(self, section: str) -> SectionCases:
+        return SectionCases(self, section)
+
+    def _made(self, section: str | None) -> Iterator[Case]:
+        for name, source in self._sources:
+            if section is None or name == section:
+                cases = source()
+                yield from cases if self._keep is None else (c for c in cases if self._keep(c.id))
+
+    def __iter__(self) -> Iterator[Case]:
+        return self._made(None)
+
+    def __len__(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class SectionCases:
+    """One section's planned cases, re-iterable (each pass makes them again)."""
+
+    plan: PlannedCases
+    section: str
+
+    def __iter__(self) -> Iterator[Case]:
+        return self.plan._made(self.section)
+
+    def __len__(self) -> int:
+        return self.plan.counts.get(self.section, 0)
+
+
 @dataclass
 class Plan:
     suite: str
-    cases: list[Case] = field(default_factory=list)
+    cases: PlannedCases = field(default_factory=PlannedCases)
     sections: list[SectionPlan] = field(default_factory=list)
+
+
+class PlannedIds:
+    """The ids of a plan's cases as a sorted array of 8-byte integers (a case id is 16 hex digits): what the end of
+    a run and a merge check results against, 8 bytes a case where a set of strings takes about 100."""
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self._ids = array("Q", sorted(int(i, 16) for i in ids))
+
+    def index(self, case_id: str) -> int | None:
+        """The id's position among the planned ids, or None when it is not planned."""
+        if len(case_id) != 16:
+            return None
+        try:
+            value = int(case_id, 16)
+        except ValueError:
+            return None
+        at = bisect_left(self._ids, value)
+        return at if at < len(self._ids) and self._ids[at] == value else None
+
+    def __contains__(self, case_id: object) -> bool:
+        return isinstance(case_id, str) and self.index(case_id) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (f"{value:016x}" for value in self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 def content_key(value: Any) -> str:
@@ -84,7 +166,14 @@ def case_id(suite: str, section: str, item_key: str, model: str | None, repeat: 
 
 
 # What decides nothing about one case's result, left out of its fingerprint (pydantic `exclude` shapes).
-_SCHEDULING = {"concurrency", "requests_per_minute", "tokens_per_minute", "timeout_seconds", "repeats"}
+_SCHEDULING = {
+    "concurrency",
+    "max_concurrency",
+    "requests_per_minute",
+    "tokens_per_minute",
+    "timeout_seconds",
+    "repeats",
+}
 _POLLING = {"poll_seconds", "timeout_minutes"}
 
 
@@ -127,13 +216,17 @@ def _fingerprint(section_inputs: str, model_key: str, item_content: str) -> str:
 
 def _item_keys(contents: Iterable[Any]) -> list[str]:
     """Content keys; identical items are told apart by their occurrence number, which reordering cannot change."""
-    seen: Counter[str] = Counter()
-    keys = []
-    for content in contents:
-        key = content_key(content)
-        seen[key] += 1
-        keys.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
-    return keys
+    seen: dict[str, int] = {}
+    return [_item_key(content, seen) for content in contents]
+
+
+def _item_key(content: Any, seen: dict[str, int]) -> str:
+    """The content key of the next item, `seen` counting the keys so far (1 where a key was seen once: most
+    datasets hold no duplicate, and a small int is shared, not stored)."""
+    key = content_key(content)
+    count = seen.get(key, 0) + 1
+    seen[key] = count
+    return key if count == 1 else f"{key}#{count}"
 
 
 def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: list[str] | None = None) -> Plan:
@@ -157,13 +250,13 @@ def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: l
                 resolved.evaluator_model_id,
                 resolved.target.model_dump(mode="json"),
             )
-            count = 0
+            cases: list[Case] = []
             calls = 0
             for name, test in resolved.tests.items():
                 key = content_key(["agent-test", name])
                 fingerprint = _fingerprint(inputs, "", content_key(test.model_dump(mode="json")))
                 for r in range(test.repeats or 1):
-                    plan.cases.append(
+                    cases.append(
                         Case(
                             case_id(suite.name, ag.name, key, None, r),
                             ag.name,
@@ -175,11 +268,11 @@ def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: l
                             fingerprint,
                         )
                     )
-                    count += 1
                     # The first user message (unless given), per turn the target and "all steps attempted? else
                     # the next message" (one evaluator call), then the final verdict: at most this many calls.
                     calls += (0 if test.initial_prompt else 1) + test.max_turns * 2 + 1
-            plan.sections.append(SectionPlan(ag.name, "agent", [None], count, calls))
+            plan.cases.add(ag.name, cases.__iter__, len(cases))
+            plan.sections.append(SectionPlan(ag.name, "agent", [None], len(cases), calls))
     for kb in suite.knowledge_bases:
         if sections is None or kb.name in sections:
             _knowledge_bases(plan, loaded, kb)
@@ -188,21 +281,27 @@ def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: l
 
 def _knowledge_bases(plan: Plan, loaded: LoadedSuite, kb: KnowledgeBaseSection) -> None:
     """One case per record, target and repeat; a target's settings are its "model" spec in the fingerprint."""
-    records: list[Record] = loaded.datasets.get(kb.name, [])
+    records = loaded.datasets.get(kb.name, ())
     repeats = kb.repeats or loaded.suite.defaults.repeats
     dataset = str(loaded.path.parent / kb.dataset)
-    keys = _item_keys(r.fields.get("id") or r.fields for r in records)
     inputs = _section_inputs(loaded, kb)
     by_target = {name: content_key(target.model_dump(mode="json")) for name, target in kb.targets.items()}
-    for record, key in zip(records, keys, strict=True):
-        item = EvaluationItem(record.fields, f"{dataset}:{record.line}")
-        content = content_key(record.fields) if record.fields.get("id") else key
-        for name in kb.targets:
-            fingerprint = _fingerprint(inputs, by_target[name], content)
-            for r in range(repeats):
-                cid = case_id(loaded.suite.name, kb.name, key, name, r)
-                plan.cases.append(Case(cid, kb.name, "knowledge_base", name, r, key, item, fingerprint))
+
+    def cases() -> Iterator[Case]:
+        """Record by record, as the dataset is read (see _evaluation)."""
+        seen: dict[str, int] = {}
+        for record in records:
+            key = _item_key(record.fields.get("id") or record.fields, seen)
+            item = EvaluationItem(record.fields, f"{dataset}:{record.line}")
+            content = content_key(record.fields) if record.fields.get("id") else key
+            for name in kb.targets:
+                fingerprint = _fingerprint(inputs, by_target[name], content)
+                for r in range(repeats):
+                    cid = case_id(loaded.suite.name, kb.name, key, name, r)
+                    yield Case(cid, kb.name, "knowledge_base", name, r, key, item, fingerprint)
+
     count = len(records) * len(kb.targets) * repeats
+    plan.cases.add(kb.name, cases, count)
     judged = sum(isinstance(m, BuiltinMetric | CustomJudgeMetric) for m in kb.metrics)
     plan.sections.append(SectionPlan(kb.name, "knowledge_base", list(kb.targets), count, count * (1 + judged)))
 
@@ -226,9 +325,10 @@ def _guardrails(plan: Plan, loaded: LoadedSuite, gr: GuardrailSection) -> None:
     model = gr.model if gr.via != "apply" else None
     inputs = _section_inputs(loaded, gr)
     model_key = _model_key(loaded, model)
+    cases: list[Case] = []
     for (probe, _), key in zip(items, keys, strict=True):
         content = content_key([probe.probe.model_dump(mode="json"), probe.mutation])
-        plan.cases.append(
+        cases.append(
             Case(
                 case_id(loaded.suite.name, gr.name, key, model, 0),
                 gr.name,
@@ -240,6 +340,7 @@ def _guardrails(plan: Plan, loaded: LoadedSuite, gr: GuardrailSection) -> None:
                 _fingerprint(inputs, model_key, content),
             )
         )
+    plan.cases.add(gr.name, cases.__iter__, len(cases))
     mutated = len(items) - len(written)
     note = f"{mutated} mutated probe(s)" if mutated else ""
     plan.sections.append(SectionPlan(gr.name, "guardrail", [model], len(items), len(items), note))
@@ -255,21 +356,24 @@ def _mutated(written: ResolvedProbe, kind: MutationKind, seed: int) -> ResolvedP
 
 def _evaluation(plan: Plan, loaded: LoadedSuite, ev: Evaluation, models: list[str]) -> None:
     suite = loaded.suite
-    records: list[Record] = loaded.datasets.get(ev.name, [])
+    records = loaded.datasets.get(ev.name, ())
     repeats = ev.repeats or suite.defaults.repeats
     dataset = str(loaded.path.parent / ev.dataset)
-    keys = _item_keys(r.fields.get("id") or r.fields for r in records)
     judge_metrics = sum(isinstance(m, BuiltinMetric | CustomJudgeMetric) for m in ev.metrics)
     inputs = _section_inputs(loaded, ev, [r.fields for r in loaded.responses.get(ev.name, [])])
     by_model = {model: _model_key(loaded, model) for model in models}
-    for record, key in zip(records, keys, strict=True):
-        item = EvaluationItem(record.fields, f"{dataset}:{record.line}")
-        content = content_key(record.fields) if record.fields.get("id") else key  # a key without id is content
-        for model in models:
-            fingerprint = _fingerprint(inputs, by_model[model], content)
-            for r in range(repeats):
-                plan.cases.append(
-                    Case(
+
+    def cases() -> Iterator[Case]:
+        """Record by record, as the dataset is read: only the occurrence count of each item key is kept."""
+        seen: dict[str, int] = {}
+        for record in records:
+            key = _item_key(record.fields.get("id") or record.fields, seen)
+            item = EvaluationItem(record.fields, f"{dataset}:{record.line}")
+            content = content_key(record.fields) if record.fields.get("id") else key  # a key without id is content
+            for model in models:
+                fingerprint = _fingerprint(inputs, by_model[model], content)
+                for r in range(repeats):
+                    yield Case(
                         case_id(suite.name, ev.name, key, model, r),
                         ev.name,
                         "evaluation",
@@ -279,8 +383,9 @@ def _evaluation(plan: Plan, loaded: LoadedSuite, ev: Evaluation, models: list[st
                         item,
                         fingerprint,
                     )
-                )
+
     count = len(records) * len(models) * repeats
+    plan.cases.add(ev.name, cases, count)
     per_model = len(records) * repeats
     if ev.mode == "bedrock-job":
         jobs = len(models) * -(-per_model // 1000)  # a job takes 1,000 prompts; repeats are prompts too
@@ -302,8 +407,8 @@ def in_shard(case_id: str, index: int, total: int) -> bool:
 
 def shard(plan: Plan, index: int, total: int) -> Plan:
     """The plan's slice `index` of `total`: its cases, and per section the count of those cases (calls scaled)."""
-    cases = [c for c in plan.cases if in_shard(c.id, index, total)]
-    counts = Counter(c.section for c in cases)
+    cases = plan.cases.sliced(lambda case_id: in_shard(case_id, index, total))
+    counts = cases.counts
     sections = [
         replace(sp, cases=counts[sp.name], model_calls=sp.model_calls * counts[sp.name] // max(sp.cases, 1))
         for sp in plan.sections

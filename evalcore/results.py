@@ -220,6 +220,16 @@ class SectionSummary(_Model):
     cluster_by: str | None = None
 
 
+class ConcurrencyLevel(_Model):
+    """The run's adaptive concurrency (model calls in flight at most): where it started, its ceiling, the highest
+    level it reached and where it ended."""
+
+    start: int
+    ceiling: int
+    reached: int
+    final: int
+
+
 class RunMeta(_Model):
     suite: str
     suite_path: str | None = None
@@ -234,6 +244,7 @@ class RunMeta(_Model):
     sections: list[str] | None = None  # the selection the run was made with (None: all)
     models: list[str] | None = None
     cache_entries_dropped: int = 0  # bad response cache entries found, removed and asked again (cache.py)
+    concurrency: ConcurrencyLevel | None = None  # None: a merge of shards, or written by an older evalcore
 
 
 class Breach(_Model):

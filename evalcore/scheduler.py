@@ -6,7 +6,11 @@ The scheduler is the single retry layer for model calls (their boto3 clients hav
   the allowed concurrency multiplicatively and retries after a jittered exponential backoff;
 - transient faults (5xx, timeouts, connection resets, cut streams) retry the same way without lowering it;
 - anything else (validation, access denied, not found) is final at once: retrying cannot help.
-Each success regrows the allowed concurrency additively, up to the configured maximum.
+Each success grows the allowed concurrency additively (by one per round of calls at the current level) from where
+the run starts (`concurrency`) toward its ceiling (`max_concurrency`), as long as nothing is throttled and the
+calls' latency does not rise: a smoothed latency more than 1.5 times (plus 10 ms) the lowest seen holds the level
+where it is (a saturated client or service answers slower before it refuses). The highest level reached is
+recorded in the run's metadata.
 
 Retries are bounded by time, not by a count: a call is retried until `retry_budget_seconds` (the suite's
 `defaults.retry_budget_seconds` or `--retry-budget`, 300 s by default) have passed since its first failure. A
@@ -103,16 +107,24 @@ def classify(exc: BaseException) -> tuple[str, str]:
 
 
 class AdaptiveLimiter:
-    """At most `limit` calls in flight; the limit halves (at most once per cool-down) on throttling and grows by
-    1/limit per success (additive increase, multiplicative decrease)."""
+    """At most `limit` calls in flight; the limit starts at `start` (default `maximum`), halves (at most once per
+    cool-down) on throttling and grows by 1/limit per success while latency holds (additive increase,
+    multiplicative decrease), never above `maximum`."""
 
-    def __init__(self, maximum: int, cooldown: float = 0.5) -> None:
+    LATENCY_RISE = 1.5  # a smoothed latency above this many times the lowest seen (plus LATENCY_SLACK) holds growth
+    LATENCY_SLACK = 0.010
+    SMOOTHING = 0.1  # the weight of one call's latency in the smoothed latency
+
+    def __init__(self, maximum: int, cooldown: float = 0.5, start: int | None = None) -> None:
         self.maximum = maximum
-        self.limit = float(maximum)
+        self.limit = float(min(start or maximum, maximum))
+        self.reached = int(self.limit)  # the highest whole limit allowed so far
         self.in_flight = 0
         self.cooldown = cooldown
         self._last_cut = 0.0
         self._waiting = 0
+        self._latency: float | None = None  # smoothed seconds of a successful call
+        self._lowest: float | None = None
         self._cond = threading.Condition()
 
     def acquire(self, cancel: threading.Event) -> None:
@@ -127,7 +139,8 @@ class AdaptiveLimiter:
                     self._waiting -= 1
             self.in_flight += 1
 
-    def release(self, throttled: bool) -> None:
+    def release(self, throttled: bool, seconds: float | None = None) -> None:
+        """A call is done: `throttled`, or else it took `seconds` (None: unmeasured, e.g. a transient failure)."""
         with self._cond:
             self.in_flight -= 1
             if throttled:
@@ -135,12 +148,20 @@ class AdaptiveLimiter:
                 if now - self._last_cut >= self.cooldown:
                     self.limit = max(1.0, self.limit / 2)
                     self._last_cut = now
-            elif self.limit < self.maximum:
+            elif (seconds is None or self._steady(seconds)) and self.limit < self.maximum:
                 self.limit = min(float(self.maximum), self.limit + 1.0 / max(self.limit, 1.0))
+                self.reached = max(self.reached, int(self.limit))
             if self._waiting:
                 # Wake only who can go: the slot just freed, and one more if the limit grew past a whole number
                 # (waking every waiter on every release made them all contend for the lock at once).
                 self._cond.notify(2)
+
+    def _steady(self, seconds: float) -> bool:
+        """Whether latency holds, with this call's latency taken in."""
+        smoothed = seconds if self._latency is None else self._latency + self.SMOOTHING * (seconds - self._latency)
+        self._latency = smoothed
+        self._lowest = smoothed if self._lowest is None else min(self._lowest, smoothed)
+        return smoothed <= self._lowest * self.LATENCY_RISE + self.LATENCY_SLACK
 
 
 class RateLimiter:
@@ -197,7 +218,8 @@ class CallResult:
 
 @dataclass
 class Scheduler:
-    concurrency: int = 16
+    concurrency: int = 16  # the ceiling of calls in flight (and the threads a section runs by default)
+    start_concurrency: int | None = None  # where the adaptive level starts (None: at the ceiling)
     cache: ResponseCache | None = None
     meter: Meter = field(default_factory=Meter)
     cancel: threading.Event = field(default_factory=threading.Event)
@@ -209,7 +231,7 @@ class Scheduler:
     seed: int | None = None
 
     def __post_init__(self) -> None:
-        self.limiter = AdaptiveLimiter(self.concurrency)
+        self.limiter = AdaptiveLimiter(self.concurrency, start=self.start_concurrency)
         self._per_model: dict[str, tuple[threading.Semaphore | None, RateLimiter | None, RateLimiter | None]] = {}
         self._lock = threading.Lock()
         self._random = random.Random(self.seed)
@@ -265,11 +287,14 @@ class Scheduler:
             if semaphore is not None:
                 semaphore.acquire()
             throttled = False
+            took: float | None = None
             try:
                 self.limiter.acquire(self.cancel)
                 try:
                     self.meter.request()
+                    sent = time.monotonic()
                     value = call.fn()
+                    took = time.monotonic() - sent
                 except Exception as exc:  # classified below: every failure of a call is data
                     kind, reason = classify(exc)
                     throttled = kind == "throttle"
@@ -300,7 +325,7 @@ class Scheduler:
                         self.cache.put(call.cache_key, value)
                     return CallResult(value, attempt, False)
                 finally:
-                    self.limiter.release(throttled)
+                    self.limiter.release(throttled, took)
             finally:
                 if semaphore is not None:
                     semaphore.release()

@@ -46,7 +46,7 @@ def _plan(tmp_path: Path, mutations: str) -> list[Case]:
             """
         )
     )
-    return build_plan(load_suite(suite)).cases
+    return list(build_plan(load_suite(suite)).cases)
 
 
 def _texts(cases: list[Case]) -> dict[str | None, str]:

@@ -51,6 +51,7 @@ def case_result(case: Case, status: Status = "error", **fields: Any) -> CaseResu
         model=case.model,
         repeat=case.repeat,
         item_key=case.item_key,
+        fingerprint=case.fingerprint,
         status=status,
         **fields,
     )

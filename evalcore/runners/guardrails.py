@@ -96,6 +96,7 @@ def _run_case(ctx: RunContext, via: Via, missing: _MissingGuardrail, case: Case)
         model=case.model,
         model_id=via.model_id,
         item_key=case.item_key,
+        fingerprint=case.fingerprint,
         status=status,
         reason=reason,
         source=case.item.origin,

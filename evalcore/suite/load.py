@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from evalcore.suite import metric_names
 from evalcore.suite.agenteval_plan import EVALUATOR_ALIASES, AgentevalPlan
 from evalcore.suite.batch_checks import SCORED_HERE, batch_problems
 from evalcore.suite.capability_checks import guardrail_problem, model_problem, system_problem
-from evalcore.suite.datasets import Record, read_records
+from evalcore.suite.datasets import Dataset, Record, read_records, scan_dataset
 from evalcore.suite.expected_sources import PASSAGES_FIELD, SOURCES_FIELD, expected_items
 from evalcore.suite.job_checks import dataset_problems, job_model_problems, job_problems, response_problems
 from evalcore.suite.models import (
@@ -69,7 +70,7 @@ class LoadedSuite:
     path: Path
     doc: YamlDocument
     content_hash: str
-    datasets: dict[str, list[Record]] = field(default_factory=dict)
+    datasets: dict[str, Dataset] = field(default_factory=dict)  # checked, streamed again on every pass
     probes: dict[str, list[ResolvedProbe]] = field(default_factory=dict)
     agents: dict[str, ResolvedAgents] = field(default_factory=dict)
     responses: dict[str, list[Record]] = field(default_factory=dict)  # bedrock-job `responses:` files
@@ -202,6 +203,14 @@ class _Checker:
         self.digest.update(path.read_bytes())
         return records
 
+    def _dataset(self, path: Path, rel: str, each: Callable[[Record], None]) -> Dataset | None:
+        """A dataset checked record by record (`each`), never held; its bytes go into the suite's hash."""
+        try:
+            return scan_dataset(path, str(self.loaded.path.parent / rel), each, self.digest)
+        except InputError as exc:
+            self.problems.extend(exc.problems)
+            return None
+
     # ---- evaluations ----
 
     def _evaluation(self, i: int, ev: Evaluation) -> None:
@@ -241,7 +250,29 @@ class _Checker:
         path = self._file(ev.dataset, (*loc, "dataset"))
         if path is None:
             return
-        records = self._records(path, ev.dataset)
+        needed = template_fields(ev.prompt) | template_fields(ev.system or "")
+        for metric in ev.metrics:
+            if isinstance(metric, CheckMetric) and isinstance(metric.arg, str):
+                needed |= template_fields(metric.arg)
+            if isinstance(metric, CheckMetric) and metric.check in ("exact_match", "token_f1", "rouge_l"):
+                needed.add("referenceResponse")
+        needed.discard("prediction")
+        display = str(self.loaded.path.parent / ev.dataset)
+        found: list[Problem] = []  # reported only when the file itself reads without problems
+
+        def check(record: Record) -> None:
+            if len(found) > 40:
+                return
+            missing = sorted(f for f in needed if f not in record.fields)
+            if missing:
+                problem = (
+                    f"missing field '{missing[0]}' (used by evaluation '{ev.name}': its prompt, system or metrics)"
+                )
+                found.append(Problem(display, problem, record.line))
+            elif not isinstance(record.fields.get("prompt", ""), str):
+                found.append(Problem(display, "field 'prompt' must be text", record.line))
+
+        records = self._dataset(path, ev.dataset, check)
         if records is None:
             return
         self.loaded.datasets[ev.name] = records
@@ -254,30 +285,9 @@ class _Checker:
             self.problems.extend(Problem(shown, message, line) for line, message in dataset_problems(ev, records))
             if ev.responses is not None:
                 self._responses(ev, (*loc, "responses"), records)
-        needed = template_fields(ev.prompt) | template_fields(ev.system or "")
-        for metric in ev.metrics:
-            if isinstance(metric, CheckMetric) and isinstance(metric.arg, str):
-                needed |= template_fields(metric.arg)
-            if isinstance(metric, CheckMetric) and metric.check in ("exact_match", "token_f1", "rouge_l"):
-                needed.add("referenceResponse")
-        needed.discard("prediction")
-        display = str(self.loaded.path.parent / ev.dataset)
-        for record in records:
-            missing = sorted(f for f in needed if f not in record.fields)
-            if missing:
-                self.problems.append(
-                    Problem(
-                        display,
-                        f"missing field '{missing[0]}' (used by evaluation '{ev.name}': its prompt, system or metrics)",
-                        record.line,
-                    )
-                )
-                if len(self.problems) > 40:
-                    return
-            elif not isinstance(record.fields.get("prompt", ""), str):
-                self.problems.append(Problem(display, "field 'prompt' must be text", record.line))
+        self.problems.extend(found)
 
-    def _responses(self, ev: Evaluation, loc: Loc, records: list[Record]) -> None:
+    def _responses(self, ev: Evaluation, loc: Loc, records: Dataset) -> None:
         assert ev.responses is not None
         path = self._file(ev.responses, loc)
         responses = self._records(path, ev.responses) if path is not None else None
@@ -425,13 +435,15 @@ class _Checker:
             )
         self._thresholds(loc, kb.thresholds, names, list(kb.targets))
         path = self._file(kb.dataset, (*loc, "dataset"))
-        records = self._records(path, kb.dataset) if path is not None else None
-        if records is None:
+        if path is None:
             return
-        self.loaded.datasets[kb.name] = records
         display = str(self.loaded.path.parent / kb.dataset)
         retrieval = any(isinstance(m, RetrievalMetric) for m in kb.metrics)
-        for record in records:
+        found: list[Problem] = []  # reported only when the file itself reads without problems
+
+        def check(record: Record) -> None:
+            if len(found) > 40:
+                return
             missing = sorted(f for f in needed if f not in record.fields)
             if missing:
                 message = f"missing field '{missing[0]}' (used by knowledge-base section '{kb.name}')"
@@ -443,10 +455,14 @@ class _Checker:
                     "score the passages against them)"
                 )
             else:
-                continue
-            self.problems.append(Problem(display, message, record.line))
-            if len(self.problems) > 40:
                 return
+            found.append(Problem(display, message, record.line))
+
+        records = self._dataset(path, kb.dataset, check)
+        if records is None:
+            return
+        self.loaded.datasets[kb.name] = records
+        self.problems.extend(found)
 
     # ---- guardrails ----
 

@@ -71,7 +71,15 @@ class AwsSettings(Strict):
 
 
 class Defaults(Strict):
-    concurrency: int = Field(16, ge=1, le=1024)
+    concurrency: int = Field(
+        16,
+        ge=1,
+        le=1024,
+        description="Model calls at once to start with; when set without max_concurrency, also the most at once.",
+    )
+    max_concurrency: int = Field(
+        64, ge=1, le=1024, description="The most model calls at once the adaptive level may grow to."
+    )
     repeats: int = Field(1, ge=1, le=100)
     inference: Inference = Field(default_factory=lambda: Inference(max_tokens=512, temperature=0.0))
     judge: str | None = Field(None, description="Model name or id of the LLM judge.")

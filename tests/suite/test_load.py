@@ -42,7 +42,7 @@ def test_a_good_suite_loads_with_its_dataset_relative_to_the_suite_file(tmp_path
     loaded = load_suite(_write(tmp_path, RECORDS))
     assert loaded.suite.name == "demo"
     assert [r.fields["prompt"] for r in loaded.datasets["qa"]][:2] == ["question 0", "question 1"]
-    assert loaded.datasets["qa"][0].line == 1
+    assert next(iter(loaded.datasets["qa"])).line == 1
     assert loaded.suite.model_spec("sonnet").inference.max_tokens == 64
     assert loaded.line_of(("evaluations", 0, "thresholds", "Builtin.Correctness")) == 14
 

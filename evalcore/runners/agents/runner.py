@@ -197,6 +197,7 @@ def _result(section: _Section, case: Case, run: AgentRun, scores: list[MetricSco
         model_id=target_model,
         repeat=case.repeat,
         item_key=case.item_key,
+        fingerprint=case.fingerprint,
         status=run.status,  # type: ignore[arg-type]
         reason=run.reason,
         source=case.item.test_name,

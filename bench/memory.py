@@ -1,0 +1,94 @@
+"""Memory benchmark for large datasets: peak RSS of `evalcore validate` on a 200 MB dataset (366,771 records, the
+size issue 23 measured at 1.09 GB), and of `evalcore run --shard` against the emulator with that dataset planned
+whole (366,771 cases) and three times over (1,100,313 cases). A shard plans every case and runs its slice, so the
+figures cover reading, checking, planning and slicing every case, and running and reporting the slice. Prints the
+figures and writes bench/out/memory.json. Not a test.
+
+    .venv/bin/python bench/memory.py                           # 366,771 records (200 MB)
+    .venv/bin/python bench/memory.py --records 50000           # a quicker look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from direct import JUDGE, MODEL, emulator  # bench/direct.py: the emulator process
+from scale import EVALCORE, measured  # bench/scale.py: a command's wall time and peak RSS
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out" / "memory.json"
+FILLER = "Context: " + "the quick brown fox jumps over the lazy dog; " * 11  # about 510 bytes a record in all
+
+
+def write_data(folder: Path, records: int) -> Path:
+    """`records` records of about 545 bytes each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "data.jsonl"
+    with path.open("w") as fh:
+        for i in range(records):
+            record = {"prompt": f"What is the code of item {i}?", "context": FILLER, "referenceResponse": f"K{i}"}
+            fh.write(json.dumps(record) + "\n")
+    return path
+
+
+def write_suite(folder: Path, repeats: int) -> Path:
+    """A suite over data.jsonl, each record asked `repeats` times, deterministic metrics."""
+    document = {
+        "version": 1,
+        "name": "memory",
+        "defaults": {"judge": JUDGE, "inference": {"max_tokens": 64, "temperature": 0.0}, "repeats": repeats},
+        "models": {"m": MODEL},
+        "evaluations": [
+            {"name": "qa", "dataset": "data.jsonl", "models": ["m"], "metrics": ["token_f1", "exact_match"]}
+        ],
+    }
+    path = folder / f"suite-{repeats}.yml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=366_771)
+    args = parser.parse_args()
+    figures: dict[str, Any] = {"records": args.records, "load_average_at_start": round(os.getloadavg()[0], 1)}
+    with tempfile.TemporaryDirectory(prefix="evalcore-memory-") as tmp:
+        work = Path(tmp)
+        data = write_data(work, args.records)
+        once, thrice = write_suite(work, 1), write_suite(work, 3)
+        figures["dataset_mb"] = round(data.stat().st_size / 1024**2, 1)
+        env = dict(os.environ)
+        wall, peak = measured([*EVALCORE, "validate", str(once)], env)
+        figures["validate"] = {"wall_s": round(wall, 1), "peak_rss_mb": round(peak, 1)}
+        print(f"memory: validate {figures['dataset_mb']} MB: {figures['validate']}", flush=True)
+        runs = []
+        with emulator(work, 0, 1000) as emulated:
+            env = {**os.environ, **emulated}
+            for suite, shards in ((once, 40), (thrice, 250)):
+                cases = args.records * (3 if suite is thrice else 1)
+                command = [*EVALCORE, "run", str(suite), "--out", str(work / f"out-{shards}"), "--no-cache", "--quiet"]
+                started = time.perf_counter()
+                wall, peak = measured([*command, "--shard", f"1/{shards}"], env)
+                ran = sum(1 for _ in (work / f"out-{shards}" / "results.jsonl").open())
+                run = {"planned_cases": cases, "shard": f"1/{shards}", "cases_run": ran, "wall_s": round(wall, 1),
+                       "peak_rss_mb": round(peak, 1)}  # fmt: skip
+                runs.append(run)
+                print(f"memory: run {run} ({time.perf_counter() - started:.0f} s)", flush=True)
+        figures["runs"] = runs
+    figures["met"] = max([figures["validate"]["peak_rss_mb"], *(r["peak_rss_mb"] for r in runs)]) < 300
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(figures, indent=2) + "\n")
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

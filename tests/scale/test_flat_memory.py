@@ -1,0 +1,56 @@
+"""A dataset is streamed, never held: `evalcore validate` and a sharded `evalcore run --dry-run` over a dataset of
+tens of megabytes peak at about what they do over a dataset of ten lines. Before, the whole dataset was held as
+Python objects (about 5x its size on disk) and every planned case too (about 1 KB a case). Peak RSS of the child
+process from getrusage(RUSAGE_CHILDREN), in a fresh wrapper process so no earlier child counts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+_PEAK_RSS = (
+    "import resource, subprocess, sys; done = subprocess.run(sys.argv[1:], capture_output=True); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)"
+)
+
+
+def _suite(folder: Path, records: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    filler = "lorem ipsum dolor sit amet " * 20  # about 540 characters a record
+    with (folder / "qa.jsonl").open("w", encoding="utf-8") as fh:
+        for i in range(records):
+            fh.write(json.dumps({"prompt": f"question {i}: {filler}", "referenceResponse": f"answer {i}"}) + "\n")
+    suite = folder / "suite.yml"
+    suite.write_text(
+        "version: 1\nname: big\n"
+        f"models:\n  haiku: {HAIKU}\n"
+        "evaluations:\n  - name: qa\n    dataset: qa.jsonl\n    models: [haiku]\n    repeats: 2\n"
+        "    metrics: [token_f1]\n",
+        encoding="utf-8",
+    )
+    return suite
+
+
+def _peak_mb(*command: str) -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_RSS, sys.executable, "-m", "evalcore.cli", *command],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    peak_kb, code = done.stdout.split()
+    assert code == "0", done.stderr
+    return int(peak_kb) / 1024
+
+
+def test_validating_and_planning_a_large_dataset_takes_about_the_memory_of_a_small_one(tmp_path: Path) -> None:
+    small = _suite(tmp_path / "small", 10)
+    large = _suite(tmp_path / "large", 60_000)  # 34 MB, 120,000 cases
+    assert (tmp_path / "large" / "qa.jsonl").stat().st_size > 30 * 1024**2
+    for command in (["validate"], ["run", "--dry-run", "--shard", "1/1000"]):
+        base = _peak_mb(command[0], str(small), *command[1:])
+        peak = _peak_mb(command[0], str(large), *command[1:])
+        assert peak < base + 60, f"{' '.join(command)}: {peak:.0f} MB for 34 MB of data, {base:.0f} MB for 10 lines"
