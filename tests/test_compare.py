@@ -240,3 +240,14 @@ def test_robustness_is_a_percentage_so_the_minimum_effect_is_scaled() -> None:
     metric = "Builtin.Robustness"
     assert _verdict(compare(_run(), _cases(base, metric), _run(), _cases(slight, metric)), metric) == "no_change"
     assert _verdict(compare(_run(), _cases(base, metric), _run(), _cases(big, metric)), metric) == "improvement"
+
+
+def test_a_large_binary_row_with_over_a_thousand_discordant_pairs_is_compared() -> None:
+    """The exact McNemar tail was summed in floats: more than ~1,030 discordant pairs overflowed (a crash)."""
+    rng = random.Random(7)
+    base = [float(rng.random() < 0.5) for _ in range(4000)]
+    head = [float(rng.random() < 0.5) for _ in range(4000)]
+    d = next(d for d in compare(_run(), _cases(base, "exact_match"), _run(), _cases(head, "exact_match")).differences
+             if d.metric == "exact_match")  # fmt: skip
+    assert d.method == "McNemar/Newcombe" and d.pairs == 4000 and d.p is not None and 0.0 < d.p <= 1.0
+    assert d.verdict == "no_change"
