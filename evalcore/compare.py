@@ -6,9 +6,9 @@ keeps pairs — and repeats of one item are averaged first, so a pair is one ite
 (section, model, metric) is tested by `paired_tests.paired_test` (exact McNemar with Newcombe's interval for 0/1
 values, paired t otherwise, a cluster-robust t when the section names `cluster_by`). A row is a regression or an
 improvement only when it has at least `paired_tests.MIN_PAIRS` pairs, it is a discovery of Benjamini-Hochberg at a
-5% false discovery rate over every tested row (the section's `primary_metrics` weighted first), AND the difference
-is at least `min_effect` times the metric's scale (1 for 0-1 metrics, 100 for Robustness, a percentage). Pure:
-results in, a Comparison out.
+5% false discovery rate over every tested row where some item moved (the section's `primary_metrics` weighted
+first), AND the difference is at least `min_effect` times the metric's scale (1 for 0-1 metrics, 100 for
+Robustness, a percentage). Pure: results in, a Comparison out.
 
 Streams: each side's cases are read twice (once for the figures, once for the text of the few cases that changed
 most), so a results file (results.ResultsFile) is never held whole; a list works as well.
@@ -162,6 +162,10 @@ def compare(
 
     sections = {sec.name: sec for sec in head_run.sections}
     base_items, head_items = base.item_means(), head.item_means()
+    # Benjamini-Hochberg's family: the rows with enough pairs where some item moved. A row where none did (an
+    # error rate of 0 in both runs) has p = 1 whatever happens, so it could never be a discovery and would only
+    # raise every other row's q (Tarone's exclusion of hypotheses that cannot reach the threshold).
+    tested: list[Difference] = []
     for key in sorted(set(base_items) | set(head_items), key=lambda k: (k[0], k[1] or "", k[2])):
         section, model, metric = key
         b, h = base_items.get(key, {}), head_items.get(key, {})
@@ -183,8 +187,9 @@ def compare(
             row.method, row.groups, row.mde = test.method, test.groups, test.mde
             if test.pairs >= MIN_PAIRS:
                 row.verdict = "no_change"
+                if any(bv != hv for bv, hv in zip(base_values, head_values, strict=True)):
+                    tested.append(row)
         cmp.differences.append(row)
-    tested = [d for d in cmp.differences if d.verdict != "insufficient" and d.p is not None]
     for d, q in zip(tested, benjamini_hochberg([d.p or 0.0 for d in tested], [d.primary for d in tested]), strict=True):
         d.q = q
         if q <= FDR and d.diff is not None and abs(d.diff) >= d.min_effect:

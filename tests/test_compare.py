@@ -218,6 +218,7 @@ def test_a_primary_metric_is_tested_first() -> None:
     base = [t + rng.gauss(0, 0.1) for t in truth]
     head = [b - 0.04 + rng.gauss(0, 0.1) for b in base]
     flat = [[t + rng.gauss(0, 0.1) for t in truth] for _ in range(29)]
+    flat_head = [[t + rng.gauss(0, 0.1) for t in truth] for _ in range(29)]  # unchanged: fresh noise, same truths
 
     def cases(main: list[float], others: list[list[float]]) -> list[CaseResult]:
         out = _cases(main, "helpfulness")
@@ -226,8 +227,10 @@ def test_a_primary_metric_is_tested_first() -> None:
             c.metrics += [MetricScore(name=f"m{j}", value=o[i]) for j, o in enumerate(others)]
         return out
 
-    plain = compare(_run(), cases(base, flat), _run(), cases(head, flat))
-    first = compare(_run(primary=["helpfulness"]), cases(base, flat), _run(primary=["helpfulness"]), cases(head, flat))
+    plain = compare(_run(), cases(base, flat), _run(), cases(head, flat_head))
+    first = compare(
+        _run(primary=["helpfulness"]), cases(base, flat), _run(primary=["helpfulness"]), cases(head, flat_head)
+    )
     assert _verdict(plain, "helpfulness") == "no_change"
     assert _verdict(first, "helpfulness") == "regression"
 
@@ -240,3 +243,28 @@ def test_robustness_is_a_percentage_so_the_minimum_effect_is_scaled() -> None:
     metric = "Builtin.Robustness"
     assert _verdict(compare(_run(), _cases(base, metric), _run(), _cases(slight, metric)), metric) == "no_change"
     assert _verdict(compare(_run(), _cases(base, metric), _run(), _cases(big, metric)), metric) == "improvement"
+
+
+def test_a_large_binary_row_with_over_a_thousand_discordant_pairs_is_compared() -> None:
+    """The exact McNemar tail was summed in floats: more than ~1,030 discordant pairs overflowed (a crash)."""
+    rng = random.Random(7)
+    base = [float(rng.random() < 0.5) for _ in range(4000)]
+    head = [float(rng.random() < 0.5) for _ in range(4000)]
+    d = next(d for d in compare(_run(), _cases(base, "exact_match"), _run(), _cases(head, "exact_match")).differences
+             if d.metric == "exact_match")  # fmt: skip
+    assert d.method == "McNemar/Newcombe" and d.pairs == 4000 and d.p is not None and 0.0 < d.p <= 1.0
+    assert d.verdict == "no_change"
+
+
+def test_rows_where_no_item_moved_do_not_dilute_the_false_discovery_rate() -> None:
+    """9 of 60 items up, 1 down: exact McNemar p = 22/1024 = .021. The pass_rate and error_rate rows, where no item
+    moved, can never be discoveries (p = 1 whatever the threshold); counted in Benjamini-Hochberg's family they
+    tripled this row's q to .064 and hid the change."""
+    base = [0.0] * 9 + [1.0] + [1.0] * 25 + [0.0] * 25
+    head = [1.0] * 9 + [0.0] + [1.0] * 25 + [0.0] * 25
+    cmp = compare(_run(), _cases(base, "exact_match"), _run(), _cases(head, "exact_match"))
+    d = next(d for d in cmp.differences if d.metric == "exact_match")
+    assert d.p == pytest.approx(22 / 1024)
+    assert d.q == pytest.approx(22 / 1024) and d.verdict == "improvement"
+    still = next(d for d in cmp.differences if d.metric == "error_rate")
+    assert still.verdict == "no_change" and still.q is None
