@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 # Two-sided 95% critical values of Student's t by degrees of freedom (1..30); beyond, the normal 1.96 is close.
 _T95 = (
@@ -39,12 +40,7 @@ def wilson(successes: int, n: int) -> tuple[float | None, float | None]:
     """95% Wilson score interval for a proportion (good for pass rates near 0 or 1)."""
     if n == 0:
         return None, None
-    z = 1.959964
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return wilson_score(successes / n, n, _Z95)
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float | None:
@@ -57,3 +53,78 @@ def percentile(sorted_values: Sequence[float], q: float) -> float | None:
     low = math.floor(rank)
     high = min(low + 1, len(sorted_values) - 1)
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
+
+
+LEVEL = 0.95  # every interval evalcore reports is a two-sided 95% interval
+_Z95 = 1.959964
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A labelled 95% interval for the mean of per-item values on 0-1: `n` items, `groups` clusters (if any)."""
+
+    mean: float | None
+    stderr: float | None
+    low: float | None
+    high: float | None
+    n: int
+    method: str  # "wilson" | "t-wilson" | "cluster-t-wilson" (README: statistics)
+    groups: int | None = None
+
+
+def item_interval(values: Sequence[float], clusters: Sequence[str] | None = None) -> Interval:
+    """The 95% interval for the mean of per-item values on 0-1 (each item's repeats already averaged).
+
+    - Every value 0 or 1, no clusters: the Wilson score interval on n items (`wilson`).
+    - Otherwise (graded scores, repeat averages): Student's t-interval mean +- t*se on n-1 degrees of freedom,
+      widened to the Wilson interval on the effective sample size n_eff = p(1-p)/se^2 (same critical value)
+      where that one reaches further (`t-wilson`). Inside 0-1 the t-interval is the wider; near 0 or 1, where the
+      t-interval shrinks to nothing ([1, 1] when every item scores 1), the Wilson one keeps a width.
+    - With `clusters` (one label per value) of at least two groups: the same with the cluster-robust (CR1)
+      standard error and t on G-1 degrees of freedom (`cluster-t-wilson`).
+    When the values do not vary (se = 0), n_eff is the number of items: the interval of n equal 0/1 items."""
+    n = len(values)
+    if clusters is not None and len(set(clusters)) < 2:
+        clusters = None
+    method = "cluster-t-wilson" if clusters is not None else "wilson"
+    if n == 0:
+        return Interval(None, None, None, None, 0, method)
+    mean = min(1.0, max(0.0, math.fsum(values) / n))
+    groups = None
+    if clusters is not None:
+        groups = len(set(clusters))
+        se = cluster_stderr(values, clusters)
+        crit = t95(groups - 1)
+    elif all(v in (0.0, 1.0) for v in values):
+        se = math.sqrt(mean * (1 - mean) / n)
+        low, high = wilson_score(mean, n, _Z95)
+        return Interval(mean, se, low, high, n, "wilson")
+    else:
+        method = "t-wilson"
+        se = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1) / n) if n > 1 else 0.0
+        crit = t95(n - 1) if n > 1 else t95(1)
+    n_eff = mean * (1 - mean) / (se * se) if se > 0 and 0 < mean < 1 else float(n)
+    w_low, w_high = wilson_score(mean, n_eff, crit)
+    low, high = max(0.0, min(mean - crit * se, w_low)), min(1.0, max(mean + crit * se, w_high))
+    return Interval(mean, se, low, high, n, method, groups)
+
+
+def cluster_stderr(values: Sequence[float], clusters: Sequence[str]) -> float:
+    """The cluster-robust (CR1) standard error of the mean: residuals summed within each cluster, squared, summed,
+    scaled by G/(G-1); the sandwich estimator of a regression on a constant (Cameron & Miller 2015)."""
+    n = len(values)
+    mean = math.fsum(values) / n
+    sums: dict[str, float] = {}
+    for v, c in zip(values, clusters, strict=True):
+        sums[c] = sums.get(c, 0.0) + (v - mean)
+    g = len(sums)
+    return math.sqrt(g / (g - 1) * math.fsum(s * s for s in sums.values())) / n
+
+
+def wilson_score(p: float, n: float, z: float) -> tuple[float, float]:
+    """The Wilson score interval of a proportion p observed on (an effective) n with critical value z."""
+    z2 = z * z
+    denom = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denom
+    half = z * math.sqrt(max(0.0, p * (1 - p)) / n + z2 / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
