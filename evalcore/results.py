@@ -270,6 +270,8 @@ class ThresholdCheck(_Model):
     # Where its bound came from: a default (error_rate <= 0; pass_rate >= 1 where the suite sets no thresholds),
     # the suite file or a command-line override; None in results written before evalcore recorded it.
     origin: Literal["default", "suite", "override"] | None = None
+    on: Literal["value", "ci_low", "ci_high"] = "value"  # `value` held the estimate or this end of its interval
+    interval: Aggregate | None = None  # the aggregate's labelled 95% interval, where it has one
 
 
 class Verdict(_Model):

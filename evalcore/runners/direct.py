@@ -137,7 +137,15 @@ def new_result(section: Section, case: Case) -> CaseResult:
         source=case.item.source,
         reference=reference if isinstance(reference, str) else None,
         category=str(record["category"]) if record.get("category") is not None else None,
+        cluster=_field_text(record, section.evaluation.cluster_by),
     )
+
+
+def _field_text(record: dict[str, Any], name: str | None) -> str | None:
+    """A record's field as text (the item's cluster); None without the field or its value."""
+    if name is None or record.get(name) is None:
+        return None
+    return str(record[name])
 
 
 def guarded(result: CaseResult, work: Callable[[], None]) -> CaseResult:
