@@ -230,9 +230,11 @@ def describe(check: ThresholdCheck) -> str:
     who = f" ({check.model})" if check.model else ""
     on = "" if check.on == "value" else f" on {check.on}"
     shown = "no value (no case produced it)" if check.value is None else f"got {check.value:.4g}"
-    interval = check.interval
-    if interval is not None and interval.mean is not None and interval.ci_low is not None:
-        shown += f" ({interval.mean:.4g} [{interval.ci_low:.4g}, {interval.ci_high:.4g}], {interval.label()})"
+    i = check.interval
+    if check.value is not None and i is not None and None not in (i.mean, i.ci_low, i.ci_high) and i.label():
+        bounds = f"[{i.ci_low:.3f}, {i.ci_high:.3f}]"
+        of = f"{bounds}" if check.on == "value" else f"{check.on} of {i.mean:.4g} {bounds}"
+        shown += f" ({of}, {i.label()})"
     return f"{check.section}{who}: {check.metric} {op_of(check.bound)} {check.threshold:g}{on}: {shown}"
 
 

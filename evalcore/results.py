@@ -156,8 +156,10 @@ class Aggregate(_Model):
     groups: int | None = None
 
     @classmethod
-    def of(cls, values: list[float], clusters: list[str] | None = None) -> Aggregate:
-        i = stats.item_interval(values, clusters)
+    def of(
+        cls, values: list[float], clusters: list[str] | None = None, weights: list[float] | None = None
+    ) -> Aggregate:
+        i = stats.item_interval(values, clusters, weights)
         return cls(
             n=i.n,
             mean=i.mean,
@@ -505,7 +507,7 @@ class _Group:
         self.per_item: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
         self.item_category: dict[str, str] = {}
         self.item_cluster: dict[str, str] = {}
-        self.passes: dict[str, list[bool]] = defaultdict(list)
+        self.passes: dict[str, list[tuple[bool, str, int]]] = defaultdict(list)  # (passed, status, repeat)
         self.latencies: list[float] = []
         self.usage, self.judge_usage = Usage(), Usage()
         self.cost = self.judge_cost = 0.0
@@ -523,7 +525,7 @@ class _Group:
             self.item_category[case.item_key] = case.category
         if case.cluster is not None:
             self.item_cluster[case.item_key] = case.cluster
-        self.passes[case.item_key].append((case.status == "pass", case.status))
+        self.passes[case.item_key].append((case.status == "pass", case.status, case.repeat))
         if case.latency_ms is not None and case.status != "error":
             self.latencies.append(case.latency_ms)
         self.usage += case.usage
@@ -548,9 +550,12 @@ class _Group:
             by_category[category][item_key] = self.per_item[item_key]
         decided = counts.passed + counts.failed + counts.error
         clusters = self.item_cluster or None
-        tried = {item: [ok for ok, status in outcomes if status != "skipped"] for item, outcomes in self.passes.items()}
+        # The pass rate is the share of decided cases; its interval takes the item as the unit (a share of its
+        # tries, weighted by their number), so repeats of one item never count as independent cases.
+        tried = {item: [ok for ok, status, _ in tries if status != "skipped"] for item, tries in self.passes.items()}
         tried = {item: outcomes for item, outcomes in tried.items() if outcomes}
-        pass_interval = _interval({i: sum(o) / len(o) for i, o in tried.items()}, clusters) if tried else None
+        shares = {i: sum(o) / len(o) for i, o in tried.items()}
+        pass_interval = _interval(shares, clusters, [float(len(o)) for o in tried.values()]) if tried else None
         latencies = sorted(self.latencies)
         rates: dict[str, float | None] = {}
         rate_intervals: dict[str, Aggregate] = {}
@@ -558,8 +563,7 @@ class _Group:
         if self.probes:
             rates = _guardrail_rates(self.probes)
         elif self.kind in ("agent", "evaluation"):
-            by_item = {item: [ok for ok, _ in outcomes] for item, outcomes in self.passes.items()}
-            rates, rate_intervals, short = _repeat_rates(by_item, always=self.kind == "agent", clusters=clusters)
+            rates, rate_intervals, short = _repeat_rates(self.passes, self.kind == "agent", clusters)
         return ModelSummary(
             model=self.model,
             model_id=self.model_id,
@@ -598,10 +602,12 @@ def _aggregates(
     return {name: _interval(values, clusters) for name, values in sorted(metric_items.items())}
 
 
-def _interval(by_item: dict[str, float], clusters: dict[str, str] | None) -> Aggregate:
+def _interval(
+    by_item: dict[str, float], clusters: dict[str, str] | None, weights: list[float] | None = None
+) -> Aggregate:
     """The labelled interval over items; with clusters, an item that names none is a group of its own."""
     labels = [clusters.get(item, f"\0{item}") for item in by_item] if clusters else None
-    return Aggregate.of(list(by_item.values()), labels)
+    return Aggregate.of(list(by_item.values()), labels, weights)
 
 
 def _guardrail_rates(all_probes: list[GuardrailOutcome]) -> dict[str, float | None]:
@@ -629,26 +635,33 @@ def _guardrail_rates(all_probes: list[GuardrailOutcome]) -> dict[str, float | No
 
 
 def _repeat_rates(
-    by_item: dict[str, list[bool]], always: bool, clusters: dict[str, str] | None = None
+    tries_by_item: dict[str, list[tuple[bool, str, int]]], per_item: bool, clusters: dict[str, str] | None = None
 ) -> tuple[dict[str, float | None], dict[str, Aggregate], list[str]]:
-    """pass@k (at least one of k tries passes) and pass^k (all k tries pass), k = the most tries of an item, each
-    item's unbiased estimates 1 - C(n-c, k)/C(n, k) and C(c, k)/C(n, k) (n tries, c passed) averaged over items,
-    with their intervals over items. An error counts as not passed. An item with fewer than k tries (a repeat
-    without a result) is left out and named, never counted at a lower k. Reported when items are repeated
-    (`always`: also for k = 1). Returns (rates, their intervals, the items left out)."""
-    if not by_item:
+    """pass@k (at least one of k tries passes) and pass^k (all k tries pass): each item's unbiased estimates
+    1 - C(n-c, k)/C(n, k) and C(c, k)/C(n, k) (n tries, c passed), averaged over items, with their intervals over
+    items. An error counts as not passed.
+
+    An item is short when a try has no result: a repeat index missing below its highest (`per_item`: agent tests
+    set their own repeats), or fewer tries than the section's most (evaluations repeat every item alike). A short
+    item is left out and named, never counted at a lower k. k is the fewest tries of a whole item. Reported when
+    items are repeated (`per_item`: always). Returns (rates, their intervals, the short items)."""
+    if not tries_by_item:
         return {}, {}, []
-    k = max(len(v) for v in by_item.values())
-    if k < 2 and not always:
-        return {}, {}, []
-    short = sorted(item for item, outcomes in by_item.items() if len(outcomes) < k)
+    most = max(len(t) for t in tries_by_item.values())
+    expected = {item: (max(r for _, _, r in tries) + 1 if per_item else most) for item, tries in tries_by_item.items()}
+    short = sorted(item for item, tries in tries_by_item.items() if len({r for _, _, r in tries}) < expected[item])
+    whole = {item: [ok for ok, _, _ in tries] for item, tries in tries_by_item.items() if item not in short}
+    if not whole:
+        return {}, {}, short
+    k = min(len(v) for v in whole.values())
+    if k < 2 and not per_item:
+        return {}, {}, short
     at_k: dict[str, float] = {}
     hat_k: dict[str, float] = {}
-    for item, outcomes in by_item.items():
+    for item, outcomes in whole.items():
         n, c = len(outcomes), sum(outcomes)
-        if n >= k:
-            at_k[item] = 1 - math.comb(n - c, k) / math.comb(n, k)
-            hat_k[item] = math.comb(c, k) / math.comb(n, k)
+        at_k[item] = 1 - math.comb(n - c, k) / math.comb(n, k)
+        hat_k[item] = math.comb(c, k) / math.comb(n, k)
     intervals = {"pass_at_k": _interval(at_k, clusters), "pass_hat_k": _interval(hat_k, clusters)}
     rates = {"k": float(k), "pass_at_k": intervals["pass_at_k"].mean, "pass_hat_k": intervals["pass_hat_k"].mean}
     return rates, intervals, short

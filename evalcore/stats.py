@@ -72,53 +72,55 @@ class Interval:
     groups: int | None = None
 
 
-def item_interval(values: Sequence[float], clusters: Sequence[str] | None = None) -> Interval:
-    """The 95% interval for the mean of per-item values on 0-1 (each item's repeats already averaged).
+def item_interval(
+    values: Sequence[float], clusters: Sequence[str] | None = None, weights: Sequence[float] | None = None
+) -> Interval:
+    """The 95% interval for the mean of per-item values on 0-1 (each item's repeats already averaged); with
+    `weights` (an item's number of tries) the weighted mean, a share of all tries, its items still the unit.
 
-    - Every value 0 or 1, no clusters: the Wilson score interval on n items (`wilson`).
+    - Every value 0 or 1, no clusters, no weights: the Wilson score interval on n items (`wilson`).
     - Otherwise (graded scores, repeat averages): Student's t-interval mean +- t*se on n-1 degrees of freedom,
       widened to the Wilson interval on the effective sample size n_eff = p(1-p)/se^2 (same critical value)
       where that one reaches further (`t-wilson`). Inside 0-1 the t-interval is the wider; near 0 or 1, where the
       t-interval shrinks to nothing ([1, 1] when every item scores 1), the Wilson one keeps a width.
-    - With `clusters` (one label per value) of at least two groups: the same with the cluster-robust (CR1)
-      standard error and t on G-1 degrees of freedom (`cluster-t-wilson`).
+    - With `clusters` (one label per value) of at least two groups: the same with the cluster-robust standard
+      error of the groups and t on G-1 degrees of freedom (`cluster-t-wilson`).
     When the values do not vary (se = 0), n_eff is the number of items: the interval of n equal 0/1 items."""
     n = len(values)
     if clusters is not None and len(set(clusters)) < 2:
         clusters = None
-    method = "cluster-t-wilson" if clusters is not None else "wilson"
     if n == 0:
-        return Interval(None, None, None, None, 0, method)
-    mean = min(1.0, max(0.0, math.fsum(values) / n))
-    groups = None
-    if clusters is not None:
-        groups = len(set(clusters))
-        se = cluster_stderr(values, clusters)
-        crit = t95(groups - 1)
-    elif all(v in (0.0, 1.0) for v in values):
-        se = math.sqrt(mean * (1 - mean) / n)
+        return Interval(None, None, None, None, 0, "cluster-t-wilson" if clusters is not None else "wilson")
+    if weights is not None and len(set(weights)) == 1:
+        weights = None  # every item tried alike: the plain mean of the items
+    w = list(weights) if weights is not None else [1.0] * n
+    mean = min(1.0, max(0.0, math.fsum(v * x for v, x in zip(values, w, strict=True)) / math.fsum(w)))
+    if clusters is None and weights is None and all(v in (0.0, 1.0) for v in values):
         low, high = wilson_score(mean, n, _Z95)
-        return Interval(mean, se, low, high, n, "wilson")
-    else:
-        method = "t-wilson"
-        se = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1) / n) if n > 1 else 0.0
-        crit = t95(n - 1) if n > 1 else t95(1)
+        return Interval(mean, math.sqrt(mean * (1 - mean) / n), low, high, n, "wilson")
+    labels = list(clusters) if clusters is not None else [str(i) for i in range(n)]
+    groups = len(set(labels))
+    se = cluster_stderr(values, labels, w) if groups > 1 else 0.0
+    crit = t95(max(1, groups - 1))
     n_eff = mean * (1 - mean) / (se * se) if se > 0 and 0 < mean < 1 else float(n)
     w_low, w_high = wilson_score(mean, n_eff, crit)
     low, high = max(0.0, min(mean - crit * se, w_low)), min(1.0, max(mean + crit * se, w_high))
-    return Interval(mean, se, low, high, n, method, groups)
+    if clusters is None:
+        return Interval(mean, se, low, high, n, "t-wilson")
+    return Interval(mean, se, low, high, n, "cluster-t-wilson", groups)
 
 
-def cluster_stderr(values: Sequence[float], clusters: Sequence[str]) -> float:
-    """The cluster-robust (CR1) standard error of the mean: residuals summed within each cluster, squared, summed,
-    scaled by G/(G-1); the sandwich estimator of a regression on a constant (Cameron & Miller 2015)."""
-    n = len(values)
-    mean = math.fsum(values) / n
+def cluster_stderr(values: Sequence[float], clusters: Sequence[str], weights: Sequence[float]) -> float:
+    """The cluster-robust (CR1) standard error of a weighted mean: weighted residuals summed within each cluster,
+    squared, summed, scaled by G/(G-1), over the total weight squared; the sandwich estimator of a regression on a
+    constant (Cameron & Miller 2015). One cluster per item and unit weights: the usual s/sqrt(n)."""
+    total = math.fsum(weights)
+    mean = math.fsum(v * x for v, x in zip(values, weights, strict=True)) / total
     sums: dict[str, float] = {}
-    for v, c in zip(values, clusters, strict=True):
-        sums[c] = sums.get(c, 0.0) + (v - mean)
+    for v, x, c in zip(values, weights, clusters, strict=True):
+        sums[c] = sums.get(c, 0.0) + x * (v - mean)
     g = len(sums)
-    return math.sqrt(g / (g - 1) * math.fsum(s * s for s in sums.values())) / n
+    return math.sqrt(g / (g - 1) * math.fsum(s * s for s in sums.values())) / total
 
 
 def wilson_score(p: float, n: float, z: float) -> tuple[float, float]:

@@ -72,7 +72,7 @@ def test_a_failed_check_names_its_interval_level_method_and_items(tmp_path: Path
     assert run.verdict is not None
     line = describe(next(c for c in run.verdict.checks if c.metric == "exact_match"))
     assert "exact_match >= 0.85 on ci_low: got 0.7" in line
-    assert "0.9 [0.7" in line and "95% wilson, n=30 items" in line
+    assert "(ci_low of 0.9 [0.7" in line and "95% wilson, n=30 items)" in line
 
 
 def test_an_interval_bound_on_an_aggregate_without_an_interval_is_refused(tmp_path: Path) -> None:
