@@ -17,7 +17,7 @@ from evalcore.report.gating import gate_rule, section_checks
 from evalcore.report.markdown_cases import worst_cases
 from evalcore.report.markdown_escape import cell, inline
 from evalcore.report.mermaid import bar_chart
-from evalcore.results import Aggregate, CaseResult, ModelSummary, RunResult, SectionSummary, ThresholdCheck
+from evalcore.results import CaseResult, ModelSummary, RunResult, SectionSummary, ThresholdCheck
 
 MAX_BYTES = 1024 * 1024  # GitHub rejects a larger step summary
 CHART_METRICS = 3
@@ -146,20 +146,11 @@ def _value_cell(m: ModelSummary, column: str, checks: list[ThresholdCheck]) -> s
 
 def _interval_labels(section: SectionSummary) -> str:
     """One line naming every interval of the table: its level, method and number of items (and groups)."""
-    by_label: dict[str, list[str]] = defaultdict(list)
-    several = len(section.models) > 1
-    for m in section.models:
-        named: list[tuple[str, Aggregate | None]] = [("pass_rate", m.pass_rate_interval), *m.metrics.items()]
-        named += list(m.rate_intervals.items())
-        for name, agg in named:
-            if agg is None or not agg.label():
-                continue
-            who = f" ({m.model or figures.NONE})" if several else ""
-            by_label[agg.label()].append(f"{figures.label(name)}{who}")
-    if not by_label:
+    labelled = figures.intervals_of(section)
+    if not labelled:
         return ""
-    parts = [f"{label}: {', '.join(cell(n, 80) for n in names)}" for label, names in by_label.items()]
-    return "<sub>Intervals over items (each item's repeats averaged first): " + "; ".join(parts) + "</sub>"
+    parts = [f"{label}: {', '.join(cell(n, 80) for n in names)}" for label, names in labelled]
+    return f"<sub>{figures.INTERVALS_NOTE}: " + "; ".join(parts) + "</sub>"
 
 
 def _short_items(section: SectionSummary) -> list[str]:
