@@ -209,7 +209,7 @@ def score_answer(section: Section, record: dict[str, Any], result: CaseResult) -
     exchange = Exchange(result.prompt, result.output, result.reference, record, result.repeat)
     judge_usage, judge_cost, costed = Usage(), 0.0, False
     for rubric, judge in section.judged:
-        outcome = judge.score(rubric, exchange)
+        outcome = judge.score(rubric, exchange, section.evaluation.judge_samples)
         scores.append(outcome.score)
         judge_usage += outcome.usage
         if outcome.cost_usd is not None:

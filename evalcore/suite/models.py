@@ -270,6 +270,13 @@ class Evaluation(Strict):
     concurrency: int | None = Field(None, ge=1, le=1024)
     inference: Inference | None = None
     judge: str | None = None
+    judge_samples: int = Field(
+        1,
+        ge=1,
+        le=10,
+        description="direct and batch modes: ask the judge this many times per answer and average the grades "
+        "(each grade its own sample and cache entry).",
+    )
     task_type: (
         Literal["Summarization", "Classification", "QuestionAndAnswer", "Generation", "General", "Custom"] | None
     ) = Field(
