@@ -49,6 +49,7 @@ BENCHMARKS = (
     Benchmark("emulator_capacity", "emulator_capacity.py", (), "emulator_capacity.json", 300),
     Benchmark("faults:quota", "faults.py", (), "faults.json", 600, "quota"),
     Benchmark("container", "container.py", (), "container.json", 600),
+    Benchmark("intervals", "intervals.py", (), "intervals.json", 300),
     Benchmark("direct:memory", "direct.py", ("memory",), "direct.json", 1200, "memory"),  # the longest two last
     Benchmark("scale", "scale.py", (), "scale.json", 1500),
 )
@@ -197,6 +198,13 @@ def _scale(f: dict[str, Any]) -> tuple[str, str]:
     )
 
 
+def _intervals(f: dict[str, Any]) -> tuple[str, str]:
+    rows = f["coverage"]
+    parts = [f"{r['scenario']}: {r['after']:.1%} (before {r['before']:.0%})" for r in rows]
+    met = all(r["after"] >= 0.93 for r in rows)
+    return f"{f['sims']:,} seeded simulations each; " + "; ".join(parts), f">= 93% each: {'met' if met else 'not met'}"
+
+
 ROWS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[str, str]]]] = {
     "direct:latency": ("direct-mode wall time vs ideal", _direct_latency),
     "direct:throughput": ("overhead vs bare boto3", _direct_throughput),
@@ -207,6 +215,7 @@ ROWS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[str, str]]]] = {
     "emulator_capacity": ("emulator capacity", _capacity),
     "faults:quota": ("a per-minute quota (retry budget)", _faults_quota),
     "scale": ("shards + merge", _scale),
+    "intervals": ("coverage of the 95% intervals", _intervals),
 }
 
 
