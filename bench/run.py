@@ -52,6 +52,7 @@ BENCHMARKS = (
     Benchmark("container", "container.py", (), "container.json", 600),
     Benchmark("concurrency", "concurrency.py", (), "concurrency.json", 900),
     Benchmark("memory:dataset", "memory.py", (), "memory.json", 1800),
+    Benchmark("intervals", "intervals.py", (), "intervals.json", 300),
     Benchmark("direct:memory", "direct.py", ("memory",), "direct.json", 1200, "memory"),  # the longest two last
     Benchmark("scale", "scale.py", (), "scale.json", 1500),
 )
@@ -244,6 +245,13 @@ def _compare_stats(f: dict[str, Any]) -> tuple[str, str]:
     )
 
 
+def _intervals(f: dict[str, Any]) -> tuple[str, str]:
+    rows = f["coverage"]
+    parts = [f"{r['scenario']}: {r['after']:.1%} (before {r['before']:.0%})" for r in rows]
+    met = all(r["after"] >= 0.93 for r in rows)
+    return f"{f['sims']:,} seeded simulations each; " + "; ".join(parts), f">= 93% each: {'met' if met else 'not met'}"
+
+
 ROWS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[str, str]]]] = {
     "direct:latency": ("direct-mode wall time vs ideal", _direct_latency),
     "direct:throughput": ("overhead vs bare boto3", _direct_throughput),
@@ -257,6 +265,7 @@ ROWS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[str, str]]]] = {
     "memory:dataset": ("memory for a 200 MB dataset, 1,100,313 cases", _memory_dataset),
     "compare_stats": ("PR comparison: false alarms, power, MDE", _compare_stats),
     "scale": ("shards + merge", _scale),
+    "intervals": ("coverage of the 95% intervals", _intervals),
 }
 
 

@@ -5,7 +5,8 @@ where the call went (the client's AWS partition, region and endpoint URL without
 emulator world's content hash instead of its throw-away URL), what the call is for (an answer, a judge's verdict,
 an agent evaluator's or target's turn, a guardrail probe) with the version of evalcore's prompt for it, the model
 id, the whole request (system, messages, inference, tool, guardrail configuration, additional fields), the repeat
-(each repeat is its own sample) and CACHE_FORMAT.
+(each repeat is its own sample), the grade sample of a judge asked several times (`judge_samples`; the first
+keys as it did before there were samples) and CACHE_FORMAT.
 
 An entry (`Entry`) holds its format, its key, a digest of its value, and the value. A read checks all of them; any
 other file (another key's entry, an edited value, valid JSON of another shape, a torn file) is a miss, the file is
@@ -107,6 +108,7 @@ class CacheKey:
     model_id: str | None  # None for calls without a model (ApplyGuardrail)
     request: Mapping[str, Any]  # the whole request, as sent
     repeat: int  # the case's repeat: each repeat is its own sample
+    sample: int = 0  # the grade sample of one answer (`judge_samples`); 0, the first, keys as before samples
 
 
 class Entry(BaseModel):
@@ -171,9 +173,8 @@ class ResponseCache:
             if world is not None
             else {"partition": endpoint.partition, "region": endpoint.region, "url": endpoint.url}
         )
-        return content_digest(
-            [CACHE_FORMAT, where, asked.purpose, asked.protocol, asked.model_id, asked.request, asked.repeat]
-        )
+        parts = [CACHE_FORMAT, where, asked.purpose, asked.protocol, asked.model_id, asked.request, asked.repeat]
+        return content_digest([*parts, asked.sample] if asked.sample else parts)
 
     def _path(self, key: str) -> str:
         return os.path.join(self._root, key[:2], key + ".json")

@@ -178,7 +178,7 @@ def compare(
             primary=summary is not None and metric in summary.primary_metrics,
         )  # fmt: skip
         cluster_by = summary.cluster_by if summary is not None else None
-        groups = [head.group(section, item, cluster_by) for item in common] if cluster_by else None
+        groups = [head.group(section, item) for item in common] if cluster_by else None
         base_values, head_values = [b[i] for i in common], [h[i] for i in common]
         test = paired_test(base_values, head_values, _step([*base_values, *head_values], scale), groups)
         if test is not None:
@@ -216,7 +216,7 @@ class _Side:
     ids: set[str] = field(default_factory=set)
     sums: dict[MetricKey, dict[str, list[float]]] = field(default_factory=dict)  # per item
     first: dict[ItemKey, dict[str, float]] = field(default_factory=dict)
-    categories: dict[tuple[str, str], str] = field(default_factory=dict)  # (section, item) -> dataset category
+    clusters: dict[tuple[str, str], str] = field(default_factory=dict)  # (section, item) -> its `cluster_by` value
 
     @classmethod
     def of(cls, cases: Iterable[CaseResult]) -> _Side:
@@ -226,17 +226,16 @@ class _Side:
             values = outcome_values(case)
             for metric, value in values.items():
                 side.sums.setdefault((case.section, case.model, metric), {}).setdefault(case.item_key, []).append(value)
-            if case.category is not None:
-                side.categories[(case.section, case.item_key)] = case.category
+            if case.cluster is not None:
+                side.clusters[(case.section, case.item_key)] = case.cluster
             if case.repeat == 0:
                 side.first[(case.section, case.model, case.item_key)] = values
         return side
 
-    def group(self, section: str, item: str, cluster_by: str) -> str:
-        """An item's cluster: its value of the group field (`category`: the one evalcore records per case); an
+    def group(self, section: str, item: str) -> str:
+        """An item's cluster: its value of the section's `cluster_by` field, as the run recorded it per case; an
         item without one is a cluster of its own."""
-        assert cluster_by == "category"
-        return self.categories.get((section, item), f"item:{item}")
+        return self.clusters.get((section, item), f"item:{item}")
 
     def item_means(self) -> dict[MetricKey, dict[str, float]]:
         return {key: {item: sum(v) / len(v) for item, v in items.items()} for key, items in self.sums.items()}

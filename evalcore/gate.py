@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from evalcore.results import ModelSummary, RunResult, SectionSummary, ThresholdCheck, Verdict
+from evalcore.results import Aggregate, ModelSummary, RunResult, SectionSummary, ThresholdCheck, Verdict
 from evalcore.suite import metric_names
 from evalcore.suite.load import LoadedSuite
 from evalcore.suite.models import AgentSection, Evaluation, GuardrailSection, KnowledgeBaseSection, Threshold
@@ -36,6 +36,7 @@ class Rule:
     models: tuple[str, ...] | None
     line: int | None
     origin: Origin = "suite"
+    on: Literal["value", "ci_low", "ci_high"] = "value"  # the estimate or an end of its 95% interval
 
     def applies_to(self, model: str | None) -> bool:
         return self.models is None or model in self.models
@@ -151,9 +152,9 @@ def rules_for(loaded: LoadedSuite, overrides: list[tuple[str, str, Threshold]] |
 def _rules(section: str, metric: str, t: Threshold, line: int | None, origin: Origin) -> list[Rule]:
     models = tuple(t.models) if t.models else None
     return [
-        Rule(section, metric, bound, value, models, line, origin)
-        for bound, value in (("min", t.min), ("max", t.max))
-        if value is not None
+        Rule(section, metric, which, bound.value, models, line, origin, bound.on)
+        for which in ("min", "max")
+        if (bound := t.bound(which)) is not None
     ]
 
 
@@ -176,6 +177,16 @@ def value_of(summary: ModelSummary, metric: str) -> float | None:
     if metric == "tokens":
         return float(summary.usage.input_tokens + summary.usage.output_tokens)
     return None
+
+
+def interval_of(summary: ModelSummary, metric: str) -> Aggregate | None:
+    """The labelled 95% interval of the aggregate a threshold names, where it has one (metric means, the pass
+    rate, pass@k and pass^k); None for the others (rates of guardrails, error rate, latency, cost, tokens)."""
+    if metric in summary.metrics:
+        return summary.metrics[metric]
+    if metric == "pass_rate":
+        return summary.pass_rate_interval
+    return summary.rate_intervals.get(metric)
 
 
 def decide(run: RunResult, rules: list[Rule]) -> Verdict:
@@ -220,8 +231,14 @@ def _winners(rules: list[Rule], model: str | None) -> list[Rule]:
 def describe(check: ThresholdCheck) -> str:
     """One line naming a threshold check: `qa (haiku): Builtin.Correctness >= 0.85: got 0.83`."""
     who = f" ({check.model})" if check.model else ""
+    on = "" if check.on == "value" else f" on {check.on}"
     shown = "no value (no case produced it)" if check.value is None else f"got {check.value:.4g}"
-    return f"{check.section}{who}: {check.metric} {op_of(check.bound)} {check.threshold:g}: {shown}"
+    i = check.interval
+    if check.value is not None and i is not None and None not in (i.mean, i.ci_low, i.ci_high) and i.label():
+        bounds = f"[{i.ci_low:.3f}, {i.ci_high:.3f}]"
+        of = f"{bounds}" if check.on == "value" else f"{check.on} of {i.mean:.4g} {bounds}"
+        shown += f" ({of}, {i.label()})"
+    return f"{check.section}{who}: {check.metric} {op_of(check.bound)} {check.threshold:g}{on}: {shown}"
 
 
 def op_of(bound: str) -> str:
@@ -239,7 +256,11 @@ def _all_errored(summary: ModelSummary) -> bool:
 
 
 def _check(section: SectionSummary, summary: ModelSummary, rule: Rule) -> ThresholdCheck:
-    value = value_of(summary, rule.metric)
+    interval = interval_of(summary, rule.metric)
+    if rule.on == "value":
+        value = value_of(summary, rule.metric)
+    else:  # no interval (e.g. results written before evalcore labelled them): no value, a failed check
+        value = None if interval is None else getattr(interval, rule.on)
     if value is None:
         passed = False
     elif rule.bound == "min":
@@ -256,4 +277,6 @@ def _check(section: SectionSummary, summary: ModelSummary, rule: Rule) -> Thresh
         passed=passed,
         line=rule.line,
         origin=rule.origin,
+        on=rule.on,
+        interval=interval,
     )

@@ -165,7 +165,10 @@ def case_id(suite: str, section: str, item_key: str, model: str | None, repeat: 
     return content_key([suite, section, item_key, model, repeat])
 
 
-# What decides nothing about one case's result, left out of its fingerprint (pydantic `exclude` shapes).
+# What decides nothing about one case's result, left out of its fingerprint (pydantic `exclude` shapes). Settings
+# at their defaults are left out too (`exclude_defaults`), so a setting added later changes no fingerprint until a
+# suite sets it.
+_AGGREGATION = {"thresholds", "primary_metrics", "cluster_by"}  # how results are gated, compared and grouped
 _SCHEDULING = {
     "concurrency",
     "max_concurrency",
@@ -182,17 +185,19 @@ def _section_inputs(loaded: LoadedSuite, section: Any, *resolved: Any) -> str:
     case's own model and item cover, the defaults, the specs of the models they name (judges...), and
     `resolved` (what the loader read from files: responses, an agenteval plan's evaluator and target)."""
     covered = ("models", "dataset", "probes", "tests")  # each case's own model and item
-    exclude: dict[str, Any] = {k: True for k in (*_SCHEDULING, *covered, "thresholds")}
+    exclude: dict[str, Any] = {k: True for k in (*_SCHEDULING, *covered, *_AGGREGATION)}
     exclude |= {"job": _POLLING, "batch": _POLLING}
-    settings = section.model_dump(mode="json", exclude=exclude)
-    defaults = loaded.suite.defaults.model_dump(mode="json", exclude=_SCHEDULING)
+    settings = section.model_dump(mode="json", exclude=exclude, exclude_defaults=True)
+    defaults = loaded.suite.defaults.model_dump(mode="json", exclude=_SCHEDULING, exclude_defaults=True)
     named = sorted(_strings([settings, defaults]) & loaded.suite.models.keys())
     return content_key([settings, defaults, {n: _model_inputs(loaded, n) for n in named}, resolved])
 
 
 def _model_inputs(loaded: LoadedSuite, model: str | None) -> Any:
     """A model's spec as it decides answers (its id, inference and price; not its rate limits)."""
-    return None if model is None else loaded.suite.model_spec(model).model_dump(mode="json", exclude=_SCHEDULING)
+    if model is None:
+        return None
+    return loaded.suite.model_spec(model).model_dump(mode="json", exclude=_SCHEDULING, exclude_defaults=True)
 
 
 def _model_key(loaded: LoadedSuite, model: str | None) -> str:

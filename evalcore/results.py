@@ -142,6 +142,7 @@ class CaseResult(_Model):
     system: str | None = None
     reference: str | None = None
     category: str | None = None
+    cluster: str | None = None  # the item's group for cluster-robust intervals (the section's `cluster_by` field)
     output: str | None = None
     stop_reason: str | None = None
     metrics: list[MetricScore] = Field(default_factory=list)
@@ -169,11 +170,40 @@ class CaseResult(_Model):
 
 
 class Aggregate(_Model):
+    """The mean over items of a per-item value (repeats averaged first) with its 95% interval: `n` items, the
+    interval's `method` (stats.item_interval) and, when clustered, its number of `groups`."""
+
     n: int
     mean: float | None = None
     stderr: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
+    level: float | None = None  # 0.95; None in results written before evalcore labelled its intervals
+    method: str | None = None
+    groups: int | None = None
+
+    @classmethod
+    def of(
+        cls, values: list[float], clusters: list[str] | None = None, weights: list[float] | None = None
+    ) -> Aggregate:
+        i = stats.item_interval(values, clusters, weights)
+        return cls(
+            n=i.n,
+            mean=i.mean,
+            stderr=i.stderr,
+            ci_low=i.low,
+            ci_high=i.high,
+            level=stats.LEVEL,
+            method=i.method,
+            groups=i.groups,
+        )
+
+    def label(self) -> str:
+        """`95% wilson, n=30 items` (with `, 10 groups` when clustered); empty for an unlabelled interval."""
+        if self.method is None or self.level is None:
+            return ""
+        groups = f", {self.groups} groups" if self.groups else ""
+        return f"{self.level:.0%} {self.method}, n={self.n} items{groups}"
 
 
 class Counts(_Model):
@@ -193,12 +223,17 @@ class ModelSummary(_Model):
     model_id: str | None = None
     counts: Counts = Field(default_factory=Counts)
     pass_rate: float | None = None  # pass / (pass + fail + error): errors count against
-    pass_rate_ci: tuple[float | None, float | None] = (None, None)
+    pass_rate_ci: tuple[float | None, float | None] = (None, None)  # = pass_rate_interval's bounds
+    # The pass rate's interval over items: each item's share of passed tries (repeats are not independent cases).
+    pass_rate_interval: Aggregate | None = None
     error_rate: float | None = None
     metrics: dict[str, Aggregate] = Field(default_factory=dict)
     # The same metric aggregates per dataset `category` (cases without one are left out).
     categories: dict[str, dict[str, Aggregate]] = Field(default_factory=dict)
     rates: dict[str, float | None] = Field(default_factory=dict)  # section-kind rates (block_rate, pass_hat_k...)
+    rate_intervals: dict[str, Aggregate] = Field(default_factory=dict)  # pass_at_k, pass_hat_k over items
+    # Items with fewer tries than the section's k (a repeat has no result): left out of pass@k and pass^k.
+    short_items: list[str] = Field(default_factory=list)
     latency_ms: dict[str, float | None] = Field(default_factory=dict)  # mean, p50, p90, p95, p99, max
     usage: Usage = Field(default_factory=Usage)
     judge_usage: Usage = Field(default_factory=Usage)
@@ -278,6 +313,8 @@ class ThresholdCheck(_Model):
     # Where its bound came from: a default (error_rate <= 0; pass_rate >= 1 where the suite sets no thresholds),
     # the suite file or a command-line override; None in results written before evalcore recorded it.
     origin: Literal["default", "suite", "override"] | None = None
+    on: Literal["value", "ci_low", "ci_high"] = "value"  # `value` held the estimate or this end of its interval
+    interval: Aggregate | None = None  # the aggregate's labelled 95% interval, where it has one
 
 
 class Verdict(_Model):
@@ -510,7 +547,8 @@ class _Group:
         self.tally = {"pass": 0, "fail": 0, "error": 0, "skipped": 0}
         self.per_item: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
         self.item_category: dict[str, str] = {}
-        self.passes: dict[str, list[bool]] = defaultdict(list)
+        self.item_cluster: dict[str, str] = {}
+        self.passes: dict[str, list[tuple[bool, str, int]]] = defaultdict(list)  # (passed, status, repeat)
         self.latencies: list[float] = []
         self.usage, self.judge_usage = Usage(), Usage()
         self.cost = self.judge_cost = 0.0
@@ -526,7 +564,9 @@ class _Group:
                 self.per_item[case.item_key][m.name].append(m.value)
         if case.category is not None:
             self.item_category[case.item_key] = case.category
-        self.passes[case.item_key].append(case.status == "pass")
+        if case.cluster is not None:
+            self.item_cluster[case.item_key] = case.cluster
+        self.passes[case.item_key].append((case.status == "pass", case.status, case.repeat))
         if case.latency_ms is not None and case.status != "error":
             self.latencies.append(case.latency_ms)
         self.usage += case.usage
@@ -550,23 +590,34 @@ class _Group:
         for item_key, category in self.item_category.items():
             by_category[category][item_key] = self.per_item[item_key]
         decided = counts.passed + counts.failed + counts.error
+        clusters = self.item_cluster or None
+        # The pass rate is the share of decided cases; its interval takes the item as the unit (a share of its
+        # tries, weighted by their number), so repeats of one item never count as independent cases.
+        tried = {item: [ok for ok, status, _ in tries if status != "skipped"] for item, tries in self.passes.items()}
+        tried = {item: outcomes for item, outcomes in tried.items() if outcomes}
+        shares = {i: sum(o) / len(o) for i, o in tried.items()}
+        pass_interval = _interval(shares, clusters, [float(len(o)) for o in tried.values()]) if tried else None
         latencies = sorted(self.latencies)
+        rates: dict[str, float | None] = {}
+        rate_intervals: dict[str, Aggregate] = {}
+        short: list[str] = []
         if self.probes:
             rates = _guardrail_rates(self.probes)
         elif self.kind in ("agent", "evaluation", "knowledge_base"):
-            rates = _repeat_rates(self.passes, always=self.kind == "agent")
-        else:
-            rates = {}
+            rates, rate_intervals, short = _repeat_rates(self.passes, self.kind == "agent", clusters)
         return ModelSummary(
             model=self.model,
             model_id=self.model_id,
             counts=counts,
             pass_rate=counts.passed / decided if decided else None,
-            pass_rate_ci=stats.wilson(counts.passed, decided),
+            pass_rate_ci=(pass_interval.ci_low, pass_interval.ci_high) if pass_interval else (None, None),
+            pass_rate_interval=pass_interval,
             error_rate=counts.error / counts.total if counts.total else None,
-            metrics=_aggregates(self.per_item),
+            metrics=_aggregates(self.per_item, clusters),
             categories={c: found for c, items in sorted(by_category.items()) if (found := _aggregates(items))},
             rates=rates,
+            rate_intervals=rate_intervals,
+            short_items=short,
             latency_ms={
                 "mean": sum(latencies) / len(latencies) if latencies else None,
                 **{f"p{q}": stats.percentile(latencies, q) for q in (50, 90, 95, 99)},
@@ -581,20 +632,23 @@ class _Group:
         )
 
 
-def _aggregates(per_item: dict[str, dict[str, list[float]]]) -> dict[str, Aggregate]:
-    """Metric aggregates over items, each item's repeats averaged first."""
-    metric_items: dict[str, list[float]] = defaultdict(list)
-    for item in per_item.values():
+def _aggregates(
+    per_item: dict[str, dict[str, list[float]]], clusters: dict[str, str] | None = None
+) -> dict[str, Aggregate]:
+    """Metric aggregates over items, each item's repeats averaged first; clustered when items name a cluster."""
+    metric_items: dict[str, dict[str, float]] = defaultdict(dict)
+    for item_key, item in per_item.items():
         for name, values in item.items():
-            metric_items[name].append(sum(values) / len(values))
-    metrics = {}
-    for name, values in sorted(metric_items.items()):
-        mean, se, lo, hi = stats.mean_ci(values)
-        # Metric values live on 0-1, and so does any honest interval for their mean.
-        lo = None if lo is None else max(0.0, lo)
-        hi = None if hi is None else min(1.0, hi)
-        metrics[name] = Aggregate(n=len(values), mean=mean, stderr=se, ci_low=lo, ci_high=hi)
-    return metrics
+            metric_items[name][item_key] = sum(values) / len(values)
+    return {name: _interval(values, clusters) for name, values in sorted(metric_items.items())}
+
+
+def _interval(
+    by_item: dict[str, float], clusters: dict[str, str] | None, weights: list[float] | None = None
+) -> Aggregate:
+    """The labelled interval over items; with clusters, an item that names none is a group of its own."""
+    labels = [clusters.get(item, f"\0{item}") for item in by_item] if clusters else None
+    return Aggregate.of(list(by_item.values()), labels, weights)
 
 
 def _guardrail_rates(all_probes: list[GuardrailOutcome]) -> dict[str, float | None]:
@@ -621,22 +675,37 @@ def _guardrail_rates(all_probes: list[GuardrailOutcome]) -> dict[str, float | No
     return rates
 
 
-def _repeat_rates(by_item: dict[str, list[bool]], always: bool) -> dict[str, float | None]:
-    """pass@k (at least one of k tries passes) and pass^k (all k tries pass), k = the fewest repeats of an item,
-    averaged over items with the unbiased estimators 1 - C(n-c, k)/C(n, k) and C(c, k)/C(n, k) (n tries, c passed).
-    An error counts as not passed. Reported when items are repeated (`always`: also for k = 1)."""
-    if not by_item:
-        return {}
-    k = min(len(v) for v in by_item.values())
-    if k < 2 and not always:
-        return {}
-    at_k = hat_k = 0.0
-    for outcomes in by_item.values():
+def _repeat_rates(
+    tries_by_item: dict[str, list[tuple[bool, str, int]]], per_item: bool, clusters: dict[str, str] | None = None
+) -> tuple[dict[str, float | None], dict[str, Aggregate], list[str]]:
+    """pass@k (at least one of k tries passes) and pass^k (all k tries pass): each item's unbiased estimates
+    1 - C(n-c, k)/C(n, k) and C(c, k)/C(n, k) (n tries, c passed), averaged over items, with their intervals over
+    items. An error counts as not passed.
+
+    An item is short when a try has no result: a repeat index missing below its highest (`per_item`: agent tests
+    set their own repeats), or fewer tries than the section's most (evaluations repeat every item alike). A short
+    item is left out and named, never counted at a lower k. k is the fewest tries of a whole item. Reported when
+    items are repeated (`per_item`: always). Returns (rates, their intervals, the short items)."""
+    if not tries_by_item:
+        return {}, {}, []
+    most = max(len(t) for t in tries_by_item.values())
+    expected = {item: (max(r for _, _, r in tries) + 1 if per_item else most) for item, tries in tries_by_item.items()}
+    short = sorted(item for item, tries in tries_by_item.items() if len({r for _, _, r in tries}) < expected[item])
+    whole = {item: [ok for ok, _, _ in tries] for item, tries in tries_by_item.items() if item not in short}
+    if not whole:
+        return {}, {}, short
+    k = min(len(v) for v in whole.values())
+    if k < 2 and not per_item:
+        return {}, {}, short
+    at_k: dict[str, float] = {}
+    hat_k: dict[str, float] = {}
+    for item, outcomes in whole.items():
         n, c = len(outcomes), sum(outcomes)
-        at_k += 1 - math.comb(n - c, k) / math.comb(n, k)
-        hat_k += math.comb(c, k) / math.comb(n, k)
-    items = len(by_item)
-    return {"k": float(k), "pass_at_k": at_k / items, "pass_hat_k": hat_k / items}
+        at_k[item] = 1 - math.comb(n - c, k) / math.comb(n, k)
+        hat_k[item] = math.comb(c, k) / math.comb(n, k)
+    intervals = {"pass_at_k": _interval(at_k, clusters), "pass_hat_k": _interval(hat_k, clusters)}
+    rates = {"k": float(k), "pass_at_k": intervals["pass_at_k"].mean, "pass_hat_k": intervals["pass_hat_k"].mean}
+    return rates, intervals, short
 
 
 def _policy_fired(p: GuardrailOutcome) -> bool:

@@ -47,6 +47,7 @@ def _cases(
             item_key=f"item{i}",
             status="pass",
             category=categories[i] if categories else None,
+            cluster=categories[i] if categories else None,  # what a run with cluster_by: category records
             metrics=[MetricScore(name=metric, value=scores[i])],
         )
         for i in idx

@@ -171,7 +171,8 @@ def test_a_suite_whose_cases_all_fail_without_thresholds_fails_everywhere(tmp_pa
     run = run_suite(suite, tmp_path / "out")
     assert [c["status"] for c in run.cases()] == ["fail"] * 100
     assert assert_one_verdict(run) == "failed"
-    assert run.results()["verdict"]["reasons"] == ["qa (bot): pass_rate >= 1: got 0"]
+    reason = "qa (bot): pass_rate >= 1: got 0 ([0.000, 0.037], 95% wilson, n=100 items)"  # with its interval
+    assert run.results()["verdict"]["reasons"] == [reason]
     assert junit_outcomes(run.out / "junit.xml")["case"] == (100, 0)  # every case gates: they must all pass
     assert "qa gated by: every case must pass (no thresholds)" in run.console
     assert "gated by: every case must pass (no thresholds)" in (run.out / "summary.md").read_text(encoding="utf-8")

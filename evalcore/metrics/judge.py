@@ -128,14 +128,27 @@ class Judge:
         self.model_id = model_id
         self.pricing = pricing
 
-    def score(self, rubric: Rubric, exchange: Exchange, question: str | None = None) -> JudgeOutcome:
-        """A verdict on `exchange`, or on `question` (a RAG rubric's whole text) when given."""
+    def score(
+        self, rubric: Rubric, exchange: Exchange, *, question: str | None = None, samples: int = 1
+    ) -> JudgeOutcome:
+        """The verdict on one answer (or on `question`, a RAG rubric's whole text, when given); with `samples` > 1
+        the judge is asked that many times (each its own grade sample and cache entry) and the grades averaged: the
+        first error makes the metric an error."""
+        outcomes = []
+        for sample in range(samples):
+            outcome = self._grade(rubric, exchange, sample, question)
+            outcomes.append(outcome)
+            if outcome.score.error is not None:
+                break
+        return outcomes[0] if samples == 1 else _averaged(rubric, outcomes)
+
+    def _grade(self, rubric: Rubric, exchange: Exchange, sample: int, question: str | None) -> JudgeOutcome:
         request = judge_request(rubric, exchange, self.model_id, question)
         protocol = protocol_of(request)
         cache = self.scheduler.cache
         version = JUDGE_PROMPT_VERSION if question is None else f"rag-{RAG_PROMPT_VERSION}"
         key = (
-            CacheKey(Endpoint.of(self.client), "judge", version, self.model_id, request, exchange.repeat)
+            CacheKey(Endpoint.of(self.client), "judge", version, self.model_id, request, exchange.repeat, sample)
             if cache is not None
             else None
         )
@@ -158,6 +171,25 @@ class Judge:
 
     def _error(self, rubric: Rubric, reason: str, usage: Usage) -> JudgeOutcome:
         return JudgeOutcome(MetricScore(name=rubric.name, error=reason), usage, self.pricing.cost(self.model_id, usage))
+
+
+def _averaged(rubric: Rubric, outcomes: list[JudgeOutcome]) -> JudgeOutcome:
+    """Several grades of one answer as one score: their mean (the grades that apply), usage and cost summed."""
+    usage = Usage()
+    for o in outcomes:
+        usage += o.usage
+    costs = [o.cost_usd for o in outcomes if o.cost_usd is not None]
+    cost = sum(costs) if costs else None
+    cached = all(o.cached for o in outcomes)
+    failed = next((o for o in outcomes if o.score.error is not None), None)
+    if failed is not None:
+        return JudgeOutcome(MetricScore(name=rubric.name, error=failed.score.error), usage, cost, cached)
+    values = [o.score.value for o in outcomes if o.score.value is not None]
+    grades = ", ".join("n/a" if o.score.value is None else f"{o.score.value:g}" for o in outcomes)
+    first = outcomes[0].score.explanation or ""
+    explanation = f"{first} (mean of {len(outcomes)} grades: {grades})".strip()
+    value = sum(values) / len(values) if values else None
+    return JudgeOutcome(MetricScore(name=rubric.name, value=value, explanation=explanation), usage, cost, cached)
 
 
 def _tool_spec(rubric: Rubric) -> dict[str, Any]:

@@ -34,6 +34,11 @@ def console_summary(run: RunResult, color: bool = False) -> str:
             continue
         rows.extend(_rows(run, section))
         notes.append(f"  {safe(section.name)} gated by: {gate_rule(section, section_checks(run, section.name))}")
+        labelled = "; ".join(
+            f"{label}: {', '.join(safe(n, 60) for n in names)}" for label, names in figures.intervals_of(section)
+        )
+        if labelled:
+            notes.append(f"  {safe(section.name)} intervals: {labelled}")
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         cells = [c.rjust(w) if 2 <= i <= 4 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=False))]

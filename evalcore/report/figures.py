@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from evalcore.results import Aggregate
+from collections import defaultdict
+
+from evalcore.results import Aggregate, SectionSummary
 
 NONE = "\u2013"  # an en dash: no value
 
@@ -16,6 +18,24 @@ def interval(agg: Aggregate) -> str:
     if agg.ci_low is None or agg.ci_high is None:
         return ""
     return f"[{max(0.0, agg.ci_low):.2f}, {min(1.0, agg.ci_high):.2f}]"
+
+
+def intervals_of(section: SectionSummary) -> list[tuple[str, list[str]]]:
+    """Every labelled interval of a section's table, grouped by label (`95% wilson, n=30 items`), each with the
+    aggregates it belongs to (`pass rate (haiku)`): the line every report prints under its table."""
+    by_label: dict[str, list[str]] = defaultdict(list)
+    several = len(section.models) > 1
+    for m in section.models:
+        named: list[tuple[str, Aggregate | None]] = [("pass_rate", m.pass_rate_interval), *m.metrics.items()]
+        named += list(m.rate_intervals.items())
+        for name, agg in named:
+            if agg is not None and agg.label():
+                who = f" ({m.model or NONE})" if several else ""
+                by_label[agg.label()].append(f"{label(name)}{who}")
+    return list(by_label.items())
+
+
+INTERVALS_NOTE = "Intervals over items (each item's repeats averaged first)"
 
 
 def rate(value: float | None) -> str:

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from evalcore.gate import value_of
+from evalcore.gate import interval_of, value_of
 from evalcore.report import figures
 from evalcore.report.case_index import CaseIndex, Entry
 from evalcore.report.cases import title, tool_call, why
@@ -97,6 +97,7 @@ def report_data(run: RunResult, cases: CaseIndex | Iterable[CaseResult], limit: 
                 "threshold": c.threshold,
                 "value": c.value,
                 "passed": c.passed,
+                "on": c.on,
             }
             for c in checks
         ],
@@ -143,6 +144,9 @@ def _section(section: SectionSummary, index: CaseIndex, checks: list[ThresholdCh
         "status": section.status,
         "reason": plain(section.reason) or None,
         "gated_by": gate_rule(section, checks),
+        "intervals": [
+            {"label": label, "of": [plain(n) for n in names]} for label, names in figures.intervals_of(section)
+        ],
         "columns": [{"name": plain(n), "label": plain(figures.label(n))} for n in names],
         "models": [_model(m, names) for m in section.models],
         "confusion": _confusion(probes),
@@ -156,9 +160,16 @@ def _model(m: ModelSummary, names: list[str]) -> dict[str, Any]:
     for name in names:
         if name in m.metrics:
             agg = m.metrics[name]
-            values[plain(name)] = {"shown": figures.score(agg.mean), "ci": figures.interval(agg)}
+            values[plain(name)] = {"shown": figures.score(agg.mean), "ci": figures.interval(agg), "label": agg.label()}
         elif value_of(m, name) is not None:
-            values[plain(name)] = {"shown": figures.aggregate(name, value_of(m, name)), "ci": ""}
+            agg = interval_of(m, name)
+            ci = (
+                ""
+                if agg is None or agg.ci_low is None or agg.ci_high is None
+                else f"[{agg.ci_low:.0%}, {agg.ci_high:.0%}]"
+            )
+            label = "" if agg is None else agg.label()
+            values[plain(name)] = {"shown": figures.aggregate(name, value_of(m, name)), "ci": ci, "label": label}
     cost = None if m.cost_usd is None else m.cost_usd + (m.judge_cost_usd or 0.0)
     return {
         "model": plain(m.model) if m.model is not None else None,

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from evalcore.gate import value_of
+from evalcore.gate import interval_of, value_of
 from evalcore.report import figures
 from evalcore.report.case_index import CaseIndex
 from evalcore.report.gating import gate_rule, section_checks
@@ -83,6 +83,8 @@ def _section(run: RunResult, section: SectionSummary, index: CaseIndex) -> str:
     if section.status == "partial":
         parts.append(f"⚠️ partial: {inline(section.reason, 300)}")
     parts.append(_model_table(section, checks))
+    parts.append(_interval_labels(section))
+    parts.extend(_short_items(section))
     if section.kind == "guardrail":
         parts.append(_confusion(index.cases(section.name)))
     if section.kind == "agent":
@@ -125,17 +127,47 @@ def _counts(m: ModelSummary) -> str:
 
 
 def _value_cell(m: ModelSummary, column: str, checks: list[ThresholdCheck]) -> str:
+    """The aggregate, its 95% interval where it has one, and its threshold marks (`on ci_low` when a bound is
+    checked against an end of the interval)."""
     value = value_of(m, column)
+    agg = interval_of(m, column)
     if column in m.metrics:
-        agg = m.metrics[column]
-        shown = f"{figures.score(agg.mean)} {figures.interval(agg)}".strip()
+        shown = f"{figures.score(m.metrics[column].mean)} {figures.interval(m.metrics[column])}".strip()
     else:
         shown = figures.aggregate(column, value)
-        low, high = m.pass_rate_ci
-        if column == "pass_rate" and low is not None and high is not None:
-            shown += f" [{low:.0%}, {high:.0%}]"
-    marks = " ".join(f"{'✅' if c.passed else '❌'} {SYMBOL[c.bound]} {c.threshold:g}" for c in checks)
+        if agg is not None and agg.ci_low is not None and agg.ci_high is not None:
+            shown += f" [{agg.ci_low:.0%}, {agg.ci_high:.0%}]"
+    marks = " ".join(
+        f"{'✅' if c.passed else '❌'} {SYMBOL[c.bound]} {c.threshold:g}{'' if c.on == 'value' else f' on {c.on}'}"
+        for c in checks
+    )
     return f"{shown} {marks}".strip()
+
+
+def _interval_labels(section: SectionSummary) -> str:
+    """One line naming every interval of the table: its level, method and number of items (and groups)."""
+    labelled = figures.intervals_of(section)
+    if not labelled:
+        return ""
+    parts = [f"{label}: {', '.join(cell(n, 80) for n in names)}" for label, names in labelled]
+    return f"<sub>{figures.INTERVALS_NOTE}: " + "; ".join(parts) + "</sub>"
+
+
+def _short_items(section: SectionSummary) -> list[str]:
+    """A line per model whose pass@k and pass^k left out items with fewer tries than k (a repeat without a
+    result)."""
+    lines = []
+    for m in section.models:
+        if m.short_items:
+            who = f" ({cell(m.model, 60)})" if m.model else ""
+            k = round(m.rates.get("k") or 0)
+            shown = ", ".join(inline(i, 60) for i in m.short_items[:10])
+            more = f" and {len(m.short_items) - 10} more" if len(m.short_items) > 10 else ""
+            lines.append(
+                f"⚠️{who} pass@k and pass^k leave out {figures.plural(len(m.short_items), 'item')} with fewer than "
+                f"{k} tries: {shown}{more}"
+            )
+    return lines
 
 
 def _confusion(cases: Iterator[CaseResult]) -> str:

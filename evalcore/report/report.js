@@ -43,7 +43,7 @@
   }
   function markCell(td, checks) {
     checks.forEach(function (c) {
-      add(td, el("span", c.passed ? "mark-ok" : "mark-bad", " " + (c.passed ? "✓" : "✗") + " " + (c.bound === "min" ? "≥" : "≤") + " " + c.threshold));
+      add(td, el("span", c.passed ? "mark-ok" : "mark-bad", " " + (c.passed ? "✓" : "✗") + " " + (c.bound === "min" ? "≥" : "≤") + " " + c.threshold + (c.on && c.on !== "value" ? " on " + c.on : "")));
     });
   }
   function drawSummary() {
@@ -67,7 +67,11 @@
         var tr = add(el("tr"), el("td", null, m.model === null ? "–" : m.model), el("td", "num", m.counts.pass), el("td", "num", m.counts.fail), el("td", "num", m.counts.error));
         columns.forEach(function (c) {
           var td = el("td", "num", m.values[c.name] === undefined ? "–" : m.values[c.name].shown);
-          if (m.values[c.name] && m.values[c.name].ci) add(td, el("span", "ci", " " + m.values[c.name].ci));
+          if (m.values[c.name] && m.values[c.name].ci) {
+            var ci = el("span", "ci", " " + m.values[c.name].ci);
+            if (m.values[c.name].label) ci.title = m.values[c.name].label;
+            add(td, ci);
+          }
           markCell(td, checksOf(s.name, m.model, c.name));
           add(tr, td);
         });
@@ -75,6 +79,10 @@
         add(body, tr);
       });
       add(root, add(box, add(table, body)));
+      if (s.intervals && s.intervals.length) {
+        add(box, el("p", "intervals", "Intervals over items (each item's repeats averaged first): " +
+          s.intervals.map(function (i) { return i.label + ": " + i.of.join(", "); }).join("; ")));
+      }
       if (s.confusion) add(box, confusion(s.confusion));
       if (s.agent_tests.length) add(box, agentTests(s.agent_tests));
       s.charts.forEach(function (chart) { add(box, bars(chart)); });

@@ -137,7 +137,15 @@ def new_result(section: Section, case: Case) -> CaseResult:
         source=case.item.source,
         reference=reference if isinstance(reference, str) else None,
         category=str(record["category"]) if record.get("category") is not None else None,
+        cluster=_field_text(record, section.evaluation.cluster_by),
     )
+
+
+def _field_text(record: dict[str, Any], name: str | None) -> str | None:
+    """A record's field as text (the item's cluster); None without the field or its value."""
+    if name is None or record.get(name) is None:
+        return None
+    return str(record[name])
 
 
 def guarded(result: CaseResult, work: Callable[[], None]) -> CaseResult:
@@ -201,7 +209,7 @@ def score_answer(section: Section, record: dict[str, Any], result: CaseResult) -
     exchange = Exchange(result.prompt, result.output, result.reference, record, result.repeat)
     judge_usage, judge_cost, costed = Usage(), 0.0, False
     for rubric, judge in section.judged:
-        outcome = judge.score(rubric, exchange)
+        outcome = judge.score(rubric, exchange, samples=section.evaluation.judge_samples)
         scores.append(outcome.score)
         judge_usage += outcome.usage
         if outcome.cost_usd is not None:

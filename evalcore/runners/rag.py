@@ -283,7 +283,7 @@ def _score(
                 "response": answer if rag.uses_response else None,
                 "reference": result.reference if rag.uses_reference else None,
             }
-            judged = judge.score(rag.rubric, exchange, rag_user_text(rag.rubric, result.prompt, material))
+            judged = judge.score(rag.rubric, exchange, question=rag_user_text(rag.rubric, result.prompt, material))
         scores.append(judged.score)
         judge_usage += judged.usage
         if judged.cost_usd is not None:

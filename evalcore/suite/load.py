@@ -371,6 +371,10 @@ class _Checker:
                 guess = difflib.get_close_matches(key, sorted(allowed), n=1)
                 hint = f"did you mean '{guess[0]}'?" if guess else "use a metric of this section or an aggregate"
                 self._add(tloc, f"threshold on unknown metric '{key}' ({hint})", prefer_key=True)
+            for which in ("min", "max"):
+                bound = threshold.bound(which)
+                if bound is not None and bound.on != "value" and not metric_names.has_interval(key):
+                    self._add((*tloc, which, "on"), f"'{key}' has no confidence interval: use a plain {which}")
             for j, model in enumerate(threshold.models or []):
                 if model not in models:
                     self._add((*tloc, "models", j), f"model '{model}' is not in this section's models")

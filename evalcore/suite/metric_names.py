@@ -77,3 +77,13 @@ EVALUATION_AGGREGATES = ("pass_at_k", "pass_hat_k")
 # Agent sections: pass^k, and the means of the per-test scores the agents runner records (the evaluator's
 # expected-results verdict, tool-call and citation assertions, each 1 or 0).
 AGENT_AGGREGATES = ("pass_hat_k", "expected_results", "tool_calls", "citations")
+
+
+def has_interval(aggregate: str) -> bool:
+    """Whether an aggregate has a 95% interval (results.Aggregate), so a threshold may bound `ci_low`/`ci_high`:
+    metric means, the pass rate, pass@k and pass^k do; the error rate, cost, tokens, latency and guardrail rates
+    do not."""
+    if aggregate == "pass_rate":
+        return True
+    without = {*COMMON_AGGREGATES, *LATENCY_AGGREGATES, *GUARDRAIL_AGGREGATES}
+    return aggregate not in without and not aggregate.startswith("block_rate.")

@@ -93,20 +93,36 @@ class Defaults(Strict):
     )
 
 
-class Threshold(Strict):
-    """A bound on an aggregate; `models` limits it to some models of the section."""
+class Bound(Strict):
+    """A bound checked against the aggregate's estimate (`on: value`) or an end of its 95% interval: `min` on
+    `ci_low` passes only when the interval lies above the bound (no missed regressions, more false failures);
+    `min` on `ci_high` fails only when it lies wholly below (no false failures, more missed regressions)."""
 
-    min: float | None = None
-    max: float | None = None
+    value: float
+    on: Literal["value", "ci_low", "ci_high"] = "value"
+
+
+class Threshold(Strict):
+    """A bound on an aggregate; `models` limits it to some models of the section. A bound is a number (the
+    estimate must clear it) or `{value: 0.85, on: ci_low}` (an end of the aggregate's 95% interval must)."""
+
+    min: float | Bound | None = None
+    max: float | Bound | None = None
     models: list[str] | None = None
+
+    def bound(self, which: Literal["min", "max"]) -> Bound | None:
+        """The `min` or `max` bound as a Bound (a bare number is checked against the estimate)."""
+        given = self.min if which == "min" else self.max
+        return Bound(value=given) if isinstance(given, int | float) else given
 
     @model_validator(mode="after")
     def _bounds(self) -> Threshold:
-        if self.min is None and self.max is None:
+        low, high = self.bound("min"), self.bound("max")
+        if low is None and high is None:
             raise PydanticCustomError("threshold", "a threshold needs `min` or `max` (e.g. {min: 0.8})")
-        if self.min is not None and self.max is not None and self.min > self.max:
+        if low is not None and high is not None and low.value > high.value:
             raise PydanticCustomError(
-                "threshold", f"min {self.min} is greater than max {self.max} (swap them or drop one)"
+                "threshold", f"min {low.value} is greater than max {high.value} (swap them or drop one)"
             )
         return self
 
@@ -253,6 +269,12 @@ class Evaluation(Strict):
     metrics: list[MetricEntry] = Field(default_factory=list)
     thresholds: Thresholds = Field(default_factory=dict)
     repeats: int | None = Field(None, ge=1, le=100)
+    cluster_by: str | None = Field(
+        None,
+        min_length=1,
+        description="A dataset field whose value groups the items (e.g. category): intervals, and the pull-request "
+        "comparison's paired differences, are then cluster-robust (t on G-1 degrees of freedom for G groups).",
+    )
     concurrency: int | None = Field(None, ge=1, le=1024)
     inference: Inference | None = None
     judge: str | None = None
@@ -261,10 +283,12 @@ class Evaluation(Strict):
         description="Metrics the pull-request comparison tests first: they share half of the false discovery rate "
         "budget whatever their number, every other row the other half.",
     )
-    cluster_by: str | None = Field(
-        None,
-        description="The dataset field whose values group the items (only `category`, the one recorded per case): "
-        "paired differences get a cluster-robust t on G-1 degrees of freedom for G groups.",
+    judge_samples: int = Field(
+        1,
+        ge=1,
+        le=10,
+        description="direct and batch modes: ask the judge this many times per answer and average the grades "
+        "(each grade its own sample and cache entry).",
     )
     task_type: (
         Literal["Summarization", "Classification", "QuestionAndAnswer", "Generation", "General", "Custom"] | None
@@ -282,15 +306,6 @@ class Evaluation(Strict):
         "one model), relative to the suite file; a direct run's results.jsonl works as it is. Bedrock scores them "
         "instead of calling models; `models` then name the response sources.",
     )
-
-    @field_validator("cluster_by")
-    @classmethod
-    def _cluster_field(cls, value: str | None) -> str | None:
-        if value is not None and value != "category":
-            raise PydanticCustomError(
-                "cluster_by", "cluster_by: only `category` (the dataset field evalcore records per case) is supported"
-            )
-        return value
 
     @model_validator(mode="after")
     def _mode(self) -> Evaluation:

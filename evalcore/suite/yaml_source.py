@@ -180,6 +180,8 @@ def _build(node: yaml.Node, loc: Loc, doc: YamlDocument, loader: yaml.SafeLoader
             if not isinstance(key, str | int | float | bool) or key is None:
                 walk.problems.append(Problem(doc.file, "a key must be a plain word", *_line_col(key_node)))
                 continue
+            if isinstance(key, bool):  # YAML 1.1 reads `on`, `yes`, `off` as booleans: a key is the word written
+                key = key_node.value
             key = str(key) if not isinstance(key, str) else key
             if key in out:
                 first = doc.keys[(*loc, key)]

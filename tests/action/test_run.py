@@ -78,7 +78,7 @@ def test_a_breach_is_annotated_at_its_threshold_line_in_the_suite(hostile: tuple
     assert len(errors) == 1
     props, message = errors[0]
     assert props == {"file": "evals/suite.yml", "line": str(line), "title": "Threshold not met%3A qa (bot)"}
-    assert message == "qa (bot): contains >= 0.9: got 0.5"
+    assert message == "qa (bot): contains >= 0.9: got 0.5 ([0.095, 0.905], 95%25 wilson, n=2 items)"  # % escaped
 
 
 def test_a_hostile_model_answer_cannot_issue_workflow_commands(hostile: tuple[Path, Step]) -> None:

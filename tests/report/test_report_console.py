@@ -22,7 +22,7 @@ def test_a_row_per_section_and_model_in_aligned_columns(run: RunResult) -> None:
 def test_the_verdict_and_each_reason_close_the_summary(run: RunResult) -> None:
     text = console_summary(run)
     assert "verdict: ERROR (exit 3)" in text
-    assert text.splitlines()[-1] == "  - support: pass_rate >= 1: got 0.75"
+    assert text.splitlines()[-1] == "  - support: pass_rate >= 1: got 0.75 ([0.000, 1.000], 95% t-wilson, n=2 items)"
     assert "  jobs: not run: cannot run bedrock-job <b>yet</b>" in text
 
 

@@ -300,3 +300,11 @@ def test_a_page_that_leaves_cases_out_says_how_many_and_where_they_are(browser: 
     assert shown.startswith("showing 5 of 5 items; 70 more cases are not in this page")
     assert shown.endswith("all are in results.jsonl and junit.xml")
     assert browser.console_errors() == []
+
+
+def test_every_interval_in_the_drawn_summary_is_labelled(browser: Browser, page: Path) -> None:
+    browser.open(page.as_uri())
+    notes = browser.js("Array.from(document.querySelectorAll('.section-summary .intervals')).map(p => p.textContent)")
+    assert any("95% wilson, n=6 items: pass rate" in n for n in notes), notes
+    titles = browser.js("Array.from(document.querySelectorAll('.section-summary .ci')).map(s => s.title)")
+    assert titles and all(t.startswith("95% ") and " items" in t for t in titles), titles

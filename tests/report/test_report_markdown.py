@@ -238,3 +238,12 @@ def test_a_tiny_limit_keeps_the_headline_and_says_what_is_missing(run: RunResult
 
 def test_a_summary_under_the_limit_is_not_cut(summary: str) -> None:
     assert "cut to fit" not in summary
+
+
+def test_every_interval_in_the_summary_names_its_level_method_and_items() -> None:
+    cases = build_cases()
+    text = summary_markdown(build_run(cases), cases)
+    assert "Intervals over items (each item's repeats averaged first): 95% wilson, n=6 items: pass rate" in text
+    assert "95% t-wilson, n=5 items: Builtin.Correctness" in text
+    # a failed threshold names the interval it was judged with
+    assert "got 0.62 \\(\\[0.144, 1.000\\], 95% t-wilson, n=5 items\\)" in text
