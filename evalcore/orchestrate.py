@@ -215,12 +215,18 @@ def _execute(
             )
     limiter = scheduler.limiter
     meta.concurrency = ConcurrencyLevel(
-        start=start, ceiling=concurrency, reached=limiter.reached, final=int(limiter.limit)
+        start=start,
+        ceiling=concurrency,
+        reached=limiter.reached,
+        final=int(limiter.limit),
+        lowest=limiter.lowest,
+        cuts=limiter.cuts,
     )
     if options.progress:  # with the progress lines (not --quiet)
+        cut = f", halved {limiter.cuts} times on throttling (lowest {limiter.lowest})" if limiter.cuts else ""
         options.log(
             f"evalcore: concurrency started at {start}, reached {limiter.reached} (ceiling {concurrency}), "
-            f"ended at {int(limiter.limit)}"
+            f"ended at {int(limiter.limit)}{cut}"
         )
     cancelled = ["the run was cancelled: finish it with --resume"] if options.cancel.is_set() else []
     run = finish_run(loaded, plan.sections, planned, meta, overrides, out, not_run, cancelled, options.junit_failures)

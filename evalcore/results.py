@@ -257,12 +257,14 @@ class SectionSummary(_Model):
 
 class ConcurrencyLevel(_Model):
     """The run's adaptive concurrency (model calls in flight at most): where it started, its ceiling, the highest
-    level it reached and where it ended."""
+    level it reached, where it ended, the lowest level throttling cut it to and how many times it did."""
 
     start: int
     ceiling: int
     reached: int
     final: int
+    lowest: int | None = None  # None: written by an older evalcore
+    cuts: int = 0
 
 
 class RunMeta(_Model):

@@ -119,6 +119,8 @@ class AdaptiveLimiter:
         self.maximum = maximum
         self.limit = float(min(start or maximum, maximum))
         self.reached = int(self.limit)  # the highest whole limit allowed so far
+        self.lowest = int(self.limit)  # the lowest whole limit a throttle cut it to
+        self.cuts = 0  # how many times throttling halved it
         self.in_flight = 0
         self.cooldown = cooldown
         self._last_cut = 0.0
@@ -148,6 +150,8 @@ class AdaptiveLimiter:
                 if now - self._last_cut >= self.cooldown:
                     self.limit = max(1.0, self.limit / 2)
                     self._last_cut = now
+                    self.lowest = min(self.lowest, int(self.limit))
+                    self.cuts += 1
             elif (seconds is None or self._steady(seconds)) and self.limit < self.maximum:
                 self.limit = min(float(self.maximum), self.limit + 1.0 / max(self.limit, 1.0))
                 self.reached = max(self.reached, int(self.limit))
