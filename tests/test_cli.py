@@ -19,7 +19,9 @@ def test_version_does_not_import_boto3() -> None:
     assert f"evalcore {__version__}" in out
 
 
-@pytest.mark.parametrize("command", ["run", "validate", "schema", "report", "merge", "diff", "power", "comment", "emulator"])
+@pytest.mark.parametrize(
+    "command", ["run", "validate", "schema", "report", "merge", "diff", "power", "comment", "emulator"]
+)
 def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
