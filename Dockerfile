@@ -19,6 +19,7 @@ RUN python -m venv --without-pip /opt/evalcore \
     && pip --python /opt/evalcore/bin/python install --no-compile ".[emulator]"
 COPY README.md ./
 COPY evalcore ./evalcore
+COPY evalcore_emulator ./evalcore_emulator
 COPY entrypoint ./entrypoint
 COPY image/trim.py /tmp/trim.py
 # hadolint ignore=DL3013

@@ -76,7 +76,7 @@ def plan(tests: int) -> dict[str, Any]:
 @contextlib.contextmanager
 def emulator(folder: Path, latency_ms: float) -> Iterator[dict[str, str]]:
     """`evalcore emulator` in its own process with the default world, every call delayed by `latency_ms`."""
-    from evalcore.emulator import load_world
+    from evalcore_emulator import load_world
 
     world = load_world().model_dump(mode="json", exclude_defaults=True)
     if latency_ms:
@@ -110,7 +110,7 @@ def run_agenteval(folder: Path, env: dict[str, str]) -> tuple[float, float, dict
 def run_evalcore(folder: Path, env: dict[str, str], *options: str) -> tuple[float, float, dict[str, str]]:
     suite = {"version": 1, "name": "bench-agents", "agents": [{"name": "plan", "plan": "agenteval.yml"}]}
     (folder / "suite.yml").write_text(yaml.safe_dump(suite, sort_keys=False))
-    command = [sys.executable, "-m", "evalcore.cli", "run", "suite.yml", "--out", "out", "--cache-dir", "cache"]
+    command = [sys.executable, "-m", "evalcore.app.cli", "run", "suite.yml", "--out", "out", "--cache-dir", "cache"]
     done, elapsed, cpu = timed([*command, "--quiet", *options], folder, env)
     results = folder / "out" / "results.jsonl"
     if not results.exists():

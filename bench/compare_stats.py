@@ -30,8 +30,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from evalcore.compare import Difference, compare
-from evalcore.results import CaseResult, MetricScore, ModelSummary, RunMeta, RunResult, SectionSummary
+from evalcore.domain.compare import Difference, compare
+from evalcore.domain.results import CaseResult, MetricScore, ModelSummary, RunMeta, RunResult, SectionSummary
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "compare_stats.json"

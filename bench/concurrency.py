@@ -31,7 +31,7 @@ from emulator_process import emulator_process  # bench/emulator_process.py
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "concurrency.json"
-EVALCORE = [sys.executable, "-m", "evalcore.cli"]
+EVALCORE = [sys.executable, "-m", "evalcore.app.cli"]
 LATENCY_MS = 250
 
 

@@ -98,7 +98,7 @@ def cpu() -> float:
 
 def run_evalcore(env: dict[str, str], suite_path: Path, out: Path, cache: Path | None) -> Timing:
     """`evalcore run` in this process (imports already warm)."""
-    from evalcore.orchestrate import RunOptions, run_suite
+    from evalcore.app.orchestrate import RunOptions, run_suite
 
     os.environ.update(env)
     options = RunOptions(suite=suite_path, out=out, cache_dir=cache, progress=False, log=lambda line: None)
@@ -209,7 +209,7 @@ def bench_throughput(work: Path, cases: int) -> dict[str, Any]:
 _RSS_CHILD = """
 import json, os, resource, sys, threading, time, contextlib
 from pathlib import Path
-from evalcore.orchestrate import RunOptions, run_suite
+from evalcore.app.orchestrate import RunOptions, run_suite
 
 samples = []
 stop = threading.Event()

@@ -35,7 +35,7 @@ OUT = Path(__file__).parent / "out" / "emulator_capacity.json"
 
 
 def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-m", "evalcore.emulator.command", "--port", "0", "--no-s3"]
+    command = [sys.executable, "-m", "evalcore_emulator.command", "--port", "0", "--no-s3"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     endpoint = process.stdout.readline().rsplit(" ", 1)[-1].strip()

@@ -17,7 +17,7 @@ def emulator_process(world: dict[str, Any], path: Path, request_log: Path | None
     """Write `world` to `path`, start the emulator on it (no S3) and yield the environment that points boto3 at it;
     with `request_log`, it logs every call there. The process is stopped on exit."""
     path.write_text(yaml.safe_dump(world, sort_keys=False))
-    command = [sys.executable, "-m", "evalcore.cli", "emulator", "--world", str(path), "--no-s3"]
+    command = [sys.executable, "-m", "evalcore.app.cli", "emulator", "--world", str(path), "--no-s3"]
     if request_log is not None:
         command += ["--request-log", str(request_log)]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)

@@ -39,7 +39,7 @@ RPM = 60
 
 
 def world(cases: int, rpm: int) -> dict[str, Any]:
-    from evalcore.emulator.world import load_world
+    from evalcore_emulator.world import load_world
 
     data = load_world().model_dump(mode="json", exclude_defaults=True)
     data["answers"] = {**data.get("answers", {}), **{f"What is {i} + {i}?": str(2 * i) for i in range(cases)}}
@@ -81,7 +81,7 @@ def run(work: Path, name: str, args: list[str], pythonpath: str | None, cases: i
         environ = {**os.environ, **env}
         if pythonpath is not None:
             environ["PYTHONPATH"] = pythonpath
-        command = [sys.executable, "-m", "evalcore.cli", "run", str(suite_path), "--out", str(folder / "out")]
+        command = [sys.executable, "-m", "evalcore.app.cli", "run", str(suite_path), "--out", str(folder / "out")]
         started = time.perf_counter()
         proc = subprocess.run(
             [*command, "--no-cache", "--quiet", *args], env=environ, capture_output=True, text=True, check=False

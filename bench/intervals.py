@@ -16,8 +16,8 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from evalcore import stats
-from evalcore.results import CaseResult, MetricScore, summarize
+from evalcore.domain import stats
+from evalcore.domain.results import CaseResult, MetricScore, summarize
 
 OUT = Path(__file__).resolve().parent / "out" / "intervals.json"
 

@@ -27,7 +27,7 @@ from direct import emulator, suite  # bench/direct.py: the emulator process and 
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "scale.json"
-EVALCORE = [sys.executable, "-m", "evalcore.cli"]
+EVALCORE = [sys.executable, "-m", "evalcore.app.cli"]
 # Runs a command and prints its peak RSS (kB): the maximum over this wrapper's children, which is that one command.
 _PEAK_RSS = (
     "import resource, subprocess, sys; done = subprocess.run(sys.argv[1:]); "

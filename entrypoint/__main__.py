@@ -16,7 +16,7 @@ def is_action_step(env: Mapping[str, str]) -> bool:
 
 def main(argv: list[str], env: Mapping[str, str]) -> int:
     if argv or not is_action_step(env):
-        from evalcore.cli import main as command
+        from evalcore.app.cli import main as command
 
         return command(argv)
     from entrypoint.action import main as action

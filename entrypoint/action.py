@@ -27,13 +27,13 @@ from entrypoint.secrets_guard import url_password
 from entrypoint.settings import ActionSettings, InvalidInput, env_name, read_settings
 from entrypoint.workflow import Workflow
 from entrypoint.workspace import OutsideWorkspace, confine, repo_path
-from evalcore.gate import EXIT_BAD_INPUT, EXIT_INFRA
-from evalcore.merge import merge_shards
-from evalcore.orchestrate import Prepared, RunOptions, RunOutcome, prepare, run_suite
+from evalcore.app.merge import merge_shards
+from evalcore.app.orchestrate import Prepared, RunOptions, RunOutcome, prepare, run_suite
+from evalcore.domain.gate import EXIT_BAD_INPUT, EXIT_INFRA
 from evalcore.report.console import console_summary
 from evalcore.report.markdown_escape import code_span, inline
-from evalcore.secrets import Secrets
 from evalcore.suite.problems import InputError, Problem
+from evalcore.text.secrets import Secrets
 
 # Problems the core reports against a command-line option, named here by the input that set it.
 _OPTION_INPUTS = {"--threshold": "thresholds", "--sections": "sections", "--models": "models"}

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from entrypoint.workflow import Level, Workflow
-from evalcore.gate import describe
-from evalcore.results import Verdict
+from evalcore.domain.gate import describe
+from evalcore.domain.results import Verdict
 
 SHOWN_PER_LEVEL = 10
 

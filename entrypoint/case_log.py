@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evalcore.results import CASES_FILE, CaseResult, final_cases
+from evalcore.domain.results import CASES_FILE, CaseResult, final_cases
 
 SHOWN_CASES = 25
 SHOWN_CHARS = 500

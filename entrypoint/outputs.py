@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from entrypoint.workspace import repo_path
-from evalcore.results import RUN_FILE, RunResult
+from evalcore.domain.results import RUN_FILE, RunResult
 
 REPORT_FILES = {"junit-path": "junit.xml", "summary-path": "summary.md", "html-path": "report.html"}
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from entrypoint.settings import ActionSettings
 from entrypoint.workflow import Workflow
-from evalcore.baseline import publish_to_s3
-from evalcore.pr_comment import GitHubContext, post_comment
-from evalcore.results import RunResult
+from evalcore.domain.results import RunResult
+from evalcore.github.baseline import publish_to_s3
+from evalcore.github.pr_comment import GitHubContext, post_comment
 
 
 def comment_and_publish(settings: ActionSettings, env: Mapping[str, str], workflow: Workflow, run: RunResult) -> None:
@@ -40,6 +40,6 @@ def comment_and_publish(settings: ActionSettings, env: Mapping[str, str], workfl
 
 
 def _s3(settings: ActionSettings) -> Any:
-    from evalcore.aws import Aws
+    from evalcore.bedrock.clients import Aws
 
     return Aws(region=settings.aws_region).client("s3")

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
 from entrypoint.workspace import OutsideWorkspace, confine
-from evalcore.results import CASES_FILE, RUN_FILE
+from evalcore.domain.results import CASES_FILE, RUN_FILE
 
 INPUTS = (
     "suite",

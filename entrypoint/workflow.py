@@ -16,7 +16,7 @@ from contextlib import contextmanager, redirect_stderr
 from typing import Literal, TextIO
 
 from evalcore.report.plain import visible
-from evalcore.secrets import Secrets, looks_secret
+from evalcore.text.secrets import Secrets, looks_secret
 
 Level = Literal["error", "warning", "notice"]
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from evalcore.emulator import Emulator, World, load_world
-from evalcore.orchestrate import RunOptions, RunOutcome, run_suite
-from evalcore.results import CASES_FILE, CaseResult, final_cases
+from evalcore.app.orchestrate import RunOptions, RunOutcome, run_suite
+from evalcore.domain.results import CASES_FILE, CaseResult, final_cases
+from evalcore_emulator import Emulator, World, load_world
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"
@@ -85,7 +85,7 @@ def cli(emulator: Emulator, *args: str, **popen: Any) -> subprocess.Popen[str]:
     """`evalcore ARGS` in a child process that talks to the emulator."""
     env = {**os.environ, **emulator.env(), "NO_COLOR": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "evalcore.cli", *args],
+        [sys.executable, "-m", "evalcore.app.cli", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from evalcore.cli import main
-from evalcore.emulator import Emulator
+from evalcore.app.cli import main
+from evalcore_emulator import Emulator
 from tests.direct_suite import HAIKU, use_emulator, world
 
 LATENCY = {"kind": "latency", "operation": "Converse", "latency_ms": 100}

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.aws import Aws, CredentialsMissing
-from evalcore.cli import main
-from evalcore.emulator import Emulator
-from evalcore.results import CASES_FILE, read_cases
+from evalcore.app.cli import main
+from evalcore.bedrock.clients import Aws, CredentialsMissing
+from evalcore.domain.results import CASES_FILE, read_cases
+from evalcore_emulator import Emulator
 from tests.direct_suite import HAIKU, use_emulator
 
 SUITE = f"""\

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.baseline import load_baseline
-from evalcore.compare import Comparison, compare
-from evalcore.emulator import Emulator, World
-from evalcore.orchestrate import RunOptions, run_suite
+from evalcore.app.orchestrate import RunOptions, run_suite
+from evalcore.domain.compare import Comparison, compare
+from evalcore.github.baseline import load_baseline
+from evalcore_emulator import Emulator, World
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 JUDGE = "anthropic.claude-3-5-sonnet-20240620-v1:0"

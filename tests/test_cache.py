@@ -13,9 +13,9 @@ from typing import Any
 import boto3
 import pytest
 
-from evalcore.cache import CacheKey, Endpoint, ResponseCache
-from evalcore.cli import main
-from evalcore.emulator import Emulator
+from evalcore.app.cli import main
+from evalcore.engine.cache import CacheKey, Endpoint, ResponseCache
+from evalcore_emulator import Emulator
 from tests.direct_suite import records, use_emulator, write_suite
 
 

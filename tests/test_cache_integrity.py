@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from evalcore.cli import main
-from evalcore.emulator import Emulator
+from evalcore.app.cli import main
+from evalcore.domain.results import RUN_FILE
 from evalcore.metrics.judge_prompts import BUILTIN
-from evalcore.results import RUN_FILE
+from evalcore_emulator import Emulator
 from tests.direct_suite import HAIKU, records, results, use_emulator, write_suite
 from tests.runners.agents import agent_suite
 

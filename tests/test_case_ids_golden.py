@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from evalcore.plan import build_plan
+from evalcore.domain.plan import build_plan
 from evalcore.suite.load import load_suite
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,12 +8,12 @@ import sys
 import pytest
 
 from evalcore import __version__
-from evalcore.cli import main
+from evalcore.app.cli import main
 
 
 def test_version_does_not_import_boto3() -> None:
     # `evalcore --version` must answer at once: heavy imports wait until a command runs.
-    code = "import sys; from evalcore.cli import main\ntry: main(['--version'])\nexcept SystemExit: pass\nprint(sorted(m for m in ('boto3', 'botocore', 'pydantic', 'yaml') if m in sys.modules))"
+    code = "import sys; from evalcore.app.cli import main\ntry: main(['--version'])\nexcept SystemExit: pass\nprint(sorted(m for m in ('boto3', 'botocore', 'pydantic', 'yaml') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("[]")
     assert f"evalcore {__version__}" in out

@@ -8,14 +8,14 @@ import random
 
 import pytest
 
-from evalcore.compare import compare
-from evalcore.results import CaseResult, MetricScore, RunMeta, RunResult
+from evalcore.domain.compare import compare
+from evalcore.domain.results import CaseResult, MetricScore, RunMeta, RunResult
 
 
 def _run(
     suite_hash: str = "h", model_id: str = "m-v1", primary: list[str] | None = None, cluster_by: str | None = None
 ) -> RunResult:
-    from evalcore.results import ModelSummary, SectionSummary
+    from evalcore.domain.results import ModelSummary, SectionSummary
 
     return RunResult(
         run=RunMeta(suite="s", run_id="r", tool_version="0", started_at=0.0, suite_hash=suite_hash),

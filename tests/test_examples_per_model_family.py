@@ -1,5 +1,5 @@
 """The example suites run with a judge and an agent evaluator of every model family, against the emulator, with no
-errors: each family is asked in the strongest protocol it supports (evalcore/model_capabilities.yml), seen in the
+errors: each family is asked in the strongest protocol it supports (evalcore/aws_facts/model_capabilities.yml), seen in the
 emulator's request log."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evalcore.emulator import Emulator
-from evalcore.results import CASES_FILE, final_cases
+from evalcore.domain.results import CASES_FILE, final_cases
+from evalcore_emulator import Emulator
 from tests.direct_suite import run, use_emulator
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evalcore.gate import (
+from evalcore.domain.gate import (
     EXIT_FAILED,
     EXIT_INFRA,
     EXIT_PASSED,
@@ -15,7 +15,7 @@ from evalcore.gate import (
     rules_for,
     value_of,
 )
-from evalcore.results import Aggregate, Counts, ModelSummary, RunMeta, RunResult, SectionSummary, Verdict
+from evalcore.domain.results import Aggregate, Counts, ModelSummary, RunMeta, RunResult, SectionSummary, Verdict
 from evalcore.suite.load import LoadedSuite, load_suite
 from evalcore.suite.problems import InputError
 

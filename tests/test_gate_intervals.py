@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.gate import EXIT_FAILED, EXIT_PASSED, decide, describe, rules_for
-from evalcore.results import CaseResult, MetricScore, RunMeta, RunResult, SectionSummary, summarize
+from evalcore.domain.gate import EXIT_FAILED, EXIT_PASSED, decide, describe, rules_for
+from evalcore.domain.results import CaseResult, MetricScore, RunMeta, RunResult, SectionSummary, summarize
 from evalcore.suite.load import load_suite
 from evalcore.suite.problems import InputError
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.guardrail_mutations import mutate
-from evalcore.plan import Case, build_plan
+from evalcore.domain.guardrail_mutations import mutate
+from evalcore.domain.plan import Case, build_plan
 from evalcore.suite.load import ResolvedProbe, load_suite
 from evalcore.suite.models import MutationKind
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bench.intervals import coverage
-from evalcore.results import CaseResult, MetricScore, summarize
+from evalcore.domain.results import CaseResult, MetricScore, summarize
 
 SIMS = 300  # about 2.5 points of binomial error at 95%: the bands below leave room for it
 

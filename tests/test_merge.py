@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.cli import main
-from evalcore.emulator import Emulator
-from evalcore.merge import merge_shards
-from evalcore.orchestrate import RunOptions, run_suite
-from evalcore.results import CASES_FILE, RUN_FILE, read_cases, read_run
+from evalcore.app.cli import main
+from evalcore.app.merge import merge_shards
+from evalcore.app.orchestrate import RunOptions, run_suite
+from evalcore.domain.results import CASES_FILE, RUN_FILE, read_cases, read_run
 from evalcore.suite.problems import InputError
+from evalcore_emulator import Emulator
 
 QUICKSTART = Path(__file__).parent.parent / "examples" / "quickstart"
 

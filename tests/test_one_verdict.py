@@ -47,7 +47,7 @@ class Run:
 
 def evalcore(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "evalcore.cli", *map(str, args)],
+        [sys.executable, "-m", "evalcore.app.cli", *map(str, args)],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -14,10 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.github import GitHub
-from evalcore.pr_comment import GitHubContext, post_comment
-from evalcore.report.comment import marker, render_comment
-from evalcore.results import (
+from evalcore.domain.results import (
     CASES_FILE,
     RUN_FILE,
     CaseResult,
@@ -30,6 +27,9 @@ from evalcore.results import (
     summarize,
     write_run,
 )
+from evalcore.github.client import GitHub
+from evalcore.github.pr_comment import GitHubContext, post_comment
+from evalcore.report.comment import marker, render_comment
 from tests.fake_github import FakeGitHub, Fault
 
 TOKEN = "ghs_fakeTokenThatMustNeverBePrinted0000"
@@ -253,8 +253,8 @@ def test_hostile_model_output_stays_inert_in_the_comment(tmp_path: Path) -> None
     hostile = "<script>alert(1)</script> @org/team #12 | cell | ``` <!-- evalcore:demo -->"
     base = write_results(tmp_path / "base", [1.0] * 10, sha="c" * 40, output="fine")
     head = write_results(tmp_path / "head", [0.0] * 10, output=hostile)
-    from evalcore.baseline import load_baseline
-    from evalcore.compare import compare
+    from evalcore.domain.compare import compare
+    from evalcore.github.baseline import load_baseline
 
     b, h = load_baseline(str(base), "demo", None, base), load_baseline(str(head), "demo", None, head)
     assert b is not None and h is not None
@@ -267,8 +267,8 @@ def test_hostile_model_output_stays_inert_in_the_comment(tmp_path: Path) -> None
 def test_the_comment_fits_githubs_limit_and_says_it_was_cut(tmp_path: Path) -> None:
     base = write_results(tmp_path / "base", [1.0] * 10, sha="c" * 40)
     head = write_results(tmp_path / "head", [0.0] * 10, output="x" * 10_000)
-    from evalcore.baseline import load_baseline
-    from evalcore.compare import compare
+    from evalcore.domain.compare import compare
+    from evalcore.github.baseline import load_baseline
 
     b, h = load_baseline(str(base), "demo", None, base), load_baseline(str(head), "demo", None, head)
     assert b is not None and h is not None
@@ -296,7 +296,7 @@ def test_each_row_of_the_comment_labels_its_interval_and_shows_pairs_and_detecta
 def test_diff_labels_every_interval_and_power_sizes_a_section_from_a_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from evalcore.cli import main
+    from evalcore.app.cli import main
 
     rng = random.Random(8)
     scores = [rng.uniform(0.3, 0.9) for _ in range(50)]

@@ -1,12 +1,12 @@
-"""The default price table against its sources (AWS sample price files, see evalcore/pricing.py): every geographic
+"""The default price table against its sources (AWS sample price files, see evalcore/bedrock/pricing.py): every geographic
 profile prefix prices as its model, rows the sources give are theirs, and rows they disagree on are unknown."""
 
 from __future__ import annotations
 
 import pytest
 
-from evalcore.pricing import Pricing
-from evalcore.results import Usage
+from evalcore.bedrock.pricing import Pricing
+from evalcore.domain.results import Usage
 
 MILLION = Usage(input_tokens=1_000_000, output_tokens=1_000_000)
 

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from evalcore.meter import Meter
-from evalcore.progress import Progress
+from evalcore.app.progress import Progress
+from evalcore.engine.meter import Meter
 
 
 class Terminal(io.StringIO):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.results import (
+from evalcore.domain.results import (
     SCHEMA_VERSION,
     CaseResult,
     CaseWriter,

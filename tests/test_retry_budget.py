@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from evalcore.aws import Aws
-from evalcore.cli import main
-from evalcore.emulator import Emulator
-from evalcore.results import CASES_FILE, read_cases
-from evalcore.scheduler import Call, CallFailed, Scheduler
+from evalcore.app.cli import main
+from evalcore.bedrock.clients import Aws
+from evalcore.domain.results import CASES_FILE, read_cases
+from evalcore.engine.scheduler import Call, CallFailed, Scheduler
+from evalcore_emulator import Emulator
 from tests.direct_suite import HAIKU, use_emulator, world
 
 SUITE = f"""\

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from evalcore.aws import Aws
-from evalcore.cache import CacheKey, Endpoint, ResponseCache
-from evalcore.emulator import Emulator
-from evalcore.scheduler import AdaptiveLimiter, Call, CallFailed, Cancelled, ModelLimits, Scheduler
+from evalcore.bedrock.clients import Aws
+from evalcore.engine.cache import CacheKey, Endpoint, ResponseCache
+from evalcore.engine.scheduler import AdaptiveLimiter, Call, CallFailed, Cancelled, ModelLimits, Scheduler
+from evalcore_emulator import Emulator
 from tests.direct_suite import HAIKU, SONNET, use_emulator, world
 
 

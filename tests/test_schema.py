@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from evalcore.cli import main
+from evalcore.app.cli import main
 from evalcore.suite.schema import SCHEMA_FILE, suite_schema
 
 ROOT = Path(__file__).parent.parent

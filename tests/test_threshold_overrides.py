@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from entrypoint.action import main as action
-from evalcore.cli import main
-from evalcore.emulator import Emulator
-from evalcore.results import RUN_FILE, read_run
+from evalcore.app.cli import main
+from evalcore.domain.results import RUN_FILE, read_run
+from evalcore_emulator import Emulator
 from tests.direct_suite import HAIKU, SONNET, use_emulator
 
 SUITE = f"""\

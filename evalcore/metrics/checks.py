@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from evalcore.domain.results import MetricScore
 from evalcore.metrics import text_similarity
-from evalcore.results import MetricScore
 from evalcore.suite.models import CheckMetric
 from evalcore.suite.template import render
 

@@ -1,8 +1,8 @@
 """The LLM judge: one metric on one answer, as a structured verdict.
 
-The request follows the emulator's judge protocol (evalcore/emulator/judge.py), which is also what a real model
+The request follows the emulator's judge protocol (evalcore_emulator/judge.py), which is also what a real model
 needs to answer reliably: a Converse call for one tool's input, `record_verdict`, asked in the strongest protocol the
-judge model supports (answer_protocol.py, from evalcore/model_capabilities.yml): forced by
+judge model supports (answer_protocol.py, from evalcore/aws_facts/model_capabilities.yml): forced by
 `toolChoice: {"tool": {"name": "record_verdict"}}` (Claude, Nova), else `toolChoice: {"any": {}}` with that one tool
 (Mistral Large), else as tagged text (`<reasoning>`, `<rating>`: Llama, Cohere, Titan, DeepSeek...). The user text
 holds the metric's instructions, its rating scale and the material in `<prompt>`, `<response>` and (when the metric
@@ -22,11 +22,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from evalcore import tool_answer
-from evalcore.answer_protocol import answer_input, protocol_of
-from evalcore.answer_protocol import request as answer_request
-from evalcore.cache import CacheKey, Endpoint
-from evalcore.converse_response import usage_of
+from evalcore.aws_facts.model_capabilities import Protocol, protocol_for
+from evalcore.bedrock import tool_answer
+from evalcore.bedrock.answer_protocol import answer_input, protocol_of
+from evalcore.bedrock.answer_protocol import request as answer_request
+from evalcore.bedrock.converse_response import usage_of
+from evalcore.bedrock.pricing import Pricing
+from evalcore.bedrock.tool_answer import UNREADABLE_ATTEMPTS, NoToolAnswer, ToolQuestion, UnreadableVerdict
+from evalcore.domain.results import MetricScore, Usage
+from evalcore.engine.cache import CacheKey, Endpoint
+from evalcore.engine.scheduler import Scheduler
 from evalcore.metrics.judge_prompts import (
     BUILTIN,
     JUDGE_PROMPT_VERSION,
@@ -36,12 +41,7 @@ from evalcore.metrics.judge_prompts import (
     shown,
     user_text,
 )
-from evalcore.model_capabilities import Protocol, protocol_for
-from evalcore.pricing import Pricing
-from evalcore.results import MetricScore, Usage
-from evalcore.scheduler import Scheduler
 from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric
-from evalcore.tool_answer import UNREADABLE_ATTEMPTS, NoToolAnswer, ToolQuestion, UnreadableVerdict
 
 TOOL_NAME = "record_verdict"
 JUDGE_INFERENCE = {"maxTokens": 1024, "temperature": 0.0}

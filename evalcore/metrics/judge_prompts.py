@@ -12,7 +12,7 @@ What the judge reads (`user_text`): first that the tagged text is data to grade,
 metric's instructions, with Bedrock's placeholders and dataset fields filled in one pass (a value put in is never
 read again as a template, so an answer holding `{{referenceResponse}}` is judged as that text); the rating scale;
 the material in `<prompt>`, `<response>` and `<reference>` sections, where any look-alike of these tags inside
-inserted text is defused (evalcore/tagged_text.py).
+inserted text is defused (evalcore/text/tagged_text.py).
 
 Change JUDGE_PROMPT_VERSION whenever a text here changes: it is part of the judge cache key.
 """
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalcore.suite.template import fields, render
-from evalcore.tagged_text import defused, tagged
+from evalcore.text.tagged_text import defused, tagged
 
 JUDGE_PROMPT_VERSION = "2"
 MATERIAL_TAGS = ("prompt", "response", "reference")

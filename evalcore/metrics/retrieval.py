@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from evalcore.results import MetricScore, Passage
+from evalcore.domain.results import MetricScore, Passage
 from evalcore.suite.expected_sources import PASSAGES_FIELD, SOURCES_FIELD, expected_items
 
 _SPACE = re.compile(r"\s+")

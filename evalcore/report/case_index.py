@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalcore.domain.results import CaseResult, RunResult
 from evalcore.report.cases import source_of
-from evalcore.results import CaseResult, RunResult
 
 OrderKey = tuple[int, int, str, int, str, int, str]
 Reader = Callable[[list[int]], Iterator[CaseResult]]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from evalcore.domain.results import CaseResult, MetricScore, ToolCall
 from evalcore.report.plain import one_line, plain
-from evalcore.results import CaseResult, MetricScore, ToolCall
 
 TITLE_PREFIX = 60
 _SOURCE = re.compile(r"^(?P<file>.*?):(?P<line>\d+)$")

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evalcore.compare import Comparison, Difference
-from evalcore.github import MAX_COMMENT
-from evalcore.paired_tests import MIN_PAIRS
+from evalcore.domain.compare import Comparison, Difference
+from evalcore.domain.paired_tests import MIN_PAIRS
+from evalcore.domain.results import RunResult
+from evalcore.github.client import MAX_COMMENT
 from evalcore.report.markdown_escape import cell, code_span, inline
-from evalcore.results import RunResult
 
 _VERDICT = {"passed": "✅ passed", "failed": "❌ failed", "error": "⚠️ error"}
 _MARK = {

@@ -5,10 +5,10 @@ Names and reasons may come from untrusted files: they are made plain and cannot 
 
 from __future__ import annotations
 
+from evalcore.domain.results import RunResult, SectionSummary
 from evalcore.report import figures
 from evalcore.report.gating import gate_rule, section_checks
 from evalcore.report.plain import one_line
-from evalcore.results import RunResult, SectionSummary
 
 METRICS_SHOWN = 3
 COLORS = {"passed": "\x1b[32m", "failed": "\x1b[31m", "error": "\x1b[33m"}

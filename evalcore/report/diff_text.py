@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from evalcore.compare import Comparison, Difference
-from evalcore.paired_tests import MIN_PAIRS
+from evalcore.domain.compare import Comparison, Difference
+from evalcore.domain.paired_tests import MIN_PAIRS
 from evalcore.report.plain import one_line
 
 _ORDER = {"regression": 0, "improvement": 1, "no_change": 2, "insufficient": 3}

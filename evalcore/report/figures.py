@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from evalcore.results import Aggregate, SectionSummary
+from evalcore.domain.results import Aggregate, SectionSummary
 
 NONE = "\u2013"  # an en dash: no value
 

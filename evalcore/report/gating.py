@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from evalcore.results import RunResult, SectionSummary, ThresholdCheck
+from evalcore.domain.results import RunResult, SectionSummary, ThresholdCheck
 
 EVERY_CASE = "every case must pass (no thresholds)"
 

@@ -15,13 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from evalcore.gate import interval_of, value_of
-from evalcore.report import figures
-from evalcore.report.case_index import CaseIndex, Entry
-from evalcore.report.cases import title, tool_call, why
-from evalcore.report.gating import gate_rule, section_checks
-from evalcore.report.plain import plain
-from evalcore.results import (
+from evalcore.domain.gate import interval_of, value_of
+from evalcore.domain.results import (
     AgentOutcome,
     CaseResult,
     GuardrailOutcome,
@@ -30,6 +25,11 @@ from evalcore.results import (
     SectionSummary,
     ThresholdCheck,
 )
+from evalcore.report import figures
+from evalcore.report.case_index import CaseIndex, Entry
+from evalcore.report.cases import title, tool_call, why
+from evalcore.report.gating import gate_rule, section_checks
+from evalcore.report.plain import plain
 
 TEXT_LIMIT = 100_000  # characters of one text field; the rest is in results.jsonl
 EMBED_LIMIT = 5_000  # cases drawn in the page (a browser stays responsive); the others are in results.jsonl

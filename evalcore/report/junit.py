@@ -30,13 +30,13 @@ from xml.sax.saxutils import escape
 
 from junit_xml import TestCase, TestSuite
 
-from evalcore.gate import describe, op_of
+from evalcore.domain.gate import describe, op_of
+from evalcore.domain.results import CaseResult, ModelSummary, RunResult, SectionSummary, ThresholdCheck
 from evalcore.report.case_index import CaseIndex, Entry
 from evalcore.report.cases import source_of, title, why
 from evalcore.report.figures import interval
 from evalcore.report.gating import Gating, JunitFailures, gate_rule, section_checks
 from evalcore.report.plain import plain
-from evalcore.results import CaseResult, ModelSummary, RunResult, SectionSummary, ThresholdCheck
 
 MIN_SECONDS = 0.001  # junit-xml drops `time` for 0, and some reporters then show NaN
 DETAIL_LIMIT = 20_000

@@ -10,14 +10,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from evalcore.gate import interval_of, value_of
+from evalcore.domain.gate import interval_of, value_of
+from evalcore.domain.results import CaseResult, ModelSummary, RunResult, SectionSummary, ThresholdCheck
 from evalcore.report import figures
 from evalcore.report.case_index import CaseIndex
 from evalcore.report.gating import gate_rule, section_checks
 from evalcore.report.markdown_cases import worst_cases
 from evalcore.report.markdown_escape import cell, inline
 from evalcore.report.mermaid import bar_chart
-from evalcore.results import CaseResult, ModelSummary, RunResult, SectionSummary, ThresholdCheck
 
 MAX_BYTES = 1024 * 1024  # GitHub rejects a larger step summary
 CHART_METRICS = 3

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from evalcore.domain.results import CaseResult, RunResult
 from evalcore.report import figures
 from evalcore.report.case_index import CaseIndex
 from evalcore.report.cases import title, tool_call, why
 from evalcore.report.markdown_escape import code_block, html_text, inline
-from evalcore.results import CaseResult, RunResult
 
 WORST_PER_SECTION = 20
 TEXT_LIMIT = 2000

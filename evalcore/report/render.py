@@ -6,12 +6,12 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from evalcore.domain.results import CASES_FILE, CaseResult, RunResult
 from evalcore.report.case_index import CaseIndex
 from evalcore.report.gating import JunitFailures
 from evalcore.report.html import write_html
 from evalcore.report.junit import write_junit
 from evalcore.report.markdown import write_summary
-from evalcore.results import CASES_FILE, CaseResult, RunResult
 
 Writer = Callable[[Path, RunResult, CaseIndex], Path]
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evalcore.aws import Aws
-from evalcore.plan import Case
-from evalcore.results import CaseResult, Status
-from evalcore.scheduler import Scheduler
+from evalcore.bedrock.clients import Aws
+from evalcore.domain.plan import Case
+from evalcore.domain.results import CaseResult, Status
+from evalcore.engine.scheduler import Scheduler
 from evalcore.suite.load import LoadedSuite
 from evalcore.suite.models import AgentSection, Evaluation, GuardrailSection, KnowledgeBaseSection
 

@@ -26,8 +26,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from evalcore.plan import Case, EvaluationItem
-from evalcore.results import CaseResult
+from evalcore.domain.plan import Case, EvaluationItem
+from evalcore.domain.results import CaseResult
 from evalcore.runners import RunContext, SectionNotRun
 from evalcore.runners.batch_results import BatchJobs
 from evalcore.runners.direct import Target, prepare_section, rendered, run_direct

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from evalcore.plan import Case, EvaluationItem
-from evalcore.results import CaseResult, Usage
+from evalcore.domain.plan import Case, EvaluationItem
+from evalcore.domain.results import CaseResult, Usage
 from evalcore.runners.direct import Section, guarded, new_result, render_prompt, score_answer
 from evalcore.runners.invoke_format import answer_stop_reason, answer_text, answer_usage
 from evalcore.runners.job_requests import JobPlan, SectionTarget

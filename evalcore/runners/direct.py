@@ -20,16 +20,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from evalcore.cache import CacheKey, Endpoint
-from evalcore.converse_response import text_of, tokens_of, trim_response, usage_of
+from evalcore.bedrock.converse_response import text_of, tokens_of, trim_response, usage_of
+from evalcore.bedrock.pricing import Pricing
+from evalcore.domain.plan import Case, EvaluationItem
+from evalcore.domain.results import CaseResult, MetricScore, Usage
+from evalcore.engine.cache import CacheKey, Endpoint
+from evalcore.engine.scheduler import Call, CallFailed, CallResult, Cancelled, Scheduler
 from evalcore.metrics.checks import REFERENCE_FIELD, Answer, run_check
 from evalcore.metrics.judge import Exchange, Judge, rubric_for
 from evalcore.metrics.judge_prompts import Rubric
-from evalcore.plan import Case, EvaluationItem
-from evalcore.pricing import Pricing
-from evalcore.results import CaseResult, MetricScore, Usage
 from evalcore.runners import RunContext, case_result
-from evalcore.scheduler import Call, CallFailed, CallResult, Cancelled, Scheduler
 from evalcore.suite.models import CheckMetric, Evaluation, Inference, Suite
 from evalcore.suite.template import render
 

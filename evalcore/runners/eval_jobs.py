@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from evalcore.plan import Case
-from evalcore.results import CaseResult
+from evalcore.domain.plan import Case
+from evalcore.domain.results import CaseResult
 from evalcore.runners import RunContext, SectionNotRun
 from evalcore.runners.job_requests import JobPlan, SectionTarget, plan_jobs
 from evalcore.runners.job_responses import responses_for

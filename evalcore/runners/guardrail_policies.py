@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from evalcore.results import PolicyHit
+from evalcore.domain.results import PolicyHit
 
 Observed = Literal["blocked", "allowed", "anonymized"]
 

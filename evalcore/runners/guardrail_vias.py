@@ -22,12 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from evalcore.cache import CacheKey, Endpoint
-from evalcore.converse_response import tokens_of, usage_of
-from evalcore.results import PolicyHit, Usage
+from evalcore.bedrock.converse_response import tokens_of, usage_of
+from evalcore.domain.results import PolicyHit, Usage
+from evalcore.engine.cache import CacheKey, Endpoint
+from evalcore.engine.scheduler import Call
 from evalcore.runners import guardrail_policies as policies
 from evalcore.runners import invoke_format
-from evalcore.scheduler import Call
 from evalcore.suite.models import GuardrailRef, Inference, Probe
 
 INTERVENED = frozenset({"INTERVENED", "GUARDRAIL_INTERVENED"})

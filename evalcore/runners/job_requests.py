@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from evalcore.plan import Case, EvaluationItem
+from evalcore.domain.plan import Case, EvaluationItem
 from evalcore.suite import metric_names
 from evalcore.suite.job_checks import task_type
 from evalcore.suite.load import LoadedSuite

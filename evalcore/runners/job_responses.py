@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Sequence
 
-from evalcore.plan import Case, EvaluationItem
+from evalcore.domain.plan import Case, EvaluationItem
 from evalcore.suite.datasets import Record
 from evalcore.suite.job_checks import response_text
 from evalcore.suite.load import LoadedSuite

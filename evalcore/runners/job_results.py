@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalcore.plan import Case, EvaluationItem
-from evalcore.results import CaseResult, MetricScore
+from evalcore.domain.plan import Case, EvaluationItem
+from evalcore.domain.results import CaseResult, MetricScore
 from evalcore.runners import case_result
 from evalcore.runners.job_requests import JobPlan, RecordKey, SectionTarget, record_key
 

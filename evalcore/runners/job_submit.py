@@ -8,13 +8,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from evalcore.plan import Case
-from evalcore.results import CaseResult
+from evalcore.domain.plan import Case
+from evalcore.domain.results import CaseResult
+from evalcore.engine.scheduler import classify
 from evalcore.runners import RunContext
 from evalcore.runners.job_registry import read_jobs, record_job
 from evalcore.runners.job_requests import JobPlan
 from evalcore.runners.job_watch import FAILED, STOPPED, JobKind
-from evalcore.scheduler import classify
 
 _ENDED_WITHOUT_RESULTS = frozenset({FAILED, STOPPED, "Stopping", "Deleting"})
 

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from evalcore.plan import Case
-from evalcore.results import CaseResult
+from evalcore.domain.plan import Case
+from evalcore.domain.results import CaseResult
+from evalcore.engine.scheduler import classify
 from evalcore.runners.job_requests import JobPlan
-from evalcore.scheduler import classify
 
 FIRST_DELAY = 1.0
 BACKOFF = 1.6

@@ -22,16 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from evalcore.cache import CacheKey, Endpoint, Purpose
+from evalcore.domain.plan import Case, EvaluationItem
+from evalcore.domain.results import CaseResult, CitedPart, KnowledgeBaseOutcome, MetricScore, Passage, Usage
+from evalcore.engine.cache import CacheKey, Endpoint, Purpose
+from evalcore.engine.scheduler import Call, CallFailed, CallResult, Scheduler
 from evalcore.metrics.checks import REFERENCE_FIELD, Answer, run_check
 from evalcore.metrics.judge import Exchange, Judge, rubric_for
 from evalcore.metrics.judge_prompts import RAG, rag_user_text
 from evalcore.metrics.retrieval import retrieval_scores
-from evalcore.plan import Case, EvaluationItem
-from evalcore.results import CaseResult, CitedPart, KnowledgeBaseOutcome, MetricScore, Passage, Usage
 from evalcore.runners import RunContext, case_result
 from evalcore.runners.direct import guarded, pricing_for, status_of
-from evalcore.scheduler import Call, CallFailed, CallResult, Scheduler
 from evalcore.suite.models import (
     BuiltinMetric,
     CheckMetric,

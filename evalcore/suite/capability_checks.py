@@ -1,4 +1,4 @@
-"""What a suite asks of its models that Bedrock would refuse, by evalcore/model_capabilities.yml.
+"""What a suite asks of its models that Bedrock would refuse, by evalcore/aws_facts/model_capabilities.yml.
 
 Each problem is one line saying what to write instead: a bare model id Bedrock serves only through inference
 profiles (the profile id to write, for the suite's Region when it names one), a profile of a geography the model has
@@ -10,7 +10,7 @@ new model) is not refused.
 
 from __future__ import annotations
 
-from evalcore.model_capabilities import lookup, table
+from evalcore.aws_facts.model_capabilities import lookup, table
 
 # The geography of the profile to suggest for a Region's prefix (us-east-1 -> us).
 _GEOGRAPHY_OF_REGION = {"us": "us", "eu": "eu", "ap": "apac", "ca": "ca"}

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from evalcore.long_integers import too_many_digits
 from evalcore.suite.problems import InputError, Problem
 from evalcore.suite.yaml_source import utf16_problem
-from evalcore.surrogates import first_lone_surrogate, shown
+from evalcore.text.long_integers import too_many_digits
+from evalcore.text.surrogates import first_lone_surrogate, shown
 
 MAX_PROBLEMS = 20
 MAX_FILE_BYTES = 2 * 1024**3

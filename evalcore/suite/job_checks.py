@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from evalcore.service_patterns import pattern
+from evalcore.aws_facts.service_patterns import pattern
 from evalcore.suite import metric_names
 from evalcore.suite.datasets import Record
 from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation, Suite

@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
-from evalcore.long_integers import too_many_digits
 from evalcore.suite.problems import InputError, Loc, Problem, format_loc
+from evalcore.text.long_integers import too_many_digits
 
 MAX_DEPTH = 100  # a suite needs about ten levels
 MAX_REPEATS = 10_000  # values reached again through aliases ("billion laughs": a small file, a huge document)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from entrypoint.settings import env_name
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 from tests.fake_github import FakeGitHub
 
 # One fake GitHub API for every Action test: the pull-request comment goes there, never to the network.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 from tests.action.conftest import GITHUB, action_env, run_step, write_suite
 
 

@@ -11,8 +11,8 @@ from entrypoint.annotations import Annotation, emit, verdict_annotations
 from entrypoint.github_files import SUMMARY_LIMIT, append_summary, write_outputs
 from entrypoint.secrets_guard import url_password
 from entrypoint.workflow import Workflow, escape_data, escape_property
-from evalcore.results import ThresholdCheck, Verdict
-from evalcore.secrets import Secrets, looks_secret
+from evalcore.domain.results import ThresholdCheck, Verdict
+from evalcore.text.secrets import Secrets, looks_secret
 from tests.action.conftest import parse_outputs, runner_commands
 
 

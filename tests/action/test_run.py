@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 from tests.action.conftest import (
     FAKE_ACCESS_KEY,
     FAKE_SECRET_KEY,

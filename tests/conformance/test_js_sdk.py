@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from evalcore.emulator import Emulator
-from evalcore.emulator.world import World, parse_world
+from evalcore_emulator import Emulator
+from evalcore_emulator.world import World, parse_world
 
 PROJECT = Path(__file__).resolve().parents[2] / "conformance" / "js"
 # The Node the SDK supports, installed by `npm ci` as a dependency of the project (Debian 12's nodejs is too old).
@@ -41,7 +41,7 @@ def run_sdk(emulator: Emulator, *args: str) -> dict[str, Any]:
 
 def world_with_fault(kind: str, operation: str) -> World:
     """The default world with one fault that fires on every call of ``operation``."""
-    default = (Path(__file__).resolve().parents[2] / "evalcore" / "emulator" / "default_world.yml").read_text()
+    default = (Path(__file__).resolve().parents[2] / "evalcore_emulator" / "default_world.yml").read_text()
     text = default.replace("faults: []", f"faults:\n  - {{kind: {kind}, operation: {operation}}}")
     return parse_world(text, "world")
 

@@ -7,7 +7,7 @@ import pytest
 from langchain_aws import ChatBedrockConverse
 from pydantic import BaseModel, Field
 
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 

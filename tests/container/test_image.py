@@ -212,7 +212,7 @@ def test_every_kept_client_and_the_emulators_s3_iam_sts_work_in_the_image(image:
     services = sorted(trim_module().BOTOCORE_SERVICES)
     script = f"""
 import boto3
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 for name in {services!r}:
     boto3.client(name, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
 with Emulator() as emu:

@@ -46,7 +46,7 @@ def test_every_client_evalcore_builds_keeps_its_service_data_in_the_image() -> N
 
 
 def test_the_emulators_moto_services_are_kept() -> None:
-    from evalcore.emulator.launcher import MOTO_SERVICES
+    from evalcore_emulator.launcher import MOTO_SERVICES
 
     trim = trim_module()
     assert set(MOTO_SERVICES) <= trim.BOTOCORE_SERVICES

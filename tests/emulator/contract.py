@@ -1,5 +1,5 @@
 """Checks of a raw emulator response against botocore's OUTPUT shapes, with the validators
-``evalcore.emulator.shape_validation`` generates (strict: a member the model does not declare is a violation too).
+``evalcore_emulator.shape_validation`` generates (strict: a member the model does not declare is a violation too).
 
 - a success: the status is the operation's ``responseCode``; the JSON body and the header members, assembled as the
   output shape lays them out, pass the output shape; an event-stream payload is decoded frame by frame and each
@@ -16,7 +16,7 @@ from typing import Any
 from botocore.eventstream import EventStreamBuffer
 from botocore.model import OperationModel, Shape
 
-from evalcore.emulator.shape_validation import service_model, validator
+from evalcore_emulator.shape_validation import service_model, validator
 
 
 def violations(service: str, operation: str, status: int, headers: dict[str, str], body: bytes) -> list[str]:

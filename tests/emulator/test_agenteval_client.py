@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 
 VENV = Path.home() / ".cache" / "evalcore-test-venvs" / "agenteval"
 _VERDICT = re.compile(r"^- \[(🟢|🔴) (\S+)\]", re.MULTILINE)

@@ -10,8 +10,8 @@ import pytest
 from botocore.exceptions import ClientError, EventStreamError
 from urllib3.exceptions import ProtocolError
 
-from evalcore.emulator import Emulator, World
-from evalcore.emulator.world import FaultSpec, WorldError, load_world, parse_world
+from evalcore_emulator import Emulator, World
+from evalcore_emulator.world import FaultSpec, WorldError, load_world, parse_world
 
 AGENT, ALIAS = "CLAIMAGENT", "TSTALIASID"
 _BASE_WORLD = load_world()

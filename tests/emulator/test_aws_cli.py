@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 
 VENV = Path.home() / ".cache" / "evalcore-test-venvs" / "awscli"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.emulator.command import main
+from evalcore_emulator.command import main
 
-COMMAND = [sys.executable, "-m", "evalcore.emulator.command"]
+COMMAND = [sys.executable, "-m", "evalcore_emulator.command"]
 
 
 def test_runs_until_sigterm_and_prints_exports(tmp_path: Path) -> None:

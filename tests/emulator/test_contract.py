@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from evalcore.emulator import Emulator, World
-from evalcore.emulator.faults import ERRORS, declares
-from evalcore.emulator.server import ROUTES
-from evalcore.emulator.world import load_world
+from evalcore_emulator import Emulator, World
+from evalcore_emulator.faults import ERRORS, declares
+from evalcore_emulator.server import ROUTES
+from evalcore_emulator.world import load_world
 from tests.emulator.contract import violations
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"

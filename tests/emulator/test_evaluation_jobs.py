@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from evalcore.emulator import Emulator, World
-from evalcore.emulator.world import load_world
+from evalcore_emulator import Emulator, World
+from evalcore_emulator.world import load_world
 
 ROLE = "arn:aws:iam::123456789012:role/BedrockEval"
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"

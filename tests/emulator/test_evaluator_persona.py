@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 
 SONNET = "anthropic.claude-3-sonnet-20240229-v1:0"
 LLAMA = "us.meta.llama3-3-70b-instruct-v1:0"

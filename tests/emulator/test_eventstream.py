@@ -5,7 +5,7 @@ import json
 import pytest
 from botocore.eventstream import ChecksumMismatch, EventStreamBuffer
 
-from evalcore.emulator import eventstream
+from evalcore_emulator import eventstream
 
 
 def _decode(data: bytes) -> list:

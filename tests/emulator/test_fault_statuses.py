@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from evalcore.emulator import Emulator
-from evalcore.emulator.world import FaultSpec, load_world
+from evalcore_emulator import Emulator
+from evalcore_emulator.world import FaultSpec, load_world
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 

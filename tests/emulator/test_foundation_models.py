@@ -8,7 +8,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 USER = {"role": "user", "content": [{"text": "What is 2 + 2?"}]}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from evalcore.emulator import Emulator, World
+from evalcore_emulator import Emulator, World
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 BLOCKED_INPUT = "Sorry, I can't discuss that topic."
@@ -237,7 +237,7 @@ def _world_with_answer(prompt: str, answer: str) -> World:
 
 
 def emulator_world_data() -> dict:
-    from evalcore.emulator import load_world
+    from evalcore_emulator import load_world
 
     return load_world(None).model_dump(mode="json", exclude_none=True)
 

@@ -14,7 +14,7 @@ import h2.events
 import h2.settings
 from botocore.eventstream import EventStreamBuffer
 
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 
 PATH = "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse-stream"
 BODY = json.dumps({"messages": [{"role": "user", "content": [{"text": "What is the capital of France?"}]}]}).encode()

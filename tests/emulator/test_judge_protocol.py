@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from evalcore.emulator import Emulator, World, load_world
+from evalcore_emulator import Emulator, World, load_world
 
 JUDGE = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 

@@ -1,5 +1,5 @@
 """boto3 against the emulator: what a model family does not support is refused as Bedrock refuses it (the capability
-table, evalcore/model_capabilities.yml), `toolChoice: any` gets a tool call, and a tool's answer follows its schema."""
+table, evalcore/aws_facts/model_capabilities.yml), `toolChoice: any` gets a tool call, and a tool's answer follows its schema."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 
 LLAMA_33 = "us.meta.llama3-3-70b-instruct-v1:0"
 MISTRAL_LARGE = "mistral.mistral-large-2407-v1:0"

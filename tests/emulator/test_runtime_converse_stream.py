@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import EventStreamError
 from urllib3.exceptions import ProtocolError
 
-from evalcore.emulator import Emulator, World
+from evalcore_emulator import Emulator, World
 
 SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 QUESTION = "What is the largest planet in the solar system?"

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 CONVERSE = f"/model/{HAIKU.replace(':', '%3A')}/converse"

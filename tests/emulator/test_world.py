@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.emulator import load_world
-from evalcore.emulator.world import WorldError, parse_world
+from evalcore_emulator import load_world
+from evalcore_emulator.world import WorldError, parse_world
 
 
 def test_default_world_declares_the_demo_models_and_guardrails() -> None:

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from evalcore.cli import main
-from evalcore.emulator import Emulator
+from evalcore.app.cli import main
+from evalcore_emulator import Emulator
 from tests.direct_suite import cli, results, use_emulator, world, write_suite
 
 SLOW = [{"kind": "latency", "operation": "Converse", "latency_ms": 400}]

@@ -14,7 +14,7 @@ import pytest
 
 from entrypoint.action import main as action
 from entrypoint.settings import env_name
-from evalcore.cli import main as command
+from evalcore.app.cli import main as command
 from tests.hardening.bad_inputs import CASES, Bad, good
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from evalcore.emulator import Emulator, World, load_world
+from evalcore_emulator import Emulator, World, load_world
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SUITE = {
@@ -69,7 +69,7 @@ def world(slow: bool) -> World:
 def evalcore(emulator: Emulator, folder: Path, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GITHUB_"))}
     return subprocess.Popen(
-        [sys.executable, "-m", "evalcore.cli", "run", "suite.yml", "--no-cache", "--quiet", *args],
+        [sys.executable, "-m", "evalcore.app.cli", "run", "suite.yml", "--no-cache", "--quiet", *args],
         cwd=folder,
         env={**env, **emulator.env()},
         stdout=subprocess.PIPE,

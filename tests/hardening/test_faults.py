@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from evalcore.emulator import Emulator, World, load_world
-from evalcore.orchestrate import RunOptions, prepare, run_suite
-from evalcore.results import CASES_FILE, CaseResult, read_cases
+from evalcore.app.orchestrate import RunOptions, prepare, run_suite
+from evalcore.domain.results import CASES_FILE, CaseResult, read_cases
+from evalcore_emulator import Emulator, World, load_world
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SUITES = sorted(EXAMPLES.glob("*/suite.yml"))

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from entrypoint.action import main as action
-from evalcore.cli import main
-from evalcore.emulator import Emulator
-from evalcore.results import CASES_FILE, RUN_FILE, read_cases
+from evalcore.app.cli import main
+from evalcore.domain.results import CASES_FILE, RUN_FILE, read_cases
+from evalcore_emulator import Emulator
 from tests.direct_suite import HAIKU, use_emulator, world
 
 SUITE = """\
@@ -174,7 +174,7 @@ def test_the_emulator_command_reports_a_huge_integer_in_its_world_as_one_line(tm
     world_file.write_text("seed: 1\njudge:\n  seed: " + "7" * 5000 + "\n")
 
     proc = subprocess.run(
-        [sys.executable, "-m", "evalcore.cli", "emulator", "--world", str(world_file), "--no-s3"],
+        [sys.executable, "-m", "evalcore.app.cli", "emulator", "--world", str(world_file), "--no-s3"],
         capture_output=True,
         text=True,
         timeout=60,

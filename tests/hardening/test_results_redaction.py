@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from evalcore.emulator import Emulator, load_world
+from evalcore_emulator import Emulator, load_world
 
 REPO = Path(__file__).resolve().parents[2]
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -83,7 +83,7 @@ def evalcore(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "evalcore.cli", *args],
+        [sys.executable, "-m", "evalcore.app.cli", *args],
         env={**os.environ, "NO_COLOR": "1", **(env or {})},
         cwd=cwd,
         capture_output=True,
@@ -161,7 +161,7 @@ def test_an_endpoint_urls_password_reaches_no_output_file_and_no_log(tmp_path: P
             "NO_COLOR": "1",
         }
     )
-    args = [sys.executable, "-m", "evalcore.cli", "run", str(suite), "--out", str(out), "--no-cache"]
+    args = [sys.executable, "-m", "evalcore.app.cli", "run", str(suite), "--out", str(out), "--no-cache"]
     if given_by == "--endpoint-url":
         args += ["--endpoint-url", url]
     else:  # botocore reads the variable itself and writes the URL into its errors as it was given

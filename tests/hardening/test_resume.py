@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evalcore.cli import main
-from evalcore.emulator import Emulator
-from evalcore.results import CaseResult, read_cases
+from evalcore.app.cli import main
+from evalcore.domain.results import CaseResult, read_cases
+from evalcore_emulator import Emulator
 from tests.direct_suite import HAIKU, SONNET, results, use_emulator, write_suite
 
 

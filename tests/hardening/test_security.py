@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from entrypoint.settings import env_name
-from evalcore.emulator import Emulator, World, load_world
+from evalcore_emulator import Emulator, World, load_world
 from tests.fake_github import FakeGitHub
 
 REPO = Path(__file__).resolve().parents[2]
@@ -170,7 +170,7 @@ def artefacts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Artefacts]:
         emu.set_world(world(hostile=True))
         step = action(ws, env, github, {"baseline": "baseline"})
         cli = subprocess.run(
-            [sys.executable, "-m", "evalcore.cli", "run", "evals/suite.yml", "--out", "cli-out", "--no-cache"],
+            [sys.executable, "-m", "evalcore.app.cli", "run", "evals/suite.yml", "--out", "cli-out", "--no-cache"],
             env=env,
             cwd=ws,
             capture_output=True,

@@ -13,7 +13,7 @@ REPORTS = ("junit.xml", "summary.md", "report.html", "results.json")
 
 def _evalcore(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "evalcore.cli", *args], capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-m", "evalcore.app.cli", *args], capture_output=True, text=True, env=env, timeout=300
     )
 
 

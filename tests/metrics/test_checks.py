@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from evalcore.domain.results import MetricScore
 from evalcore.metrics.checks import Answer, run_check
 from evalcore.metrics.text_similarity import exact_match, normalize, rouge_l, token_f1
-from evalcore.results import MetricScore
 from evalcore.suite.models import parse_metric
 
 RECORD = {"referenceResponse": "The capital of France is Paris.", "city": "Paris", "sum": "2+2", "words": ["a"]}

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from evalcore.cache import ResponseCache
-from evalcore.emulator import Emulator
+from evalcore.bedrock.pricing import Pricing
+from evalcore.engine.cache import ResponseCache
+from evalcore.engine.scheduler import Scheduler
 from evalcore.metrics.judge import (
     TOOL_NAME,
     Exchange,
@@ -20,9 +21,8 @@ from evalcore.metrics.judge import (
     rubric_for,
 )
 from evalcore.metrics.judge_prompts import BUILTIN
-from evalcore.pricing import Pricing
-from evalcore.scheduler import Scheduler
 from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric
+from evalcore_emulator import Emulator
 from tests.direct_suite import JUDGE, QUESTIONS, world
 
 PROMPT, REFERENCE = QUESTIONS[0]  # What is the capital of France? / The capital of France is Paris.

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.cache import ResponseCache
-from evalcore.emulator import Emulator
+from evalcore.bedrock.pricing import Pricing
+from evalcore.domain.results import Turn
+from evalcore.engine.cache import ResponseCache
+from evalcore.engine.scheduler import Scheduler
 from evalcore.metrics.judge import Exchange, Judge, judge_request, rubric_for
 from evalcore.metrics.judge_prompts import BUILTIN
-from evalcore.pricing import Pricing
-from evalcore.results import Turn
 from evalcore.runners.agents import evaluator_prompts as prompts
-from evalcore.scheduler import Scheduler
 from evalcore.suite.models import CustomJudgeMetric
+from evalcore_emulator import Emulator
 from tests.direct_suite import JUDGE, QUESTIONS
 
 PROMPT, REFERENCE = QUESTIONS[0]  # What is the capital of France? / The capital of France is Paris.

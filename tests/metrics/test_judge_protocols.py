@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from evalcore.emulator import Emulator
 from evalcore.metrics.judge import UnreadableVerdict, judge_request, read_verdict
 from evalcore.metrics.judge_prompts import BUILTIN
+from evalcore_emulator import Emulator
 from tests.direct_suite import world
 from tests.metrics.test_judge import REFERENCE, exchange, make_judge
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from evalcore.cli import main
+from evalcore.app.cli import main
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "rag"
 

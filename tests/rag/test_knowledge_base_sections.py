@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from evalcore.cli import main
-from evalcore.emulator import Emulator
-from evalcore.results import CASES_FILE, final_cases
+from evalcore.app.cli import main
+from evalcore.domain.results import CASES_FILE, final_cases
+from evalcore_emulator import Emulator
 from tests.direct_suite import use_emulator
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "rag"

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
+from evalcore.domain.results import Passage
 from evalcore.metrics.retrieval import retrieval_scores
-from evalcore.results import Passage
 
 NAMES = ["hit_rate", "recall_at_k", "precision_at_k", "mrr", "ndcg"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evalcore.results import CaseResult, RunResult
+from evalcore.domain.results import CaseResult, RunResult
 from tests.report.report_fixtures import build_cases, build_run
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import random
 
-from evalcore.gate import Rule, decide
-from evalcore.results import (
+from evalcore.domain.gate import Rule, decide
+from evalcore.domain.results import (
     AgentOutcome,
     CaseResult,
     GuardrailOutcome,

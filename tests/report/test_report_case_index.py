@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from evalcore.domain.results import CASES_FILE, CaseResult, CaseWriter, RunResult
 from evalcore.report.case_index import CaseIndex
 from evalcore.report.html import report_data
 from evalcore.report.render import render_reports
-from evalcore.results import CASES_FILE, CaseResult, CaseWriter, RunResult
 from tests.report.report_fixtures import build_cases, build_run, shuffled
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from evalcore.domain.results import CaseResult, RunResult
 from evalcore.report.console import console_summary
-from evalcore.results import CaseResult, RunResult
 from tests.report.report_fixtures import HOSTILE
 
 

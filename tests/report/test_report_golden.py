@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from evalcore.domain.results import CaseResult, RunResult
 from evalcore.report.html import report_data
 from evalcore.report.junit import junit_xml
 from evalcore.report.markdown import summary_markdown
-from evalcore.results import CaseResult, RunResult
 
 GOLDEN = Path(__file__).with_name("golden")
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from evalcore.domain.results import CaseResult, RunResult
 from evalcore.report.html import embedded_json, report_html, write_html
-from evalcore.results import CaseResult, RunResult
 from tests.report.report_browser import Browser, chromium_path, dump_dom
 from tests.report.report_fixtures import HOSTILE, HOSTILE_MODEL, build_cases, build_run
 

@@ -10,10 +10,10 @@ import pytest
 import xmlschema
 from junitparser import Error, Failure, JUnitXml
 
-from evalcore.gate import Rule, decide
+from evalcore.domain.gate import Rule, decide
+from evalcore.domain.results import CaseResult, RunMeta, RunResult
 from evalcore.report.cases import title, why
 from evalcore.report.junit import VERDICT_SUITE, classname, junit_xml, write_junit
-from evalcore.results import CaseResult, RunMeta, RunResult
 from tests.report.report_fixtures import HOSTILE, HOSTILE_MODEL, build_cases, build_run, shuffled
 
 SCHEMA = xmlschema.XMLSchema(Path(__file__).with_name("junit-10.xsd"))

@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from evalcore.gate import Rule, decide
+from evalcore.domain.gate import Rule, decide
+from evalcore.domain.results import CaseResult, RunResult
 from evalcore.report.html import report_data
 from evalcore.report.markdown import MAX_BYTES, summary_markdown
 from evalcore.report.markdown_escape import ZWSP, cell, code_block, code_span, cut, html_text, inline
-from evalcore.results import CaseResult, RunResult
 from tests.report.report_fixtures import HOSTILE, build_cases, build_run
 
 OUR_TAGS = {"details", "/details", "summary", "/summary", "sub", "/sub", "br"}

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.cli import main
+from evalcore.app.cli import main
+from evalcore.domain.results import CASES_FILE, RUN_FILE, CaseResult, CaseWriter, RunResult, write_run
 from evalcore.report.render import render_reports
-from evalcore.results import CASES_FILE, RUN_FILE, CaseResult, CaseWriter, RunResult, write_run
 from tests.report.report_fixtures import build_cases, build_run
 
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from evalcore.cli import main
-from evalcore.emulator import Emulator
-from evalcore.plan import build_plan
-from evalcore.results import CaseResult
+from evalcore.app.cli import main
+from evalcore.domain.plan import build_plan
+from evalcore.domain.results import CaseResult
 from evalcore.suite.load import load_suite
 from evalcore.suite.problems import InputError
+from evalcore_emulator import Emulator
 from tests.direct_suite import HAIKU, SONNET, records, results, run, use_emulator, world, write_suite
 
 ROLE = "arn:aws:iam::123456789012:role/BedrockBatchRole"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.emulator import Emulator
-from evalcore.results import CASES_FILE, RUN_FILE, read_run
+from evalcore.domain.results import CASES_FILE, RUN_FILE, read_run
+from evalcore_emulator import Emulator
 from tests.direct_suite import HAIKU, SONNET, cli, records, results, run, use_emulator, world, write_suite
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.emulator import Emulator
-from evalcore.results import RUN_FILE, read_run
+from evalcore.domain.results import RUN_FILE, read_run
+from evalcore_emulator import Emulator
 from tests.direct_suite import records, results, run, use_emulator, write_suite
 
 

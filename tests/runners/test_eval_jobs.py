@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 import yaml
 
-from evalcore.cli import main
-from evalcore.emulator import Emulator, World
-from evalcore.emulator.world import load_world
-from evalcore.orchestrate import RunOptions, RunOutcome, run_suite
-from evalcore.results import CaseResult, read_cases, read_run
+from evalcore.app.cli import main
+from evalcore.app.orchestrate import RunOptions, RunOutcome, run_suite
+from evalcore.domain.results import CaseResult, read_cases, read_run
 from evalcore.suite.load import load_suite
 from evalcore.suite.problems import InputError
+from evalcore_emulator import Emulator, World
+from evalcore_emulator.world import load_world
 
 ROOT = Path(__file__).parent.parent.parent
 ROLE = "arn:aws:iam::123456789012:role/BedrockEvaluationRole"
@@ -502,7 +502,7 @@ def test_sigterm_stops_the_jobs_and_the_run_exits_with_what_is_known(tmp_path: P
     command = [
         sys.executable,
         "-m",
-        "evalcore.cli",
+        "evalcore.app.cli",
         "run",
         str(suite),
         "--emulator",
@@ -537,7 +537,7 @@ def test_the_managed_jobs_example_passes_its_gate_through_the_cli(tmp_path: Path
         [
             sys.executable,
             "-m",
-            "evalcore.cli",
+            "evalcore.app.cli",
             "run",
             "examples/managed-jobs/suite.yml",
             "--emulator",

@@ -11,10 +11,10 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
-from evalcore.cli import main
-from evalcore.compare import compare
-from evalcore.emulator import Emulator
-from evalcore.results import CaseResult, MetricScore, ModelSummary, RunMeta, RunResult, SectionSummary
+from evalcore.app.cli import main
+from evalcore.domain.compare import compare
+from evalcore.domain.results import CaseResult, MetricScore, ModelSummary, RunMeta, RunResult, SectionSummary
+from evalcore_emulator import Emulator
 from tests.runners.test_eval_jobs import QA, ROLE, SONNET, _cases, _jobs, _run, _suite, aws, bucket  # noqa: F401
 
 GLOBAL_SONNET_4 = "global.anthropic.claude-sonnet-4-20250514-v1:0"

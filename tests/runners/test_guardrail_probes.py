@@ -16,18 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.aws import Aws
-from evalcore.cache import ResponseCache
-from evalcore.emulator import Emulator
-from evalcore.emulator.world import FaultSpec, load_world
-from evalcore.gate import parse_override
-from evalcore.plan import build_plan
-from evalcore.results import CaseResult, summarize
+from evalcore.bedrock.clients import Aws
+from evalcore.domain.gate import parse_override
+from evalcore.domain.plan import build_plan
+from evalcore.domain.results import CaseResult, summarize
+from evalcore.engine.cache import ResponseCache
+from evalcore.engine.scheduler import Scheduler
 from evalcore.runners import RunContext, runner_for
-from evalcore.scheduler import Scheduler
 from evalcore.suite.load import load_suite
 from evalcore.suite.models import Threshold
 from evalcore.suite.problems import InputError
+from evalcore_emulator import Emulator
+from evalcore_emulator.world import FaultSpec, load_world
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 TITAN = "amazon.titan-text-express-v1"
@@ -472,7 +472,7 @@ def test_the_example_suite_runs_from_the_command_line(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "evalcore.cli",
+            "evalcore.app.cli",
             "run",
             str(REPO / "examples/guardrails/suite.yml"),
             "--emulator",

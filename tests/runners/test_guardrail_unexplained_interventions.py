@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.emulator import Emulator
-from evalcore.emulator.world import GuardrailPolicies, GuardrailSpec, ModelSpec, load_world
+from evalcore_emulator import Emulator
+from evalcore_emulator.world import GuardrailPolicies, GuardrailSpec, ModelSpec, load_world
 from tests.runners.test_guardrail_probes import HAIKU, _run, _suite
 
 PROMPT = "Tell me about the shape of the earth."

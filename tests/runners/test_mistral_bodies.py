@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.emulator import Emulator, load_world
+from evalcore_emulator import Emulator, load_world
 from tests.direct_suite import records, results, run, use_emulator, world, write_suite
 
 ROLE = "arn:aws:iam::123456789012:role/BedrockBatchRole"

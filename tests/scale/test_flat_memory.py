@@ -36,7 +36,7 @@ def _suite(folder: Path, records: int) -> Path:
 
 def _peak_mb(*command: str) -> float:
     done = subprocess.run(
-        [sys.executable, "-c", _PEAK_RSS, sys.executable, "-m", "evalcore.cli", *command],
+        [sys.executable, "-c", _PEAK_RSS, sys.executable, "-m", "evalcore.app.cli", *command],
         capture_output=True,
         text=True,
         check=True,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.cli import main
+from evalcore.app.cli import main
 
 BAD = Path(__file__).parent / "bad"
 CASES = sorted(p.name for p in BAD.iterdir() if p.is_dir())
@@ -35,7 +35,7 @@ def test_validate_reports_each_problem_on_one_line_with_its_position(
 @pytest.mark.parametrize("case", ["yaml_syntax", "dataset_non_utf8", "agent_plan_bad_evaluator"])
 def test_the_command_exits_2_without_a_traceback(case: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "evalcore.cli", "validate", "suite.yml"],
+        [sys.executable, "-m", "evalcore.app.cli", "validate", "suite.yml"],
         cwd=BAD / case,
         capture_output=True,
         text=True,

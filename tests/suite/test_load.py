@@ -6,7 +6,7 @@ import json
 import random
 from pathlib import Path
 
-from evalcore.plan import build_plan, shard
+from evalcore.domain.plan import build_plan, shard
 from evalcore.suite import load_suite
 
 SUITE = """\

@@ -10,8 +10,8 @@ import json
 import re
 from pathlib import Path
 
-from evalcore.plan import AgentItem, Case
-from evalcore.results import CaseResult
+from evalcore.domain.plan import AgentItem, Case
+from evalcore.domain.results import CaseResult
 from evalcore.runners.agents.trace_log import TraceLog
 
 SUMMARY_FILE = "agenteval_summary.md"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evalcore.results import MetricScore, ToolCall, Turn
+from evalcore.domain.results import MetricScore, ToolCall, Turn
 from evalcore.suite.models import AgentTest, ToolCallExpectation
 
 

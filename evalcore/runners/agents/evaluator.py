@@ -23,17 +23,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalcore import tool_answer
-from evalcore.answer_protocol import protocol_of
-from evalcore.cache import CacheKey, Endpoint
-from evalcore.converse_response import usage_of
-from evalcore.results import Turn, Usage
+from evalcore.bedrock import tool_answer
+from evalcore.bedrock.answer_protocol import protocol_of
+from evalcore.bedrock.converse_response import usage_of
+from evalcore.bedrock.tool_answer import UNREADABLE_ATTEMPTS, NoToolAnswer, ToolQuestion
+from evalcore.domain.results import Turn, Usage
+from evalcore.engine.cache import CacheKey, Endpoint
+from evalcore.engine.scheduler import Scheduler
 from evalcore.runners.agents import evaluator_prompts as prompts
 from evalcore.runners.agents.targets import TargetSession
 from evalcore.runners.agents.trace_log import TraceLog
-from evalcore.scheduler import Scheduler
 from evalcore.suite.models import AgentTest
-from evalcore.tool_answer import UNREADABLE_ATTEMPTS, NoToolAnswer, ToolQuestion
 
 MAX_TURNS_REACHED = "Maximum turns reached"
 NOT_OBSERVED = "Not all of the expected results can be observed in the conversation."

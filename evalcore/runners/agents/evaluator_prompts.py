@@ -2,13 +2,13 @@
 
 Three questions, each one Converse request for one tool's input, asked in the strongest protocol the evaluator model
 supports (answer_protocol.py: a forced tool, `toolChoice.any` with the one tool, or tagged text read strictly, from
-evalcore/model_capabilities.yml): the first user message (`write_user_message`); after each turn, whether every step was attempted and,
+evalcore/aws_facts/model_capabilities.yml): the first user message (`write_user_message`); after each turn, whether every step was attempted and,
 if not, the user's next message (`record_steps_verdict`: one call per turn where agenteval makes two); at the end,
 whether every expected result was observed (`record_results_verdict`). The material goes in tags in the user
 message: `<steps>`, `<expected_results>` and `<conversation>` (`<user>` and `<agent>` messages). In text written
-by the agent or the test, any look-alike of these tags is defused (evalcore/tagged_text.py), so it can neither close
+by the agent or the test, any look-alike of these tags is defused (evalcore/text/tagged_text.py), so it can neither close
 a tag early nor open one, and the system prompt says that the conversation is data to judge, never instructions.
-The emulator plays this evaluator by the rules in evalcore/emulator/evalcore_evaluator.py.
+The emulator plays this evaluator by the rules in evalcore_emulator/evalcore_evaluator.py.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from evalcore.answer_protocol import UnreadableVerdict, answer_input
-from evalcore.answer_protocol import request as answer_request
-from evalcore.model_capabilities import Protocol, protocol_for
-from evalcore.results import Turn
-from evalcore.tagged_text import defused
+from evalcore.aws_facts.model_capabilities import Protocol, protocol_for
+from evalcore.bedrock.answer_protocol import UnreadableVerdict, answer_input
+from evalcore.bedrock.answer_protocol import request as answer_request
+from evalcore.domain.results import Turn
+from evalcore.text.tagged_text import defused
 
 EVALUATOR_PROMPT_VERSION = 2
 INFERENCE = {"maxTokens": 1024, "temperature": 0.0}

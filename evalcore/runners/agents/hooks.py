@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evalcore.results import Turn
+from evalcore.domain.results import Turn
 from evalcore.runners.agents.trace_log import TraceLog
 from evalcore.runners.agents.user_code import import_object
 from evalcore.suite.models import AgentTest

@@ -18,10 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalcore.aws import Aws
-from evalcore.plan import AgentItem, Case
-from evalcore.pricing import Pricing
-from evalcore.results import AgentOutcome, CaseResult, MetricScore
+from evalcore.bedrock.clients import Aws
+from evalcore.bedrock.pricing import Pricing
+from evalcore.domain.plan import AgentItem, Case
+from evalcore.domain.results import AgentOutcome, CaseResult, MetricScore
+from evalcore.engine.scheduler import CallFailed, Cancelled
 from evalcore.runners import RunContext
 from evalcore.runners.agents import agenteval_output, assertions, hooks
 from evalcore.runners.agents.evaluator import ALL_OBSERVED, AgentRun, EvaluatorModel, TestError, converse
@@ -29,7 +30,6 @@ from evalcore.runners.agents.targets import SessionBroken, Target, TargetEnv
 from evalcore.runners.agents.targets.build import build_target
 from evalcore.runners.agents.trace_log import TraceLog
 from evalcore.runners.direct import pricing_for
-from evalcore.scheduler import CallFailed, Cancelled
 from evalcore.suite.load import ResolvedAgents
 
 DEFAULT_TEST_TIMEOUT_SECONDS = 900.0

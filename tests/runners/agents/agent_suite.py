@@ -7,10 +7,10 @@ from typing import Any
 
 import yaml
 
-from evalcore.emulator import World, load_world
-from evalcore.emulator.world import FaultSpec
-from evalcore.orchestrate import RunOptions, RunOutcome, run_suite
-from evalcore.results import CASES_FILE, CaseResult, final_cases
+from evalcore.app.orchestrate import RunOptions, RunOutcome, run_suite
+from evalcore.domain.results import CASES_FILE, CaseResult, final_cases
+from evalcore_emulator import World, load_world
+from evalcore_emulator.world import FaultSpec
 
 AGENT = {"type": "bedrock-agent", "bedrock_agent_id": "CLAIMAGENT", "bedrock_agent_alias_id": "TSTALIASID"}
 KB = {

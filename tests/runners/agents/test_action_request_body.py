@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.emulator import Emulator
-from evalcore.emulator.agent_world import ActionCall, Intent, Slot
+from evalcore_emulator import Emulator
+from evalcore_emulator.agent_world import ActionCall, Intent, Slot
 from tests.direct_suite import use_emulator
 from tests.runners.agents.agent_suite import results, run, world_with, write_suite
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from evalcore.emulator import Emulator
-from evalcore.emulator.agent_world import ActionCall, Intent, Slot
-from evalcore.emulator.world import FaultSpec
+from evalcore_emulator import Emulator
+from evalcore_emulator.agent_world import ActionCall, Intent, Slot
+from evalcore_emulator.world import FaultSpec
 from tests.direct_suite import use_emulator
 from tests.runners.agents.agent_suite import AGENT, MISSING_DOCUMENTS, results, run, world_with, write_suite
 

@@ -3,7 +3,7 @@ parts the emulator's scripted agents do not send: model invocations with tokens,
 
 from __future__ import annotations
 
-from evalcore.results import ToolCall, Usage
+from evalcore.domain.results import ToolCall, Usage
 from evalcore.runners.agents.targets import agent_trace
 
 TRACES = [

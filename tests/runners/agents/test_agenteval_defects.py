@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from evalcore.aws import Aws
-from evalcore.emulator import Emulator
-from evalcore.plan import build_plan
-from evalcore.results import CaseResult
+from evalcore.bedrock.clients import Aws
+from evalcore.domain.plan import build_plan
+from evalcore.domain.results import CaseResult
+from evalcore.engine.scheduler import Scheduler
 from evalcore.runners import RunContext
 from evalcore.runners.agents.runner import run_agents
-from evalcore.scheduler import Scheduler
 from evalcore.suite.load import load_suite
+from evalcore_emulator import Emulator
 from tests.direct_suite import use_emulator
 from tests.runners.agents.agent_suite import MISSING_DOCUMENTS, results, run, world_with, write_suite
 

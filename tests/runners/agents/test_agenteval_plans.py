@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 from tests.direct_suite import use_emulator
 from tests.runners.agents.agent_suite import results
 
@@ -37,7 +37,7 @@ SAMPLE_PLAN = {
 
 def _evalcore(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "evalcore.cli", *args],
+        [sys.executable, "-m", "evalcore.app.cli", *args],
         cwd=cwd,
         env={**os.environ, **(env or {})},
         capture_output=True,

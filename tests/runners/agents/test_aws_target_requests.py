@@ -15,9 +15,9 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
+from evalcore.engine.scheduler import Scheduler
 from evalcore.runners.agents.targets import TargetEnv
 from evalcore.runners.agents.targets.build import build_target
-from evalcore.scheduler import Scheduler
 from evalcore.suite.models import AgentTest
 from evalcore.suite.targets import LambdaTarget, LexTarget, QBusinessTarget, SageMakerTarget
 

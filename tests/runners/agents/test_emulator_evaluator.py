@@ -1,13 +1,13 @@
-"""The emulator playing evalcore's evaluator (evalcore/emulator/evalcore_evaluator.py), asked through boto3 with the
+"""The emulator playing evalcore's evaluator (evalcore_emulator/evalcore_evaluator.py), asked through boto3 with the
 requests evalcore's agent runner sends."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from evalcore.emulator import Emulator
-from evalcore.results import Turn
+from evalcore.domain.results import Turn
 from evalcore.runners.agents import evaluator_prompts as prompts
+from evalcore_emulator import Emulator
 
 SONNET = "anthropic.claude-3-sonnet-20240229-v1:0"
 QUESTIONS = {q.tool: q for q in (prompts.USER_MESSAGE, prompts.STEPS_ATTEMPTED, prompts.RESULTS_OBSERVED)}

@@ -14,12 +14,12 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from evalcore.emulator import eventstream
+from evalcore.engine.scheduler import Scheduler
 from evalcore.runners.agents.targets import TargetEnv
 from evalcore.runners.agents.targets.build import build_target
-from evalcore.scheduler import Scheduler
 from evalcore.suite.models import AgentTest
 from evalcore.suite.targets import BedrockFlowTarget
+from evalcore_emulator import eventstream
 
 TEST = AgentTest(steps=["Ask the flow."], expected_results=["An answer."])
 

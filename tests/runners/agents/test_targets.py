@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from evalcore.emulator import Emulator
+from evalcore_emulator import Emulator
 from tests.direct_suite import use_emulator
 from tests.runners.agents.agent_suite import KB, MISSING_DOCUMENTS, results, run, write_suite
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from evalcore.aws import SCHEDULED_SERVICES
-from evalcore.results import ToolCall, Usage
-from evalcore.scheduler import Call, Scheduler
+from evalcore.bedrock.clients import SCHEDULED_SERVICES
+from evalcore.domain.results import ToolCall, Usage
+from evalcore.engine.scheduler import Call, Scheduler
 from evalcore.suite.models import AgentTest
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalcore.results import ToolCall, Usage
+from evalcore.domain.results import ToolCall, Usage
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any
 
 from urllib3.exceptions import ProtocolError
 
-from evalcore.results import ToolCall
+from evalcore.domain.results import ToolCall
 from evalcore.runners.agents.targets import SessionBroken, TargetEnv, TargetReply, call, scheduled_attempts
 from evalcore.runners.agents.targets import agent_trace as tr
 from evalcore.suite.models import AgentTest

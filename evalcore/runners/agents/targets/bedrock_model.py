@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalcore.cache import CacheKey, Endpoint
-from evalcore.converse_response import text_of, tokens_of, trim_response, usage_of
-from evalcore.results import Usage
+from evalcore.bedrock.converse_response import text_of, tokens_of, trim_response, usage_of
+from evalcore.domain.results import Usage
+from evalcore.engine.cache import CacheKey, Endpoint
+from evalcore.engine.scheduler import Call
 from evalcore.runners.agents.targets import TargetEnv, TargetReply, scheduled_attempts
-from evalcore.scheduler import Call
 from evalcore.suite.models import AgentTest
 from evalcore.suite.targets import BedrockModelTarget
 

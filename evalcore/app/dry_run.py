@@ -1,0 +1,104 @@
+"""`evalcore run --dry-run`: what a run would send, as JSON on stdout; nothing is called, written or created.
+
+Managed-job sections show each CreateEvaluationJob request in full and the dataset objects they would write;
+batch sections each CreateModelInvocationJob request and its records object (and the calls of the cases that would
+run direct, and the judge's); the other sections show which operation each would call, on what, and how often.
+No credentials are read.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from typing import IO, Any
+
+from evalcore.domain.plan import Plan
+from evalcore.runners.batch import plan_batch_jobs, split_cases
+from evalcore.runners.direct import targets_for
+from evalcore.runners.job_requests import SectionTarget, plan_jobs
+from evalcore.runners.job_responses import responses_for
+from evalcore.suite.load import LoadedSuite
+from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation, GuardrailSection
+
+
+def print_dry_run(loaded: LoadedSuite, plan: Plan, out: IO[str]) -> None:
+    run_id = uuid.uuid4().hex[:12]
+    sections = []
+    for section in loaded.suite.sections():
+        cases = list(plan.cases.of(section.name))  # one section at a time
+        if not cases:
+            continue
+        if isinstance(section, Evaluation) and section.mode == "bedrock-job":
+            sections.append(_jobs(loaded, section, cases, run_id))
+        elif isinstance(section, Evaluation) and section.mode in ("batch", "auto"):
+            sections.append(_batch(loaded, section, cases, run_id))
+        else:
+            sections.append(_calls(loaded, section, cases))
+    json.dump({"suite": loaded.suite.name, "run_id": run_id, "sections": sections}, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def _jobs(loaded: LoadedSuite, evaluation: Evaluation, cases: list[Any], run_id: str) -> dict[str, Any]:
+    target = SectionTarget.of(loaded, evaluation, run_id)
+    jobs = plan_jobs(loaded, evaluation, target, cases, responses_for(loaded, evaluation, cases))
+    return {
+        "section": evaluation.name,
+        "mode": "bedrock-job",
+        "checks": [{"operation": "s3:HeadBucket", "bucket": target.bucket}],
+        "writes": [
+            {"operation": "s3:PutObject", "uri": f"s3://{target.bucket}/{j.dataset_key}", "records": len(j.lines)}
+            for j in jobs
+        ],
+        "requests": [{"operation": "bedrock:CreateEvaluationJob", "input": j.request} for j in jobs],
+    }
+
+
+def _batch(loaded: LoadedSuite, evaluation: Evaluation, cases: list[Any], run_id: str) -> dict[str, Any]:
+    assert evaluation.batch is not None
+    batched, direct = split_cases(evaluation, evaluation.batch, cases)
+    target = SectionTarget.of(loaded, evaluation, run_id, evaluation.batch.s3_uri)
+    jobs = plan_batch_jobs(evaluation, targets_for(loaded.suite, evaluation, batched), target, batched)
+    judged = [c for c in _calls(loaded, evaluation, batched)["calls"] if c["operation"].endswith("(judge)")]
+    return {
+        "section": evaluation.name,
+        "mode": evaluation.mode,
+        "checks": [{"operation": "s3:HeadBucket", "bucket": target.bucket}] if jobs else [],
+        "writes": [
+            {"operation": "s3:PutObject", "uri": f"s3://{target.bucket}/{j.dataset_key}", "records": len(j.lines)}
+            for j in jobs
+        ],
+        "requests": [{"operation": "bedrock:CreateModelInvocationJob", "input": j.request} for j in jobs],
+        "calls": [*judged, *(_calls(loaded, evaluation, direct)["calls"] if direct else [])],
+    }
+
+
+def _calls(loaded: LoadedSuite, section: Any, cases: list[Any]) -> dict[str, Any]:
+    suite = loaded.suite
+    counts: Counter[tuple[str, str]] = Counter()
+    if isinstance(section, Evaluation):
+        judged = [m for m in section.metrics if isinstance(m, BuiltinMetric | CustomJudgeMetric)]
+        judge = section.judge or suite.defaults.judge
+        for case in cases:
+            counts[("bedrock-runtime:Converse", suite.model_spec(case.model).id)] += 1
+            for metric in judged:
+                name = getattr(metric, "judge", None) or judge
+                if name is not None:
+                    counts[("bedrock-runtime:Converse (judge)", suite.model_spec(name).id)] += 1
+        kind = f"{section.mode} evaluation"
+    elif isinstance(section, GuardrailSection):
+        operation = {
+            "apply": "bedrock-runtime:ApplyGuardrail",
+            "converse": "bedrock-runtime:Converse",
+            "invoke": "bedrock-runtime:InvokeModel",
+        }
+        counts[(operation[section.via], f"{section.guardrail.id}:{section.guardrail.version}")] += len(cases)
+        kind = "guardrail"
+    else:
+        counts[("agent tests (evaluator and target turns)", section.name)] += len(cases)
+        kind = "agents"
+    return {
+        "section": section.name,
+        "mode": kind,
+        "calls": [{"operation": op, "target": target, "count": n} for (op, target), n in sorted(counts.items())],
+    }

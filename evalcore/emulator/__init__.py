@@ -1,6 +1,0 @@
-"""A local, wire-compatible Amazon Bedrock (plus S3/IAM/STS through moto) for tests, demos and offline runs."""
-
-from evalcore.emulator.launcher import Emulator
-from evalcore.emulator.world import World, load_world
-
-__all__ = ["Emulator", "World", "load_world"]
