@@ -25,7 +25,7 @@ from entrypoint.outputs import step_outputs
 from entrypoint.pull_request import comment_and_publish
 from entrypoint.secrets_guard import url_password
 from entrypoint.settings import ActionSettings, InvalidInput, env_name, read_settings
-from entrypoint.workflow import Workflow
+from entrypoint.workflow import Level, Workflow
 from entrypoint.workspace import OutsideWorkspace, confine, repo_path
 from evalcore.app.merge import merge_shards
 from evalcore.app.orchestrate import Prepared, RunOptions, RunOutcome, prepare, run_suite
@@ -174,8 +174,8 @@ def _finish(
         with workflow.group(f"evalcore: {count} cases did not pass"):
             workflow.show_untrusted(describe_cases(cases, count))
     if run is not None and run.verdict is not None:
-        breach = "error" if settings.fail_on == "threshold" else "warning"
-        infra = "warning" if settings.fail_on == "never" else "error"
+        breach: Level = "error" if settings.fail_on == "threshold" else "warning"
+        infra: Level = "warning" if settings.fail_on == "never" else "error"
         emit(workflow, verdict_annotations(run.verdict, suite_file, breach, infra))
         status, code = run.verdict.status, run.verdict.exit_code
     else:

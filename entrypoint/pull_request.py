@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from entrypoint.settings import ActionSettings
-from entrypoint.workflow import Workflow
+from entrypoint.workflow import Level, Workflow
 from evalcore.domain.results import RunResult
 from evalcore.github.baseline import publish_to_s3
 from evalcore.github.pr_comment import GitHubContext, post_comment
@@ -28,7 +28,7 @@ def comment_and_publish(settings: ActionSettings, env: Mapping[str, str], workfl
         report_hint="report.html is in the results directory (upload it with actions/upload-artifact)",
     )
     if settings.comment != "never":
-        level = "warning" if said.startswith("comment: failed") else "notice"
+        level: Level = "warning" if said.startswith("comment: failed") else "notice"
         workflow.annotate(level, workflow.secrets.redact(said), title="evalcore")
     if s3 is not None and ctx.event_name == "push" and env.get("GITHUB_REF_NAME"):
         try:

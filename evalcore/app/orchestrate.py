@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from evalcore import __version__
 from evalcore.app.progress import Progress
@@ -156,6 +157,7 @@ def _execute(
         timeout_seconds=suite.defaults.timeout_seconds,
     )
     started = time.time()
+    sha, ref = _git()
     meta = RunMeta(
         suite=suite.name,
         suite_path=str(options.suite),
@@ -166,7 +168,8 @@ def _execute(
         shard=options.shard,
         sections=options.sections,
         models=options.models,
-        **_git(),
+        git_sha=sha,
+        git_ref=ref,
     )
     runnable = {s.name: runner_for(s) for s in suite.sections() if any(p.name == s.name for p in plan.sections)}
     if plan.cases and any(runnable.values()):
@@ -388,6 +391,7 @@ def _run_result(
     for sp in planned:
         models = [summaries[(sp.name, m)] for m in sp.models if (sp.name, m) in summaries]
         done = sum(m.counts.total for m in models)
+        status: Literal["ran", "partial", "not_run"]
         if sp.name in not_run:
             status, reason = "not_run", not_run[sp.name]
         elif done < sp.cases:
@@ -453,7 +457,8 @@ def _parse_shard(text: str) -> tuple[int, int]:
     return index, total
 
 
-def _git() -> dict[str, str | None]:
+def _git() -> tuple[str | None, str | None]:
+    """The commit and ref being tested: GitHub's variables, else `git rev-parse HEAD` (no ref)."""
     sha = os.environ.get("GITHUB_SHA")
     ref = os.environ.get("GITHUB_HEAD_REF") or os.environ.get("GITHUB_REF_NAME")
     if sha is None:
@@ -464,7 +469,7 @@ def _git() -> dict[str, str | None]:
                 ).stdout.strip()
                 or None
             )
-    return {"git_sha": sha, "git_ref": ref}
+    return sha, ref
 
 
 @contextlib.contextmanager

@@ -77,7 +77,7 @@ class Aws:
             {"total_max_attempts": 1} if service in SCHEDULED_SERVICES else {"mode": "standard", "max_attempts": 5}
         )
         config = Config(
-            retries=retries,  # type: ignore[arg-type]
+            retries=retries,
             max_pool_connections=max(10, self.pool_size),
             read_timeout=self.timeout_seconds,
             connect_timeout=10,

@@ -254,7 +254,7 @@ def outcome_values(case: CaseResult) -> dict[str, float]:
             values["block_rate"] = blocked
         elif case.guardrail.expected == "allowed":
             values["false_positive_rate"] = blocked
-    return values  # type: ignore[return-value]
+    return values
 
 
 def _top_changes(
@@ -303,6 +303,7 @@ def _totals(run: RunResult) -> Totals:
             )
             if m.cost_usd is not None:
                 cost = (cost or 0.0) + m.cost_usd + (m.judge_cost_usd or 0.0)
-            if m.latency_ms.get("p95") is not None:
-                p95s.append(m.latency_ms["p95"])
+            p95 = m.latency_ms.get("p95")
+            if p95 is not None:
+                p95s.append(p95)
     return Totals(tokens=tokens, cost_usd=cost, latency_p95_ms=max(p95s) if p95s else None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -131,12 +131,13 @@ def rules_for(loaded: LoadedSuite, overrides: list[tuple[str, str, Threshold]] |
     whose suite file sets no thresholds), the suite's thresholds and the command-line overrides, in that order of
     precedence. An override adds to the defaults: only one of `pass_rate` replaces "every case passes"."""
     rules: list[Rule] = []
-    for kind, sections in (
+    kinds: list[tuple[str, Sequence[Evaluation | GuardrailSection | AgentSection | KnowledgeBaseSection]]] = [
         ("evaluations", loaded.suite.evaluations),
         ("guardrails", loaded.suite.guardrails),
         ("agents", loaded.suite.agents),
         ("knowledge_bases", loaded.suite.knowledge_bases),
-    ):
+    ]
+    for kind, sections in kinds:
         for i, section in enumerate(sections):
             rules.append(Rule(section.name, "error_rate", "max", 0.0, None, None, "default"))
             if not section.thresholds:
@@ -144,8 +145,8 @@ def rules_for(loaded: LoadedSuite, overrides: list[tuple[str, str, Threshold]] |
             for metric, threshold in section.thresholds.items():
                 line = loaded.line_of((kind, i, "thresholds", metric))
                 rules.extend(_rules(section.name, metric, threshold, line, "suite"))
-    for section, metric, threshold in overrides or []:
-        rules.extend(_rules(section, metric, threshold, None, "override"))
+    for section_name, metric, threshold in overrides or []:
+        rules.extend(_rules(section_name, metric, threshold, None, "override"))
     return rules
 
 

@@ -111,7 +111,7 @@ def newcombe_paired(both: int, up: int, down: int, neither: int) -> tuple[float,
     l_head, u_head = wilson_cc(both + up, n)
     l_base, u_base = wilson_cc(both + down, n)
     margins = (both + up) * (down + neither) * (both + down) * (up + neither)
-    cross = both * neither - up * down
+    cross: float = both * neither - up * down
     if cross > 0:
         cross = max(cross - n / 2, 0.0)
     phi = cross / math.sqrt(margins) if margins else 0.0

@@ -153,10 +153,10 @@ class Judge:
             else None
         )
         read = functools.partial(read_verdict, rubric, protocol=protocol)
-        question = ToolQuestion(self.model_id, request, TOOL_NAME, read, key)
+        asked = ToolQuestion(self.model_id, request, TOOL_NAME, read, key)
         marker = f"[judge protocol: {protocol}]"
         try:
-            answer = tool_answer.ask(self.scheduler, self.client, question)
+            answer = tool_answer.ask(self.scheduler, self.client, asked)
         except NoToolAnswer as exc:
             if exc.unreadable:
                 reason = f"unreadable verdict after {UNREADABLE_ATTEMPTS} attempts: {exc} {marker}"

@@ -162,13 +162,13 @@ def _model(m: ModelSummary, names: list[str]) -> dict[str, Any]:
             agg = m.metrics[name]
             values[plain(name)] = {"shown": figures.score(agg.mean), "ci": figures.interval(agg), "label": agg.label()}
         elif value_of(m, name) is not None:
-            agg = interval_of(m, name)
+            interval = interval_of(m, name)
             ci = (
                 ""
-                if agg is None or agg.ci_low is None or agg.ci_high is None
-                else f"[{agg.ci_low:.0%}, {agg.ci_high:.0%}]"
+                if interval is None or interval.ci_low is None or interval.ci_high is None
+                else f"[{interval.ci_low:.0%}, {interval.ci_high:.0%}]"
             )
-            label = "" if agg is None else agg.label()
+            label = "" if interval is None else interval.label()
             values[plain(name)] = {"shown": figures.aggregate(name, value_of(m, name)), "ci": ci, "label": label}
     cost = None if m.cost_usd is None else m.cost_usd + (m.judge_cost_usd or 0.0)
     return {

@@ -175,7 +175,7 @@ def _confusion(cases: Iterator[CaseResult]) -> str:
     probes = [c.guardrail for c in cases if c.guardrail is not None and c.status != "error"]
     if not probes:
         return ""
-    tally = Counter((p.expected, p.observed) for p in probes)
+    tally: Counter[tuple[str, str]] = Counter((p.expected, p.observed) for p in probes)
     rows = ["| expected \\ observed | " + " | ".join(OUTCOMES) + " |", "|---|" + "---:|" * len(OUTCOMES)]
     for expected in OUTCOMES:
         if not any(tally[(expected, o)] for o in OUTCOMES):

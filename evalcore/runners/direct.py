@@ -23,7 +23,7 @@ from typing import Any
 from evalcore.bedrock.converse_response import text_of, tokens_of, trim_response, usage_of
 from evalcore.bedrock.pricing import Pricing
 from evalcore.domain.plan import Case, EvaluationItem
-from evalcore.domain.results import CaseResult, MetricScore, Usage
+from evalcore.domain.results import CaseResult, MetricScore, Status, Usage
 from evalcore.engine.cache import CacheKey, Endpoint
 from evalcore.engine.scheduler import Call, CallFailed, CallResult, Cancelled, Scheduler
 from evalcore.metrics.checks import REFERENCE_FIELD, Answer, run_check
@@ -236,7 +236,7 @@ def _call_model(section: Section, target: Target, request: dict[str, Any], repea
     return section.scheduler.call(call)
 
 
-def status_of(scores: list[MetricScore]) -> tuple[str, str | None]:
+def status_of(scores: list[MetricScore]) -> tuple[Status, str | None]:
     """A case's status and reason from its scores (the module's docstring; knowledge-base sections share it)."""
     errors = [f"{s.name}: {s.error}" for s in scores if s.error is not None]
     if errors:

@@ -79,7 +79,7 @@ def _records(path: Path, display: str, problems: list[Problem], digest: Any) -> 
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise InputError([Problem(display, "file larger than 2 GiB (split it)")])
-        fh = path.open("rb", buffering=_HEAD)
+        fh = io.BufferedReader(io.FileIO(path), buffer_size=_HEAD)
     except IsADirectoryError:
         raise InputError([Problem(display, "is a directory, not a file")]) from None
     except OSError as exc:

@@ -115,6 +115,5 @@ AnyTarget = (
 )
 
 BUILTIN_TARGETS: dict[str, type[_Target]] = {
-    cls.model_fields["type"].annotation.__args__[0]: cls  # type: ignore[union-attr]
-    for cls in AnyTarget.__args__  # type: ignore[attr-defined]
+    cls.model_fields["type"].annotation.__args__[0]: cls for cls in AnyTarget.__args__
 }

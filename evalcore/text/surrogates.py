@@ -14,8 +14,8 @@ REPLACEMENT = "\ufffd"
 def first_lone_surrogate(value: Any, path: str = "") -> tuple[str, str] | None:
     """(where, the surrogate) for the first lone surrogate in a JSON value's strings (keys included), else None."""
     if isinstance(value, str):
-        found = None if value.isascii() else _LONE.search(value)
-        return (path, found[0]) if found else None
+        lone = None if value.isascii() else _LONE.search(value)
+        return (path, lone[0]) if lone else None
     if isinstance(value, dict):
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)

@@ -17,10 +17,10 @@ _LOCK = threading.Lock()
 class Hook:
     """agenteval's hook: both methods are called on the class, as agenteval calls them."""
 
-    def pre_evaluate(test: Any, trace: Any) -> None:  # type: ignore[misc]
+    def pre_evaluate(test: Any, trace: Any) -> None:
         pass
 
-    def post_evaluate(test: Any, test_result: Any, trace: Any) -> None:  # type: ignore[misc]
+    def post_evaluate(test: Any, test_result: Any, trace: Any) -> None:
         pass
 
 

@@ -23,7 +23,7 @@ from evalcore.bedrock.answer_protocol import request as answer_request
 from evalcore.domain.results import Turn
 from evalcore.text.tagged_text import defused
 
-EVALUATOR_PROMPT_VERSION = 2
+EVALUATOR_PROMPT_VERSION = "2"
 INFERENCE = {"maxTokens": 1024, "temperature": 0.0}
 _ROLE = (
     "You are testing an AI agent. You play its user, following the test's steps in order, one user message at a "
@@ -110,7 +110,7 @@ def read_answer(question: Question, response: Mapping[str, Any], protocol: Proto
     value = tool_input.get(question.field)
     if question.kind is bool and isinstance(value, str) and value.strip().lower() in ("true", "false"):
         value = value.strip().lower() == "true"
-    if not isinstance(value, question.kind) or (question.kind is str and not value.strip()):
+    if not isinstance(value, question.kind) or (isinstance(value, str) and not value.strip()):
         raise UnreadableVerdict(f"{question.field} is {value!r}, not a {question.kind.__name__}")
     follow_up = None
     if question.follow_up and value is False:

@@ -198,7 +198,7 @@ def _result(section: _Section, case: Case, run: AgentRun, scores: list[MetricSco
         repeat=case.repeat,
         item_key=case.item_key,
         fingerprint=case.fingerprint,
-        status=run.status,  # type: ignore[arg-type]
+        status=run.status,
         reason=run.reason,
         source=case.item.test_name,
         prompt=run.turns[0].user if run.turns else None,

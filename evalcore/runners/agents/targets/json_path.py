@@ -40,7 +40,7 @@ def find(document: Any, path: str) -> Any:
     value = document
     for key in parse(path):
         try:
-            value = value[key]  # type: ignore[index]
+            value = value[key]
         except (KeyError, IndexError, TypeError):
             raise JsonPathError(f"JSONPath '{path}': no {key!r} in the response") from None
     return value
