@@ -9,10 +9,11 @@ out as DATA frames no larger than the peer's frame size and flow-control windows
 WINDOW_UPDATE when a window is spent.
 
 A GOAWAY from the client with NO_ERROR is a graceful close (RFC 9113 section 6.8): it opens no new stream, but the
-streams it already opened run to their end. The JS SDK sends one as soon as an event stream's response headers
-arrive (``NodeHttp2Handler`` calls ``session.close()`` on "response" for an event stream), so the rest of the event
-stream must still go out. h2 closes the whole connection on any GOAWAY instead (python-hyper/h2 issue 1181), which
-cut event streams short; ``_ServerConnection`` keeps it open on a graceful one.
+streams it already opened run to their end. The JS SDK sends one as soon as the response headers arrive
+(``NodeHttp2Handler`` calls ``session.close()`` on "response" for an event stream, or for any request with
+``disableConcurrentStreams``, bedrock-runtime's default), so the rest of the body must still go out. h2 closes the
+whole connection on any GOAWAY instead (python-hyper/h2 issue 1181), which cut event streams short (Node then ended
+them cleanly, after messageStart); ``_ServerConnection`` keeps it open on a graceful one.
 
 Faults: ``connection_reset`` drops the whole TCP connection with an RST, as on HTTP/1.1; a stream cut mid-way resets
 that stream alone (RST_STREAM INTERNAL_ERROR), the HTTP/2 way of ending one response abnormally.
