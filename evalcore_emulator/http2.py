@@ -8,6 +8,13 @@ HTTP/1.1, one thread per stream (a handler may sleep for an injected latency). R
 out as DATA frames no larger than the peer's frame size and flow-control windows allow; a writer waits for
 WINDOW_UPDATE when a window is spent.
 
+A GOAWAY from the client with NO_ERROR is a graceful close (RFC 9113 section 6.8): it opens no new stream, but the
+streams it already opened run to their end. The JS SDK sends one as soon as the response headers arrive
+(``NodeHttp2Handler`` calls ``session.close()`` on "response" for an event stream, or for any request with
+``disableConcurrentStreams``, bedrock-runtime's default), so the rest of the body must still go out. h2 closes the
+whole connection on any GOAWAY instead (python-hyper/h2 issue 1181), which cut event streams short (Node then ended
+them cleanly, after messageStart); ``_ServerConnection`` keeps it open on a graceful one.
+
 Faults: ``connection_reset`` drops the whole TCP connection with an RST, as on HTTP/1.1; a stream cut mid-way resets
 that stream alone (RST_STREAM INTERNAL_ERROR), the HTTP/2 way of ending one response abnormally.
 """
@@ -25,6 +32,7 @@ import h2.connection
 import h2.errors
 import h2.events
 import h2.exceptions
+import hyperframe.frame
 
 from evalcore_emulator.protocol import Response
 
@@ -48,12 +56,31 @@ class _StreamGone(Exception):
     """The peer reset the stream or the connection went away: stop writing this response."""
 
 
+class _ServerConnection(h2.connection.H2Connection):
+    """h2's server side, but for a graceful GOAWAY from the client (NO_ERROR): h2 would move the connection to CLOSED
+    and drop what it has not sent yet, so no stream could finish; this reports the GOAWAY and leaves the connection
+    open. The client's last-stream-id counts streams the server opened (none here), so every stream it opened stays
+    live (RFC 9113 section 6.8: "Activity on streams numbered lower than or equal to the last stream identifier might
+    still complete successfully"). A GOAWAY with an error code closes the connection as h2 does."""
+
+    def _receive_goaway_frame(
+        self, frame: hyperframe.frame.GoAwayFrame
+    ) -> tuple[list[hyperframe.frame.Frame], list[h2.events.Event]]:
+        if frame.error_code != h2.errors.ErrorCodes.NO_ERROR:
+            return super()._receive_goaway_frame(frame)
+        event = h2.events.ConnectionTerminated()
+        event.error_code = h2.errors.ErrorCodes.NO_ERROR
+        event.last_stream_id = frame.last_stream_id
+        event.additional_data = frame.additional_data or None
+        return [], [event]
+
+
 class Http2Connection:
     def __init__(self, sock: socket.socket, rfile: BinaryIO, serve: Serve) -> None:
         self.sock = sock
         self.rfile = rfile
         self.serve = serve
-        self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
+        self.conn = _ServerConnection(h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
         self.cond = threading.Condition()
         self.requests: dict[int, tuple[list[tuple[str, str]], bytearray]] = {}
         self.gone_streams: set[int] = set()
@@ -105,7 +132,7 @@ class Http2Connection:
             self.cond.notify_all()
         elif isinstance(event, (h2.events.WindowUpdated, h2.events.RemoteSettingsChanged)):
             self.cond.notify_all()
-        elif isinstance(event, h2.events.ConnectionTerminated):
+        elif isinstance(event, h2.events.ConnectionTerminated) and event.error_code != h2.errors.ErrorCodes.NO_ERROR:
             self.closed = True
             self.cond.notify_all()
 

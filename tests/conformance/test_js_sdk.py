@@ -189,3 +189,51 @@ def test_a_malformed_body_is_a_js_sdk_deserialization_error(emulator: Emulator) 
     out = run_sdk(emulator, "fault", "Converse")
 
     assert out["ok"] is False and out["error"]["status"] == 200
+
+
+# ConverseStream calls at once, each on its own HTTP/2 session as the SDK's default (disableConcurrentStreams) has it,
+# read to the end; argv: how many, and the client's initial flow-control window (0: Node's default).
+CONCURRENT_STREAMS = r"""
+import { BedrockRuntimeClient, ConverseStreamCommand } from "@aws-sdk/client-bedrock-runtime";
+const [count, window] = process.argv.slice(1).map(Number);
+const settings = window ? { initialWindowSize: window } : {};
+const runtime = new BedrockRuntimeClient({
+  requestHandler: { disableConcurrentStreams: true, nodeHttp2ConnectOptions: { settings } },
+});
+const messages = [{ role: "user", content: [{ text: "What is the capital of France?" }] }];
+async function one() {
+  try {
+    const response = await runtime.send(new ConverseStreamCommand({ modelId: process.env.MODEL_ID, messages }));
+    const events = [];
+    for await (const event of response.stream) events.push(Object.keys(event).find((key) => event[key] !== undefined));
+    return events;
+  } catch (error) {
+    return [`error: ${error?.code ?? error?.name}: ${error?.message}`];
+  }
+}
+console.log(JSON.stringify(await Promise.all(Array.from({ length: count }, one))));
+"""
+
+
+@pytest.mark.parametrize(("count", "window"), [(12, 16), (40, 0)])
+def test_concurrent_converse_streams_reach_the_js_sdk_whole(emulator: Emulator, count: int, window: int) -> None:
+    # The SDK closes each event stream's session (a GOAWAY) as soon as the response headers arrive; every event must
+    # still arrive. A 16-byte window keeps the server mid-stream when the GOAWAY lands, every time; Node's default
+    # window with 40 streams at once is the load under which CI saw a stream end cleanly after messageStart.
+    assert NODE.exists(), f"{NODE} is missing: run `npm ci` in {PROJECT} (.ci/run does)"
+    env = {**os.environ, **emulator.env(), "MODEL_ID": HAIKU}
+    done = subprocess.run(
+        [str(NODE), "--no-warnings", "--input-type=module", "-e", CONCURRENT_STREAMS, str(count), str(window)],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.strip(), f"the script printed nothing (exit {done.returncode}): {done.stderr[-2000:]}"
+    streams = json.loads(done.stdout.strip().splitlines()[-1])
+
+    cut = [events for events in streams if events[:1] != ["messageStart"] or events[-2:] != ["messageStop", "metadata"]]
+    assert cut == [], f"{len(cut)} of {count} streams cut: {cut[:3]}"
+    assert all("contentBlockDelta" in events for events in streams)
+    assert [r.operation for r in emulator.requests()] == ["ConverseStream"] * count
