@@ -172,26 +172,29 @@ class Http2Connection:
         with self.cond:
             self._check(stream_id)
             self.conn.send_headers(stream_id, headers)
-        # One chunk is held back so that ``done`` runs before the last event goes out (as on HTTP/1.1).
+        # One chunk is held back so that ``done`` runs before the last event goes out (as on HTTP/1.1). Only the
+        # event stream's own failure (a fault cutting it mid-way) resets the stream; a failure to send propagates.
         held = b""
-        try:
-            for chunk in response.stream:
-                if chunk:
-                    if held:
-                        self._send_data(stream_id, held, end=False)
-                    held = chunk
-        except _StreamGone:
-            raise
-        except Exception:
-            if reply.done is not None:
-                reply.done(response.status)
-            if held:
-                self._send_data(stream_id, held, end=False)
-            with self.cond:
-                self._check(stream_id)
-                self.conn.reset_stream(stream_id, h2.errors.ErrorCodes.INTERNAL_ERROR)
-                self._flush()
-            return
+        chunks = iter(response.stream)
+        while True:
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                break
+            except Exception:
+                if reply.done is not None:
+                    reply.done(response.status)
+                if held:
+                    self._send_data(stream_id, held, end=False)
+                with self.cond:
+                    self._check(stream_id)
+                    self.conn.reset_stream(stream_id, h2.errors.ErrorCodes.INTERNAL_ERROR)
+                    self._flush()
+                return
+            if chunk:
+                if held:
+                    self._send_data(stream_id, held, end=False)
+                held = chunk
         if reply.done is not None:
             reply.done(response.status)
         self._send_data(stream_id, held, end=True)
