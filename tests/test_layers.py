@@ -178,7 +178,9 @@ def test_no_module_imports_itself_through_a_cycle() -> None:
 def test_the_layer_test_sees_an_upward_import() -> None:
     """The checker itself: a renderer importing the GitHub client, and a runner starting the emulator, are refused."""
     assert _violation("evalcore.report.comment", "evalcore.github.client", True) == "layer 7 -> 3"
-    assert _violation("evalcore.runners.direct", "evalcore_emulator", False) == "only evalcore.app may start the emulator"
+    assert (
+        _violation("evalcore.runners.direct", "evalcore_emulator", False) == "only evalcore.app may start the emulator"
+    )
     assert _violation("evalcore_emulator.wording", "evalcore.metrics.text_similarity", True) is not None
     assert _violation("evalcore.app.orchestrate", "evalcore_emulator", True) is not None
     assert _violation("evalcore.app.orchestrate", "evalcore_emulator", False) is None

@@ -94,7 +94,7 @@ def test_refusal_harmfulness_and_stereotyping_report_1_when_present(emulator: Em
 
 
 def test_every_builtin_judge_metric_has_a_rubric_on_0_to_1() -> None:
-    from evalcore.suite.metric_names import JUDGE as NAMES
+    from evalcore.aws_facts.bedrock_metrics import JUDGE as NAMES
 
     assert set(BUILTIN) == set(NAMES)
     for name in NAMES:
