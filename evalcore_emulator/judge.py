@@ -51,7 +51,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from evalcore.metrics import judge_protocol as protocol
+from evalcore.metrics import judge_protocol
 from evalcore_emulator import answer_format
 from evalcore_emulator.keywords import content_words
 from evalcore_emulator.protocol import ModelAnswer
@@ -72,7 +72,7 @@ REFUSAL_MARKERS: tuple[str, ...] = (
 )
 _TAG = {
     name: re.compile(rf"<{name}>(.*?)</{name}>", re.DOTALL)
-    for name in (protocol.RESPONSE, protocol.REFERENCE, protocol.PROMPT, protocol.CONTEXT)
+    for name in (judge_protocol.RESPONSE, judge_protocol.REFERENCE, judge_protocol.PROMPT, judge_protocol.CONTEXT)
 }
 
 
@@ -87,10 +87,11 @@ class JudgeRequest:
 def parse(text: str) -> JudgeRequest | None:
     """The judge request in ``text``, or None when it has neither a ``<response>`` nor a ``<context>`` tag."""
     found = {name: pattern.search(text) for name, pattern in _TAG.items()}
-    if found[protocol.RESPONSE] is None and found[protocol.CONTEXT] is None:
+    if found[judge_protocol.RESPONSE] is None and found[judge_protocol.CONTEXT] is None:
         return None
     response, reference, prompt, context = (
-        found[n] for n in (protocol.RESPONSE, protocol.REFERENCE, protocol.PROMPT, protocol.CONTEXT)
+        found[n]
+        for n in (judge_protocol.RESPONSE, judge_protocol.REFERENCE, judge_protocol.PROMPT, judge_protocol.CONTEXT)
     )
     return JudgeRequest(
         response.group(1).strip() if response else "",
@@ -198,10 +199,10 @@ def rated_input(schema: dict[str, Any], q: float, reasoning: str) -> dict[str, A
     if not isinstance(filled, dict):
         filled = {}
     properties = schema.get("properties") or {}
-    if protocol.REASONING in properties:
-        filled[protocol.REASONING] = reasoning
-    if protocol.RATING in properties:
-        filled[protocol.RATING] = _rating(properties[protocol.RATING], q)
+    if judge_protocol.REASONING in properties:
+        filled[judge_protocol.REASONING] = reasoning
+    if judge_protocol.RATING in properties:
+        filled[judge_protocol.RATING] = _rating(properties[judge_protocol.RATING], q)
     return filled
 
 

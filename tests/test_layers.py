@@ -185,3 +185,21 @@ def test_the_layer_test_sees_an_upward_import() -> None:
     assert _violation("evalcore.app.orchestrate", "evalcore_emulator", True) is not None
     assert _violation("evalcore.app.orchestrate", "evalcore_emulator", False) is None
     assert _violation("evalcore.suite.load", "evalcore.text.secrets", True) is None
+
+
+def test_the_protocols_the_emulator_reads_bring_no_product_code_with_them() -> None:
+    """Importing a protocol module runs it and its packages' `__init__`: they may import only AWS facts and text
+    helpers, so the emulator never loads the product's runners, judge or clients through them."""
+    modules, edges = _graph()
+    loaded = set()
+    for protocol in EMULATOR_MAY_READ_PROTOCOLS:
+        parts = protocol.split(".")
+        loaded |= {".".join(parts[:n]) for n in range(1, len(parts) + 1)}
+    problems = [
+        f"{modules[name].relative_to(ROOT)}:{line} imports {imported}"
+        for name in sorted(loaded)
+        for line, imported, _ in edges[name]
+        if imported not in EVERYWHERE
+        and not imported.startswith(tuple(package + "." for package in EMULATOR_MAY_READ_PACKAGES))
+    ]
+    assert not problems, "\n" + "\n".join(problems)
