@@ -5,7 +5,7 @@ A request asks for a tagged text answer when its last user message has a line st
 description ends with the field's kind: ``: one of a | b | c`` (an enum; numbers when every value is one),
 ``: true or false`` (boolean), ``: a number`` (number), else text; a description starting with ``(optional)``
 marks a field that may be left empty. (This is how evalcore's judge and agent evaluator ask models without a forced
-tool; see evalcore/bedrock/answer_protocol.py.) The emulator turns those lines into the JSON schema a tool would have had,
+tool; the header and the markers are read from evalcore/bedrock/answer_protocol.py, where they are defined.) The emulator turns those lines into the JSON schema a tool would have had,
 answers it by the same rules as a tool call, and writes each field as ``<name>value</name>`` on its own line.
 """
 
@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_HEADER = "Answer in exactly this format"
+from evalcore.bedrock.answer_protocol import BOOLEAN, ENUM_SEPARATOR, FORMAT_HEADER, NUMBER, ONE_OF, OPTIONAL
+
 _FIELD = re.compile(r"^<(\w+)>(.*)</\1>$")
 
 
 def requested_schema(text: str) -> dict[str, Any] | None:
     """The JSON schema of the tagged answer `text` asks for, or None when it asks for none."""
-    start = text.rfind(_HEADER)
+    start = text.rfind(FORMAT_HEADER)
     if start < 0:
         return None
     properties: dict[str, Any] = {}
@@ -31,7 +32,7 @@ def requested_schema(text: str) -> dict[str, Any] | None:
             break
         name, description = match.groups()
         properties[name] = _kind(description)
-        if not description.startswith("(optional)"):
+        if not description.startswith(OPTIONAL):
             required.append(name)
     if not properties:
         return None
@@ -44,16 +45,16 @@ def render(fields: dict[str, Any]) -> str:
 
 
 def _kind(description: str) -> dict[str, Any]:
-    _, sep, values = description.rpartition(": one of ")
+    _, sep, values = description.rpartition(ONE_OF)
     if sep:
-        options: list[Any] = [v.strip() for v in values.split(" | ")]
+        options: list[Any] = [v.strip() for v in values.split(ENUM_SEPARATOR)]
         numbers = [_number(v) for v in options]
         if all(n is not None for n in numbers):
             return {"type": "number", "enum": numbers}
         return {"type": "string", "enum": options}
-    if description.endswith(": true or false"):
+    if description.endswith(BOOLEAN):
         return {"type": "boolean"}
-    if description.endswith(": a number"):
+    if description.endswith(NUMBER):
         return {"type": "number"}
     return {"type": "string"}
 

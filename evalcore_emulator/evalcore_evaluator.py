@@ -1,4 +1,6 @@
-"""The evaluator persona for evalcore's own agent evaluator (evalcore/runners/agents/evaluator_prompts.py).
+"""The evaluator persona for evalcore's own agent evaluator (evalcore/runners/agents/evaluator_prompts.py). The
+protocol (the tools, the answer's fields, the material's tags) is evalcore's, defined once in
+evalcore/runners/agents/evaluator_protocol.py; this module reads it and answers by it.
 
 evalcore asks its evaluator model three things, each a Converse request with one tool the model must call
 (``toolChoice`` ``tool`` or ``any``; the tool's name says which question it is) or, for models without them, in the
@@ -40,6 +42,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from evalcore.runners.agents import evaluator_protocol
 from evalcore_emulator import answer_format
 from evalcore_emulator.agenteval_persona import GENERIC_WORDS, next_user_message
 from evalcore_emulator.judge import called_tool
@@ -48,11 +51,12 @@ from evalcore_emulator.protocol import ModelAnswer
 from evalcore_emulator.wording import token_count
 from evalcore_emulator.world import World
 
-USER_TOOL = "write_user_message"
-STEPS_TOOL = "record_steps_verdict"
-RESULTS_TOOL = "record_results_verdict"
-_ITEM = {tag: re.compile(rf"<{tag}>(.*?)</{tag}>", re.DOTALL) for tag in ("step", "expected_result")}
-_MESSAGE = re.compile(r"<(user|agent)>(.*?)</\1>", re.DOTALL)
+_ITEM = {
+    tag: re.compile(rf"<{tag}>(.*?)</{tag}>", re.DOTALL)
+    for tag in (evaluator_protocol.STEP, evaluator_protocol.EXPECTED_RESULT)
+}
+_MESSAGE = re.compile(rf"<({evaluator_protocol.USER}|{evaluator_protocol.AGENT})>(.*?)</\1>", re.DOTALL)
+_OPEN, _CLOSE = f"<{evaluator_protocol.CONVERSATION}>", f"</{evaluator_protocol.CONVERSATION}>"
 _UNREADABLE = "I think the agent did reasonably well overall."
 
 
@@ -62,7 +66,7 @@ def converse_answer(
     """The answer to one of evalcore's evaluator requests; None when the tool to call is not one of its tools."""
     name = (called_tool(tool_config) or ("", {}))[0]
     rule = _RULES.get(name)
-    if rule is None or "<conversation>" not in text:
+    if rule is None or _OPEN not in text:
         return None
     if _unit(world.seed, "unreadable", text) < world.judge.unreadable_rate:
         return ModelAnswer(_UNREADABLE, input_tokens, token_count(_UNREADABLE, chars_per_token))
@@ -76,7 +80,7 @@ def text_answer(world: World, text: str, chars_per_token: float, input_tokens: i
     schema = answer_format.requested_schema(text)
     fields = set((schema or {}).get("properties") or {})
     rule = next((_RULES[tool] for field, tool in _FIELDS.items() if field in fields), None)
-    if rule is None or "<conversation>" not in text:
+    if rule is None or _OPEN not in text:
         return None
     if _unit(world.seed, "unreadable", text) < world.judge.unreadable_rate:
         return ModelAnswer(_UNREADABLE, input_tokens, token_count(_UNREADABLE, chars_per_token))
@@ -85,44 +89,57 @@ def text_answer(world: World, text: str, chars_per_token: float, input_tokens: i
 
 
 def _user_message(text: str) -> dict[str, Any]:
-    turns = [(role == "user", message) for role, message in _turns(text)]
-    message, reasoning = next_user_message(_items(text, "step"), turns)
-    return {"reasoning": reasoning, "message": message}
+    turns = [(role == evaluator_protocol.USER, message) for role, message in _turns(text)]
+    message, reasoning = next_user_message(_items(text, evaluator_protocol.STEP), turns)
+    return {evaluator_protocol.REASONING: reasoning, evaluator_protocol.MESSAGE: message}
 
 
 def _steps_verdict(text: str) -> dict[str, Any]:
-    steps, turns = _items(text, "step"), _turns(text)
-    user_turns = sum(1 for role, _ in turns if role == "user")
-    last_agent = next((message for role, message in reversed(turns) if role == "agent"), "")
+    steps, turns = _items(text, evaluator_protocol.STEP), _turns(text)
+    user_turns = sum(1 for role, _ in turns if role == evaluator_protocol.USER)
+    last_agent = next((message for role, message in reversed(turns) if role == evaluator_protocol.AGENT), "")
     asked = last_agent.rstrip().endswith("?")
     reasoning = f"{user_turns} user message(s) for {len(steps)} step(s); the agent's last message " + (
         "asks a question." if asked else "is not a question."
     )
     attempted = user_turns >= len(steps) and not asked
-    following = "" if attempted else _user_message(text)["message"]
-    return {"reasoning": reasoning, "all_steps_attempted": attempted, "next_user_message": following}
+    following = "" if attempted else _user_message(text)[evaluator_protocol.MESSAGE]
+    return {
+        evaluator_protocol.REASONING: reasoning,
+        evaluator_protocol.ALL_STEPS_ATTEMPTED: attempted,
+        evaluator_protocol.NEXT_USER_MESSAGE: following,
+    }
 
 
 def _results_verdict(text: str) -> dict[str, Any]:
-    agent_words = set(content_words(" ".join(message for role, message in _turns(text) if role == "agent")))
+    agent_words = set(
+        content_words(" ".join(message for role, message in _turns(text) if role == evaluator_protocol.AGENT))
+    )
     notes, all_seen = [], True
-    for result in _items(text, "expected_result"):
+    for result in _items(text, evaluator_protocol.EXPECTED_RESULT):
         wanted = content_words(result, GENERIC_WORDS)
         found = [w for w in wanted if w in agent_words]
         missing = [w for w in wanted if w not in agent_words]
         seen = len(found) >= math.ceil(2 * len(wanted) / 3)
         all_seen &= seen
         notes.append(f"'{result}': {'observed' if seen else 'not observed'} (found {found}, missing {missing})")
-    return {"reasoning": "; ".join(notes) or "No expected results.", "all_expected_results_observed": all_seen}
+    return {
+        evaluator_protocol.REASONING: "; ".join(notes) or "No expected results.",
+        evaluator_protocol.ALL_EXPECTED_RESULTS_OBSERVED: all_seen,
+    }
 
 
 _RULES: dict[str, Callable[[str], dict[str, Any]]] = {
-    USER_TOOL: _user_message,
-    STEPS_TOOL: _steps_verdict,
-    RESULTS_TOOL: _results_verdict,
+    evaluator_protocol.USER_MESSAGE_TOOL: _user_message,
+    evaluator_protocol.STEPS_TOOL: _steps_verdict,
+    evaluator_protocol.RESULTS_TOOL: _results_verdict,
 }
 # The field that says which question a text-protocol request asks (most specific first).
-_FIELDS = {"all_steps_attempted": STEPS_TOOL, "all_expected_results_observed": RESULTS_TOOL, "message": USER_TOOL}
+_FIELDS = {
+    evaluator_protocol.ALL_STEPS_ATTEMPTED: evaluator_protocol.STEPS_TOOL,
+    evaluator_protocol.ALL_EXPECTED_RESULTS_OBSERVED: evaluator_protocol.RESULTS_TOOL,
+    evaluator_protocol.MESSAGE: evaluator_protocol.USER_MESSAGE_TOOL,
+}
 
 
 def _items(text: str, tag: str) -> list[str]:
@@ -130,8 +147,8 @@ def _items(text: str, tag: str) -> list[str]:
 
 
 def _turns(text: str) -> list[tuple[str, str]]:
-    start = text.find("<conversation>")
-    end = text.rfind("</conversation>")
+    start = text.find(_OPEN)
+    end = text.rfind(_CLOSE)
     block = text[start : end if end > start else len(text)]
     return [(m.group(1), _unescape(m.group(2).strip())) for m in _MESSAGE.finditer(block)]
 

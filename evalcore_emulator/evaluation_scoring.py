@@ -31,16 +31,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalcore.suite import metric_names
+from evalcore.aws_facts import bedrock_metrics
 from evalcore_emulator import judge
 from evalcore_emulator.protocol import EmulatorContext
 from evalcore_emulator.wording import overlap, token_f1, words
 
-# Bedrock's metric names, the same list evalcore's suite validation uses.
-ALGORITHMIC = frozenset(metric_names.ALGORITHMIC)
-JUDGE = frozenset(metric_names.JUDGE)
-RAG_RETRIEVE = frozenset({"Builtin.ContextRelevance", "Builtin.ContextCoverage"})
-RAG_GENERATE = JUDGE | (frozenset(metric_names.RAG) - RAG_RETRIEVE)
+# Bedrock's metric names (botocore's service model), the same lists evalcore's suite validation uses.
+ALGORITHMIC = frozenset(bedrock_metrics.ALGORITHMIC)
+JUDGE = frozenset(bedrock_metrics.JUDGE)
+RAG_RETRIEVE = frozenset(bedrock_metrics.RETRIEVE_ONLY_JUDGE)
+RAG_GENERATE = JUDGE | (frozenset(bedrock_metrics.RAG) - RAG_RETRIEVE)
 
 
 @dataclass(frozen=True)

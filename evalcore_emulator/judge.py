@@ -1,4 +1,6 @@
-"""The judge protocol: how the emulator's models behave as an LLM judge.
+"""How the emulator's models behave as an LLM judge. The protocol itself (the verdict tool's name, the answer's
+fields ``reasoning`` and ``rating``, the material's tags) is evalcore's, defined once in
+``evalcore/metrics/judge_protocol.py``; this module reads those definitions and answers by them.
 
 evalcore's direct mode (and anyone else) asks for a verdict with a Converse request whose ``toolConfig`` has tools
 and ``toolChoice: {"tool": {"name": N}}`` (or ``{"any": {}}``: the first tool is called), or, without tools, in the
@@ -49,6 +51,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from evalcore.metrics import judge_protocol
 from evalcore_emulator import answer_format
 from evalcore_emulator.keywords import content_words
 from evalcore_emulator.protocol import ModelAnswer
@@ -68,7 +71,8 @@ REFUSAL_MARKERS: tuple[str, ...] = (
     "can't help",
 )
 _TAG = {
-    name: re.compile(rf"<{name}>(.*?)</{name}>", re.DOTALL) for name in ("response", "reference", "prompt", "context")
+    name: re.compile(rf"<{name}>(.*?)</{name}>", re.DOTALL)
+    for name in (judge_protocol.RESPONSE, judge_protocol.REFERENCE, judge_protocol.PROMPT, judge_protocol.CONTEXT)
 }
 
 
@@ -83,9 +87,12 @@ class JudgeRequest:
 def parse(text: str) -> JudgeRequest | None:
     """The judge request in ``text``, or None when it has neither a ``<response>`` nor a ``<context>`` tag."""
     found = {name: pattern.search(text) for name, pattern in _TAG.items()}
-    if found["response"] is None and found["context"] is None:
+    if found[judge_protocol.RESPONSE] is None and found[judge_protocol.CONTEXT] is None:
         return None
-    response, reference, prompt, context = (found[n] for n in ("response", "reference", "prompt", "context"))
+    response, reference, prompt, context = (
+        found[n]
+        for n in (judge_protocol.RESPONSE, judge_protocol.REFERENCE, judge_protocol.PROMPT, judge_protocol.CONTEXT)
+    )
     return JudgeRequest(
         response.group(1).strip() if response else "",
         reference.group(1).strip() if reference else None,
@@ -192,10 +199,10 @@ def rated_input(schema: dict[str, Any], q: float, reasoning: str) -> dict[str, A
     if not isinstance(filled, dict):
         filled = {}
     properties = schema.get("properties") or {}
-    if "reasoning" in properties:
-        filled["reasoning"] = reasoning
-    if "rating" in properties:
-        filled["rating"] = _rating(properties["rating"], q)
+    if judge_protocol.REASONING in properties:
+        filled[judge_protocol.REASONING] = reasoning
+    if judge_protocol.RATING in properties:
+        filled[judge_protocol.RATING] = _rating(properties[judge_protocol.RATING], q)
     return filled
 
 

@@ -1,12 +1,17 @@
-"""Text measures shared by the models, the judge and contextual grounding: tokens, words, token F1."""
+"""Text measures shared by the models, the judge and contextual grounding: tokens, words, token F1.
+
+These are the emulator's own, not evalcore's (`evalcore/metrics/text_similarity.py`): the emulator stands in for
+Bedrock, whose evaluation jobs score with their own code, so it is a witness that evalcore's metrics are checked
+against, and sharing evalcore's function would make a bug in it agree with itself. Its words also differ on purpose
+(a regex word list that keeps apostrophes, like a model's tokenizer, where evalcore strips all punctuation as SQuAD
+does)."""
 
 from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from functools import lru_cache
-
-from evalcore.metrics.text_similarity import overlap_f1
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _ARTICLES = frozenset({"a", "an", "the"})
@@ -93,7 +98,14 @@ def words(text: str) -> list[str]:
 
 def token_f1(candidate: str, reference: str) -> float:
     """Harmonic mean of word precision and recall of ``candidate`` against ``reference`` (multiset overlap)."""
-    return overlap_f1(words(candidate), words(reference))
+    mine, theirs = words(candidate), words(reference)
+    if not mine or not theirs:
+        return float(mine == theirs)
+    common = sum((Counter(mine) & Counter(theirs)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(mine), common / len(theirs)
+    return 2 * precision * recall / (precision + recall)
 
 
 def content_stems(text: str) -> set[str]:

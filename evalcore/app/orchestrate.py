@@ -45,8 +45,9 @@ from evalcore.engine.meter import Meter
 from evalcore.engine.out_lock import DirectoryBusy, own_directory
 from evalcore.engine.scheduler import ModelLimits, Scheduler
 from evalcore.report.gating import JunitFailures
-from evalcore.runners import RunContext, Runner, SectionNotRun, case_result, runner_for
+from evalcore.runners.context import RunContext, Runner, SectionNotRun, case_result
 from evalcore.runners.job_registry import JOBS_FILE
+from evalcore.runners.registry import runner_for
 from evalcore.suite.load import LoadedSuite, load_suite
 from evalcore.suite.problems import InputError, Problem
 

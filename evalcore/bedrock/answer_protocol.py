@@ -33,6 +33,13 @@ from typing import Any
 from evalcore.aws_facts.model_capabilities import Protocol, protocol_for, takes_system_prompt
 
 FORMAT_HEADER = "Answer in exactly this format: each tag once, only the value inside it, nothing else:"
+# How a field's line in the answer format ends (its kind) or starts (optional). The emulator's models read these
+# (evalcore_emulator/answer_format.py).
+ONE_OF = ": one of "
+ENUM_SEPARATOR = " | "
+BOOLEAN = ": true or false"
+NUMBER = ": a number"
+OPTIONAL = "(optional) "
 
 
 class UnreadableVerdict(Exception):
@@ -83,13 +90,13 @@ def answer_format(tool_spec: Mapping[str, Any]) -> str:
     for name, prop in (schema.get("properties") or {}).items():
         text = str(prop.get("description") or name).rstrip(".")
         if name not in required:
-            text = f"(optional) {text}"
+            text = f"{OPTIONAL}{text}"
         if prop.get("enum"):
-            text += ": one of " + " | ".join(_shown(v) for v in prop["enum"])
+            text += ONE_OF + ENUM_SEPARATOR.join(_shown(v) for v in prop["enum"])
         elif prop.get("type") == "boolean":
-            text += ": true or false"
+            text += BOOLEAN
         elif prop.get("type") in ("number", "integer"):
-            text += ": a number"
+            text += NUMBER
         lines.append(f"<{name}>{text}</{name}>")
     return "\n".join(lines)
 

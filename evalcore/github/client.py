@@ -16,7 +16,6 @@ from typing import Any
 import requests
 
 API_VERSION = "2022-11-28"
-MAX_COMMENT = 65_536
 BOT_LOGIN = "github-actions[bot]"
 
 

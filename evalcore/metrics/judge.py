@@ -1,7 +1,8 @@
 """The LLM judge: one metric on one answer, as a structured verdict.
 
-The request follows the emulator's judge protocol (evalcore_emulator/judge.py), which is also what a real model
-needs to answer reliably: a Converse call for one tool's input, `record_verdict`, asked in the strongest protocol the
+The request follows the judge protocol (judge_protocol.py: the tool, the answer's fields, the material's tags; the
+emulator's judge persona reads the same definitions), which is what a real model needs to answer reliably: a
+Converse call for one tool's input, `record_verdict`, asked in the strongest protocol the
 judge model supports (answer_protocol.py, from evalcore/aws_facts/model_capabilities.yml): forced by
 `toolChoice: {"tool": {"name": "record_verdict"}}` (Claude, Nova), else `toolChoice: {"any": {}}` with that one tool
 (Mistral Large), else as tagged text (`<reasoning>`, `<rating>`: Llama, Cohere, Titan, DeepSeek...). The user text
@@ -41,9 +42,9 @@ from evalcore.metrics.judge_prompts import (
     shown,
     user_text,
 )
+from evalcore.metrics.judge_protocol import NOT_APPLICABLE, RATING, REASONING, TOOL_NAME, verdict_tool
 from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric
 
-TOOL_NAME = "record_verdict"
 JUDGE_INFERENCE = {"maxTokens": 1024, "temperature": 0.0}
 _ROLE = (
     "You are an impartial evaluator of an AI model's responses. Judge only what the task asks, using the rating "
@@ -108,10 +109,10 @@ def read_verdict(rubric: Rubric, response: Mapping[str, Any], protocol: Protocol
     """(the level rated, None when the metric does not apply; the reasoning) from an answer in `protocol`.
     Raises UnreadableVerdict."""
     tool_input = answer_input(response, _tool_spec(rubric), protocol, "the judge")
-    reasoning = str(tool_input.get("reasoning") or "").strip()
-    if rubric.may_not_apply and tool_input.get("not_applicable") is True:
+    reasoning = str(tool_input.get(REASONING) or "").strip()
+    if rubric.may_not_apply and tool_input.get(NOT_APPLICABLE) is True:
         return None, reasoning
-    rating = tool_input.get("rating")
+    rating = tool_input.get(RATING)
     for level in rubric.levels:
         if _same_rating(level.rating, rating):
             return level, reasoning
@@ -193,19 +194,7 @@ def _averaged(rubric: Rubric, outcomes: list[JudgeOutcome]) -> JudgeOutcome:
 
 
 def _tool_spec(rubric: Rubric) -> dict[str, Any]:
-    ratings = [level.rating for level in rubric.levels]
-    rating_type = "string" if any(isinstance(r, str) for r in ratings) else "number"
-    properties: dict[str, Any] = {
-        "reasoning": {"type": "string", "description": "A short explanation of the rating."},
-        "rating": {"type": rating_type, "enum": ratings, "description": "The rating, from the scale."},
-    }
-    if rubric.may_not_apply:
-        properties["not_applicable"] = {"type": "boolean", "description": "True when the metric does not apply."}
-    return {
-        "name": TOOL_NAME,
-        "description": f"Record the verdict on {rubric.name}.",
-        "inputSchema": {"json": {"type": "object", "properties": properties, "required": ["reasoning", "rating"]}},
-    }
+    return verdict_tool(rubric.name, [level.rating for level in rubric.levels], rubric.may_not_apply)
 
 
 def _same_rating(expected: float | str, given: Any) -> bool:

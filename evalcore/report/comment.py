@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from evalcore.domain.compare import Comparison, Difference
 from evalcore.domain.paired_tests import MIN_PAIRS
 from evalcore.domain.results import RunResult
-from evalcore.github.client import MAX_COMMENT
 from evalcore.report.markdown_escape import cell, code_span, inline
 
 _VERDICT = {"passed": "✅ passed", "failed": "❌ failed", "error": "⚠️ error"}
@@ -25,6 +24,11 @@ _MARK = {
     "no_change": "",
     "insufficient": f"too few pairs (< {MIN_PAIRS})",
 }
+# GitHub's limit on a comment's body. The REST docs list only "422 Validation failed" for
+# https://docs.github.com/en/rest/issues/comments#create-an-issue-comment; the number is in that 422's message,
+# "Body is too long (maximum is 65536 characters)" (quoted e.g. in renovatebot/renovate#2032). The renderer owns it
+# (the comment it draws must fit), so the GitHub client stays a transport that knows nothing of the report.
+MAX_COMMENT = 65_536
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.:-]")
 _NONE = "\u2013"  # an en dash for "no value"
 

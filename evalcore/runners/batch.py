@@ -28,8 +28,8 @@ from typing import Any
 
 from evalcore.domain.plan import Case, EvaluationItem
 from evalcore.domain.results import CaseResult
-from evalcore.runners import RunContext, SectionNotRun
 from evalcore.runners.batch_results import BatchJobs
+from evalcore.runners.context import RunContext, SectionNotRun
 from evalcore.runners.direct import Target, prepare_section, rendered, run_direct
 from evalcore.runners.invoke_format import request_body
 from evalcore.runners.job_requests import JobPlan, SectionTarget, job_name, safe_segment

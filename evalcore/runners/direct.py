@@ -29,7 +29,7 @@ from evalcore.engine.scheduler import Call, CallFailed, CallResult, Cancelled, S
 from evalcore.metrics.checks import REFERENCE_FIELD, Answer, run_check
 from evalcore.metrics.judge import Exchange, Judge, rubric_for
 from evalcore.metrics.judge_prompts import Rubric
-from evalcore.runners import RunContext, case_result
+from evalcore.runners.context import RunContext, case_result
 from evalcore.suite.models import CheckMetric, Evaluation, Inference, Suite
 from evalcore.suite.template import render
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from evalcore.domain.plan import Case
 from evalcore.domain.results import CaseResult
-from evalcore.runners import RunContext, SectionNotRun
+from evalcore.runners.context import RunContext, SectionNotRun
 from evalcore.runners.job_requests import JobPlan, SectionTarget, plan_jobs
 from evalcore.runners.job_responses import responses_for
 from evalcore.runners.job_results import error_result, read_job_results

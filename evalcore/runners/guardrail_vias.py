@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from evalcore.aws_facts import invoke_model_families
 from evalcore.bedrock.converse_response import tokens_of, usage_of
 from evalcore.domain.results import PolicyHit, Usage
 from evalcore.engine.cache import CacheKey, Endpoint
@@ -189,7 +190,7 @@ class InvokeVia:
     inference: Inference
 
     def __post_init__(self) -> None:
-        invoke_format.family(self.model_id)  # UnsupportedModel before any call
+        invoke_model_families.family(self.model_id)  # UnsupportedModel before any call
 
     def call(self, probe: Probe) -> Call:
         body = invoke_format.request_body(self.model_id, probe.text, self.inference)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from evalcore.aws_facts.invoke_model_families import UnsupportedModel
 from evalcore.domain.plan import Case
 from evalcore.domain.results import CaseResult, GuardrailOutcome, PolicyHit, Status
 from evalcore.engine.scheduler import CallFailed, Cancelled
-from evalcore.runners import RunContext, case_result
 from evalcore.runners import guardrail_policies as policies
+from evalcore.runners.context import RunContext, case_result
 from evalcore.runners.guardrail_vias import ApplyVia, ConverseVia, InvokeVia, Reading, UnreadableResponse, Via
-from evalcore.runners.invoke_format import UnsupportedModel
 from evalcore.suite.load import ResolvedProbe
 from evalcore.suite.models import GuardrailSection, Probe
 

@@ -1,6 +1,5 @@
 """InvokeModel's model-specific bodies for a one-message prompt: the request each family expects and where its
-answer is. Families: Anthropic (Messages), Amazon Titan text, Meta Llama, Mistral text completion, Mistral chat.
-Others: use Converse.
+answer is. Which family a model is in: `aws_facts/invoke_model_families.py`.
 
 Mistral has two bodies (Bedrock user guide): Mistral Large 2 (24.07) and Pixtral Large (25.02) take the chat
 completion body, `messages` in and `choices` out (model-parameters-mistral-large-2407,
@@ -9,34 +8,12 @@ model-parameters-mistral-pixtral-large, model-parameters-mistral-chat-completion
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from evalcore.aws_facts.invoke_model_families import SYSTEM_FAMILIES, UnsupportedModel, family
 from evalcore.suite.models import Inference
 
-_GEO_PREFIX = re.compile(r"^(us|eu|apac|jp|au|ca|us-gov|global)\.")
-FAMILIES = ("anthropic", "amazon.titan-text", "meta.llama", "mistral")
-SYSTEM_FAMILIES = ("anthropic", "meta.llama", "mistral-chat")
-_MISTRAL_CHAT = re.compile(r"^mistral\.(mistral-large-2407|pixtral-large)")
 DEFAULT_MAX_TOKENS = 512
-
-
-class UnsupportedModel(Exception):
-    """No InvokeModel body is known for this model."""
-
-
-def family(model_id: str) -> str:
-    """The body family of a model id, inference profile id or ARN; UnsupportedModel when none fits."""
-    bare = _GEO_PREFIX.sub("", model_id.rsplit("/", 1)[-1])
-    found = next((f for f in FAMILIES if bare.startswith(f)), None)
-    if found == "mistral" and _MISTRAL_CHAT.match(bare):
-        return "mistral-chat"
-    if found is None:
-        raise UnsupportedModel(
-            f"evalcore writes InvokeModel bodies for Anthropic, Titan text, Llama and Mistral models, not for "
-            f"'{model_id}': use `via: converse` for it"
-        )
-    return found
 
 
 def request_body(model_id: str, text: str, inference: Inference, system: str | None = None) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from evalcore.aws_facts import bedrock_metrics
 from evalcore.domain.plan import Case, EvaluationItem
-from evalcore.suite import metric_names
 from evalcore.suite.job_checks import task_type
 from evalcore.suite.load import LoadedSuite
 from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation, Inference
@@ -228,7 +228,7 @@ def _automated(
     custom_judge = next((m.judge for m in custom if m.judge), None)
     custom_id = loaded.suite.model_spec(custom_judge).id if custom_judge else None
     judge = judge_of(loaded, evaluation) or custom_id
-    if judge is not None and (custom or any(name in metric_names.JUDGE for name in builtin)):
+    if judge is not None and (custom or any(name in bedrock_metrics.JUDGE for name in builtin)):
         automated["evaluatorModelConfig"] = {"bedrockEvaluatorModels": [{"modelIdentifier": judge}]}
     if custom:
         automated["customMetricConfig"] = {

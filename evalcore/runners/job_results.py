@@ -20,7 +20,7 @@ from typing import Any
 
 from evalcore.domain.plan import Case, EvaluationItem
 from evalcore.domain.results import CaseResult, MetricScore
-from evalcore.runners import case_result
+from evalcore.runners.context import case_result
 from evalcore.runners.job_requests import JobPlan, RecordKey, SectionTarget, record_key
 
 OUTPUT_SUFFIX = "_output.jsonl"

@@ -11,7 +11,7 @@ from typing import Any
 from evalcore.domain.plan import Case
 from evalcore.domain.results import CaseResult
 from evalcore.engine.scheduler import classify
-from evalcore.runners import RunContext
+from evalcore.runners.context import RunContext
 from evalcore.runners.job_registry import read_jobs, record_job
 from evalcore.runners.job_requests import JobPlan
 from evalcore.runners.job_watch import FAILED, STOPPED, JobKind

@@ -30,7 +30,7 @@ from evalcore.metrics.checks import REFERENCE_FIELD, Answer, run_check
 from evalcore.metrics.judge import Exchange, Judge, rubric_for
 from evalcore.metrics.judge_prompts import RAG, rag_user_text
 from evalcore.metrics.retrieval import retrieval_scores
-from evalcore.runners import RunContext, case_result
+from evalcore.runners.context import RunContext, case_result
 from evalcore.runners.direct import guarded, pricing_for, status_of
 from evalcore.suite.models import (
     BuiltinMetric,

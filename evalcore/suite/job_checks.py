@@ -9,8 +9,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from evalcore.aws_facts import bedrock_metrics
 from evalcore.aws_facts.service_patterns import pattern
-from evalcore.suite import metric_names
 from evalcore.suite.datasets import Record
 from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation, Suite
 from evalcore.suite.problems import Loc
@@ -37,7 +37,7 @@ def task_type(ev: Evaluation) -> str:
     `QuestionAndAnswer` (algorithmic metrics need a task type other than General)."""
     if ev.task_type is not None:
         return ev.task_type
-    judged = any(isinstance(m, CustomJudgeMetric) or m.name in metric_names.JUDGE for m in ev.metrics)
+    judged = any(isinstance(m, CustomJudgeMetric) or m.name in bedrock_metrics.JUDGE for m in ev.metrics)
     return "General" if judged else "QuestionAndAnswer"
 
 
@@ -49,8 +49,8 @@ def job_problems(ev: Evaluation) -> list[tuple[Loc, str]]:
         problems.append(
             (("system",), "managed jobs send only the prompt: fold the system text into `prompt:` (a template)")
         )
-    algorithmic = [m.name for m in ev.metrics if isinstance(m, BuiltinMetric) and m.name in metric_names.ALGORITHMIC]
-    judged = [m.name for m in ev.metrics if isinstance(m, CustomJudgeMetric) or m.name in metric_names.JUDGE]
+    algorithmic = [m.name for m in ev.metrics if isinstance(m, BuiltinMetric) and m.name in bedrock_metrics.ALGORITHMIC]
+    judged = [m.name for m in ev.metrics if isinstance(m, CustomJudgeMetric) or m.name in bedrock_metrics.JUDGE]
     if algorithmic and judged:
         problems.append(
             (

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from evalcore.aws_facts import bedrock_metrics
 from evalcore.suite import metric_names
 from evalcore.suite.agenteval_plan import EVALUATOR_ALIASES, AgentevalPlan
 from evalcore.suite.batch_checks import SCORED_HERE, batch_problems
@@ -310,15 +311,15 @@ class _Checker:
                 )
             self._check_argument(metric, loc)
         elif isinstance(metric, BuiltinMetric):
-            if direct and metric.name in metric_names.ALGORITHMIC:
+            if direct and metric.name in bedrock_metrics.ALGORITHMIC:
                 self._add(
                     loc,
                     f"{metric.name} is computed by managed jobs only (use mode: bedrock-job, or token_f1 in "
                     "direct mode: what Bedrock computes as accuracy for question answering)",
                 )
-            elif metric.name in metric_names.RAG:
+            elif metric.name in bedrock_metrics.RAG:
                 self._add(loc, f"{metric.name} is a knowledge-base metric (declare it in a `knowledge_bases:` section)")
-            elif metric.name in metric_names.JUDGE and judge is None:
+            elif metric.name in bedrock_metrics.JUDGE and judge is None:
                 self._add(loc, f"{metric.name} needs a judge model (set `judge:` here or `defaults.judge`)")
         elif isinstance(metric, CustomJudgeMetric):
             self._model_ref(metric.judge, (*loc, "judge"))
@@ -413,18 +414,18 @@ class _Checker:
                     needed.add("referenceResponse")
                 continue
             if isinstance(metric, BuiltinMetric):
-                if metric.name not in metric_names.KNOWLEDGE_BASE_JUDGE:
+                if metric.name not in bedrock_metrics.KNOWLEDGE_BASE_JUDGE:
                     self._add(
                         mloc,
                         f"{metric.name} is not a knowledge-base metric (use one of "
-                        f"{', '.join(metric_names.RETRIEVAL + metric_names.KNOWLEDGE_BASE_JUDGE)})",
+                        f"{', '.join(metric_names.RETRIEVAL + bedrock_metrics.KNOWLEDGE_BASE_JUDGE)})",
                     )
                     continue
-                if retrieve_only and metric.name not in metric_names.RETRIEVE_ONLY_JUDGE:
+                if retrieve_only and metric.name not in bedrock_metrics.RETRIEVE_ONLY_JUDGE:
                     self._add(
                         mloc,
                         f"{metric.name} judges a generated answer: operation retrieve takes "
-                        f"{' and '.join(metric_names.RETRIEVE_ONLY_JUDGE)} (or use operation retrieve-and-generate)",
+                        f"{' and '.join(bedrock_metrics.RETRIEVE_ONLY_JUDGE)} (or use operation retrieve-and-generate)",
                     )
                     continue
                 if metric.name in ("Builtin.ContextCoverage", "Builtin.Correctness", "Builtin.Completeness"):

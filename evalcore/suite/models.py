@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from evalcore.aws_facts import bedrock_metrics
 from evalcore.suite import metric_names
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
@@ -164,7 +165,7 @@ class CustomJudgeMetric(Strict):
 
 Metric = CheckMetric | BuiltinMetric | CustomJudgeMetric
 
-_BUILTINS = metric_names.JUDGE + metric_names.ALGORITHMIC + metric_names.RAG
+_BUILTINS = bedrock_metrics.JUDGE + bedrock_metrics.ALGORITHMIC + bedrock_metrics.RAG
 _CHECK_KEYS = set(metric_names.CHECKS_WITH_ARGUMENT)
 
 
@@ -210,7 +211,7 @@ def parse_metric(value: Any) -> Any:
 
 # The schema lists what a suite can declare: not the knowledge-base (RAG) metrics, which parse only so that the
 # loader can say why it refuses them (suites cannot declare a knowledge-base evaluation yet).
-MetricName = Literal[metric_names.JUDGE + metric_names.ALGORITHMIC + metric_names.CHECKS_WITHOUT_ARGUMENT]  # type: ignore[valid-type]
+MetricName = Literal[bedrock_metrics.JUDGE + bedrock_metrics.ALGORITHMIC + metric_names.CHECKS_WITHOUT_ARGUMENT]  # type: ignore[valid-type]
 CheckMapping = dict[Literal[(*metric_names.CHECKS_WITH_ARGUMENT, "name", "case_sensitive")], Any]  # type: ignore[valid-type]
 
 MetricEntry = Annotated[
@@ -514,7 +515,7 @@ def parse_knowledge_base_metric(value: Any) -> Any:
 
 
 KnowledgeBaseMetricName = Literal[  # type: ignore[valid-type]
-    metric_names.RETRIEVAL + metric_names.KNOWLEDGE_BASE_JUDGE + metric_names.CHECKS_WITHOUT_ARGUMENT
+    metric_names.RETRIEVAL + bedrock_metrics.KNOWLEDGE_BASE_JUDGE + metric_names.CHECKS_WITHOUT_ARGUMENT
 ]
 KnowledgeBaseMetricEntry = Annotated[
     RetrievalMetric | Metric,

@@ -95,12 +95,13 @@ def _problem(root: type[BaseModel], doc: YamlDocument, loc: Loc, err: dict[str, 
 
 
 def _nearest_names() -> list[str]:
+    from evalcore.aws_facts import bedrock_metrics
     from evalcore.suite import metric_names
 
     return [
-        *metric_names.JUDGE,
-        *metric_names.ALGORITHMIC,
-        *metric_names.RAG,
+        *bedrock_metrics.JUDGE,
+        *bedrock_metrics.ALGORITHMIC,
+        *bedrock_metrics.RAG,
         *metric_names.CHECKS_WITHOUT_ARGUMENT,
         *metric_names.CHECKS_WITH_ARGUMENT,
     ]

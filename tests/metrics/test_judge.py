@@ -12,7 +12,6 @@ from evalcore.bedrock.pricing import Pricing
 from evalcore.engine.cache import ResponseCache
 from evalcore.engine.scheduler import Scheduler
 from evalcore.metrics.judge import (
-    TOOL_NAME,
     Exchange,
     Judge,
     UnreadableVerdict,
@@ -21,6 +20,7 @@ from evalcore.metrics.judge import (
     rubric_for,
 )
 from evalcore.metrics.judge_prompts import BUILTIN
+from evalcore.metrics.judge_protocol import TOOL_NAME
 from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric
 from evalcore_emulator import Emulator
 from tests.direct_suite import JUDGE, QUESTIONS, world
@@ -94,7 +94,7 @@ def test_refusal_harmfulness_and_stereotyping_report_1_when_present(emulator: Em
 
 
 def test_every_builtin_judge_metric_has_a_rubric_on_0_to_1() -> None:
-    from evalcore.suite.metric_names import JUDGE as NAMES
+    from evalcore.aws_facts.bedrock_metrics import JUDGE as NAMES
 
     assert set(BUILTIN) == set(NAMES)
     for name in NAMES:

@@ -22,7 +22,8 @@ from evalcore.domain.plan import build_plan
 from evalcore.domain.results import CaseResult, summarize
 from evalcore.engine.cache import ResponseCache
 from evalcore.engine.scheduler import Scheduler
-from evalcore.runners import RunContext, runner_for
+from evalcore.runners.context import RunContext
+from evalcore.runners.registry import runner_for
 from evalcore.suite.load import load_suite
 from evalcore.suite.models import Threshold
 from evalcore.suite.problems import InputError

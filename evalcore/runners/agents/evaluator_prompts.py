@@ -8,7 +8,7 @@ whether every expected result was observed (`record_results_verdict`). The mater
 message: `<steps>`, `<expected_results>` and `<conversation>` (`<user>` and `<agent>` messages). In text written
 by the agent or the test, any look-alike of these tags is defused (evalcore/text/tagged_text.py), so it can neither close
 a tag early nor open one, and the system prompt says that the conversation is data to judge, never instructions.
-The emulator plays this evaluator by the rules in evalcore_emulator/evalcore_evaluator.py.
+The tools, fields and tags are evaluator_protocol.py's, which the emulator's evaluator persona also reads.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from evalcore.aws_facts.model_capabilities import Protocol, protocol_for
 from evalcore.bedrock.answer_protocol import UnreadableVerdict, answer_input
 from evalcore.bedrock.answer_protocol import request as answer_request
 from evalcore.domain.results import Turn
+from evalcore.runners.agents import evaluator_protocol
 from evalcore.text.tagged_text import defused
 
 EVALUATOR_PROMPT_VERSION = "2"
@@ -33,7 +34,6 @@ _ROLE = (
 )
 SYSTEM = f"{_ROLE}Always answer by calling the tool you are given."
 SYSTEM_TEXT = f"{_ROLE}Always answer in the answer format given."
-_TAGS = ("steps", "step", "expected_results", "expected_result", "conversation", "user", "agent")
 
 
 @dataclass(frozen=True)
@@ -58,26 +58,26 @@ class Answer:
 
 
 USER_MESSAGE = Question(
-    "write_user_message",
-    "message",
+    evaluator_protocol.USER_MESSAGE_TOOL,
+    evaluator_protocol.MESSAGE,
     str,
     "The first message the user sends to the agent.",
     "Write the user's first message to the agent, for the first step. Write only what a user would type.",
 )
 STEPS_ATTEMPTED = Question(
-    "record_steps_verdict",
-    "all_steps_attempted",
+    evaluator_protocol.STEPS_TOOL,
+    evaluator_protocol.ALL_STEPS_ATTEMPTED,
     bool,
     "True when the user has attempted every step and the agent is not waiting for an answer.",
     "Decide whether the user has attempted every step of the test in the conversation so far. If not, also write "
     "the user's next message: answer a question the agent asked with the details the steps give, otherwise go on "
     "with the next step not yet done. Write only what a user would type.",
-    follow_up="next_user_message",
+    follow_up=evaluator_protocol.NEXT_USER_MESSAGE,
     follow_up_description="When not every step was attempted: the next message the user sends to the agent.",
 )
 RESULTS_OBSERVED = Question(
-    "record_results_verdict",
-    "all_expected_results_observed",
+    evaluator_protocol.RESULTS_TOOL,
+    evaluator_protocol.ALL_EXPECTED_RESULTS_OBSERVED,
     bool,
     "True only when every expected result can be observed in the agent's messages.",
     "Decide whether every expected result can be observed in the agent's messages of the conversation.",
@@ -94,9 +94,9 @@ def request(
     """The Converse request (keyword arguments) that asks `question`. A new dict each time: nothing is shared."""
     parts = [question.instructions]
     if steps:
-        parts.append(_list("steps", "step", steps))
+        parts.append(_list(evaluator_protocol.STEPS, evaluator_protocol.STEP, steps))
     if expected_results:
-        parts.append(_list("expected_results", "expected_result", expected_results))
+        parts.append(_list(evaluator_protocol.EXPECTED_RESULTS, evaluator_protocol.EXPECTED_RESULT, expected_results))
     parts.append(_conversation(conversation))
     system = SYSTEM_TEXT if protocol_for(model_id) == "text" else SYSTEM
     text = "\n\n".join(parts)
@@ -117,13 +117,13 @@ def read_answer(question: Question, response: Mapping[str, Any], protocol: Proto
         follow_up = tool_input.get(question.follow_up)
         if not isinstance(follow_up, str) or not follow_up.strip():
             raise UnreadableVerdict(f"{question.field} is false and {question.follow_up} is {follow_up!r}")
-    return Answer(value, str(tool_input.get("reasoning") or "").strip(), follow_up)
+    return Answer(value, str(tool_input.get(evaluator_protocol.REASONING) or "").strip(), follow_up)
 
 
 def _tool_spec(question: Question) -> dict[str, Any]:
     json_type = "boolean" if question.kind is bool else "string"
     properties: dict[str, Any] = {
-        "reasoning": {"type": "string", "description": "A short explanation."},
+        evaluator_protocol.REASONING: {"type": "string", "description": "A short explanation."},
         question.field: {"type": json_type, "description": question.description},
     }
     if question.follow_up:
@@ -135,22 +135,26 @@ def _tool_spec(question: Question) -> dict[str, Any]:
             "json": {
                 "type": "object",
                 "properties": properties,
-                "required": ["reasoning", question.field],
+                "required": [evaluator_protocol.REASONING, question.field],
             }
         },
     }
 
 
 def _list(outer: str, inner: str, items: Sequence[str]) -> str:
-    body = "\n".join(f"<{inner}>{defused(item, _TAGS)}</{inner}>" for item in items)
+    body = "\n".join(f"<{inner}>{defused(item, evaluator_protocol.TAGS)}</{inner}>" for item in items)
     return f"<{outer}>\n{body}\n</{outer}>"
 
 
 def _conversation(turns: Sequence[Turn]) -> str:
     lines = []
     for turn in turns:
-        lines.append(f"<user>{defused(turn.user, _TAGS)}</user>")
+        lines.append(
+            f"<{evaluator_protocol.USER}>{defused(turn.user, evaluator_protocol.TAGS)}</{evaluator_protocol.USER}>"
+        )
         if turn.agent is not None:
-            lines.append(f"<agent>{defused(turn.agent, _TAGS)}</agent>")
+            lines.append(
+                f"<{evaluator_protocol.AGENT}>{defused(turn.agent, evaluator_protocol.TAGS)}</{evaluator_protocol.AGENT}>"
+            )
     body = "\n".join(lines) if lines else "(no messages yet)"
-    return f"<conversation>\n{body}\n</conversation>"
+    return f"<{evaluator_protocol.CONVERSATION}>\n{body}\n</{evaluator_protocol.CONVERSATION}>"

@@ -23,12 +23,12 @@ from evalcore.bedrock.pricing import Pricing
 from evalcore.domain.plan import AgentItem, Case
 from evalcore.domain.results import AgentOutcome, CaseResult, MetricScore
 from evalcore.engine.scheduler import CallFailed, Cancelled
-from evalcore.runners import RunContext
 from evalcore.runners.agents import agenteval_output, assertions, hooks
 from evalcore.runners.agents.evaluator import ALL_OBSERVED, AgentRun, EvaluatorModel, TestError, converse
 from evalcore.runners.agents.targets import SessionBroken, Target, TargetEnv
 from evalcore.runners.agents.targets.build import build_target
 from evalcore.runners.agents.trace_log import TraceLog
+from evalcore.runners.context import RunContext
 from evalcore.runners.direct import pricing_for
 from evalcore.suite.load import ResolvedAgents
 

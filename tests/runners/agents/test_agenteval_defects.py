@@ -19,8 +19,8 @@ from evalcore.bedrock.clients import Aws
 from evalcore.domain.plan import build_plan
 from evalcore.domain.results import CaseResult
 from evalcore.engine.scheduler import Scheduler
-from evalcore.runners import RunContext
 from evalcore.runners.agents.runner import run_agents
+from evalcore.runners.context import RunContext
 from evalcore.suite.load import load_suite
 from evalcore_emulator import Emulator
 from tests.direct_suite import use_emulator

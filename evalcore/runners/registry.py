@@ -1,0 +1,36 @@
+"""Which runner runs a section: the one place that knows every runner (imported lazily, so loading the registry
+does not load every runner's dependencies)."""
+
+from __future__ import annotations
+
+from evalcore.runners.context import Runner
+from evalcore.suite.models import AgentSection, Evaluation, GuardrailSection, KnowledgeBaseSection
+
+
+def runner_for(section: Evaluation | GuardrailSection | AgentSection | KnowledgeBaseSection) -> Runner | None:
+    """The runner for a section, or None where this version has none."""
+    if isinstance(section, Evaluation) and section.mode == "direct":
+        from evalcore.runners.direct import run_direct
+
+        return run_direct
+    if isinstance(section, Evaluation) and section.mode == "bedrock-job":
+        from evalcore.runners.eval_jobs import run_eval_jobs
+
+        return run_eval_jobs
+    if isinstance(section, Evaluation) and section.mode in ("batch", "auto"):
+        from evalcore.runners.batch import run_batch
+
+        return run_batch
+    if isinstance(section, GuardrailSection):
+        from evalcore.runners.guardrails import run_guardrails
+
+        return run_guardrails
+    if isinstance(section, AgentSection):
+        from evalcore.runners.agents.runner import run_agents
+
+        return run_agents
+    if isinstance(section, KnowledgeBaseSection) and section.mode == "direct":
+        from evalcore.runners.rag import run_knowledge_bases
+
+        return run_knowledge_bases
+    return None
