@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -256,6 +256,9 @@ class Evaluation(Strict):
     """Several models side by side on one dataset: what every mode shares. A section is one of the mode types
     below (`EvaluationEntry` picks it by `mode`), each with only the keys and rules of its mode."""
 
+    # What to say when a key the mode requires is missing (`{mode}`: the section's mode).
+    missing_hints: ClassVar[dict[str, str]] = {}
+
     name: Name
     dataset: str = Field(min_length=1, description="JSONL (Bedrock's format) or CSV, relative to the suite file.")
     models: list[str] = Field(min_length=1)
@@ -317,25 +320,22 @@ class BatchEvaluation(ScoredHere):
     """mode batch: Bedrock batch inference (about half the price, slower to start), scored here like direct;
     mode auto: batch for a model with at least `batch.auto_threshold` cases, direct below."""
 
-    mode: Literal["batch", "auto"]
+    mode: Literal["batch", "auto"] = Field(
+        description="batch: Bedrock batch inference; auto: batch for a model with at least "
+        "`batch.auto_threshold` cases, direct below."
+    )
     batch: BatchSettings
 
-    @model_validator(mode="before")
-    @classmethod
-    def _needs_batch(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("batch") is None:
-            raise PydanticCustomError(
-                "batch",
-                "mode {mode} needs a `batch:` block with `role_arn` and `s3_uri: s3://...` (where batch jobs read and write)",
-                {"mode": data.get("mode")},
-            )
-        return data
+    missing_hints: ClassVar[dict[str, str]] = {
+        "batch": "mode {mode} needs a `batch:` block with `role_arn` and `s3_uri: s3://...` "
+        "(where batch jobs read and write)"
+    }
 
 
 class JobEvaluation(Evaluation):
     """mode bedrock-job: managed evaluation jobs call the models and score the answers."""
 
-    mode: Literal["bedrock-job"]
+    mode: Literal["bedrock-job"] = Field(description="bedrock-job: managed evaluation jobs.")
     job: JobSettings
     task_type: (
         Literal["Summarization", "Classification", "QuestionAndAnswer", "Generation", "General", "Custom"] | None
@@ -345,15 +345,9 @@ class JobEvaluation(Evaluation):
         "every AWS model-as-judge example), QuestionAndAnswer for algorithmic metrics.",
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _needs_job(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("job") is None:
-            raise PydanticCustomError(
-                "job",
-                "mode bedrock-job needs `job: {role_arn: ..., s3_uri: s3://...}` (where Bedrock reads and writes)",
-            )
-        return data
+    missing_hints: ClassVar[dict[str, str]] = {
+        "job": "mode {mode} needs `job: {{role_arn: ..., s3_uri: s3://...}}` (where Bedrock reads and writes)"
+    }
 
 
 class ResponsesJobEvaluation(JobEvaluation):
@@ -371,22 +365,22 @@ def _mode_tag(value: Any) -> str:
     """The union member for a section: by `mode` (absent: direct; unknown: direct, whose rule names every mode)."""
     mode = value.get("mode", "direct") if isinstance(value, dict) else getattr(value, "mode", "direct")
     if mode == "bedrock-job":
-        return "bedrock-job-responses" if "responses" in _keys(value) else "bedrock-job"
-    return "batch" if mode in ("batch", "auto") else "direct"
+        return "responses-mode" if "responses" in _keys(value) else "job-mode"
+    return "batch-mode" if mode in ("batch", "auto") else "direct-mode"
 
 
 EvaluationEntry = Annotated[
-    Annotated[DirectEvaluation, Tag("direct")]
-    | Annotated[BatchEvaluation, Tag("batch")]
-    | Annotated[JobEvaluation, Tag("bedrock-job")]
-    | Annotated[ResponsesJobEvaluation, Tag("bedrock-job-responses")],
+    Annotated[DirectEvaluation, Tag("direct-mode")]
+    | Annotated[BatchEvaluation, Tag("batch-mode")]
+    | Annotated[JobEvaluation, Tag("job-mode")]
+    | Annotated[ResponsesJobEvaluation, Tag("responses-mode")],
     Discriminator(_mode_tag),
 ]
-EVALUATION_TAGS = {
-    "direct": DirectEvaluation,
-    "batch": BatchEvaluation,
-    "bedrock-job": JobEvaluation,
-    "bedrock-job-responses": ResponsesJobEvaluation,
+EVALUATION_TAGS = {  # union tags: distinct from every key, as they are dropped from error locations
+    "direct-mode": DirectEvaluation,
+    "batch-mode": BatchEvaluation,
+    "job-mode": JobEvaluation,
+    "responses-mode": ResponsesJobEvaluation,
 }
 
 

@@ -77,6 +77,11 @@ def _problem(root: type[BaseModel], doc: YamlDocument, loc: Loc, err: dict[str, 
         hint = f"did you mean '{guess}'?" if guess else f"expected one of: {', '.join(sorted(allowed))}"
         return doc.problem(loc, f"unknown key '{key}' ({hint})", prefer_key=True, field_name=format_loc(loc[:-1]) or "")
     if kind == "missing":
+        model = _model_at(root, raw[:-1])
+        hint = model.missing_hints.get(str(loc[-1])) if model is not None and issubclass(model, Evaluation) else None
+        if hint is not None:
+            mode = value.get("mode") if isinstance(value, dict) else None
+            return doc.problem(loc[:-1], hint.format(mode=mode), field_name=format_loc(loc[:-1]) or None)
         return doc.problem(loc[:-1], f"missing required key '{loc[-1]}'", field_name=format_loc(loc[:-1]) or None)
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
