@@ -19,7 +19,14 @@ from evalcore.runners.direct import targets_for
 from evalcore.runners.job_requests import SectionTarget, plan_jobs
 from evalcore.runners.job_responses import responses_for
 from evalcore.suite.load import LoadedSuite
-from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation, GuardrailSection
+from evalcore.suite.models import (
+    BatchEvaluation,
+    BuiltinMetric,
+    CustomJudgeMetric,
+    Evaluation,
+    GuardrailSection,
+    JobEvaluation,
+)
 
 
 def print_dry_run(loaded: LoadedSuite, plan: Plan, out: IO[str]) -> None:
@@ -29,9 +36,9 @@ def print_dry_run(loaded: LoadedSuite, plan: Plan, out: IO[str]) -> None:
         cases = list(plan.cases.of(section.name))  # one section at a time
         if not cases:
             continue
-        if isinstance(section, Evaluation) and section.mode == "bedrock-job":
+        if isinstance(section, JobEvaluation):
             sections.append(_jobs(loaded, section, cases, run_id))
-        elif isinstance(section, Evaluation) and section.mode in ("batch", "auto"):
+        elif isinstance(section, BatchEvaluation):
             sections.append(_batch(loaded, section, cases, run_id))
         else:
             sections.append(_calls(loaded, section, cases))
@@ -39,8 +46,8 @@ def print_dry_run(loaded: LoadedSuite, plan: Plan, out: IO[str]) -> None:
     out.write("\n")
 
 
-def _jobs(loaded: LoadedSuite, evaluation: Evaluation, cases: list[Any], run_id: str) -> dict[str, Any]:
-    target = SectionTarget.of(loaded, evaluation, run_id)
+def _jobs(loaded: LoadedSuite, evaluation: JobEvaluation, cases: list[Any], run_id: str) -> dict[str, Any]:
+    target = SectionTarget.of(loaded, evaluation, run_id, evaluation.job.s3_uri)
     jobs = plan_jobs(loaded, evaluation, target, cases, responses_for(loaded, evaluation, cases))
     return {
         "section": evaluation.name,
@@ -54,9 +61,8 @@ def _jobs(loaded: LoadedSuite, evaluation: Evaluation, cases: list[Any], run_id:
     }
 
 
-def _batch(loaded: LoadedSuite, evaluation: Evaluation, cases: list[Any], run_id: str) -> dict[str, Any]:
-    assert evaluation.batch is not None
-    batched, direct = split_cases(evaluation, evaluation.batch, cases)
+def _batch(loaded: LoadedSuite, evaluation: BatchEvaluation, cases: list[Any], run_id: str) -> dict[str, Any]:
+    batched, direct = split_cases(evaluation, cases)
     target = SectionTarget.of(loaded, evaluation, run_id, evaluation.batch.s3_uri)
     jobs = plan_batch_jobs(evaluation, targets_for(loaded.suite, evaluation, batched), target, batched)
     judged = [c for c in _calls(loaded, evaluation, batched)["calls"] if c["operation"].endswith("(judge)")]

@@ -173,7 +173,7 @@ def _execute(
         git_ref=ref,
     )
     runnable = {s.name: runner_for(s) for s in suite.sections() if any(p.name == s.name for p in plan.sections)}
-    if plan.cases and any(runnable.values()):
+    if plan.cases and runnable:
         try:
             aws.check_credentials()
         except CredentialsMissing as exc:
@@ -242,7 +242,7 @@ def _execute(
 
 def _run_cases(
     ctx: RunContext,
-    runnable: dict[str, Runner | None],
+    runnable: dict[str, Runner],
     todo: PlannedCases,
     planned: PlannedIds,
     meter: Meter,
@@ -275,9 +275,6 @@ def _run_cases(
             if section.name not in runnable:
                 continue
             runner = runnable[section.name]
-            if runner is None:
-                not_run[section.name] = f"this version of evalcore cannot run {_describe(section)} sections yet"
-                continue
             thread = threading.Thread(
                 target=_run_section,
                 args=(runner, ctx, section.name, cases, emit, failures, not_run),
@@ -403,12 +400,6 @@ def _run_result(
             SectionSummary(name=sp.name, kind=sp.kind, status=status, reason=reason, planned=sp.cases, models=models)
         )
     return RunResult(run=meta, sections=sections)
-
-
-def _describe(section: object) -> str:
-    mode = getattr(section, "mode", None)
-    kind = type(section).__name__.replace("Section", "").lower()
-    return f"{mode} evaluation" if mode else kind
 
 
 def _check_selection(loaded: LoadedSuite, options: RunOptions) -> None:

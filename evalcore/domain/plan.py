@@ -15,16 +15,18 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from evalcore.domain.guardrail_mutations import mutate
 from evalcore.suite.load import LoadedSuite, ResolvedProbe
 from evalcore.suite.models import (
     AgentTest,
+    BatchEvaluation,
     BuiltinMetric,
     CustomJudgeMetric,
     Evaluation,
     GuardrailSection,
+    JobEvaluation,
     KnowledgeBaseSection,
     MutationKind,
 )
@@ -44,6 +46,9 @@ class AgentItem:
     test: AgentTest
 
 
+ItemT = TypeVar("ItemT", EvaluationItem, ResolvedProbe, AgentItem)
+
+
 @dataclass(frozen=True, slots=True)
 class Case:
     id: str
@@ -54,6 +59,22 @@ class Case:
     item_key: str  # identifies the item across models and repeats (pairing for comparisons)
     item: EvaluationItem | ResolvedProbe | AgentItem
     fingerprint: str = ""  # the case's inputs (see the module's docstring)
+
+    def item_as(self, kind: type[ItemT]) -> ItemT:
+        """The case's item, which must be a `kind`: a runner's own section's cases have its kind of item."""
+        if not isinstance(self.item, kind):
+            raise WrongCase(f"case {self.id} of section '{self.section}' holds no {kind.__name__}")
+        return self.item
+
+    def called_model(self) -> str:
+        """The name of the model the case calls (evaluation and knowledge-base cases each call one)."""
+        if self.model is None:
+            raise WrongCase(f"case {self.id} of section '{self.section}' calls no model")
+        return self.model
+
+
+class WrongCase(TypeError):
+    """A runner was given a case of another kind of section: a defect, reported as the section's failure."""
 
 
 @dataclass
@@ -392,10 +413,10 @@ def _evaluation(plan: Plan, loaded: LoadedSuite, ev: Evaluation, models: list[st
     count = len(records) * len(models) * repeats
     plan.cases.add(ev.name, cases, count)
     per_model = len(records) * repeats
-    if ev.mode == "bedrock-job":
+    if isinstance(ev, JobEvaluation):
         jobs = len(models) * -(-per_model // 1000)  # a job takes 1,000 prompts; repeats are prompts too
         plan.sections.append(SectionPlan(ev.name, "evaluation", list(models), count, jobs, f"{jobs} evaluation job(s)"))
-    elif ev.mode in ("batch", "auto") and ev.batch is not None:
+    elif isinstance(ev, BatchEvaluation):
         batched = len(models) if per_model >= ev.batch.threshold(ev.mode) else 0  # every model has as many cases
         jobs = batched * -(-per_model // ev.batch.max_records_per_job)
         calls = (len(models) - batched) * per_model + count * judge_metrics  # batch records are not calls

@@ -35,7 +35,7 @@ from evalcore.runners.invoke_format import request_body
 from evalcore.runners.job_requests import JobPlan, SectionTarget, job_name, safe_segment
 from evalcore.runners.job_submit import bucket_problem, reattach, submit
 from evalcore.runners.job_watch import Watch
-from evalcore.suite.models import BatchSettings, Evaluation
+from evalcore.suite.models import BatchEvaluation
 
 TIMEOUT_HOURS = 24  # CreateModelInvocationJob's timeoutDurationInHours: 24 to 168
 
@@ -44,10 +44,9 @@ def run_batch(ctx: RunContext, section_name: str, cases: list[Case], emit: Calla
     """The Runner for `mode: batch` and `mode: auto` evaluations."""
     if not cases:
         return
-    evaluation = next(e for e in ctx.loaded.suite.evaluations if e.name == section_name)
+    evaluation = ctx.loaded.suite.section(section_name, BatchEvaluation)
     settings = evaluation.batch
-    assert settings is not None  # the suite model requires it for batch and auto
-    batched, direct = split_cases(evaluation, settings, cases)
+    batched, direct = split_cases(evaluation, cases)
     if not batched:
         run_direct(ctx, section_name, direct, emit)
         return
@@ -74,9 +73,9 @@ def run_batch(ctx: RunContext, section_name: str, cases: list[Case], emit: Calla
     watch.run([*attached, *created], (settings.poll_seconds, settings.timeout_minutes * 60))
 
 
-def split_cases(evaluation: Evaluation, settings: BatchSettings, cases: list[Case]) -> tuple[list[Case], list[Case]]:
+def split_cases(evaluation: BatchEvaluation, cases: list[Case]) -> tuple[list[Case], list[Case]]:
     """(cases to batch, cases to run direct): a model's cases go batch when there are enough of them."""
-    threshold = settings.threshold(evaluation.mode)
+    threshold = evaluation.batch.threshold(evaluation.mode)
     counts: dict[str | None, int] = {}
     for case in cases:
         counts[case.model] = counts.get(case.model, 0) + 1
@@ -86,15 +85,13 @@ def split_cases(evaluation: Evaluation, settings: BatchSettings, cases: list[Cas
 
 
 def plan_batch_jobs(
-    evaluation: Evaluation, targets: dict[str, Target], target: SectionTarget, cases: list[Case]
+    evaluation: BatchEvaluation, targets: dict[str, Target], target: SectionTarget, cases: list[Case]
 ) -> list[JobPlan]:
     """One job per model and per `max_records_per_job` records, the model's cases spread evenly over its jobs."""
     settings = evaluation.batch
-    assert settings is not None
     by_model: dict[str, list[Case]] = {}
     for case in cases:
-        assert case.model is not None
-        by_model.setdefault(case.model, []).append(case)
+        by_model.setdefault(case.called_model(), []).append(case)
     jobs = []
     for model, model_cases in by_model.items():
         count = math.ceil(len(model_cases) / settings.max_records_per_job)
@@ -106,10 +103,9 @@ def plan_batch_jobs(
 
 
 def _job(
-    evaluation: Evaluation, model: Target, target: SectionTarget, model_name: str, shard: int, cases: list[Case]
+    evaluation: BatchEvaluation, model: Target, target: SectionTarget, model_name: str, shard: int, cases: list[Case]
 ) -> JobPlan:
     settings = evaluation.batch
-    assert settings is not None
     model_id = model.model_id
     case_ids = [c.id for c in cases]
     name = job_name(target, model_name, shard, case_ids)
@@ -141,10 +137,9 @@ def _job(
     return JobPlan(name, target.section, model_name, model_id, shard, case_ids, records, input_key, request)
 
 
-def _model_input(evaluation: Evaluation, model: Target, case: Case) -> dict[str, Any]:
+def _model_input(evaluation: BatchEvaluation, model: Target, case: Case) -> dict[str, Any]:
     """The case's InvokeModel body: the prompt and system rendered as direct mode renders them."""
-    assert isinstance(case.item, EvaluationItem)
-    prompt, system = rendered(evaluation, case.item.fields)
+    prompt, system = rendered(evaluation, case.item_as(EvaluationItem).fields)
     return request_body(model.model_id, prompt, model.settings, system)
 
 

@@ -59,8 +59,7 @@ class BatchJobs:
 
     def error_result(self, case: Case, job: JobPlan, reason: str) -> CaseResult:
         result = new_result(self.section, case)
-        assert isinstance(case.item, EvaluationItem)
-        render_prompt(self.section, case.item.fields, result)
+        render_prompt(self.section, case.item_as(EvaluationItem).fields, result)
         result.reason = reason
         return result
 
@@ -80,23 +79,22 @@ class BatchJobs:
 
     def _score(self, job: JobPlan, case: Case, record: dict[str, Any]) -> CaseResult:
         result = new_result(self.section, case)
-        assert isinstance(case.item, EvaluationItem)
-        fields = case.item.fields
+        fields = case.item_as(EvaluationItem).fields
         return guarded(result, lambda: self._fill(job, fields, record, result))
 
     def _fill(self, job: JobPlan, fields: dict[str, Any], record: dict[str, Any], result: CaseResult) -> None:
-        render_prompt(self.section, fields, result)
+        prompt, _ = render_prompt(self.section, fields, result)
         error = record.get("error")
         if error is not None or not isinstance(record.get("modelOutput"), dict):
             message = (error or {}).get("errorMessage") or "the record has neither modelOutput nor error"
             result.reason = f"model call failed in batch job {job.name}: {message}"
             return
         body = record["modelOutput"]
-        result.output = answer_text(job.model_id, body) or ""
+        result.output = output = answer_text(job.model_id, body) or ""
         result.stop_reason = answer_stop_reason(job.model_id, body)
         tokens = answer_usage(job.model_id, body)
         if tokens is not None:  # else the body reports no token counts: the cost is unknown (None), never $0
             result.usage = Usage(input_tokens=tokens[0], output_tokens=tokens[1])
             cost = self.section.pricing.cost(job.model_id, result.usage)
             result.cost_usd = None if cost is None else cost * BATCH_PRICE_FACTOR
-        score_answer(self.section, fields, result)
+        score_answer(self.section, fields, result, prompt, output)

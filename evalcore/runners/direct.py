@@ -30,7 +30,7 @@ from evalcore.metrics.checks import REFERENCE_FIELD, Answer, run_check
 from evalcore.metrics.judge import Exchange, Judge, rubric_for
 from evalcore.metrics.judge_prompts import Rubric
 from evalcore.runners.context import RunContext, case_result
-from evalcore.suite.models import CheckMetric, Evaluation, Inference, Suite
+from evalcore.suite.models import CheckMetric, Evaluation, Inference, ScoredHere, Suite
 from evalcore.suite.template import render
 
 
@@ -47,7 +47,7 @@ class Target:
 class Section:
     """A direct-scored section ready to run: its targets, checks and judges (shared with `mode: batch`)."""
 
-    evaluation: Evaluation
+    evaluation: ScoredHere
     scheduler: Scheduler
     client: Any
     targets: dict[str, Target]
@@ -76,7 +76,7 @@ def pricing_for(ctx: RunContext) -> Pricing:
 
 def prepare_section(ctx: RunContext, section_name: str, cases: list[Case]) -> Section:
     suite = ctx.loaded.suite
-    evaluation = next(e for e in suite.evaluations if e.name == section_name)
+    evaluation = suite.section(section_name, ScoredHere)
     client = ctx.aws.client("bedrock-runtime")
     pricing = pricing_for(ctx)
     targets = targets_for(suite, evaluation, cases)
@@ -120,16 +120,14 @@ def _inference_config(inference: Inference) -> dict[str, Any]:
 def _run_case(section: Section, case: Case) -> CaseResult:
     """One case to one result; never raises."""
     result = new_result(section, case)
-    assert isinstance(case.item, EvaluationItem) and case.model is not None
-    target, record = section.targets[case.model], case.item.fields
+    target, record = section.targets[case.called_model()], case.item_as(EvaluationItem).fields
     return guarded(result, lambda: _evaluate(section, target, record, result))
 
 
 def new_result(section: Section, case: Case) -> CaseResult:
     """A case's result before anything is known: `error` until scored."""
-    assert isinstance(case.item, EvaluationItem) and case.model is not None
-    record = case.item.fields
-    target = section.targets[case.model]
+    record = case.item_as(EvaluationItem).fields
+    target = section.targets[case.called_model()]
     reference = record.get(REFERENCE_FIELD)
     return case_result(
         case,
@@ -193,20 +191,20 @@ def _evaluate(section: Section, target: Target, record: dict[str, Any], result: 
     wall_ms = (time.perf_counter() - started) * 1000
     response = called.value
     result.cached, result.attempts = called.cached, called.attempts
-    result.output = text_of(response)
+    result.output = output = text_of(response)
     result.stop_reason = response.get("stopReason")
     result.usage = usage_of(response)
     result.latency_ms = float((response.get("metrics") or {}).get("latencyMs") or wall_ms)
     result.cost_usd = section.pricing.cost(target.model_id, result.usage)
-    score_answer(section, record, result)
+    score_answer(section, record, result, prompt, output)
 
 
-def score_answer(section: Section, record: dict[str, Any], result: CaseResult) -> None:
-    """The section's checks and judges on a result whose output, latency and cost are known; then its status."""
-    assert result.prompt is not None and result.output is not None
-    answer = Answer(result.output, result.latency_ms, result.cost_usd)
+def score_answer(section: Section, record: dict[str, Any], result: CaseResult, prompt: str, output: str) -> None:
+    """The section's checks and judges on the answer `output` to `prompt`, in a result whose latency and cost are
+    known; then its status."""
+    answer = Answer(output, result.latency_ms, result.cost_usd)
     scores: list[MetricScore] = [run_check(metric, answer, record) for metric in section.checks]
-    exchange = Exchange(result.prompt, result.output, result.reference, record, result.repeat)
+    exchange = Exchange(prompt, output, result.reference, record, result.repeat)
     judge_usage, judge_cost, costed = Usage(), 0.0, False
     for rubric, judge in section.judged:
         outcome = judge.score(rubric, exchange, samples=section.evaluation.judge_samples)

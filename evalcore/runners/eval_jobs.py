@@ -24,15 +24,15 @@ from evalcore.runners.job_responses import responses_for
 from evalcore.runners.job_results import error_result, read_job_results
 from evalcore.runners.job_submit import bucket_problem, reattach, submit
 from evalcore.runners.job_watch import Watch
-from evalcore.suite.models import Evaluation
+from evalcore.suite.models import JobEvaluation
 
 
 def run_eval_jobs(ctx: RunContext, section_name: str, cases: list[Case], emit: Callable[[CaseResult], None]) -> None:
     """The Runner for `mode: bedrock-job` evaluations."""
     if not cases:
         return
-    evaluation = next(e for e in ctx.loaded.suite.evaluations if e.name == section_name)
-    target = SectionTarget.of(ctx.loaded, evaluation, ctx.run_id)
+    evaluation = ctx.loaded.suite.section(section_name, JobEvaluation)
+    target = SectionTarget.of(ctx.loaded, evaluation, ctx.run_id, evaluation.job.s3_uri)
     s3 = ctx.aws.client("s3")
     kind = EvaluationJobs(ctx.aws.client("bedrock"), s3, target, [m.name for m in evaluation.metrics])
     by_id = {c.id: c for c in cases}
@@ -78,8 +78,7 @@ class EvaluationJobs:
         return error_result(case, job, reason)
 
 
-def _settings(evaluation: Evaluation) -> tuple[float, float]:
-    assert evaluation.job is not None
+def _settings(evaluation: JobEvaluation) -> tuple[float, float]:
     return evaluation.job.poll_seconds, evaluation.job.timeout_minutes * 60
 
 

@@ -38,7 +38,8 @@ def _via(ctx: RunContext, section: GuardrailSection) -> Via:
     client = ctx.aws.client("bedrock-runtime")
     if section.via == "apply":
         return ApplyVia(client, section.guardrail)
-    assert section.model is not None  # the suite model requires it for converse and invoke
+    if section.model is None:  # the loader reports this before a run
+        raise ValueError(f"via {section.via} needs `model:`")
     suite = ctx.loaded.suite
     spec = suite.model_spec(section.model)
     inference = suite.defaults.inference.merged(spec.inference)
@@ -74,8 +75,7 @@ class _MissingGuardrail:
 
 
 def _run_case(ctx: RunContext, via: Via, missing: _MissingGuardrail, case: Case) -> CaseResult:
-    assert isinstance(case.item, ResolvedProbe)
-    probe = case.item.probe
+    probe = case.item_as(ResolvedProbe).probe
     if missing.reason is not None:
         return _error(case, via.model_id, missing.reason, 0)
     try:

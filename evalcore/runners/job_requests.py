@@ -22,11 +22,10 @@ from evalcore.aws_facts import bedrock_metrics
 from evalcore.domain.plan import Case, EvaluationItem
 from evalcore.suite.job_checks import task_type
 from evalcore.suite.load import LoadedSuite
-from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation, Inference
+from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation, Inference, JobEvaluation
 from evalcore.suite.template import render
 
 MAX_PROMPTS_PER_JOB = 1000
-JOB_NAME_PATTERN = re.compile(r"[a-z0-9](-*[a-z0-9]){0,62}")
 # Bedrock's pattern for one segment of an S3 URI path (datasets and outputs).
 _S3_SEGMENT_UNSAFE = re.compile(r"[^-!_*'().a-zA-Z0-9]+")
 
@@ -44,11 +43,8 @@ class SectionTarget:
     prefix: str  # the key prefix of job.s3_uri, without slashes at either end
 
     @classmethod
-    def of(cls, loaded: LoadedSuite, evaluation: Evaluation, run_id: str, s3_uri: str | None = None) -> SectionTarget:
-        """At `s3_uri`, by default the section's `job.s3_uri` (which the suite model requires for bedrock-job)."""
-        if s3_uri is None:
-            assert evaluation.job is not None
-            s3_uri = evaluation.job.s3_uri
+    def of(cls, loaded: LoadedSuite, evaluation: Evaluation, run_id: str, s3_uri: str) -> SectionTarget:
+        """At `s3_uri`: the section's `job.s3_uri` (bedrock-job) or `batch.s3_uri` (batch, auto)."""
         bucket, _, prefix = s3_uri.removeprefix("s3://").partition("/")
         return cls(loaded.suite.name, evaluation.name, run_id, bucket, prefix.strip("/"))
 
@@ -97,7 +93,7 @@ def record_key(record: dict[str, Any]) -> RecordKey:
 
 def plan_jobs(
     loaded: LoadedSuite,
-    evaluation: Evaluation,
+    evaluation: JobEvaluation,
     target: SectionTarget,
     cases: Sequence[Case],
     responses: dict[str, dict[str, str]] | None = None,
@@ -107,8 +103,7 @@ def plan_jobs(
     `responses` (bring your own inference) maps a model name to {case id: response}."""
     by_model: dict[str, list[Case]] = {}
     for case in cases:
-        assert case.model is not None
-        by_model.setdefault(case.model, []).append(case)
+        by_model.setdefault(case.called_model(), []).append(case)
     jobs = []
     for model, model_cases in by_model.items():
         shards = [model_cases[i : i + MAX_PROMPTS_PER_JOB] for i in range(0, len(model_cases), MAX_PROMPTS_PER_JOB)]
@@ -120,7 +115,7 @@ def plan_jobs(
 
 def _job(
     loaded: LoadedSuite,
-    evaluation: Evaluation,
+    evaluation: JobEvaluation,
     target: SectionTarget,
     model: str,
     shard: int,
@@ -141,7 +136,6 @@ def _job(
         f"{dataset_name}-{safe_segment(model)}-{shard}.jsonl",
     )
     job = evaluation.job
-    assert job is not None
     tags = {
         **job.tags,
         "evalcore:suite": target.suite,
@@ -173,8 +167,7 @@ def dataset_line(
     evaluation: Evaluation, case: Case, model_id: str, responses: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """A case as a line of Bedrock's dataset: the prompt rendered from the section's template."""
-    assert isinstance(case.item, EvaluationItem)
-    fields = case.item.fields
+    fields = case.item_as(EvaluationItem).fields
     line: dict[str, Any] = {"prompt": render(evaluation.prompt, fields)}
     for name in ("referenceResponse", "category"):
         if fields.get(name) not in (None, ""):
@@ -193,7 +186,6 @@ def job_name(target: SectionTarget, model: str, shard: int, case_ids: Sequence[s
     tail = f"-{shard}-{digest}"
     readable = "-".join(_slug(p) for p in (target.suite, target.section, model) if _slug(p))
     name = f"{readable[: 63 - len(tail)].strip('-')}{tail}".strip("-")
-    assert JOB_NAME_PATTERN.fullmatch(name), name
     return name
 
 

@@ -16,7 +16,7 @@ from evalcore.domain.plan import Case, EvaluationItem
 from evalcore.suite.datasets import Record
 from evalcore.suite.job_checks import response_text
 from evalcore.suite.load import LoadedSuite
-from evalcore.suite.models import Evaluation
+from evalcore.suite.models import JobEvaluation, ResponsesJobEvaluation
 
 
 def queues(records: Sequence[Record], models: Sequence[str]) -> dict[tuple[str, str], deque[str]]:
@@ -32,10 +32,10 @@ def queues(records: Sequence[Record], models: Sequence[str]) -> dict[tuple[str, 
 
 
 def responses_for(
-    loaded: LoadedSuite, evaluation: Evaluation, cases: Sequence[Case]
+    loaded: LoadedSuite, evaluation: JobEvaluation, cases: Sequence[Case]
 ) -> dict[str, dict[str, str]] | None:
     """{model: {case id: response}} for a section with `responses:`, else None (the models answer)."""
-    if evaluation.responses is None:
+    if not isinstance(evaluation, ResponsesJobEvaluation):
         return None
     answers = queues(loaded.responses.get(evaluation.name, []), evaluation.models)
     by_record: dict[tuple[str, str], str] = {}  # (model, dataset source "file:line") -> response
@@ -47,7 +47,6 @@ def responses_for(
                 by_record[(model, str(record.line))] = queue.popleft()
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for case in cases:
-        assert isinstance(case.item, EvaluationItem) and case.model is not None
-        line = case.item.source.rpartition(":")[2]
-        out[case.model][case.id] = by_record.get((case.model, line), "")
+        model, line = case.called_model(), case.item_as(EvaluationItem).source.rpartition(":")[2]
+        out[model][case.id] = by_record.get((model, line), "")
     return dict(out)

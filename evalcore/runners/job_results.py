@@ -190,12 +190,11 @@ def _response(record: dict[str, Any]) -> str | None:
 
 
 def _base_result(case: Case, job: JobPlan) -> CaseResult:
-    assert isinstance(case.item, EvaluationItem)
     line = job.line_of(case.id)
     return case_result(
         case,
         model_id=job.model_id,
-        source=case.item.source,
+        source=case.item_as(EvaluationItem).source,
         prompt=line["prompt"],
         reference=line.get("referenceResponse"),
         category=line.get("category"),

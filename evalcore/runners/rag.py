@@ -84,7 +84,8 @@ def _prepare(ctx: RunContext, section_name: str) -> Prepared:
             judged.append((metric, judges[judge_id]))
     model_id, generation = None, {}
     if section.operation == "retrieve-and-generate":
-        assert section.model is not None
+        if section.model is None:  # the loader reports this before a run
+            raise ValueError("operation retrieve-and-generate needs `model:`")
         spec = suite.model_spec(section.model)
         model_id = spec.id
         generation = _generation(section, spec.id, suite.defaults.inference.merged(spec.inference), client)
@@ -138,9 +139,8 @@ def retrieval_configuration(target: KnowledgeBaseTarget) -> dict[str, Any]:
 
 def _run_case(prepared: Prepared, case: Case) -> CaseResult:
     """One case to one result; never raises."""
-    assert isinstance(case.item, EvaluationItem) and case.model is not None
-    record = case.item.fields
-    target = prepared.section.targets[case.model]
+    record = case.item_as(EvaluationItem).fields
+    target = prepared.section.targets[case.called_model()]
     reference = record.get(REFERENCE_FIELD)
     result = case_result(
         case,
@@ -195,7 +195,7 @@ def _evaluate(prepared: Prepared, target: KnowledgeBaseTarget, record: dict[str,
         result.attempts += generated.attempts
         result.latency_ms = value["latencyMs"]
     result.output = answer if answer is not None else _listing(outcome.passages)
-    _score(prepared, target, record, result, answer)
+    _score(prepared, target, record, result, Exchanged(question, outcome, answer))
 
 
 def _call(
@@ -251,11 +251,19 @@ def _numbered(passages: list[Passage]) -> str:
     return "\n\n".join(f"Passage {i} ({p.location or 'no location'}):\n{p.text}" for i, p in enumerate(passages, 1))
 
 
+@dataclass(frozen=True)
+class Exchanged:
+    """What a case sent and got back: the question, the passages and citations, the answer (None: retrieve)."""
+
+    question: str
+    outcome: KnowledgeBaseOutcome
+    answer: str | None
+
+
 def _score(
-    prepared: Prepared, target: KnowledgeBaseTarget, record: dict[str, Any], result: CaseResult, answer: str | None
+    prepared: Prepared, target: KnowledgeBaseTarget, record: dict[str, Any], result: CaseResult, got: Exchanged
 ) -> None:
-    outcome = result.knowledge_base
-    assert outcome is not None and result.prompt is not None
+    outcome, answer = got.outcome, got.answer
     scores: list[MetricScore] = []
     if prepared.retrieval:
         scores += retrieval_scores(prepared.retrieval, outcome.passages, record, target.number_of_results)
@@ -269,7 +277,7 @@ def _score(
                 cited.append(reference)
             lines.append(f"Passage {cited.index(reference) + 1} is cited for: {part.text}")
     judge_usage, judge_cost, costed = Usage(), 0.0, False
-    exchange = Exchange(result.prompt, answer or "", result.reference, record, result.repeat)
+    exchange = Exchange(got.question, answer or "", result.reference, record, result.repeat)
     for metric, judge in prepared.judged:
         rag = RAG.get(metric.name) if isinstance(metric, BuiltinMetric) else None
         if rag is None:
@@ -283,7 +291,7 @@ def _score(
                 "response": answer if rag.uses_response else None,
                 "reference": result.reference if rag.uses_reference else None,
             }
-            judged = judge.score(rag.rubric, exchange, question=rag_user_text(rag.rubric, result.prompt, material))
+            judged = judge.score(rag.rubric, exchange, question=rag_user_text(rag.rubric, got.question, material))
         scores.append(judged.score)
         judge_usage += judged.usage
         if judged.cost_usd is not None:

@@ -4,20 +4,28 @@ does not load every runner's dependencies)."""
 from __future__ import annotations
 
 from evalcore.runners.context import Runner
-from evalcore.suite.models import AgentSection, Evaluation, GuardrailSection, KnowledgeBaseSection
+from evalcore.suite.models import (
+    AgentSection,
+    BatchEvaluation,
+    DirectEvaluation,
+    Evaluation,
+    GuardrailSection,
+    JobEvaluation,
+    KnowledgeBaseSection,
+)
 
 
-def runner_for(section: Evaluation | GuardrailSection | AgentSection | KnowledgeBaseSection) -> Runner | None:
-    """The runner for a section, or None where this version has none."""
-    if isinstance(section, Evaluation) and section.mode == "direct":
+def runner_for(section: Evaluation | GuardrailSection | AgentSection | KnowledgeBaseSection) -> Runner:
+    """The runner for a section: each section type (each evaluation mode's type) has its own."""
+    if isinstance(section, DirectEvaluation):
         from evalcore.runners.direct import run_direct
 
         return run_direct
-    if isinstance(section, Evaluation) and section.mode == "bedrock-job":
+    if isinstance(section, JobEvaluation):
         from evalcore.runners.eval_jobs import run_eval_jobs
 
         return run_eval_jobs
-    if isinstance(section, Evaluation) and section.mode in ("batch", "auto"):
+    if isinstance(section, BatchEvaluation):
         from evalcore.runners.batch import run_batch
 
         return run_batch
@@ -29,8 +37,8 @@ def runner_for(section: Evaluation | GuardrailSection | AgentSection | Knowledge
         from evalcore.runners.agents.runner import run_agents
 
         return run_agents
-    if isinstance(section, KnowledgeBaseSection) and section.mode == "direct":
+    if isinstance(section, KnowledgeBaseSection):  # mode bedrock-job is refused when the suite loads
         from evalcore.runners.rag import run_knowledge_bases
 
         return run_knowledge_bases
-    return None
+    raise TypeError(f"no runner for a {type(section).__name__}")

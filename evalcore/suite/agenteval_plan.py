@@ -42,6 +42,15 @@ class PlanEvaluator(BaseModel):
     def _model(self) -> PlanEvaluator:
         if self.model is None and self.custom_config is None:
             raise PydanticCustomError("evaluator", "set `model` (e.g. claude-3) or `custom_config`")
+        if (
+            self.model is None
+            and self.provisioned_throughput_arn is None
+            and "model_id" not in (self.custom_config or {})
+        ):
+            raise PydanticCustomError(
+                "evaluator",
+                "`custom_config` names no `model_id`: set `model` (e.g. claude-3) or `custom_config.model_id`",
+            )
         return self
 
     def model_id(self) -> str:
@@ -50,7 +59,8 @@ class PlanEvaluator(BaseModel):
             return self.provisioned_throughput_arn
         if self.custom_config and "model_id" in self.custom_config:
             return str(self.custom_config["model_id"])
-        assert self.model is not None
+        if self.model is None:  # the model's own rule refuses a plan evaluator without one
+            raise ValueError("the evaluator names no model")
         return EVALUATOR_ALIASES.get(self.model, self.model)
 
 

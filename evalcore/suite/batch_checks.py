@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from evalcore.aws_facts.invoke_model_families import SYSTEM_FAMILIES, UnsupportedModel, family
-from evalcore.suite.models import Evaluation, Suite
+from evalcore.suite.models import BatchEvaluation, Suite
 from evalcore.suite.problems import Loc
 
-SCORED_HERE = ("direct", "batch", "auto")  # modes whose metrics evalcore computes (the direct runner's)
 
-
-def batch_problems(suite: Suite, ev: Evaluation, cases_per_model: int) -> list[tuple[Loc, str]]:
+def batch_problems(suite: Suite, ev: BatchEvaluation, cases_per_model: int) -> list[tuple[Loc, str]]:
     """Models without an InvokeModel body evalcore can write, and (mode batch) a section too small for a job."""
-    assert ev.batch is not None  # the suite model requires it
     problems: list[tuple[Loc, str]] = []
     for j, model in enumerate(ev.models):
         try:

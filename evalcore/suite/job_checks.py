@@ -12,7 +12,7 @@ from typing import Any
 from evalcore.aws_facts import bedrock_metrics
 from evalcore.aws_facts.service_patterns import pattern
 from evalcore.suite.datasets import Record
-from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation, Suite
+from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, JobEvaluation, ResponsesJobEvaluation, Suite
 from evalcore.suite.problems import Loc
 from evalcore.suite.template import render
 
@@ -30,7 +30,7 @@ MAX_METRICS = 25
 MAX_CUSTOM_METRICS = 10
 
 
-def task_type(ev: Evaluation) -> str:
+def task_type(ev: JobEvaluation) -> str:
     """The job's taskType: the section's, else `General` for judge and custom-metric jobs (aws-samples/
     amazon-bedrock-samples, evaluation-observe/bedrock-llm-as-judge-evaluation/model-as-a-judge.ipynb: "must be
     General for LLMaaJ"; bedrock-eval-custom-metrics/custom-metrics-model-evaluation.ipynb sends General too), else
@@ -41,9 +41,8 @@ def task_type(ev: Evaluation) -> str:
     return "General" if judged else "QuestionAndAnswer"
 
 
-def job_problems(ev: Evaluation) -> list[tuple[Loc, str]]:
+def job_problems(ev: JobEvaluation) -> list[tuple[Loc, str]]:
     """What Bedrock would refuse in this section's jobs (mode bedrock-job)."""
-    assert ev.job is not None
     problems: list[tuple[Loc, str]] = []
     if ev.system is not None:
         problems.append(
@@ -91,19 +90,19 @@ def job_problems(ev: Evaluation) -> list[tuple[Loc, str]]:
             )
     if ev.job.kms_key_id is not None and not _KMS.fullmatch(ev.job.kms_key_id):
         problems.append((("job", "kms_key_id"), "not a KMS key id, key ARN, alias or alias ARN"))
-    if ev.responses is not None:
+    if isinstance(ev, ResponsesJobEvaluation):
         for j, model in enumerate(ev.models):
             if not _SOURCE.fullmatch(model):
                 problems.append((("models", j), f"'{model}' is not usable as Bedrock's inferenceSourceIdentifier"))
     return problems
 
 
-def job_model_problems(suite: Suite, index: int, ev: Evaluation) -> list[tuple[Loc, str]]:
+def job_model_problems(suite: Suite, index: int, ev: JobEvaluation) -> list[tuple[Loc, str]]:
     """Generator model ids Bedrock's CreateEvaluationJob refuses, at the line that gives the id (the suite's
     `models:` entry, or the section's list). The rule is botocore's `EvaluationBedrockModelIdentifier` pattern
     (bedrock service model): it takes inference-profile ids only with a 2-4 letter prefix (`us.`, `eu.`, `apac.`),
     so `global.` and `us-gov.` profiles must be given as inference-profile ARNs, which it takes with any prefix."""
-    if ev.responses is not None:  # bring your own inference: models name response sources
+    if isinstance(ev, ResponsesJobEvaluation):  # bring your own inference: models name response sources
         return []
     accepted = pattern("bedrock", "EvaluationBedrockModelIdentifier")
     problems: list[tuple[Loc, str]] = []
@@ -136,7 +135,7 @@ def _custom(i: int, metric: CustomJudgeMetric) -> list[tuple[Loc, str]]:
     return problems
 
 
-def dataset_problems(ev: Evaluation, records: Sequence[Record]) -> list[tuple[int, str]]:
+def dataset_problems(ev: JobEvaluation, records: Sequence[Record]) -> list[tuple[int, str]]:
     """(line, message) for records Bedrock would refuse: an empty prompt, or a reference or category that is not
     plain text. (The 1,000 prompts a job takes are not a limit here: evalcore cuts the dataset into jobs.)"""
     problems: list[tuple[int, str]] = []
@@ -160,7 +159,7 @@ def response_text(fields: dict[str, Any]) -> str | None:
 
 
 def response_problems(
-    ev: Evaluation, records: Sequence[Record], responses: Sequence[Record]
+    ev: ResponsesJobEvaluation, records: Sequence[Record], responses: Sequence[Record]
 ) -> list[tuple[int | None, str]]:
     """(line of the responses file or None, message) for records without a response, and bad response lines."""
     problems: list[tuple[int | None, str]] = []

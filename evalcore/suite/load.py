@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from evalcore.aws_facts import bedrock_metrics
 from evalcore.suite import metric_names
 from evalcore.suite.agenteval_plan import EVALUATOR_ALIASES, AgentevalPlan
-from evalcore.suite.batch_checks import SCORED_HERE, batch_problems
+from evalcore.suite.batch_checks import batch_problems
 from evalcore.suite.capability_checks import guardrail_problem, model_problem, system_problem
 from evalcore.suite.datasets import Dataset, Record, read_records, scan_dataset
 from evalcore.suite.expected_sources import PASSAGES_FIELD, SOURCES_FIELD, expected_items
@@ -26,16 +26,21 @@ from evalcore.suite.job_checks import dataset_problems, job_model_problems, job_
 from evalcore.suite.models import (
     AgentSection,
     AgentTest,
+    BatchEvaluation,
     BuiltinMetric,
     CheckMetric,
     CustomJudgeMetric,
+    DirectEvaluation,
     Evaluation,
     Evaluator,
     GuardrailSection,
+    JobEvaluation,
     KnowledgeBaseSection,
     Probe,
     ProbeFile,
+    ResponsesJobEvaluation,
     RetrievalMetric,
+    ScoredHere,
     Suite,
 )
 from evalcore.suite.problems import InputError, Loc, Problem
@@ -217,7 +222,7 @@ class _Checker:
     def _evaluation(self, i: int, ev: Evaluation) -> None:
         loc: Loc = ("evaluations", i)
         for j, ref in enumerate(ev.models):
-            if ev.responses is None:  # with `responses:`, models name response sources, not Bedrock models
+            if not isinstance(ev, ResponsesJobEvaluation):  # models name response sources, not Bedrock models
                 self._model_ref(ref, (*loc, "models", j))
         if len(set(ev.models)) != len(ev.models):
             self._add((*loc, "models"), "a model is listed twice (list each once; use `repeats` to repeat)")
@@ -236,18 +241,16 @@ class _Checker:
                 "no metrics (add at least one, e.g. `- exact_match` or `- Builtin.Correctness`)",
             )
         self._thresholds(loc, ev.thresholds, names, ev.models)
-        if ev.system is not None and ev.mode != "bedrock-job" and ev.responses is None:
+        if ev.system is not None and isinstance(ev, DirectEvaluation | BatchEvaluation):
             for ref in ev.models:
                 problem = system_problem(self.suite.model_spec(ref).id)
                 if problem is not None:
                     self._add((*loc, "system"), problem)
-        if ev.mode == "bedrock-job":
+        if isinstance(ev, JobEvaluation):
             for where, message in job_problems(ev):
                 self._add((*loc, *where), message)
             for model_loc, message in job_model_problems(self.suite, i, ev):
                 self._add(model_loc, message)
-        elif ev.responses is not None:
-            self._add((*loc, "responses"), "`responses:` (bring your own inference) needs mode: bedrock-job")
         path = self._file(ev.dataset, (*loc, "dataset"))
         if path is None:
             return
@@ -277,19 +280,18 @@ class _Checker:
         if records is None:
             return
         self.loaded.datasets[ev.name] = records
-        if ev.mode in ("batch", "auto"):
+        if isinstance(ev, BatchEvaluation):
             repeats = ev.repeats or self.suite.defaults.repeats
             for where, message in batch_problems(self.suite, ev, len(records) * repeats):
                 self._add((*loc, *where), message)
-        if ev.mode == "bedrock-job":
+        if isinstance(ev, JobEvaluation):
             shown = str(self.loaded.path.parent / ev.dataset)
             self.problems.extend(Problem(shown, message, line) for line, message in dataset_problems(ev, records))
-            if ev.responses is not None:
-                self._responses(ev, (*loc, "responses"), records)
+        if isinstance(ev, ResponsesJobEvaluation):
+            self._responses(ev, (*loc, "responses"), records)
         self.problems.extend(found)
 
-    def _responses(self, ev: Evaluation, loc: Loc, records: Dataset) -> None:
-        assert ev.responses is not None
+    def _responses(self, ev: ResponsesJobEvaluation, loc: Loc, records: Dataset) -> None:
         path = self._file(ev.responses, loc)
         responses = self._records(path, ev.responses) if path is not None else None
         if responses is None:
@@ -300,9 +302,9 @@ class _Checker:
             self.problems.append(Problem(display, message, line))
 
     def _metric_fits_mode(self, ev: Evaluation, metric: Any, loc: Loc, judge: str | None) -> None:
-        direct = ev.mode in SCORED_HERE
+        direct = isinstance(ev, ScoredHere)
         if isinstance(metric, CheckMetric):
-            if direct and ev.mode != "direct" and metric.check == "latency_ms":
+            if isinstance(ev, BatchEvaluation) and metric.check == "latency_ms":
                 self._add(loc, f"check '{metric.name}': batch inference measures no latency (use mode: direct)")
             if not direct:
                 self._add(
@@ -528,9 +530,10 @@ class _Checker:
         loc: Loc = ("agents", i)
         self._thresholds(loc, ag.thresholds, set(), [])
         if ag.plan is not None:
-            self._plan(ag, (*loc, "plan"))
+            self._plan(ag, ag.plan, (*loc, "plan"))
             return
-        assert ag.evaluator is not None and ag.target is not None
+        if ag.evaluator is None or ag.target is None:  # AgentSection's own rule refuses this before any check
+            return
         target = self._target(ag.target.model_dump(), (*loc, "target"), self.doc.file, self.doc)
         if target is None:
             return
@@ -571,12 +574,11 @@ class _Checker:
         else:
             self.problems.append(Problem(file, message))
 
-    def _plan(self, ag: AgentSection, loc: Loc) -> None:
-        assert ag.plan is not None
-        path = self._file(ag.plan, loc)
+    def _plan(self, ag: AgentSection, plan_file: str, loc: Loc) -> None:
+        path = self._file(plan_file, loc)
         if path is None:
             return
-        display = str(self.loaded.path.parent / ag.plan)
+        display = str(self.loaded.path.parent / plan_file)
         raw = path.read_bytes()
         try:
             plan_doc = load_yaml(decode_text(raw, display), display)

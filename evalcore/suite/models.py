@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -254,17 +254,15 @@ class BatchSettings(JobSettings):
 
 
 class Evaluation(Strict):
-    """Several models side by side on one dataset."""
+    """Several models side by side on one dataset: what every mode shares. A section is one of the mode types
+    below (`EvaluationEntry` picks it by `mode`), each with only the keys and rules of its mode."""
+
+    # What to say when a key the mode requires is missing (`{mode}`: the section's mode).
+    missing_hints: ClassVar[dict[str, str]] = {}
 
     name: Name
     dataset: str = Field(min_length=1, description="JSONL (Bedrock's format) or CSV, relative to the suite file.")
     models: list[str] = Field(min_length=1)
-    mode: Literal["direct", "bedrock-job", "batch", "auto"] = Field(
-        "direct",
-        description="direct: Converse calls now; bedrock-job: managed evaluation jobs; batch: Bedrock batch "
-        "inference (about half the price, slower to start), scored here like direct; auto: batch for a model "
-        "with at least `batch.auto_threshold` cases, direct below.",
-    )
     system: str | None = None
     prompt: str = Field("{{prompt}}", description="A template over the dataset's fields.")
     metrics: list[MetricEntry] = Field(default_factory=list)
@@ -284,6 +282,11 @@ class Evaluation(Strict):
         description="Metrics the pull-request comparison tests first: they share half of the false discovery rate "
         "budget whatever their number, every other row the other half.",
     )
+
+
+class ScoredHere(Evaluation):
+    """The modes whose answers evalcore scores itself (the direct runner's metrics): direct, batch and auto."""
+
     judge_samples: int = Field(
         1,
         ge=1,
@@ -291,6 +294,50 @@ class Evaluation(Strict):
         description="direct and batch modes: ask the judge this many times per answer and average the grades "
         "(each grade its own sample and cache entry).",
     )
+
+
+MODES = ("direct", "bedrock-job", "batch", "auto")
+
+
+class DirectEvaluation(ScoredHere):
+    """mode direct (the default): Converse calls now, scored here."""
+
+    mode: Literal["direct"] = Field("direct", description="direct: Converse calls now (the default).")
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _known_mode(cls, value: Any) -> Any:
+        # A mode no type declares is validated here (the discriminator sends it to this type): name every mode.
+        if value not in MODES:
+            raise PydanticCustomError(
+                "literal_error",
+                "Input should be {expected}",
+                {"expected": ", ".join(f"'{m}'" for m in MODES[:-1]) + f" or '{MODES[-1]}'"},
+            )
+        return value
+
+
+class BatchEvaluation(ScoredHere):
+    """mode batch: Bedrock batch inference (about half the price, slower to start), scored here like direct;
+    mode auto: batch for a model with at least `batch.auto_threshold` cases, direct below."""
+
+    mode: Literal["batch", "auto"] = Field(
+        description="batch: Bedrock batch inference; auto: batch for a model with at least "
+        "`batch.auto_threshold` cases, direct below."
+    )
+    batch: BatchSettings
+
+    missing_hints: ClassVar[dict[str, str]] = {
+        "batch": "mode {mode} needs a `batch:` block with `role_arn` and `s3_uri: s3://...` "
+        "(where batch jobs read and write)"
+    }
+
+
+class JobEvaluation(Evaluation):
+    """mode bedrock-job: managed evaluation jobs call the models and score the answers."""
+
+    mode: Literal["bedrock-job"] = Field(description="bedrock-job: managed evaluation jobs.")
+    job: JobSettings
     task_type: (
         Literal["Summarization", "Classification", "QuestionAndAnswer", "Generation", "General", "Custom"] | None
     ) = Field(
@@ -298,30 +345,57 @@ class Evaluation(Strict):
         description="managed jobs: Bedrock's taskType. Default: General for judge and custom-metric jobs (as in "
         "every AWS model-as-judge example), QuestionAndAnswer for algorithmic metrics.",
     )
-    job: JobSettings | None = None
-    batch: BatchSettings | None = None
-    responses: str | None = Field(
-        None,
+
+    missing_hints: ClassVar[dict[str, str]] = {
+        "job": "mode {mode} needs `job: {{role_arn: ..., s3_uri: s3://...}}` (where Bedrock reads and writes)"
+    }
+
+
+class ResponsesJobEvaluation(JobEvaluation):
+    """mode bedrock-job with `responses:` (bring your own inference): Bedrock scores answers already made."""
+
+    responses: str = Field(
         description="bedrock-job, bring your own inference: a JSONL or CSV file of responses already made "
         "(`prompt` as in the dataset, `response`, and `model`: a name of this section's `models`, optional with "
         "one model), relative to the suite file; a direct run's results.jsonl works as it is. Bedrock scores them "
         "instead of calling models; `models` then name the response sources.",
     )
 
-    @model_validator(mode="after")
-    def _mode(self) -> Evaluation:
-        if self.mode == "bedrock-job" and self.job is None:
-            raise PydanticCustomError(
-                "job",
-                "mode bedrock-job needs `job: {role_arn: ..., s3_uri: s3://...}` (where Bedrock reads and writes)",
-            )
-        if self.mode in ("batch", "auto") and self.batch is None:
-            raise PydanticCustomError(
-                "batch",
-                "mode {mode} needs a `batch:` block with `role_arn` and `s3_uri: s3://...` (where batch jobs read and write)",
-                {"mode": self.mode},
-            )
-        return self
+
+def _mode_tag(value: Any) -> str:
+    """The union member for a section: by `mode` (absent: direct; unknown: direct, whose rule names every mode)."""
+    mode = value.get("mode", "direct") if isinstance(value, dict) else getattr(value, "mode", "direct")
+    if mode == "bedrock-job":
+        return "responses-mode" if "responses" in _keys(value) else "job-mode"
+    return "batch-mode" if mode in ("batch", "auto") else "direct-mode"
+
+
+EvaluationEntry = Annotated[
+    Annotated[DirectEvaluation, Tag("direct-mode")]
+    | Annotated[BatchEvaluation, Tag("batch-mode")]
+    | Annotated[JobEvaluation, Tag("job-mode")]
+    | Annotated[ResponsesJobEvaluation, Tag("responses-mode")],
+    Discriminator(_mode_tag),
+]
+EVALUATION_TAGS = {  # union tags: distinct from every key, as they are dropped from error locations
+    "direct-mode": DirectEvaluation,
+    "batch-mode": BatchEvaluation,
+    "job-mode": JobEvaluation,
+    "responses-mode": ResponsesJobEvaluation,
+}
+
+
+_MODE_TYPES: dict[str, tuple[type[Evaluation], ...]] = {
+    "direct": (DirectEvaluation,),
+    "bedrock-job": (JobEvaluation, ResponsesJobEvaluation),
+    "batch": (BatchEvaluation,),
+    "auto": (BatchEvaluation,),
+}
+
+
+def modes_with(key: str) -> list[str]:
+    """The evaluation modes whose sections take `key` (to say so when a section of another mode has it)."""
+    return [mode for mode, types in _MODE_TYPES.items() if any(key in t.model_fields for t in types)]
 
 
 class GuardrailRef(Strict):
@@ -600,7 +674,10 @@ ModelEntry = Annotated[
 ]
 
 # Tags of the unions above: they appear in pydantic's error locations and are dropped from what users see.
-UNION_TAGS = frozenset({"probe", "probe-file", "model-id", "model-spec"})
+UNION_TAGS = frozenset({"probe", "probe-file", "model-id", "model-spec", *EVALUATION_TAGS})
+
+
+SectionT = TypeVar("SectionT", bound=BaseModel)
 
 
 class Suite(Strict):
@@ -617,7 +694,7 @@ class Suite(Strict):
     aws: AwsSettings = Field(default_factory=AwsSettings)
     defaults: Defaults = Field(default_factory=Defaults)
     models: dict[str, ModelEntry] = Field(default_factory=dict)
-    evaluations: list[Evaluation] = Field(default_factory=list)
+    evaluations: list[EvaluationEntry] = Field(default_factory=list)
     guardrails: list[GuardrailSection] = Field(default_factory=list)
     agents: list[AgentSection] = Field(default_factory=list)
     knowledge_bases: list[KnowledgeBaseSection] = Field(default_factory=list)
@@ -639,3 +716,10 @@ class Suite(Strict):
 
     def sections(self) -> list[Evaluation | GuardrailSection | AgentSection | KnowledgeBaseSection]:
         return [*self.evaluations, *self.guardrails, *self.agents, *self.knowledge_bases]
+
+    def section(self, name: str, kind: type[SectionT]) -> SectionT:
+        """The section named `name`, which must be a `kind` (a runner's own section); LookupError otherwise."""
+        for section in self.sections():
+            if section.name == name and isinstance(section, kind):
+                return section
+        raise LookupError(f"the suite has no {kind.__name__} section named '{name}'")

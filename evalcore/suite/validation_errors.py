@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from evalcore.suite.models import UNION_TAGS
+from evalcore.suite.models import EVALUATION_TAGS, UNION_TAGS, Evaluation, modes_with
 from evalcore.suite.problems import Loc, Problem, format_loc
 from evalcore.suite.yaml_source import YamlDocument
 
@@ -45,7 +45,7 @@ def problems_from(exc: ValidationError, root: type[BaseModel], doc: YamlDocument
     typo_fixes: set[Loc] = set()
     for loc, err in cleaned:
         if err["type"] == "extra_forbidden":
-            guess = _suggest(str(loc[-1]), _allowed_keys(root, loc[:-1]))
+            guess = _suggest(str(loc[-1]), _allowed_keys(root, tuple(err["loc"])[:-1]))
             if guess:
                 typo_fixes.add((*loc[:-1], guess))
     problems: list[Problem] = []
@@ -53,23 +53,35 @@ def problems_from(exc: ValidationError, root: type[BaseModel], doc: YamlDocument
     for loc, err in cleaned:
         if err["type"] == "missing" and loc in typo_fixes:
             continue
-        problem = _problem(root, doc, loc, err)
+        problem = _problem(root, doc, loc, err, tuple(err["loc"]))
         if str(problem) not in seen:
             seen.add(str(problem))
             problems.append(problem)
     return problems
 
 
-def _problem(root: type[BaseModel], doc: YamlDocument, loc: Loc, err: dict[str, Any]) -> Problem:
+def _problem(root: type[BaseModel], doc: YamlDocument, loc: Loc, err: dict[str, Any], raw: Loc) -> Problem:
     kind = err["type"]
     value = err.get("input")
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        allowed = _allowed_keys(root, loc[:-1])
+        model = _model_at(root, raw[:-1])
+        modes = modes_with(key) if model is not None and issubclass(model, Evaluation) else []
+        if modes:
+            shown = ", ".join(modes[:-1]) + f" or {modes[-1]}" if len(modes) > 1 else modes[0]
+            return doc.problem(
+                loc, f"`{key}` is only for mode: {shown}", prefer_key=True, field_name=format_loc(loc[:-1]) or ""
+            )
+        allowed = _allowed_keys(root, raw[:-1])
         guess = _suggest(key, allowed)
         hint = f"did you mean '{guess}'?" if guess else f"expected one of: {', '.join(sorted(allowed))}"
         return doc.problem(loc, f"unknown key '{key}' ({hint})", prefer_key=True, field_name=format_loc(loc[:-1]) or "")
     if kind == "missing":
+        model = _model_at(root, raw[:-1])
+        hint = model.missing_hints.get(str(loc[-1])) if model is not None and issubclass(model, Evaluation) else None
+        if hint is not None:
+            mode = value.get("mode") if isinstance(value, dict) else None
+            return doc.problem(loc[:-1], hint.format(mode=mode), field_name=format_loc(loc[:-1]) or None)
         return doc.problem(loc[:-1], f"missing required key '{loc[-1]}'", field_name=format_loc(loc[:-1]) or None)
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
@@ -146,8 +158,14 @@ def _allowed_keys(root: type[BaseModel], loc: Loc) -> list[str]:
 
 
 def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model class at a location as pydantic gives it (an evaluation's mode tag picks its type)."""
     candidates: list[Any] = [root]
     for part in loc:
+        if isinstance(part, str) and part in EVALUATION_TAGS:
+            candidates = [EVALUATION_TAGS[part]]
+            continue
+        if isinstance(part, str) and part in UNION_TAGS:
+            continue
         nxt: list[Any] = []
         for tp in candidates:
             for member in _members(tp):

@@ -136,7 +136,12 @@ def build_run(cases: list[CaseResult], suite_path: str = "evals/suite.yml") -> R
         planned = sum(m.counts.total for m in models)
         sections.append(SectionSummary(name=name, kind=kind, planned=planned, models=models))
     sections.append(
-        SectionSummary(name="jobs", kind="evaluation", status="not_run", reason="cannot run bedrock-job <b>yet</b>")
+        SectionSummary(
+            name="jobs",
+            kind="evaluation",
+            status="not_run",
+            reason="preflight: the bucket 'evals' cannot be reached: <b>Could not connect</b>",
+        )
     )
     run = RunResult(
         run=RunMeta(

@@ -23,7 +23,7 @@ def test_the_verdict_and_each_reason_close_the_summary(run: RunResult) -> None:
     text = console_summary(run)
     assert "verdict: ERROR (exit 3)" in text
     assert text.splitlines()[-1] == "  - support: pass_rate >= 1: got 0.75 ([0.000, 1.000], 95% t-wilson, n=2 items)"
-    assert "  jobs: not run: cannot run bedrock-job <b>yet</b>" in text
+    assert "  jobs: not run: preflight: the bucket 'evals' cannot be reached: <b>Could not connect</b>" in text
 
 
 def test_each_section_says_which_rule_gated_it(run: RunResult) -> None:

@@ -94,7 +94,10 @@ def test_tokens_cost_and_time_are_totalled(summary: str) -> None:
 
 
 def test_a_section_that_did_not_run_says_why(summary: str) -> None:
-    assert "⏭️ did not run: cannot run bedrock-job &lt;b&gt;yet&lt;/b&gt;" in summary
+    assert (
+        "⏭️ did not run: preflight: the bucket 'evals' cannot be reached: &lt;b&gt;Could not connect&lt;/b&gt;"
+        in summary
+    )
 
 
 def test_the_worst_cases_come_in_details_errors_first(summary: str) -> None:

@@ -20,7 +20,9 @@ import yaml
 
 from evalcore.app.cli import main
 from evalcore.app.orchestrate import RunOptions, RunOutcome, run_suite
+from evalcore.aws_facts.service_patterns import pattern
 from evalcore.domain.results import CaseResult, read_cases, read_run
+from evalcore.runners.job_requests import SectionTarget, job_name
 from evalcore.suite.load import load_suite
 from evalcore.suite.problems import InputError
 from evalcore_emulator import Emulator, World
@@ -561,3 +563,22 @@ def test_the_managed_jobs_example_passes_its_gate_through_the_cli(tmp_path: Path
     assert 'name="qa-jobs"' in junit and 'failures="0"' in junit
     summary = (tmp_path / "out" / "summary.md").read_text()
     assert "| sonnet-3-5 |" in summary and "| sonnet-3 |" in summary and "Builtin.Accuracy" in summary
+
+
+@pytest.mark.parametrize(
+    ("suite", "section", "model"),
+    [
+        ("demo", "qa", "haiku"),
+        ("---", "___", "..."),
+        ("Ünïcode suite", "section/with/slashes", "us.anthropic.claude-3-7-sonnet-20250219-v1:0"),
+        ("s" * 200, "t" * 200, "m" * 200),
+    ],
+)
+def test_job_names_fit_what_bedrock_accepts_whatever_the_suite_names(suite: str, section: str, model: str) -> None:
+    """Evaluation and batch job names are built to fit botocore's EvaluationJobName and ModelInvocationJobName
+    patterns (bedrock service model); nothing checks them at run time."""
+    target = SectionTarget(suite, section, "0123456789ab", "bucket", "")
+    for shard in (1, 12):
+        name = job_name(target, model, shard, ["a", "b"])
+        assert pattern("bedrock", "EvaluationJobName").fullmatch(name), name
+        assert pattern("bedrock", "ModelInvocationJobName").fullmatch(name), name

@@ -53,8 +53,7 @@ def _summary(done: list[tuple[Case, CaseResult]]) -> str:
     lines += [f"- [{_ICON[r.status]} {_title(c)}](#{_anchor(c)})" for c, r in done]
     lines += ["", "---", ""]
     for case, result in done:
-        assert isinstance(case.item, AgentItem)
-        test = case.item.test
+        test = case.item_as(AgentItem).test
         lines += [f"## <a id={_anchor(case)}></a>{_ICON[result.status]} {_title(case)}", "", "**Steps**"]
         lines += [f"{i}. {step}" for i, step in enumerate(test.steps, 1)]
         lines += ["", "**Expected results**"]
@@ -76,8 +75,7 @@ def _result_text(result: CaseResult) -> str:
 
 
 def _title(case: Case) -> str:
-    assert isinstance(case.item, AgentItem)
-    return case.item.test_name + (f" (repeat {case.repeat + 1})" if case.repeat else "")
+    return case.item_as(AgentItem).test_name + (f" (repeat {case.repeat + 1})" if case.repeat else "")
 
 
 def _anchor(case: Case) -> str:
@@ -85,8 +83,7 @@ def _anchor(case: Case) -> str:
 
 
 def _trace_name(case: Case) -> str:
-    assert isinstance(case.item, AgentItem)
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", case.item.test_name)
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", case.item_as(AgentItem).test_name)
     return name + (f".repeat-{case.repeat + 1}" if case.repeat else "")
 
 

@@ -111,8 +111,8 @@ def _client_factory(aws: Aws) -> Callable[[str, Any], Any]:
 
 def _run_case(section: _Section, case: Case) -> CaseResult:
     """One test run to one result; never raises."""
-    assert isinstance(case.item, AgentItem)
-    name, test = case.item.test_name, case.item.test
+    item = case.item_as(AgentItem)
+    name, test = item.test_name, item.test
     trace = TraceLog(name)
     with section.lock:
         section.traces[case.id] = trace
@@ -182,7 +182,7 @@ def _post_hook(hook: Any, test: hooks.HookTest, run: AgentRun, trace: TraceLog) 
 
 
 def _result(section: _Section, case: Case, run: AgentRun, scores: list[MetricScore], latency_ms: float) -> CaseResult:
-    assert isinstance(case.item, AgentItem)
+    test_name = case.item_as(AgentItem).test_name
     model_id = section.evaluator.model_id
     target_model = run.target_model or (section.target.model_id if section.target is not None else None)
     metrics = list(scores)
@@ -200,7 +200,7 @@ def _result(section: _Section, case: Case, run: AgentRun, scores: list[MetricSco
         fingerprint=case.fingerprint,
         status=run.status,
         reason=run.reason,
-        source=case.item.test_name,
+        source=test_name,
         prompt=run.turns[0].user if run.turns else None,
         output=run.turns[-1].agent if run.turns else None,
         metrics=metrics,
@@ -211,7 +211,7 @@ def _result(section: _Section, case: Case, run: AgentRun, scores: list[MetricSco
         judge_cost_usd=section.pricing.cost(model_id, run.evaluator_usage),
         attempts=run.attempts,
         agent=AgentOutcome(
-            test=case.item.test_name,
+            test=test_name,
             turns=run.turns,
             steps_attempted=run.steps_attempted,
             reasoning=run.reasoning,
