@@ -57,7 +57,7 @@ def run_dir(
             run_id=f"run{number:03d}",
             tool_version="0.1.0",
             started_at=1_764_000_000.0 + number * 7 * 86400,
-            git_sha=f"{number:040x}",
+            git_sha=hashlib.sha1(str(number).encode()).hexdigest(),
             git_ref="refs/heads/main",
             shard=shard,
         ),

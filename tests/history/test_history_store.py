@@ -3,6 +3,7 @@ appends from two writers at once stay whole; a cut last line is skipped with a w
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 from pathlib import Path
@@ -34,7 +35,7 @@ def test_history_record_appends_a_compact_record_of_the_run(tmp_path: Path) -> N
         "run001",
         "refs/heads/main",
     )
-    assert record.commit == f"{1:040x}"
+    assert record.commit == hashlib.sha1(b"1").hexdigest()
     entry = record.entries[0]
     assert (entry.section, entry.model, entry.model_id, entry.cases, entry.tokens) == ("qa", "m", MODEL_ID, 40, 600)
     assert entry.cost_usd == pytest.approx(0.04)
