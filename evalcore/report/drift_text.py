@@ -39,6 +39,7 @@ def drift_lines(drift: Drift) -> list[str]:
     short = [d for d in drift.rows if d.verdict == "insufficient"]
     if short:
         lines.append(f"evalcore: drift: {len(short)} rows with fewer than 10 paired items were not tested")
-    head = f"evalcore: drift: run {one_line(drift.latest.run_id, 40)} against the {n} runs before it: "
+    runs = "run" if n == 1 else "runs"
+    head = f"evalcore: drift: run {one_line(drift.latest.run_id, 40)} against the {n} {runs} before it: "
     head += f"{len(drift.worse)} drifts to the worse, {len(drift.better)} to the better"
     return [head, *lines]
