@@ -89,3 +89,17 @@ def test_the_history_reports_escape_names_and_load_nothing(tmp_path: Path) -> No
     assert markdown.count("◆ ") >= 2  # the model change and the suite change, listed under the chart
     assert "<svg" in html and "<script" not in html and not re.search(r"\b(src|href)=|url\(|@import", html)
     assert "default-src 'none'" in html
+
+
+@pytest.mark.parametrize("form", [[], ["record"], ["check"]])
+def test_every_history_form_has_help(form: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["history", *form, "--help"])
+    assert exc.value.code == 0
+    assert f"usage: evalcore history {' '.join(form)}".rstrip() in capsys.readouterr().out
+
+
+def test_evalcore_help_lists_history(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "history" in capsys.readouterr().out
