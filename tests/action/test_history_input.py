@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from evalcore_emulator import Emulator, World
-from tests.action.conftest import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, HAIKU, action_env, run_step
+from tests.action.conftest import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, GITHUB, HAIKU, action_env, run_step
 
 QUESTIONS = {f"What is the code word for item {i}?": f"cw{i}x" for i in range(30)}
 SUITE = """\
@@ -46,13 +46,15 @@ def _world(right: int) -> World:
     return World.model_validate({"models": {HAIKU: {"quality": 1.0, "answers": answers}}})
 
 
-def _step(workspace: Path, emu: Emulator, inputs: dict[str, str]):  # type: ignore[no-untyped-def]
+def _step(workspace: Path, emu: Emulator, inputs: dict[str, str], event: str = "schedule"):  # type: ignore[no-untyped-def]
     env = action_env(
         workspace,
         {"suite": "evals/suite.yml", "endpoint-url": emu.endpoint, "aws-region": "us-east-1", "comment": "never",
          **inputs},
     )  # fmt: skip
     env.update({"AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_KEY})
+    if event != "pull_request":  # a scheduled run on main
+        env.update({"GITHUB_EVENT_NAME": event, "GITHUB_REF_NAME": "main", "GITHUB_REF": "refs/heads/main"})
     return run_step(env, workspace)
 
 
@@ -98,3 +100,25 @@ def test_bad_history_inputs_are_one_error_naming_the_input(tmp_path: Path, input
     assert step.code == 2
     errors = [msg for name, _, msg in step.commands() if name == "error"]
     assert len(errors) == 1 and said in errors[0], step.log
+
+
+def test_on_a_pull_request_the_history_is_read_for_the_comments_trend_not_written(tmp_path: Path) -> None:
+    workspace = _workspace(tmp_path)
+    inputs = {"history": "evals.jsonl", "drift": "fail"}
+    GITHUB.state.comments.pop(7, None)
+    with Emulator(world=_world(30), s3=False) as emu:
+        for n, right in enumerate([30, 27, 24]):  # three weekly runs on main
+            emu.set_world(_world(right))
+            weekly = {**inputs, "drift": "warn", "out-dir": f"w{n}", "cache-dir": f".c{n}"}
+            assert _step(workspace, emu, weekly).code == 0
+        emu.set_world(_world(6))
+        pr = _step(
+            workspace, emu, {**inputs, "out-dir": "pr", "cache-dir": ".cpr", "comment": "always"}, "pull_request"
+        )
+    assert pr.code == 0, pr.log  # drift is for branches: a pull request is not recorded nor checked
+    assert len((workspace / "evals.jsonl").read_text().splitlines()) == 3
+    assert "not recorded on a pull request" in pr.log
+    (comment,) = [c for c in GITHUB.state.comments.get(7, []) if "<!-- evalcore:weekly -->" in c["body"]]
+    assert "**Trend on the base branch** (3 recorded runs" in comment["body"]
+    row = next(line for line in comment["body"].splitlines() if line.startswith("| qa · bot · contains |"))
+    assert "| 1.000 → 0.800 | 0.200 |" in row
