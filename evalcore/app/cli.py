@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evalcore import __version__
+from evalcore.app.history_cli import positive
 from evalcore.report.plain import visible
 
 EXIT_BAD_INPUT = 2
@@ -112,7 +113,9 @@ def _parser() -> argparse.ArgumentParser:
         default="off",
         help="with --history: compare the run with the --drift-window runs before it; warn, or fail (exit 1)",
     )
-    run.add_argument("--drift-window", type=int, default=8, metavar="K", help="earlier runs for --drift (default 8)")
+    run.add_argument(
+        "--drift-window", type=positive, default=8, metavar="K", help="earlier runs for --drift (default 8)"
+    )
 
     validate = sub.add_parser(
         "validate", help="check a suite and print what would run", description="Validate a suite."
@@ -319,6 +322,10 @@ def _run(ns: argparse.Namespace) -> int:
         color=sys.stderr.isatty() and "NO_COLOR" not in os.environ,
         junit_failures=ns.junit_failures,
     )
+    if ns.history and ns.shard:
+        from evalcore.suite.problems import InputError, Problem
+
+        raise InputError([Problem("--history", "a shard is part of a run: record the merged run (evalcore merge)")])
     if ns.drift != "off" and not ns.history:
         from evalcore.suite.problems import InputError, Problem
 

@@ -20,7 +20,7 @@ from evalcore.report.plain import visible
 USAGE = __doc__.split("\n\n")[1]
 
 
-def _positive(text: str) -> int:
+def positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -43,7 +43,7 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
     )
     show.add_argument("store", help="a history file (JSON Lines) or s3://bucket/prefix/")
     show.add_argument("--suite", help="only this suite's runs")
-    show.add_argument("--last", type=_positive, metavar="N", help="only the newest N runs")
+    show.add_argument("--last", type=positive, metavar="N", help="only the newest N runs")
     show.add_argument("--out", type=Path, metavar="DIR", help="also write history.md and history.html to DIR")
 
     record = argparse.ArgumentParser(
@@ -58,7 +58,7 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
         "(paired tests, 5%% false discovery rate, --min-effect).",
     )
     check.add_argument("store", help="a history file (JSON Lines) or s3://bucket/prefix/")
-    check.add_argument("--window", type=_positive, required=True, metavar="K", help="earlier runs compared with")
+    check.add_argument("--window", type=positive, required=True, metavar="K", help="earlier runs compared with")
     check.add_argument("--suite", help="the suite (default: the suite of the newest run)")
     check.add_argument(
         "--drift", choices=["warn", "fail"], default="fail", help="fail (exit 1, default) or only warn on drift"

@@ -131,3 +131,26 @@ def test_on_the_emulator_a_new_model_id_behind_the_same_name_is_a_model_change(
     assert f"drift: qa: model 'm' is {OTHER} now, {MODEL} before" in err
     assert main(["history", str(tmp_path / "history.jsonl")]) == 0
     assert f"model {MODEL} → {OTHER}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--drift", "fail"], "--drift: needs --history STORE"),
+        (["--history", "h.jsonl", "--shard", "1/2"], "--history: a shard is part of a run"),
+    ],
+)
+def test_run_history_options_that_cannot_work_are_bad_input(
+    tmp_path: Path, extra: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite = _suite(tmp_path, MODEL)
+    assert main(["run", str(suite), "--out", str(tmp_path / "out"), "--emulator", *extra]) == 2
+    assert said in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_drift_window_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(_suite(tmp_path, MODEL)), "--history", "h.jsonl", "--drift-window", "0"])
+    assert exc.value.code == 2
+    assert "'0' is not a positive whole number" in capsys.readouterr().err
