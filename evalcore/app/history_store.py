@@ -113,7 +113,7 @@ class HistoryStore:
             with _s3_errors(f"s3://{bucket}/{key}"):
                 body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
             records.append(_parse(body, f"s3://{bucket}/{key}"))
-        return records
+        return [r for r in records if suite is None or r.suite == suite]  # another suite of the same safe name
 
     def _client(self) -> Any:
         if self.s3 is None:

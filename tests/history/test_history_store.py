@@ -154,3 +154,15 @@ def test_the_cli_records_to_s3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert main(["history", "record", str(run_dir(tmp_path / "r1", 1, _score)), "--store", "s3://evals/h"]) == 0
     assert [o["Key"].split("/")[1] for o in s3.list_objects_v2(Bucket="evals")["Contents"]] == ["codes"]
     assert main(["history", "record", str(run_dir(tmp_path / "r1", 1, _score)), "--store", "s3://nobucket/h"]) == 3
+
+
+@mock_aws
+def test_an_s3_history_keeps_apart_suites_whose_names_share_a_key_prefix(tmp_path: Path) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="evals")
+    store = HistoryStore("s3://evals/", s3=s3)
+    main(["history", "record", str(run_dir(tmp_path / "r1", 1, _score)), "--store", str(tmp_path / "h.jsonl")])
+    record = HistoryStore(str(tmp_path / "h.jsonl")).read()[0]
+    store.append(record.model_copy(update={"suite": "a b"}))
+    store.append(record.model_copy(update={"suite": "a-b", "run_id": "other"}))
+    assert [r.suite for r in store.read("a b")] == ["a b"]
