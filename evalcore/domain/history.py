@@ -55,7 +55,6 @@ class HistoryEntry(_Record):
     section: str
     model: str | None = None
     model_id: str | None = None
-    model_version: str | None = None  # when the run records one (None: the model id is the version)
     cases: int = 0
     pass_rate: float | None = None
     error_rate: float | None = None

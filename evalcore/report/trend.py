@@ -56,7 +56,7 @@ def trend_series(records: list[HistoryRecord]) -> list[Series]:
                 series = found.setdefault(
                     key, Series(record.suite, entry.section, entry.model, metric, metric in headline)
                 )
-                here = TrendPoint(record, point, entry.model_version or entry.model_id)
+                here = TrendPoint(record, point, entry.model_id)  # a Bedrock model id names its version
                 if series.points:
                     before = series.points[-1]
                     if before.model_id and here.model_id and before.model_id != here.model_id:
