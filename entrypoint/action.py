@@ -21,6 +21,7 @@ from typing import TextIO
 from entrypoint.annotations import emit, verdict_annotations
 from entrypoint.case_log import describe_cases, not_passed
 from entrypoint.github_files import append_summary, write_outputs
+from entrypoint.history import base_trend, record_history
 from entrypoint.outputs import step_outputs
 from entrypoint.pull_request import comment_and_publish
 from entrypoint.secrets_guard import url_password
@@ -89,12 +90,18 @@ def _step(step: _Step) -> int:
     outcome, problems, crashed = _run(settings, workflow, options, prepared)
     if problems:
         return _bad_input(step, settings, problems, workspace)
+    drifted = False
     if outcome is not None and outcome.run is not None:
         try:
-            comment_and_publish(settings, env, workflow, outcome.run)
+            comment_and_publish(settings, env, workflow, outcome.run, base_trend(settings, env, workflow, outcome.run))
         except Exception as exc:  # the comment never changes the verdict
             workflow.annotate("warning", f"comment: failed: {type(exc).__name__}: {exc}", title="evalcore")
-    return _finish(settings, env, workflow, outcome, crashed)
+        drifted = record_history(settings, env, workflow, outcome.run)
+    code = _finish(settings, env, workflow, outcome, crashed)
+    if drifted and code == 0:
+        workflow.line("evalcore: drift: the step fails (drift: fail)")
+        return 1
+    return code
 
 
 def _bad_input(step: _Step, settings: ActionSettings, problems: list[Problem], workspace: Path) -> int:

@@ -15,7 +15,9 @@ from evalcore.github.baseline import publish_to_s3
 from evalcore.github.pr_comment import GitHubContext, post_comment
 
 
-def comment_and_publish(settings: ActionSettings, env: Mapping[str, str], workflow: Workflow, run: RunResult) -> None:
+def comment_and_publish(
+    settings: ActionSettings, env: Mapping[str, str], workflow: Workflow, run: RunResult, trend: str | None = None
+) -> None:
     token = settings.github_token.get_secret_value() if settings.github_token else None
     ctx = GitHubContext.from_env(token=token, env=dict(env))
     s3 = _s3(settings) if (settings.baseline or "").startswith("s3://") else None
@@ -26,6 +28,7 @@ def comment_and_publish(settings: ActionSettings, env: Mapping[str, str], workfl
         baseline_spec=settings.baseline,
         s3=s3,
         report_hint="report.html is in the results directory (upload it with actions/upload-artifact)",
+        trend=trend,
     )
     if settings.comment != "never":
         level: Level = "warning" if said.startswith("comment: failed") else "notice"

@@ -36,6 +36,8 @@ INPUTS = (
     "emulator",
     "shard",
     "merge",
+    "history",
+    "drift",
 )
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$")
 _NAME = re.compile(r"^[^\s,]+$")
@@ -95,6 +97,8 @@ class ActionSettings(BaseModel):
     emulator: bool = False
     shard: str | None = None
     merge: list[Path] | None = None
+    history: str | None = None  # a history file in the workspace or s3://bucket/prefix/ (evalcore.app.history_store)
+    drift: Literal["off", "warn", "fail"] = "off"
 
     @field_validator("suite", "out_dir", "cache_dir", mode="before")
     @classmethod
@@ -174,7 +178,19 @@ class ActionSettings(BaseModel):
             raise ValueError(f"{shown(text)}: give a path in the workspace, s3://bucket/prefix/ or artifact:NAME")
         return str(confine(text, info.data["workspace"]))
 
-    @field_validator("comment", "fail_on", "junit_failures", mode="before")
+    @field_validator("history", mode="before")
+    @classmethod
+    def _history(cls, value: Any, info: ValidationInfo) -> str:
+        text = str(value).strip()
+        if text.startswith("s3://"):
+            if not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?", text):
+                raise ValueError(f"{shown(text)} is not an S3 URI (s3://bucket/prefix/)")
+            return text
+        if "://" in text:
+            raise ValueError(f"{shown(text)}: give a file in the workspace (e.g. history.jsonl) or s3://bucket/prefix/")
+        return str(info.data["workspace"] / confine(text, info.data["workspace"]))
+
+    @field_validator("comment", "fail_on", "junit_failures", "drift", mode="before")
     @classmethod
     def _choice(cls, value: Any, info: ValidationInfo) -> str:
         text = str(value).strip().lower()
@@ -217,6 +233,13 @@ class ActionSettings(BaseModel):
                 raise ValueError(f"{shown(line.strip())}: no results.json and results.jsonl here (a shard's out-dir)")
             dirs.append(path)
         return dirs
+
+    @field_validator("drift")
+    @classmethod
+    def _drift_needs_history(cls, value: str, info: ValidationInfo) -> str:
+        if value != "off" and not info.data.get("history"):
+            raise ValueError(f"'{value}' needs the input 'history' (the runs to compare with)")
+        return value
 
     @field_validator("emulator", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evalcore import __version__
+from evalcore.app.history_cli import positive
 from evalcore.report.plain import visible
 
 EXIT_BAD_INPUT = 2
@@ -101,6 +102,20 @@ def _parser() -> argparse.ArgumentParser:
         help="print the requests the run would send (JSON) and stop: nothing is called or created",
     )
     _junit_failures(run)
+    run.add_argument(
+        "--history",
+        metavar="STORE",
+        help="after the run, append its record to a history: a file (JSON Lines) or s3://bucket/prefix/",
+    )
+    run.add_argument(
+        "--drift",
+        choices=["off", "warn", "fail"],
+        default="off",
+        help="with --history: compare the run with the --drift-window runs before it; warn, or fail (exit 1)",
+    )
+    run.add_argument(
+        "--drift-window", type=positive, default=8, metavar="K", help="earlier runs for --drift (default 8)"
+    )
 
     validate = sub.add_parser(
         "validate", help="check a suite and print what would run", description="Validate a suite."
@@ -163,6 +178,14 @@ def _parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     emulator.add_argument("args", nargs=argparse.REMAINDER)
+
+    history = sub.add_parser(
+        "history",
+        help="runs across time: trends, `record DIR --store STORE`, drift `check STORE --window K`",
+        description="Record runs in a history store, print their trends, check the latest for drift.",
+        add_help=False,
+    )
+    history.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -172,6 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from evalcore_emulator.command import main as emulator_main
 
         return emulator_main(args[1:])
+    if args[:1] == ["history"]:
+        from evalcore.app.history_cli import history_main
+
+        return history_main(args[1:])
     parser = _parser()
     ns = parser.parse_args(args)
     if ns.command is None:
@@ -295,7 +322,20 @@ def _run(ns: argparse.Namespace) -> int:
         color=sys.stderr.isatty() and "NO_COLOR" not in os.environ,
         junit_failures=ns.junit_failures,
     )
-    return run_suite(options).exit_code
+    if ns.history and ns.shard:
+        from evalcore.suite.problems import InputError, Problem
+
+        raise InputError([Problem("--history", "a shard is part of a run: record the merged run (evalcore merge)")])
+    if ns.drift != "off" and not ns.history:
+        from evalcore.suite.problems import InputError, Problem
+
+        raise InputError([Problem("--drift", "needs --history STORE (the runs to compare with)")])
+    outcome = run_suite(options)
+    if ns.history and outcome.run is not None:
+        from evalcore.app.history_command import after_run
+
+        return after_run(outcome.exit_code, outcome.out, outcome.run, ns.history, ns.drift, ns.drift_window)
+    return outcome.exit_code
 
 
 def _check_directories(ns: argparse.Namespace) -> None:

@@ -107,6 +107,7 @@ def post_comment(
     min_effect: float = 0.02,
     report_hint: str | None = None,
     github: GitHub | None = None,
+    trend: str | None = None,
 ) -> str:
     """Post the comment; returns one line saying what happened (for the log). Never raises."""
     if mode == "never":
@@ -136,7 +137,7 @@ def post_comment(
                 comparison = compare(baseline.run, baseline.cases, run, ResultsFile(out / CASES_FILE), min_effect)
             except (OSError, ValueError) as exc:  # the results files are read as they are compared
                 note = f"baseline unavailable: {exc}"
-    body = render_comment(run, comparison, Links(run_url=ctx.run_url(), report_hint=report_hint))
+    body = render_comment(run, comparison, Links(run_url=ctx.run_url(), report_hint=report_hint), trend=trend)
     try:
         numbers = pull_request_numbers(ctx, gh)
         if not numbers:

@@ -44,7 +44,11 @@ class Links:
 
 
 def render_comment(
-    run: RunResult, comparison: Comparison | None, links: Links | None = None, limit: int = MAX_COMMENT
+    run: RunResult,
+    comparison: Comparison | None,
+    links: Links | None = None,
+    limit: int = MAX_COMMENT,
+    trend: str | None = None,  # the base branch's trend rows (report.trend_comment), Markdown already escaped
 ) -> str:
     links = links or Links()
     head = [marker(run.run.suite), _headline(run, comparison)]
@@ -67,6 +71,8 @@ def render_comment(
         changes = _changes(comparison)
         if changes:
             body_parts.append(changes)
+    if trend:
+        body_parts.append(trend)
     return _fit(head, body_parts, tail, limit)
 
 
