@@ -21,7 +21,7 @@ from typing import TextIO
 from entrypoint.annotations import emit, verdict_annotations
 from entrypoint.case_log import describe_cases, not_passed
 from entrypoint.github_files import append_summary, write_outputs
-from entrypoint.history import base_trend, record_history
+from entrypoint.history import base_trend, history_gate
 from entrypoint.outputs import step_outputs
 from entrypoint.pull_request import comment_and_publish
 from entrypoint.secrets_guard import url_password
@@ -81,6 +81,8 @@ def _step(step: _Step) -> int:
         workflow.mask(password)
     os.chdir(workspace)  # the runner starts the container there; relative paths in results name repository files
     options = _options(settings)
+    history_warnings: list[str] = []
+    options.history = history_gate(settings, env, workflow, history_warnings)
     try:
         prepared = None if settings.merge else prepare(options)
     except InputError as exc:
@@ -90,18 +92,14 @@ def _step(step: _Step) -> int:
     outcome, problems, crashed = _run(settings, workflow, options, prepared)
     if problems:
         return _bad_input(step, settings, problems, workspace)
-    drifted = False
+    for line in history_warnings:
+        workflow.annotate("warning", workflow.secrets.redact(line), title="evalcore: history and drift")
     if outcome is not None and outcome.run is not None:
         try:
             comment_and_publish(settings, env, workflow, outcome.run, base_trend(settings, env, workflow, outcome.run))
         except Exception as exc:  # the comment never changes the verdict
             workflow.annotate("warning", f"comment: failed: {type(exc).__name__}: {exc}", title="evalcore")
-        drifted = record_history(settings, env, workflow, outcome.run)
-    code = _finish(settings, env, workflow, outcome, crashed)
-    if drifted and code == 0:
-        workflow.line("evalcore: drift: the step fails (drift: fail)")
-        return 1
-    return code
+    return _finish(settings, env, workflow, outcome, crashed)
 
 
 def _bad_input(step: _Step, settings: ActionSettings, problems: list[Problem], workspace: Path) -> int:
@@ -160,6 +158,7 @@ def _run(
                 settings.suite,
                 options.thresholds,
                 junit_failures=settings.junit_failures,
+                history=options.history,
             )
             if outcome.run is not None:
                 print(console_summary(outcome.run))

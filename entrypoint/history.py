@@ -1,7 +1,8 @@
-"""After the run, with the `history` input: append the run's record to the history store, and with `drift`, check
-the run against the 8 runs before it (evalcore.app.history_command). A drift to the worse is a warning annotation
-naming the metric; with `drift: fail` it also fails the step (exit 1 where the verdict passed) unless `fail-on` is
-`never`. A store that cannot be written is a warning: the verdict stands.
+"""With the `history` input: the run's record is appended to the history store and, with `drift`, the run is checked
+against the 8 runs before it, before its verdict is written (evalcore.app.history_command.gate_history). A drift to
+the worse is a warning annotation naming the metric; with `drift: fail` it is also a reason of the verdict, which
+fails (exit 1 where it passed), so the outputs, summary, JUnit and comment say the same. A store that cannot be
+read or written makes a passed verdict an error (exit 3): the history asked for is not silently lost.
 
 On pull requests the history is read, not written (it is the history of branches): the comment gets the base
 branch's trend rows (evalcore.report.trend_comment)."""
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 
 from entrypoint.settings import ActionSettings
 from entrypoint.workflow import Workflow
-from evalcore.app.history_command import check, open_store, record_run
+from evalcore.app.history_command import HistoryGate, open_store
 from evalcore.app.history_store import HistoryError
 from evalcore.domain.results import RunResult
 
@@ -42,26 +43,18 @@ def base_trend(settings: ActionSettings, env: Mapping[str, str], workflow: Workf
     return trend_rows(base_records(records, branch)[-TREND_RUNS:], run)
 
 
-def record_history(settings: ActionSettings, env: Mapping[str, str], workflow: Workflow, run: RunResult) -> bool:
-    """Record the run (not on pull requests); True when drift fails the step."""
+def history_gate(
+    settings: ActionSettings, env: Mapping[str, str], workflow: Workflow, warnings: list[str]
+) -> HistoryGate | None:
+    """With the `history` input on a branch (not a pull request): the run is recorded and checked for drift before
+    its verdict is written (evalcore.app.history_command.gate_history), so the outputs, summary and comment agree.
+    Drift findings and store warnings are collected in `warnings`: the run's log has workflow commands off, so the
+    caller annotates them after it."""
     if not settings.history:
-        return False
+        return None
     if _on_pull_request(env):
         workflow.line("evalcore: history: not recorded on a pull request (the history is of branches)")
-        return False
-    try:
-        warn = lambda line: workflow.annotate("warning", line, title="evalcore")  # noqa: E731
-        store = open_store(settings.history, warn, region=settings.aws_region)
-        workflow.line(f"evalcore: history: recorded in {record_run(settings.out_dir, store, run)}")
-        if settings.drift == "off":
-            return False
-        outcome = check(store, run.run.suite, WINDOW, settings.drift)
-    except HistoryError as exc:
-        workflow.annotate("warning", workflow.secrets.redact(f"history: {exc}"), title="evalcore")
-        return False
-    with workflow.group("evalcore: drift"), workflow.untrusted():
-        for line in outcome.lines:
-            workflow.line(line)
-    for finding in outcome.findings:
-        workflow.annotate("warning", workflow.secrets.redact(finding), title="evalcore: drift")
-    return bool(outcome.exit_code) and settings.fail_on != "never"
+        return None
+    return HistoryGate(
+        settings.history, settings.drift, WINDOW, settings.aws_region, say=workflow.line, warn=warnings.append
+    )

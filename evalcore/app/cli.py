@@ -322,6 +322,10 @@ def _run(ns: argparse.Namespace) -> int:
         color=sys.stderr.isatty() and "NO_COLOR" not in os.environ,
         junit_failures=ns.junit_failures,
     )
+    if ns.history:
+        from evalcore.app.history_command import HistoryGate
+
+        options.history = HistoryGate(ns.history, ns.drift, ns.drift_window, ns.region)
     if ns.history and ns.shard:
         from evalcore.suite.problems import InputError, Problem
 
@@ -330,12 +334,7 @@ def _run(ns: argparse.Namespace) -> int:
         from evalcore.suite.problems import InputError, Problem
 
         raise InputError([Problem("--drift", "needs --history STORE (the runs to compare with)")])
-    outcome = run_suite(options)
-    if ns.history and outcome.run is not None:
-        from evalcore.app.history_command import after_run
-
-        return after_run(outcome.exit_code, outcome.out, outcome.run, ns.history, ns.drift, ns.drift_window)
-    return outcome.exit_code
+    return run_suite(options).exit_code
 
 
 def _check_directories(ns: argparse.Namespace) -> None:

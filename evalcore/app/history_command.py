@@ -11,17 +11,19 @@ from typing import Any, Literal
 
 from evalcore.app.history_store import HistoryError, HistoryStore
 from evalcore.domain.drift import Drift, detect_drift
+from evalcore.domain.gate import EXIT_FAILED, EXIT_INFRA
 from evalcore.domain.results import CASES_FILE, RUN_FILE, ResultsFile, RunResult, read_run
 from evalcore.report.plain import visible
 
 DriftMode = Literal["off", "warn", "fail"]
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_INFRA = 3
 
 
 def _stderr(line: str) -> None:
     print(visible(line), file=sys.stderr)
+
+
+def _warning(line: str) -> None:
+    _stderr(f"warning: {line}")
 
 
 def open_store(spec: str, warn: Callable[[str], None] = _stderr, region: str | None = None) -> HistoryStore:
@@ -102,18 +104,45 @@ def check(
     return DriftOutcome(code, drift, lines, findings)
 
 
-def after_run(exit_code: int, out: Path, run: RunResult, spec: str, mode: DriftMode, window: int) -> int:
-    """`run --history STORE [--drift warn|fail]`: record the finished run, then check it for drift. A store that
-    fails is one line and exit 3 unless the run already failed; drift with `fail` turns a pass into exit 1."""
+@dataclass
+class HistoryGate:
+    """`run --history STORE [--drift warn|fail]` (and the Action's `history`/`drift` inputs on branches): the run is
+    recorded and checked for drift before its verdict is written, so every output that reports the verdict (exit code,
+    results.json, JUnit, summary, comment, the Action's outputs) says the same."""
+
+    store: str
+    drift: DriftMode = "off"
+    window: int = 8
+    region: str | None = None
+    say: Callable[[str], None] = _stderr  # the drift report's lines
+    warn: Callable[[str], None] = _warning  # one line per drift to the worse, and a store's warnings
+
+
+def gate_history(out: Path, run: RunResult, gate: HistoryGate) -> None:
+    """Record `run` (its cases are `out`/results.jsonl) and check it for drift, folding the outcome into `run.verdict`
+    (not yet written): a store that fails makes a passed run an infrastructure error (exit 3), the reason says why;
+    with `fail`, a drift to the worse fails a passed run (exit 1), one reason per finding; with `warn` the findings
+    are warnings and the verdict stands."""
+    verdict = run.verdict
+    if verdict is None:
+        return
     try:
-        store = open_store(spec)
-        _stderr(f"evalcore: history: recorded in {record_run(out, store, run)}")
-        if mode == "off":
-            return exit_code
-        outcome = check(store, run.run.suite, window, mode)
+        store = open_store(gate.store, gate.warn, region=gate.region)
+        gate.say(f"evalcore: history: recorded in {record_run(out, store, run)}")
+        if gate.drift == "off":
+            return
+        outcome = check(store, run.run.suite, gate.window, gate.drift)
     except HistoryError as exc:
-        _stderr(f"evalcore: history: {exc}")
-        return exit_code or EXIT_INFRA
+        verdict.reasons.append(f"history: {exc}")
+        if verdict.status == "passed":
+            verdict.status, verdict.exit_code = "error", EXIT_INFRA
+        return
     for line in outcome.lines:
-        _stderr(("warning: " if line in outcome.findings else "") + line)
-    return exit_code or outcome.exit_code
+        if line not in outcome.findings:
+            gate.say(line)
+    for finding in outcome.findings:
+        gate.warn(finding)
+    if gate.drift == "fail" and outcome.findings:
+        verdict.reasons.extend(f"drift: {finding}" for finding in outcome.findings)
+        if verdict.status == "passed":
+            verdict.status, verdict.exit_code = "failed", EXIT_FAILED

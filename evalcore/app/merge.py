@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 from evalcore import __version__
+from evalcore.app.history_command import HistoryGate
 from evalcore.app.orchestrate import RunOutcome, finish_run
 from evalcore.domain.gate import EXIT_INFRA, parse_overrides
 from evalcore.domain.plan import PlannedIds, SectionPlan, build_plan, in_shard
@@ -32,6 +33,7 @@ def merge_shards(
     suite_path: Path | None = None,
     thresholds: list[str] | None = None,
     junit_failures: JunitFailures = "gate",
+    history: HistoryGate | None = None,
 ) -> RunOutcome:
     runs = [_read(d) for d in dirs]
     first = runs[0]
@@ -73,7 +75,7 @@ def merge_shards(
     planned = PlannedIds(c.id for c in plan.cases)  # only the ids and the sections are needed from here on
     try:
         with own_directory(out):
-            return _write_merged(dirs, runs, out, loaded, plan.sections, planned, overrides, junit_failures)
+            return _write_merged(dirs, runs, out, loaded, plan.sections, planned, overrides, junit_failures, history)
     except DirectoryBusy as exc:
         print(f"evalcore: {exc}", file=sys.stderr)
         return RunOutcome(EXIT_INFRA, out)
@@ -88,6 +90,7 @@ def _write_merged(
     planned: PlannedIds,
     overrides: list,
     junit_failures: JunitFailures,
+    history: HistoryGate | None,
 ) -> RunOutcome:
     first = runs[0]
     from evalcore.report.render import remove_reports
@@ -130,7 +133,9 @@ def _write_merged(
         sections=first.run.sections,
         models=first.run.models,
     )
-    run = finish_run(loaded, sections, planned, meta, overrides, out, errors=lacking, junit_failures=junit_failures)
+    run = finish_run(
+        loaded, sections, planned, meta, overrides, out, errors=lacking, junit_failures=junit_failures, history=history
+    )
     return RunOutcome(run.verdict.exit_code if run.verdict else EXIT_INFRA, out, run)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from evalcore import __version__
+from evalcore.app.history_command import HistoryGate, gate_history
 from evalcore.app.progress import Progress
 from evalcore.bedrock.clients import Aws, CredentialsMissing
 from evalcore.domain.gate import EXIT_INFRA, decide, parse_overrides, rules_for
@@ -77,6 +78,7 @@ class RunOptions:
     dry_run: bool = False  # print the requests the run would send (JSON, stdout) and call nothing
     color: bool = False
     junit_failures: JunitFailures = "gate"  # which failed cases junit.xml marks failed (evalcore.report.junit)
+    history: HistoryGate | None = None  # record the run and check it for drift before the verdict is written
     cancel: threading.Event = field(default_factory=threading.Event)
     log: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr))
 
@@ -233,7 +235,18 @@ def _execute(
             f"ended at {int(limiter.limit)}{cut}"
         )
     cancelled = ["the run was cancelled: finish it with --resume"] if options.cancel.is_set() else []
-    run = finish_run(loaded, plan.sections, planned, meta, overrides, out, not_run, cancelled, options.junit_failures)
+    run = finish_run(
+        loaded,
+        plan.sections,
+        planned,
+        meta,
+        overrides,
+        out,
+        not_run,
+        cancelled,
+        options.junit_failures,
+        options.history,
+    )
     from evalcore.report.console import console_summary
 
     print(console_summary(run, color=options.color))
@@ -342,6 +355,7 @@ def finish_run(
     not_run: dict[str, str] | None = None,
     errors: list[str] | None = None,
     junit_failures: JunitFailures = "gate",
+    history: HistoryGate | None = None,
 ) -> RunResult:
     """Aggregate, gate, write results.json and the reports from `out`/results.jsonl (each planned case's last
     result): the end of a run, and of a merge of shards. Streams the results: no run is held whole. `errors`
@@ -356,6 +370,8 @@ def finish_run(
         run.verdict.status = "error"
         run.verdict.exit_code = EXIT_INFRA
         run.verdict.reasons[:0] = errors
+    if history is not None:
+        gate_history(out, run, history)
     write_run(out / RUN_FILE, run)
     from evalcore.report.render import render_reports
 

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from junitparser import JUnitXml
 
 from evalcore_emulator import Emulator, World
 from tests.action.conftest import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, GITHUB, HAIKU, action_env, run_step
@@ -58,7 +59,9 @@ def _step(workspace: Path, emu: Emulator, inputs: dict[str, str], event: str = "
     return run_step(env, workspace)
 
 
-def test_a_run_that_fell_against_its_history_warns_and_with_drift_fail_fails_the_step(tmp_path: Path) -> None:
+def test_a_run_that_fell_against_its_history_fails_its_verdict_with_drift_fail_and_every_output_agrees(
+    tmp_path: Path,
+) -> None:
     workspace = _workspace(tmp_path)
     inputs = {"history": "history/evals.jsonl", "drift": "fail", "out-dir": "out1"}
     with Emulator(world=_world(30), s3=False) as emu:
@@ -68,8 +71,15 @@ def test_a_run_that_fell_against_its_history_warns_and_with_drift_fail_fails_the
         second = _step(workspace, emu, {**inputs, "out-dir": "out2", "cache-dir": ".cache2"})
     lines = (workspace / "history" / "evals.jsonl").read_text().splitlines()
     assert len(lines) == 2
-    assert second.outputs()["verdict"] == "passed"  # the verdict is the run's; drift fails the step
-    assert second.code == 1, second.log
+    # drift: fail is part of the gate: the verdict, the exit code, results.json, JUnit and the summary say the same
+    outputs = second.outputs()
+    assert (outputs["verdict"], outputs["passed"], second.code) == ("failed", "false", 1), second.log
+    run = json.loads((workspace / "out2" / "results.json").read_text())
+    assert run["verdict"]["status"] == "failed"
+    assert any(r.startswith("drift: ") and "fell" in r for r in run["verdict"]["reasons"])
+    suite = JUnitXml.fromfile(str(workspace / "out2" / "junit.xml"))
+    assert suite.failures + suite.errors > 0
+    assert "drift: " in (workspace / "out2" / "summary.md").read_text()
     warnings = [(props, msg) for name, props, msg in second.commands() if name == "warning"]
     assert any("drift" in props.get("title", "") and "qa (bot): contains fell" in msg for props, msg in warnings)
 
