@@ -95,15 +95,9 @@ def _problem(root: type[BaseModel], doc: YamlDocument, loc: Loc, err: dict[str, 
 
 
 def _nearest_names() -> list[str]:
-    from evalcore.suite import metric_names
+    from evalcore.suite import check_specs, metric_names
 
-    return [
-        *metric_names.JUDGE,
-        *metric_names.ALGORITHMIC,
-        *metric_names.RAG,
-        *metric_names.CHECKS_WITHOUT_ARGUMENT,
-        *metric_names.CHECKS_WITH_ARGUMENT,
-    ]
+    return [*metric_names.JUDGE, *metric_names.ALGORITHMIC, *metric_names.RAG, *check_specs.NAMES]
 
 
 def _suggest(word: str, options: typing.Iterable[str]) -> str | None:
