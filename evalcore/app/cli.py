@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evalcore import __version__
+from evalcore.report.formats import FORMATS
 from evalcore.report.plain import visible
 
 EXIT_BAD_INPUT = 2
@@ -113,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
         "report", help="re-render reports from a results directory", description="Re-render reports."
     )
     report.add_argument("dir", type=Path, help="a results directory (with results.json)")
-    report.add_argument("--format", choices=["junit", "markdown", "html", "all"], default="all")
+    report.add_argument("--format", choices=[*FORMATS, "all"], default="all")
     _junit_failures(report)
 
     diff = sub.add_parser(
