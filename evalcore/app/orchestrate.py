@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalcore import __version__
+from evalcore.app.defaults import OUT_DIR
 from evalcore.app.progress import Progress
 from evalcore.bedrock.clients import Aws, CredentialsMissing
 from evalcore.domain.gate import EXIT_INFRA, decide, parse_overrides, rules_for
@@ -53,7 +54,7 @@ from evalcore.suite.problems import InputError, Problem
 @dataclass
 class RunOptions:
     suite: Path
-    out: Path = Path("evalcore-out")
+    out: Path = OUT_DIR
     root: Path | None = None  # files the suite refers to must lie inside this folder (the Action's workspace)
     resume: bool = False
     emulator: bool = False
