@@ -7,8 +7,7 @@ from pathlib import Path
 
 from entrypoint.workspace import repo_path
 from evalcore.domain.results import RUN_FILE, RunResult
-
-REPORT_FILES = {"junit-path": "junit.xml", "summary-path": "summary.md", "html-path": "report.html"}
+from evalcore.report.formats import FORMATS
 
 
 def step_outputs(run: RunResult | None, out_dir: Path, workspace: Path) -> dict[str, str]:
@@ -24,7 +23,10 @@ def step_outputs(run: RunResult | None, out_dir: Path, workspace: Path) -> dict[
         "results-path": _existing(out_dir / RUN_FILE, workspace) if run is not None else "",
     }
     outputs.update(
-        {name: _existing(out_dir / file, workspace) if run is not None else "" for name, file in REPORT_FILES.items()}
+        {
+            fmt.action_output: _existing(out_dir / fmt.file, workspace) if run is not None else ""
+            for fmt in FORMATS.values()
+        }
     )
     outputs["scores"] = json.dumps(scores(run), separators=(",", ":"), sort_keys=True)
     return outputs

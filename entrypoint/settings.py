@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
 from entrypoint.workspace import OutsideWorkspace, confine
+from evalcore.app.defaults import CACHE_DIR, OUT_DIR
 from evalcore.domain.results import CASES_FILE, RUN_FILE
 
 INPUTS = (
@@ -84,11 +85,11 @@ class ActionSettings(BaseModel):
     models: list[str] | None = None
     thresholds: list[str] = Field(default_factory=list)
     sections: list[str] | None = None
-    out_dir: Path = Field(Path("evalcore-out"), alias="out-dir")
+    out_dir: Path = Field(OUT_DIR, alias="out-dir")
     concurrency: int | None = None
     aws_region: str | None = Field(None, alias="aws-region")
     endpoint_url: str | None = Field(None, alias="endpoint-url")
-    cache_dir: Path = Field(Path(".evalcore/cache"), alias="cache-dir")
+    cache_dir: Path = Field(CACHE_DIR, alias="cache-dir")
     baseline: str | None = None
     comment: Literal["auto", "always", "never"] = "auto"
     github_token: SecretStr | None = Field(None, alias="github-token")

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evalcore import __version__
+from evalcore.app.defaults import CACHE_DIR, OUT_DIR
 from evalcore.app.history_cli import positive
+from evalcore.report.formats import FORMATS
 from evalcore.report.plain import visible
 
 EXIT_BAD_INPUT = 2
@@ -44,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a suite and write results and reports", description="Run a suite.")
     run.add_argument("suite", type=Path, help="the suite file (YAML)")
-    run.add_argument("--out", type=Path, default=Path("evalcore-out"), help="output directory (default evalcore-out)")
+    run.add_argument("--out", type=Path, default=OUT_DIR, help=f"output directory (default {OUT_DIR})")
     run.add_argument(
         "--resume", type=Path, metavar="DIR", help="finish the run in DIR: cases already done there are kept"
     )
@@ -78,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="EXPR",
         help="a threshold such as qa.Builtin.Correctness>=0.85 or error_rate<=0.02 (repeatable; @model limits it)",
     )
-    run.add_argument("--cache-dir", type=Path, help="response cache directory (default .evalcore/cache)")
+    run.add_argument("--cache-dir", type=Path, help=f"response cache directory (default {CACHE_DIR})")
     run.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
     run.add_argument(
         "--cache-ttl",
@@ -128,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
         "report", help="re-render reports from a results directory", description="Re-render reports."
     )
     report.add_argument("dir", type=Path, help="a results directory (with results.json)")
-    report.add_argument("--format", choices=["junit", "markdown", "html", "all"], default="all")
+    report.add_argument("--format", choices=[*FORMATS, "all"], default="all")
     _junit_failures(report)
 
     diff = sub.add_parser(
@@ -156,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Merge shard results into one results file, one set of reports and one verdict.",
     )
     merge.add_argument("dirs", type=Path, nargs="+", help="the shards' output directories")
-    merge.add_argument("--out", type=Path, default=Path("evalcore-out"), help="output directory (default evalcore-out)")
+    merge.add_argument("--out", type=Path, default=OUT_DIR, help=f"output directory (default {OUT_DIR})")
     merge.add_argument("--suite", type=Path, help="the suite file (default: the path the shards recorded)")
     merge.add_argument("--threshold", action="append", default=[], metavar="EXPR", help="as for `evalcore run`")
     _junit_failures(merge)
@@ -310,7 +312,7 @@ def _run(ns: argparse.Namespace) -> int:
         models=_csv(ns.models),
         sections=_csv(ns.sections),
         thresholds=list(ns.threshold),
-        cache_dir=None if ns.no_cache else (ns.cache_dir or Path(".evalcore/cache")),
+        cache_dir=None if ns.no_cache else (ns.cache_dir or CACHE_DIR),
         cache_ttl_seconds=ns.cache_ttl,
         cache_max_bytes=None if ns.cache_max_mb is None else _megabytes("--cache-max-mb", ns.cache_max_mb),
         shard=ns.shard,

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from evalcore import __version__
+from evalcore.app.defaults import OUT_DIR
 from evalcore.app.history_command import HistoryGate, gate_history
 from evalcore.app.progress import Progress
 from evalcore.bedrock.clients import Aws, CredentialsMissing
@@ -56,7 +57,7 @@ from evalcore.suite.problems import InputError, Problem
 @dataclass
 class RunOptions:
     suite: Path
-    out: Path = Path("evalcore-out")
+    out: Path = OUT_DIR
     root: Path | None = None  # files the suite refers to must lie inside this folder (the Action's workspace)
     resume: bool = False
     emulator: bool = False

@@ -17,6 +17,20 @@ from evalcore.text.secrets import without_userinfo
 if TYPE_CHECKING:
     import boto3
 
+# Every service evalcore builds a client for (runners, agent targets, managed jobs): `client` refuses any other, and
+# image/trim.py keeps the botocore models of each (tests/container/test_image_recipe.py).
+SERVICES = frozenset(
+    {
+        "bedrock",
+        "bedrock-runtime",
+        "bedrock-agent-runtime",
+        "s3",
+        "lambda",
+        "sagemaker-runtime",
+        "lexv2-runtime",
+        "qbusiness",
+    }
+)
 # Services whose calls go through the scheduler (it retries them).
 SCHEDULED_SERVICES = frozenset({"bedrock-runtime", "bedrock-agent-runtime"})
 BEDROCK_SERVICES = frozenset({"bedrock", "bedrock-runtime", "bedrock-agent-runtime"})
@@ -59,6 +73,8 @@ class Aws:
 
     def client(self, service: str, region: str | None = None, endpoint_url: str | None = None) -> Any:
         """The shared client for a service (and region/endpoint, for targets that name their own)."""
+        if service not in SERVICES:
+            raise ValueError(f"evalcore builds no {service} client (declare it in evalcore.bedrock.clients.SERVICES)")
         endpoint = endpoint_url or (self.endpoint_url if service in BEDROCK_SERVICES else None)
         if endpoint is not None:
             # botocore never sends an endpoint's user and password (botocore/httpsession.py reads credentials

@@ -1,4 +1,5 @@
-"""Deterministic checks on one answer: the names in `evalcore.suite.metric_names` (CHECKS_*).
+"""Deterministic checks on one answer: one scoring function per check declared in `evalcore.suite.check_specs`,
+keyed by its name in IMPLEMENTATIONS.
 
 Every check gives a MetricScore with a value on 0-1. Pass/fail checks (all but token_f1 and rouge_l) also set
 `passed`; the graded reference metrics leave it None and feed aggregates and thresholds only. A check that cannot be
@@ -20,10 +21,10 @@ from typing import Any
 
 from evalcore.domain.results import MetricScore
 from evalcore.metrics import text_similarity
+from evalcore.suite.check_specs import REFERENCE_FIELD
 from evalcore.suite.models import CheckMetric
 from evalcore.suite.template import render
 
-REFERENCE_FIELD = "referenceResponse"
 _FENCE = re.compile(r"^```[A-Za-z0-9_-]*\s*\n(.*?)\n?```$", re.DOTALL)
 _FIELD = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}")
 
@@ -44,7 +45,7 @@ class _NotComputable(Exception):
 def run_check(metric: CheckMetric, answer: Answer, record: Mapping[str, Any]) -> MetricScore:
     """Compute one check on one answer; never raises for the answer's content."""
     try:
-        value, passed, explanation = _CHECKS[metric.check](metric, answer, record)
+        value, passed, explanation = IMPLEMENTATIONS[metric.check](metric, answer, record)
     except _NotComputable as exc:
         return MetricScore(name=metric.name, error=str(exc))
     return MetricScore(name=metric.name, value=value, passed=passed, explanation=explanation)
@@ -204,7 +205,8 @@ def _clip(text: str, limit: int = 80) -> str:
     return repr(shown)
 
 
-_CHECKS: dict[str, Callable[[CheckMetric, Answer, Mapping[str, Any]], Outcome]] = {
+# Check name (as declared in evalcore.suite.check_specs.CHECKS) -> its scoring function.
+IMPLEMENTATIONS: dict[str, Callable[[CheckMetric, Answer, Mapping[str, Any]], Outcome]] = {
     "exact_match": _exact_match,
     "token_f1": _token_f1,
     "rouge_l": _rouge_l,

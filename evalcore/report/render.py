@@ -8,6 +8,7 @@ from pathlib import Path
 
 from evalcore.domain.results import CASES_FILE, CaseResult, RunResult
 from evalcore.report.case_index import CaseIndex
+from evalcore.report.formats import FORMATS
 from evalcore.report.gating import JunitFailures
 from evalcore.report.html import write_html
 from evalcore.report.junit import write_junit
@@ -15,24 +16,21 @@ from evalcore.report.markdown import write_summary
 
 Writer = Callable[[Path, RunResult, CaseIndex], Path]
 
-REPORT_FILES = {"junit": "junit.xml", "markdown": "summary.md", "html": "report.html"}  # format -> file in `out`
-FORMATS = tuple(REPORT_FILES)
 
-
-def _writers(junit_failures: JunitFailures) -> dict[str, tuple[str, Writer]]:
-    writers: dict[str, Writer] = {
+def writers(junit_failures: JunitFailures = "gate") -> dict[str, Writer]:
+    """The renderer of each format declared in evalcore.report.formats.FORMATS, keyed by its name."""
+    return {
         "junit": partial(write_junit, failures=junit_failures),
         "markdown": write_summary,
         "html": write_html,
     }
-    return {fmt: (REPORT_FILES[fmt], writers[fmt]) for fmt in FORMATS}
 
 
 def remove_reports(out: Path) -> None:
     """Remove the reports of an earlier run from `out`, so a run that stops before it writes its own leaves none
     that a later step could take for this run's."""
-    for name in REPORT_FILES.values():
-        (out / name).unlink(missing_ok=True)
+    for fmt in FORMATS.values():
+        (out / fmt.file).unlink(missing_ok=True)
 
 
 def render_reports(
@@ -49,7 +47,7 @@ def render_reports(
     `junit_failures`: which failed cases junit.xml shows as failures (see junit.py)."""
     if fmt is not None and fmt not in FORMATS:
         raise ValueError(f"unknown report format '{fmt}' (one of: {', '.join(FORMATS)}, all)")
-    writers = _writers(junit_failures)
-    chosen = writers if fmt is None else {fmt: writers[fmt]}
+    rendering = writers(junit_failures)
+    chosen = list(FORMATS) if fmt is None else [fmt]
     index = CaseIndex.of_cases(run, cases) if cases is not None else CaseIndex.of_file(run, out / CASES_FILE, keep)
-    return [write(out / name, run, index) for name, write in chosen.values()]
+    return [rendering[name](out / FORMATS[name].file, run, index) for name in chosen]

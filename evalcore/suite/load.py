@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from evalcore.suite import metric_names
 from evalcore.suite.agenteval_plan import EVALUATOR_ALIASES, AgentevalPlan
 from evalcore.suite.batch_checks import batch_problems
 from evalcore.suite.capability_checks import guardrail_problem, model_problem, system_problem
+from evalcore.suite.check_specs import CHECKS, REFERENCE_FIELD
 from evalcore.suite.datasets import Dataset, Record, read_records, scan_dataset
 from evalcore.suite.expected_sources import PASSAGES_FIELD, SOURCES_FIELD, expected_items
 from evalcore.suite.job_checks import dataset_problems, job_model_problems, job_problems, response_problems
@@ -258,8 +258,8 @@ class _Checker:
         for metric in ev.metrics:
             if isinstance(metric, CheckMetric) and isinstance(metric.arg, str):
                 needed |= template_fields(metric.arg)
-            if isinstance(metric, CheckMetric) and metric.check in ("exact_match", "token_f1", "rouge_l"):
-                needed.add("referenceResponse")
+            if isinstance(metric, CheckMetric) and CHECKS[metric.check].needs_reference:
+                needed.add(REFERENCE_FIELD)
         needed.discard("prediction")
         display = str(self.loaded.path.parent / ev.dataset)
         found: list[Problem] = []  # reported only when the file itself reads without problems
@@ -331,33 +331,9 @@ class _Checker:
                 self._add((*loc, "rating_scale"), "rating values must be all numbers or all text")
 
     def _check_argument(self, metric: CheckMetric, loc: Loc) -> None:
-        arg, check = metric.arg, metric.check
-        if check in metric_names.CHECKS_WITHOUT_ARGUMENT:
-            return
-        if check in ("contains_any", "contains_all"):
-            ok = isinstance(arg, list) and bool(arg) and all(isinstance(a, str) for a in arg)
-            expected = "a list of text"
-        elif check in ("length", "latency_ms", "cost_usd"):
-            ok = isinstance(arg, dict) and set(arg) <= {"min", "max"} and bool(arg)
-            ok = ok and all(isinstance(v, int | float) and not isinstance(v, bool) for v in arg.values())
-            expected = "a mapping {min: N, max: N}"
-        elif check == "json_schema":
-            ok = isinstance(arg, dict)
-            expected = "a JSON Schema mapping"
-        elif check == "regex":
-            ok = isinstance(arg, str)
-            expected = "a regular expression"
-            if ok:
-                try:
-                    re.compile(arg)
-                except re.error as exc:
-                    self._add(loc, f"invalid regular expression: {exc}")
-                    return
-        else:
-            ok = arg is not None and not isinstance(arg, dict | list)
-            expected = "a value such as a text"
-        if not ok:
-            self._add(loc, f"`{check}` takes {expected}")
+        problem = CHECKS[metric.check].argument_problem(metric.arg)
+        if problem is not None:
+            self._add(loc, problem)
 
     def _thresholds(self, loc: Loc, thresholds: dict[str, Any], metrics: set[str], models: list[str]) -> None:
         kind = loc[0]
@@ -412,8 +388,8 @@ class _Checker:
                 self._check_argument(metric, mloc)
                 if isinstance(metric.arg, str):
                     needed |= template_fields(metric.arg)
-                if metric.check in ("exact_match", "token_f1", "rouge_l"):
-                    needed.add("referenceResponse")
+                if CHECKS[metric.check].needs_reference:
+                    needed.add(REFERENCE_FIELD)
                 continue
             if isinstance(metric, BuiltinMetric):
                 if metric.name not in bedrock_metrics.KNOWLEDGE_BASE_JUDGE:
@@ -431,7 +407,7 @@ class _Checker:
                     )
                     continue
                 if metric.name in ("Builtin.ContextCoverage", "Builtin.Correctness", "Builtin.Completeness"):
-                    needed.add("referenceResponse")
+                    needed.add(REFERENCE_FIELD)
             else:
                 self._model_ref(metric.judge, (*mloc, "judge"))
             if (getattr(metric, "judge", None) or judge) is None:

@@ -6,22 +6,7 @@ from __future__ import annotations
 # Deterministic retrieval metrics computed here against a record's expected sources or passages (metrics/retrieval.py).
 RETRIEVAL = ("hit_rate", "recall_at_k", "precision_at_k", "mrr", "ndcg")
 
-# Deterministic checks computed here (direct mode). Those in CHECKS_WITHOUT_ARGUMENT are written as a bare name,
-# the others as a one-key mapping, e.g. `{contains: "{{referenceResponse}}"}`.
-CHECKS_WITHOUT_ARGUMENT = ("exact_match", "token_f1", "rouge_l", "json_valid")
-CHECKS_WITH_ARGUMENT = (
-    "equals",
-    "contains",
-    "contains_any",
-    "contains_all",
-    "not_contains",
-    "regex",
-    "starts_with",
-    "json_schema",
-    "length",
-    "latency_ms",
-    "cost_usd",
-)
+# Deterministic checks (direct mode) are declared in evalcore.suite.check_specs.
 
 # Aggregates every section reports, usable in thresholds beside the metric names.
 COMMON_AGGREGATES = ("pass_rate", "error_rate", "cost_usd", "tokens")

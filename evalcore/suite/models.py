@@ -18,7 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from evalcore.aws_facts import bedrock_metrics
-from evalcore.suite import metric_names
+from evalcore.suite import check_specs, metric_names
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description="Letters, digits, `_`, `.`, `-`; at most 63.")]
@@ -142,7 +142,7 @@ class RatingLevel(Strict):
 class CheckMetric(Strict):
     """A deterministic check computed here, e.g. `exact_match` or `{contains: "{{referenceResponse}}"}`."""
 
-    check: Literal[metric_names.CHECKS_WITHOUT_ARGUMENT + metric_names.CHECKS_WITH_ARGUMENT]  # type: ignore[valid-type]
+    check: Literal[check_specs.NAMES]  # type: ignore[valid-type]
     arg: Any = None
     name: str
     case_sensitive: bool = False
@@ -166,7 +166,7 @@ class CustomJudgeMetric(Strict):
 Metric = CheckMetric | BuiltinMetric | CustomJudgeMetric
 
 _BUILTINS = bedrock_metrics.JUDGE + bedrock_metrics.ALGORITHMIC + bedrock_metrics.RAG
-_CHECK_KEYS = set(metric_names.CHECKS_WITH_ARGUMENT)
+_CHECK_KEYS = set(check_specs.WITH_ARGUMENT)
 
 
 def parse_metric(value: Any) -> Any:
@@ -176,7 +176,7 @@ def parse_metric(value: Any) -> Any:
     if isinstance(value, str):
         if value in _BUILTINS:
             return BuiltinMetric(name=value)
-        if value in metric_names.CHECKS_WITHOUT_ARGUMENT:
+        if value in check_specs.WITHOUT_ARGUMENT:
             return CheckMetric(check=value, name=value)
         if value in _CHECK_KEYS:
             raise PydanticCustomError("metric", "metric '{m}' takes an argument (write it as `{m}: ...`)", {"m": value})
@@ -211,8 +211,8 @@ def parse_metric(value: Any) -> Any:
 
 # The schema lists what a suite can declare: not the knowledge-base (RAG) metrics, which parse only so that the
 # loader can say why it refuses them (suites cannot declare a knowledge-base evaluation yet).
-MetricName = Literal[bedrock_metrics.JUDGE + bedrock_metrics.ALGORITHMIC + metric_names.CHECKS_WITHOUT_ARGUMENT]  # type: ignore[valid-type]
-CheckMapping = dict[Literal[(*metric_names.CHECKS_WITH_ARGUMENT, "name", "case_sensitive")], Any]  # type: ignore[valid-type]
+MetricName = Literal[bedrock_metrics.JUDGE + bedrock_metrics.ALGORITHMIC + check_specs.WITHOUT_ARGUMENT]  # type: ignore[valid-type]
+CheckMapping = dict[Literal[(*check_specs.WITH_ARGUMENT, "name", "case_sensitive")], Any]  # type: ignore[valid-type]
 
 MetricEntry = Annotated[
     Metric,
@@ -589,7 +589,7 @@ def parse_knowledge_base_metric(value: Any) -> Any:
 
 
 KnowledgeBaseMetricName = Literal[  # type: ignore[valid-type]
-    metric_names.RETRIEVAL + bedrock_metrics.KNOWLEDGE_BASE_JUDGE + metric_names.CHECKS_WITHOUT_ARGUMENT
+    metric_names.RETRIEVAL + bedrock_metrics.KNOWLEDGE_BASE_JUDGE + check_specs.WITHOUT_ARGUMENT
 ]
 KnowledgeBaseMetricEntry = Annotated[
     RetrievalMetric | Metric,

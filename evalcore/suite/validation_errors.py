@@ -108,15 +108,9 @@ def _problem(root: type[BaseModel], doc: YamlDocument, loc: Loc, err: dict[str, 
 
 def _nearest_names() -> list[str]:
     from evalcore.aws_facts import bedrock_metrics
-    from evalcore.suite import metric_names
+    from evalcore.suite import check_specs
 
-    return [
-        *bedrock_metrics.JUDGE,
-        *bedrock_metrics.ALGORITHMIC,
-        *bedrock_metrics.RAG,
-        *metric_names.CHECKS_WITHOUT_ARGUMENT,
-        *metric_names.CHECKS_WITH_ARGUMENT,
-    ]
+    return [*bedrock_metrics.JUDGE, *bedrock_metrics.ALGORITHMIC, *bedrock_metrics.RAG, *check_specs.NAMES]
 
 
 def _suggest(word: str, options: typing.Iterable[str]) -> str | None:

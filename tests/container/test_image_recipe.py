@@ -21,7 +21,8 @@ def trim_module() -> ModuleType:
 
 
 def _client_services() -> set[str]:
-    """Every service name evalcore passes as a literal to a `client(...)` call, anywhere in its code."""
+    """Every service name evalcore passes as a literal to a `client(...)` call or names in a `SERVICE` constant (the
+    runners' and agent targets'), anywhere in its code."""
     found = set()
     for path in (REPO / "evalcore").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -34,15 +35,25 @@ def _client_services() -> set[str]:
                 and isinstance(node.args[0].value, str)
             ):
                 found.add(node.args[0].value)
+            if (
+                isinstance(node, ast.Assign)
+                and [getattr(t, "id", None) for t in node.targets] == ["SERVICE"]
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                found.add(node.value.value)
     return found
 
 
-def test_every_client_evalcore_builds_keeps_its_service_data_in_the_image() -> None:
+def test_every_client_evalcore_builds_is_declared_and_keeps_its_service_data_in_the_image() -> None:
+    from evalcore.bedrock.clients import SERVICES
+
     services = _client_services()
     kept = trim_module().BOTOCORE_SERVICES
 
-    assert "bedrock-runtime" in services
-    assert services <= kept, f"add to image/trim.py BOTOCORE_SERVICES: {sorted(services - kept)}"
+    assert {"bedrock-runtime", "lexv2-runtime", "qbusiness"} <= services
+    assert services <= SERVICES, f"add to evalcore/bedrock/clients.py SERVICES: {sorted(services - SERVICES)}"
+    assert not SERVICES - kept, f"add to image/trim.py BOTOCORE_SERVICES: {sorted(SERVICES - kept)}"
 
 
 def test_the_emulators_moto_services_are_kept() -> None:

@@ -1,4 +1,8 @@
-"""The target for a section's target spec (the typed models of evalcore.suite.targets)."""
+"""The target for a section's target spec (the typed models of evalcore.suite.targets, which declares each kind).
+
+BUILDERS maps every spec type to the class that implements it; tests/runners/agents/test_target_registry.py fails
+when a spec type has no builder or the reverse, and when a target calls a service evalcore.bedrock.clients.SERVICES
+does not list."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from evalcore.runners.agents.targets import Target, TargetEnv
 from evalcore.suite import targets as spec_types
 
 # Spec type -> "module:class" in this package; imported when a section uses it, so a run loads only its targets.
-_TARGETS: dict[type, str] = {
+BUILDERS: dict[type, str] = {
     spec_types.BedrockAgentTarget: "bedrock_agent:BedrockAgent",
     spec_types.KnowledgeBaseTarget: "knowledge_base:KnowledgeBase",
     spec_types.BedrockModelTarget: "bedrock_model:BedrockModel",
@@ -24,7 +28,7 @@ _TARGETS: dict[type, str] = {
 
 
 def build_target(spec: Any, env: TargetEnv) -> Target:
-    where = _TARGETS.get(type(spec))
+    where = BUILDERS.get(type(spec))
     if where is None:
         raise TypeError(f"no target for {type(spec).__name__}")
     module, cls = where.split(":")
