@@ -118,7 +118,7 @@ def stream(result: Result, fault: str | None) -> Iterator[bytes]:
         tool = answer.tool_use
         start = {"toolUse": {"toolUseId": tool["toolUseId"], "name": tool["name"]}}
         yield eventstream.event("contentBlockStart", {"start": start, "contentBlockIndex": 0})
-        deltas = [{"toolUse": {"input": json.dumps(tool["input"])}}]
+        deltas: list[dict[str, Any]] = [{"toolUse": {"input": json.dumps(tool["input"])}}]
     else:
         text = answer.text
         pieces = [text[i : i + STREAM_DELTA_CHARS] for i in range(0, len(text), STREAM_DELTA_CHARS)] or [""]

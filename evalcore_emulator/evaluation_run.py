@@ -169,7 +169,7 @@ def _turn_text(record: dict[str, Any], field: str) -> str | None:
         value = record.get(field)
         return value if isinstance(value, str) else None
     turn = turns[-1]
-    holder = turn.get("prompt") if field == "prompt" else (turn.get("referenceResponses") or [None])[0]
+    holder: Any = turn.get("prompt") if field == "prompt" else (turn.get("referenceResponses") or [None])[0]
     try:
         text = holder["content"][0]["text"]
     except (KeyError, IndexError, TypeError):

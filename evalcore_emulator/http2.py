@@ -21,11 +21,11 @@ that stream alone (RST_STREAM INTERNAL_ERROR), the HTTP/2 way of ending one resp
 
 from __future__ import annotations
 
+import io
 import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO
 
 import h2.config
 import h2.connection
@@ -52,6 +52,11 @@ class Reply:
 Serve = Callable[[str, str, dict[str, str], bytes], Reply]
 
 
+def _text(value: str | bytes) -> str:
+    """A header name or value: h2 decodes them (``header_encoding="utf-8"``); bytes only if that setting changes."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
 class _StreamGone(Exception):
     """The peer reset the stream or the connection went away: stop writing this response."""
 
@@ -76,7 +81,7 @@ class _ServerConnection(h2.connection.H2Connection):
 
 
 class Http2Connection:
-    def __init__(self, sock: socket.socket, rfile: BinaryIO, serve: Serve) -> None:
+    def __init__(self, sock: socket.socket, rfile: io.BufferedIOBase, serve: Serve) -> None:
         self.sock = sock
         self.rfile = rfile
         self.serve = serve
@@ -103,7 +108,7 @@ class Http2Connection:
                     self._flush()
                     if self.closed:
                         break
-                data = self.rfile.read1(_READ_SIZE)  # type: ignore[attr-defined]
+                data = self.rfile.read1(_READ_SIZE)
         except h2.exceptions.ProtocolError:
             with self.cond:
                 self.conn.close_connection(h2.errors.ErrorCodes.PROTOCOL_ERROR)
@@ -117,7 +122,7 @@ class Http2Connection:
 
     def _on_event(self, event: h2.events.Event) -> None:
         if isinstance(event, h2.events.RequestReceived):
-            self.requests[event.stream_id] = (list(event.headers or ()), bytearray())
+            self.requests[event.stream_id] = ([(_text(k), _text(v)) for k, v in event.headers or ()], bytearray())
         elif isinstance(event, h2.events.DataReceived):
             if event.stream_id in self.requests:
                 self.requests[event.stream_id][1].extend(event.data or b"")

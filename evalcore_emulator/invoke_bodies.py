@@ -144,15 +144,15 @@ def stream_payloads(
         chunks[-1].update(generation_token_count=answer.output_tokens, stop_reason="length" if length_cut else "stop")
         return chunks
     if mistral_chat(model_id):
-        deltas = [
+        deltas: list[dict[str, Any]] = [
             {"choices": [{"index": 0, "message": {"role": "assistant", "content": p}, "stop_reason": None}]}
             for p in pieces
         ]
         deltas[-1]["choices"][0]["stop_reason"] = "length" if length_cut else "stop"
         return deltas
-    chunks = [{"outputs": [{"text": p, "stop_reason": None}]} for p in pieces]
-    chunks[-1]["outputs"][0]["stop_reason"] = "length" if length_cut else "stop"
-    return chunks
+    outputs: list[dict[str, Any]] = [{"outputs": [{"text": p, "stop_reason": None}]} for p in pieces]
+    outputs[-1]["outputs"][0]["stop_reason"] = "length" if length_cut else "stop"
+    return outputs
 
 
 def with_text(api: ModelApi, rendered: dict[str, Any], text: str) -> dict[str, Any]:
@@ -207,7 +207,7 @@ def _parse_anthropic(body: dict[str, Any]) -> InvokeRequest:
     system = body.get("system")
     if isinstance(system, list):
         system = "\n".join(b.get("text", "") for b in system if isinstance(b, dict))
-    tool_config = None
+    tool_config: dict[str, Any] | None = None
     choice = body.get("tool_choice") or {}
     if body.get("tools"):
         tools = [

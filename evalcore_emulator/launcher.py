@@ -35,7 +35,7 @@ class EmulatorSession(boto3.Session):
         self._endpoints = endpoints
         self._lock = threading.Lock()
 
-    def client(self, service_name: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def client(self, service_name: str, *args: Any, **kwargs: Any) -> Any:
         """A client for ``service_name``; safe to call from several threads (creation is serialised)."""
         if not args and kwargs.get("endpoint_url") is None:
             kwargs["endpoint_url"] = self._endpoints.get(service_name)

@@ -74,12 +74,28 @@ class AwsError(Exception):
         self.message = message
 
 
+class FaultDecision(Protocol):
+    def error(self, service: str) -> AwsError | None:
+        """The error this call answers with, in `service`'s shape, or None."""
+
+
+class FaultDecisions(Protocol):
+    """What a handler asks of the world's faults (faults.FaultEngine, which imports this module)."""
+
+    def decide(self, operation: str, target: str | None) -> FaultDecision:
+        """The fault, if any, for the next call of `operation` on `target`."""
+
+
 class EmulatorContext(Protocol):
     """What a handler may use. The server owns one instance for its lifetime."""
 
     world: World
     region: str
     account_id: str
+
+    @property
+    def faults(self) -> FaultDecisions:
+        """The world's fault sequences (faults.FaultEngine), restarted when the world changes."""
 
     def s3(self) -> Any:
         """A boto3 S3 client bound to the emulator's S3 (moto) endpoint; shared, thread-safe."""

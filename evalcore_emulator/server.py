@@ -96,13 +96,15 @@ class EmulatorServer(ThreadingHTTPServer):
     @property
     def endpoint(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://[{host}]:{port}" if ":" in str(host) else f"http://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://[{name}]:{port}" if ":" in name else f"http://{name}:{port}"
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: EmulatorServer
     fields: dict[str, str]  # the request's headers, names lower-cased
+    raw_requestline: bytes  # set by BaseHTTPRequestHandler.handle_one_request before parse_request
 
     def setup(self) -> None:
         super().setup()
@@ -117,8 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
             if self.raw_requestline == PREFACE_LINE:
                 self.close_connection = True
                 server = self.server
-                connection = Http2Connection(self.connection, self.rfile, lambda *call: serve(server, *call))
-                if connection.run(self.raw_requestline):
+                h2_connection = Http2Connection(self.connection, self.rfile, lambda *call: serve(server, *call))
+                if h2_connection.run(self.raw_requestline):
                     self._reset()
                 return False
             parsed = super().parse_request()
@@ -171,7 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
         if length is not None:
             return self.rfile.read(int(length)) if int(length) else b""
         if self.fields.get("transfer-encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:

@@ -23,6 +23,7 @@ from evalcore.suite.models import (
     BatchEvaluation,
     BuiltinMetric,
     CustomJudgeMetric,
+    DirectEvaluation,
     Evaluation,
     GuardrailSection,
     JobEvaluation,
@@ -91,7 +92,11 @@ def _calls(loaded: LoadedSuite, section: Any, cases: list[Any]) -> dict[str, Any
                 name = getattr(metric, "judge", None) or judge
                 if name is not None:
                     counts[("bedrock-runtime:Converse (judge)", suite.model_spec(name).id)] += 1
-        kind = f"{section.mode} evaluation"
+        kind = (
+            f"{section.mode} evaluation"
+            if isinstance(section, DirectEvaluation | BatchEvaluation | JobEvaluation)
+            else "evaluation"
+        )
     elif isinstance(section, GuardrailSection):
         operation = {
             "apply": "bedrock-runtime:ApplyGuardrail",

@@ -126,13 +126,14 @@ def _run_case(section: Section, case: Case) -> CaseResult:
 
 def new_result(section: Section, case: Case) -> CaseResult:
     """A case's result before anything is known: `error` until scored."""
-    record = case.item_as(EvaluationItem).fields
+    item = case.item_as(EvaluationItem)
+    record = item.fields
     target = section.targets[case.called_model()]
     reference = record.get(REFERENCE_FIELD)
     return case_result(
         case,
         model_id=target.model_id,
-        source=case.item.source,
+        source=item.source,
         reference=reference if isinstance(reference, str) else None,
         category=str(record["category"]) if record.get("category") is not None else None,
         cluster=_field_text(record, section.evaluation.cluster_by),

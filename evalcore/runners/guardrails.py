@@ -75,7 +75,8 @@ class _MissingGuardrail:
 
 
 def _run_case(ctx: RunContext, via: Via, missing: _MissingGuardrail, case: Case) -> CaseResult:
-    probe = case.item_as(ResolvedProbe).probe
+    resolved = case.item_as(ResolvedProbe)
+    probe = resolved.probe
     if missing.reason is not None:
         return _error(case, via.model_id, missing.reason, 0)
     try:
@@ -99,7 +100,7 @@ def _run_case(ctx: RunContext, via: Via, missing: _MissingGuardrail, case: Case)
         fingerprint=case.fingerprint,
         status=status,
         reason=reason,
-        source=case.item.origin,
+        source=resolved.origin,
         prompt=probe.text,
         output=reading.output,
         stop_reason=reading.stop_reason,
@@ -113,7 +114,7 @@ def _run_case(ctx: RunContext, via: Via, missing: _MissingGuardrail, case: Case)
             expected_policy=probe.policy,
             policy_fired=fired,
             hits=reading.acted,
-            mutation=case.item.mutation,
+            mutation=resolved.mutation,
             source=probe.source,
             units=reading.units,
             tags=probe.tags,

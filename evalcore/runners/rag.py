@@ -139,13 +139,14 @@ def retrieval_configuration(target: KnowledgeBaseTarget) -> dict[str, Any]:
 
 def _run_case(prepared: Prepared, case: Case) -> CaseResult:
     """One case to one result; never raises."""
-    record = case.item_as(EvaluationItem).fields
+    item = case.item_as(EvaluationItem)
+    record = item.fields
     target = prepared.section.targets[case.called_model()]
     reference = record.get(REFERENCE_FIELD)
     result = case_result(
         case,
         model_id=target.knowledge_base_id,
-        source=case.item.source,
+        source=item.source,
         reference=reference if isinstance(reference, str) else None,
         category=str(record["category"]) if record.get("category") is not None else None,
     )

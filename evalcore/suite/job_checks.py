@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from evalcore.aws_facts import bedrock_metrics
@@ -135,7 +135,7 @@ def _custom(i: int, metric: CustomJudgeMetric) -> list[tuple[Loc, str]]:
     return problems
 
 
-def dataset_problems(ev: JobEvaluation, records: Sequence[Record]) -> list[tuple[int, str]]:
+def dataset_problems(ev: JobEvaluation, records: Iterable[Record]) -> list[tuple[int, str]]:
     """(line, message) for records Bedrock would refuse: an empty prompt, or a reference or category that is not
     plain text. (The 1,000 prompts a job takes are not a limit here: evalcore cuts the dataset into jobs.)"""
     problems: list[tuple[int, str]] = []
@@ -159,7 +159,7 @@ def response_text(fields: dict[str, Any]) -> str | None:
 
 
 def response_problems(
-    ev: ResponsesJobEvaluation, records: Sequence[Record], responses: Sequence[Record]
+    ev: ResponsesJobEvaluation, records: Iterable[Record], responses: Iterable[Record]
 ) -> list[tuple[int | None, str]]:
     """(line of the responses file or None, message) for records without a response, and bad response lines."""
     problems: list[tuple[int | None, str]] = []

@@ -8,6 +8,7 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from evalcore.suite.models import EVALUATION_TAGS, UNION_TAGS, Evaluation, modes_with
 from evalcore.suite.problems import Loc, Problem, format_loc
@@ -60,7 +61,7 @@ def problems_from(exc: ValidationError, root: type[BaseModel], doc: YamlDocument
     return problems
 
 
-def _problem(root: type[BaseModel], doc: YamlDocument, loc: Loc, err: dict[str, Any], raw: Loc) -> Problem:
+def _problem(root: type[BaseModel], doc: YamlDocument, loc: Loc, err: ErrorDetails, raw: Loc) -> Problem:
     kind = err["type"]
     value = err.get("input")
     if kind == "extra_forbidden":
@@ -78,10 +79,12 @@ def _problem(root: type[BaseModel], doc: YamlDocument, loc: Loc, err: dict[str, 
         return doc.problem(loc, f"unknown key '{key}' ({hint})", prefer_key=True, field_name=format_loc(loc[:-1]) or "")
     if kind == "missing":
         model = _model_at(root, raw[:-1])
-        hint = model.missing_hints.get(str(loc[-1])) if model is not None and issubclass(model, Evaluation) else None
-        if hint is not None:
+        block_hint = (
+            model.missing_hints.get(str(loc[-1])) if model is not None and issubclass(model, Evaluation) else None
+        )
+        if block_hint is not None:
             mode = value.get("mode") if isinstance(value, dict) else None
-            return doc.problem(loc[:-1], hint.format(mode=mode), field_name=format_loc(loc[:-1]) or None)
+            return doc.problem(loc[:-1], block_hint.format(mode=mode), field_name=format_loc(loc[:-1]) or None)
         return doc.problem(loc[:-1], f"missing required key '{loc[-1]}'", field_name=format_loc(loc[:-1]) or None)
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
