@@ -177,3 +177,26 @@ def test_the_rag_job_request_passes_botocores_own_validation(tmp_path: Path, ope
     for job in jobs:
         validate_parameters(job.request, model.operation_model("CreateEvaluationJob").input_shape)
         assert job.request["applicationType"] == "RagEvaluation"
+
+
+def test_resume_reattaches_to_rag_jobs_left_running_by_a_timeout(
+    tmp_path: Path, bucket: str, emulator: Emulator
+) -> None:
+    world = load_world()
+    world.jobs = world.jobs.model_copy(update={"duration_seconds": 1.5})
+    emulator.set_world(world)
+    job = {"role_arn": ROLE, "s3_uri": f"s3://{bucket}/evals", "poll_seconds": 0.05, "timeout_minutes": 0.005}
+    metrics = ["Builtin.ContextRelevance"]
+    suite = _suite(tmp_path, bucket, operation="retrieve", model=None, metrics=metrics, job=job)
+    out = tmp_path / "out"
+    assert _run(suite, out) == 3  # both jobs left running
+    assert all("--resume re-attaches" in (c.reason or "") for c in final_cases(out / CASES_FILE))
+    emulator.clear_requests()
+
+    suite = _suite(tmp_path / "again", bucket, operation="retrieve", model=None, metrics=metrics)
+    code = main(["run", str(suite), "--resume", str(out), "--no-cache", "--quiet"])
+
+    assert emulator.requests("CreateEvaluationJob") == []
+    assert code == 0
+    latest = {c.case_id: c for c in final_cases(out / CASES_FILE)}
+    assert len(latest) == 14 and all(c.status == "pass" for c in latest.values())
