@@ -200,3 +200,14 @@ def test_resume_reattaches_to_rag_jobs_left_running_by_a_timeout(
     assert code == 0
     latest = {c.case_id: c for c in final_cases(out / CASES_FILE)}
     assert len(latest) == 14 and all(c.status == "pass" for c in latest.values())
+
+
+def test_validate_counts_rag_jobs_not_model_calls_for_a_job_section(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite = _suite(tmp_path, "some-bucket", operation="retrieve", model=None, metrics=["Builtin.ContextRelevance"])
+
+    assert main(["validate", str(suite)]) == 0
+
+    out = capsys.readouterr().out
+    assert "2 RAG evaluation job(s)" in out
