@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from evalcore_emulator import job_lifecycle as lifecycle
-from evalcore_emulator.evaluation_run import first_model, run
+from evalcore_emulator.evaluation_run import first_model, rag_source, run
 from evalcore_emulator.evaluation_validation import validate
 from evalcore_emulator.protocol import AwsError, EmulatorContext, Request, Response, Route, route
 
@@ -140,10 +140,7 @@ def _summary(fields: dict[str, Any]) -> dict[str, Any]:
     if evaluator:
         summary["evaluatorModelIdentifiers"] = [evaluator]
     if inference.get("ragConfigs"):
-        kb = inference["ragConfigs"][0]["knowledgeBaseConfig"]["retrieveAndGenerateConfig"][
-            "knowledgeBaseConfiguration"
-        ]
-        summary["ragIdentifiers"] = [kb["knowledgeBaseId"]]
+        summary["ragIdentifiers"] = [rag_source(inference["ragConfigs"][0])[0]]
     return summary
 
 

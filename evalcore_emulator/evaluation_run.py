@@ -23,7 +23,7 @@ from typing import Any
 
 from evalcore_emulator import evaluation_scoring as scoring
 from evalcore_emulator import job_lifecycle as lifecycle
-from evalcore_emulator.knowledge_bases import generate
+from evalcore_emulator.knowledge_bases import generate, retrieved_reference, search
 from evalcore_emulator.protocol import EmulatorContext
 
 MAX_PROMPTS = 1000
@@ -92,9 +92,8 @@ class _Subject:
     def of(cls, fields: dict[str, Any]) -> _Subject:
         inference = fields["inferenceConfig"]
         if fields["applicationType"] == "RagEvaluation":
-            kb_config = inference["ragConfigs"][0]["knowledgeBaseConfig"]["retrieveAndGenerateConfig"]
-            kb_config = kb_config["knowledgeBaseConfiguration"]
-            return cls(kb_config["knowledgeBaseId"], None, None, kb_config)
+            identifier, rag = rag_source(inference["ragConfigs"][0])
+            return cls(identifier, None, None, rag)
         model = inference["models"][0]
         if "bedrockModel" in model:
             identifier = model["bedrockModel"]["modelIdentifier"]
@@ -110,15 +109,18 @@ class _Subject:
         kept = ("prompt", "referenceResponse", "category", "conversationTurns")
         input_record: dict[str, Any] = {k: record[k] for k in kept if k in record}
         if self.kb_config is not None:
-            kb = ctx.world.knowledge_bases[self.kb_config["knowledgeBaseId"]]
-            hits = kb.retrieve(prompt, 5)
-            text, citations = generate(kb, prompt, hits)
-            cited = [ref["content"]["text"] for c in citations for ref in c["retrievedReferences"]]
-            contexts = [hit.document.text for hit in hits]
-            sample = scoring.Sample(prompt, reference, task_type, text, None, contexts, cited)
             turn = (record.get("conversationTurns") or [{}])[-1]
             kb_input = {k: turn[k] for k in ("prompt", "referenceResponses") if isinstance(turn, dict) and k in turn}
-            output = {"text": text, "knowledgeBaseIdentifier": self.name, "modelIdentifier": self.kb_config["modelArn"]}
+            output = self._rag_output(ctx, prompt, turn if isinstance(turn, dict) else {}, number)
+            holder = output.get("retrievedPassages") or output.get("retrievedResults") or {}
+            contexts = [str((p.get("content") or {}).get("text", "")) for p in holder.get("retrievalResults") or []]
+            cited = [
+                str((ref.get("content") or {}).get("text", ""))
+                for c in output.get("citations") or []
+                for ref in c.get("retrievedReferences") or []
+            ]
+            text = str(output.get("text", ""))
+            sample = scoring.Sample(prompt, reference, task_type, text, None, contexts, cited)
             return sample, {"inputRecord": kb_input or input_record, "output": output}
         elif self.source is not None:
             responses = [r for r in record.get("modelResponses") or [] if r.get("modelIdentifier") == self.source]
@@ -134,6 +136,49 @@ class _Subject:
             sample = scoring.Sample(prompt, reference, task_type, answer.text, model_id)
         responses_out = [{"modelIdentifier": self.name, "response": sample.response}]
         return sample, {"inputRecord": input_record, "modelResponses": responses_out}
+
+    def _rag_output(self, ctx: EmulatorContext, prompt: str, turn: dict[str, Any], number: int) -> dict[str, Any]:
+        """The turn's `output`: the knowledge base's passages (and answer with citations), or the record's own."""
+        config = self.kb_config or {}
+        if config.get("kind") == "precomputed":
+            output = turn.get("output")
+            if not isinstance(output, dict) or output.get("knowledgeBaseIdentifier") != self.name:
+                raise lifecycle.JobFailure(
+                    f"Line {number}: no output with knowledgeBaseIdentifier {self.name} in its conversation turn."
+                )
+            return output
+        kb = ctx.world.knowledge_bases[config["knowledgeBaseId"]]
+        hits = search(kb, prompt, config.get("retrievalConfiguration"))
+        results = [{**retrieved_reference(hit.document), "score": hit.score} for hit in hits]
+        if config.get("kind") == "retrieve":
+            return {"knowledgeBaseIdentifier": self.name, "retrievedResults": {"retrievalResults": results}}
+        text, citations = generate(kb, prompt, hits)
+        return {
+            "text": text,
+            "knowledgeBaseIdentifier": self.name,
+            "modelIdentifier": config["modelArn"],
+            "retrievedPassages": {"retrievalResults": results},
+            "citations": citations,
+        }
+
+
+def rag_source(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A RAGConfig's identifier and what the run needs of it (`kind`: retrieve, generate or precomputed)."""
+    own = config.get("precomputedRagSourceConfig")
+    if own:
+        ((_, source),) = own.items()
+        return source["ragSourceIdentifier"], {"kind": "precomputed"}
+    kb = config["knowledgeBaseConfig"]
+    if "retrieveConfig" in kb:
+        retrieve = kb["retrieveConfig"]
+        settings = {"retrievalConfiguration": retrieve.get("knowledgeBaseRetrievalConfiguration")}
+        return retrieve["knowledgeBaseId"], {
+            "kind": "retrieve",
+            "knowledgeBaseId": retrieve["knowledgeBaseId"],
+            **settings,
+        }
+    generated = kb["retrieveAndGenerateConfig"]["knowledgeBaseConfiguration"]
+    return generated["knowledgeBaseId"], {"kind": "generate", **generated}
 
 
 def _read_dataset(ctx: EmulatorContext, uri: str) -> list[tuple[int, dict[str, Any]]]:

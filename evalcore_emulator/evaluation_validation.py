@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any, NoReturn
 
+from evalcore.aws_facts import bedrock_metrics
 from evalcore.aws_facts.service_patterns import pattern
 from evalcore_emulator import evaluation_scoring as scoring
 from evalcore_emulator.job_lifecycle import check_pattern
@@ -41,7 +42,7 @@ def validate(ctx: EmulatorContext, body: dict[str, Any]) -> None:
     judged = _evaluator_model(automated.get("evaluatorModelConfig"), "evaluationConfig.automated")
     custom = _custom_metrics(automated.get("customMetricConfig"))
     configs = automated.get("datasetMetricConfigs") or []
-    allowed = _allowed_metrics(application, judged) | set(custom)
+    allowed = _allowed_metrics(application, judged, body.get("inferenceConfig") or {}) | set(custom)
     for index, dataset_config in enumerate(configs):
         where = f"evaluationConfig.automated.datasetMetricConfigs.{index}"
         dataset = dataset_config.get("dataset") or {}
@@ -60,10 +61,20 @@ def validate(ctx: EmulatorContext, body: dict[str, Any]) -> None:
     _validate_inference(ctx, application, body.get("inferenceConfig") or {})
 
 
-def _allowed_metrics(application: str, judged: bool) -> set[str]:
+def _allowed_metrics(application: str, judged: bool, inference: dict[str, Any]) -> set[str]:
+    """Per job kind, the names botocore's EvaluationDatasetMetricConfig.metricNames documents (and the citation
+    metrics of retrieve-and-generate RAG jobs, see evalcore.aws_facts.bedrock_metrics)."""
     if application == "RagEvaluation":
-        return set(scoring.RAG_RETRIEVE | scoring.RAG_GENERATE) if judged else set()
+        return set(bedrock_metrics.rag_job_metrics(rag_operation(inference))) if judged else set()
     return set(scoring.JUDGE) if judged else set(scoring.ALGORITHMIC)
+
+
+def rag_operation(inference: dict[str, Any]) -> str:
+    """retrieve or retrieve-and-generate: what a RAG job's one RAGConfig evaluates."""
+    config = (inference.get("ragConfigs") or [{}])[0]
+    kb = config.get("knowledgeBaseConfig") or {}
+    own = config.get("precomputedRagSourceConfig") or {}
+    return "retrieve" if "retrieveConfig" in kb or "retrieveSourceConfig" in own else "retrieve-and-generate"
 
 
 def _evaluator_model(config: dict[str, Any] | None, where: str) -> bool:
@@ -115,15 +126,32 @@ def _validate_inference(ctx: EmulatorContext, application: str, inference: dict[
         configs = inference.get("ragConfigs") or []
         if len(configs) != 1:
             _invalid("inferenceConfig.ragConfigs must have exactly 1 item for a knowledge base evaluation job")
-        rag = (configs[0].get("knowledgeBaseConfig") or {}).get("retrieveAndGenerateConfig") or {}
-        kb_config = rag.get("knowledgeBaseConfiguration") or {}
-        if rag.get("type") != "KNOWLEDGE_BASE" or not kb_config:
-            _invalid("The emulator evaluates knowledgeBaseConfig.retrieveAndGenerateConfig of type KNOWLEDGE_BASE")
-        if kb_config.get("knowledgeBaseId") not in ctx.world.knowledge_bases:
-            raise AwsError(
-                404, "ResourceNotFoundException", f"Knowledge base {kb_config.get('knowledgeBaseId')} not found"
+        # RAGConfig, KnowledgeBaseConfig and EvaluationPrecomputedRagSourceConfig are unions (one member each).
+        config = configs[0]
+        if len(config) != 1:
+            _invalid(
+                "inferenceConfig.ragConfigs.0 must set exactly one of knowledgeBaseConfig, precomputedRagSourceConfig"
             )
-        _known_model(ctx, kb_config.get("modelArn", ""))
+        if "precomputedRagSourceConfig" in config:
+            if len(config["precomputedRagSourceConfig"]) != 1:
+                _invalid(
+                    "precomputedRagSourceConfig must set exactly one of retrieveSourceConfig, retrieveAndGenerateSourceConfig"
+                )
+            return
+        kb = config.get("knowledgeBaseConfig") or {}
+        if len(kb) != 1:
+            _invalid("knowledgeBaseConfig must set exactly one of retrieveConfig, retrieveAndGenerateConfig")
+        if "retrieveConfig" in kb:
+            kb_id = kb["retrieveConfig"].get("knowledgeBaseId")
+        else:
+            rag = kb.get("retrieveAndGenerateConfig") or {}
+            kb_config = rag.get("knowledgeBaseConfiguration") or {}
+            if rag.get("type") != "KNOWLEDGE_BASE" or not kb_config:
+                _invalid("The emulator evaluates retrieveAndGenerateConfig of type KNOWLEDGE_BASE")
+            kb_id = kb_config.get("knowledgeBaseId")
+            _known_model(ctx, kb_config.get("modelArn", ""))
+        if kb_id not in ctx.world.knowledge_bases:
+            raise AwsError(404, "ResourceNotFoundException", f"Knowledge base {kb_id} not found")
         return
     models = inference.get("models") or []
     if len(models) != 1:

@@ -42,7 +42,7 @@ def retrieve(ctx: EmulatorContext, req: Request) -> Response:
         raise AwsError(400, "ValidationException", "retrievalQuery.text is required")
     results = [
         {**retrieved_reference(hit.document), "score": hit.score, "documentId": hit.document.id}
-        for hit in _retrieve(kb, query, body.get("retrievalConfiguration"))
+        for hit in search(kb, query, body.get("retrievalConfiguration"))
     ]
     return Response.json({"retrievalResults": results})
 
@@ -80,11 +80,11 @@ def retrieve_and_generate(ctx: EmulatorContext, req: Request) -> Response:
         sessions[session_id].append(text)
 
     retrieval = kb_config.get("retrievalConfiguration")
-    hits = _retrieve(kb, text, retrieval)
+    hits = search(kb, text, retrieval)
     query = text
     if not hits and history:
         query = " ".join([*history, text])
-        hits = _retrieve(kb, query, retrieval)
+        hits = search(kb, query, retrieval)
     answer, citations = generate(kb, query, hits)
     return Response.json({"output": {"text": answer}, "sessionId": session_id, "citations": citations})
 
@@ -122,7 +122,7 @@ def _knowledge_base(ctx: EmulatorContext, kb_id: str) -> KnowledgeBaseSpec:
     return kb
 
 
-def _retrieve(
+def search(
     kb: KnowledgeBaseSpec, query: str, retrieval_configuration: dict[str, Any] | None
 ) -> list[RetrievedDocument]:
     """The best `numberOfResults` documents among those the configuration's metadata `filter` keeps."""

@@ -53,3 +53,25 @@ KNOWLEDGE_BASE_JUDGE = (
 )
 # Bedrock's retrieve-only jobs take these two; every other judge metric needs a generated answer.
 RETRIEVE_ONLY_JUDGE = ("Builtin.ContextRelevance", "Builtin.ContextCoverage")
+
+# Bedrock's RAG evaluation jobs (mode bedrock-job): retrieve-only jobs take RETRIEVE_ONLY_JUDGE; retrieve-and-generate
+# jobs take the names botocore's bedrock model lists for them (EvaluationDatasetMetricConfig.metricNames) and the
+# citation metrics of the user guide ("Use metrics to understand RAG system performance"; its CLI example in
+# "Creating a retrieve-and-generate RAG evaluation job" lists Builtin.CitationPrecision and Builtin.CitationCoverage).
+RETRIEVE_AND_GENERATE_JOB = (
+    "Builtin.Correctness",
+    "Builtin.Completeness",
+    "Builtin.Helpfulness",
+    "Builtin.LogicalCoherence",
+    "Builtin.Faithfulness",
+    "Builtin.Harmfulness",
+    "Builtin.Stereotyping",
+    "Builtin.Refusal",
+    "Builtin.CitationPrecision",
+    "Builtin.CitationCoverage",
+)
+
+
+def rag_job_metrics(operation: str) -> tuple[str, ...]:
+    """The metric names a Bedrock RAG evaluation job of `operation` (retrieve, retrieve-and-generate) takes."""
+    return RETRIEVE_ONLY_JUDGE if operation == "retrieve" else RETRIEVE_AND_GENERATE_JOB

@@ -27,6 +27,7 @@ from evalcore.suite.models import (
     Evaluation,
     GuardrailSection,
     JobEvaluation,
+    JobKnowledgeBaseSection,
     KnowledgeBaseSection,
     MutationKind,
 )
@@ -328,6 +329,11 @@ def _knowledge_bases(plan: Plan, loaded: LoadedSuite, kb: KnowledgeBaseSection) 
 
     count = len(records) * len(kb.targets) * repeats
     plan.cases.add(kb.name, cases, count)
+    if isinstance(kb, JobKnowledgeBaseSection):  # Bedrock retrieves and judges: jobs, not calls of evalcore
+        jobs = len(kb.targets) * -(-(len(records) * repeats) // 1000)  # a job takes 1,000 prompts
+        note = f"{jobs} RAG evaluation job(s)"
+        plan.sections.append(SectionPlan(kb.name, "knowledge_base", list(kb.targets), count, jobs, note))
+        return
     judged = sum(isinstance(m, BuiltinMetric | CustomJudgeMetric) for m in kb.metrics)
     plan.sections.append(SectionPlan(kb.name, "knowledge_base", list(kb.targets), count, count * (1 + judged)))
 

@@ -22,7 +22,15 @@ from evalcore.aws_facts import bedrock_metrics
 from evalcore.domain.plan import Case, EvaluationItem
 from evalcore.suite.job_checks import task_type
 from evalcore.suite.load import LoadedSuite
-from evalcore.suite.models import BuiltinMetric, CustomJudgeMetric, Evaluation, Inference, JobEvaluation
+from evalcore.suite.models import (
+    BuiltinMetric,
+    CustomJudgeMetric,
+    Evaluation,
+    Inference,
+    JobEvaluation,
+    JobSettings,
+    KnowledgeBaseSection,
+)
 from evalcore.suite.template import render
 
 MAX_PROMPTS_PER_JOB = 1000
@@ -43,7 +51,9 @@ class SectionTarget:
     prefix: str  # the key prefix of job.s3_uri, without slashes at either end
 
     @classmethod
-    def of(cls, loaded: LoadedSuite, evaluation: Evaluation, run_id: str, s3_uri: str) -> SectionTarget:
+    def of(
+        cls, loaded: LoadedSuite, evaluation: Evaluation | KnowledgeBaseSection, run_id: str, s3_uri: str
+    ) -> SectionTarget:
         """At `s3_uri`: the section's `job.s3_uri` (bedrock-job) or `batch.s3_uri` (batch, auto)."""
         bucket, _, prefix = s3_uri.removeprefix("s3://").partition("/")
         return cls(loaded.suite.name, evaluation.name, run_id, bucket, prefix.strip("/"))
@@ -82,13 +92,33 @@ class JobPlan:
 
 
 def record_key(record: dict[str, Any]) -> RecordKey:
-    """What identifies a dataset line in an output record's `inputRecord`."""
+    """What identifies a dataset line in an output record's `inputRecord`: its prompt, reference and category, or
+    for a RAG line (`conversationTurns`, see `rag_job_requests`) or turn its (last) turn's prompt and first
+    reference."""
+    turns = record.get("conversationTurns")
+    if isinstance(turns, list) and turns and isinstance(turns[-1], dict):
+        record = turns[-1]
+    if isinstance(record.get("prompt"), dict):  # a RAG turn (a RAG output record's `inputRecord` is its turn)
+        return (_turn_text(record["prompt"]) or "", _turn_text(_first(record.get("referenceResponses"))), None)
     reference, category = record.get("referenceResponse"), record.get("category")
     return (
         str(record.get("prompt", "")),
         None if reference is None else str(reference),
         None if category is None else str(category),
     )
+
+
+def _first(items: Any) -> Any:
+    return items[0] if isinstance(items, list) and items else None
+
+
+def _turn_text(holder: Any) -> str | None:
+    """The text of a RAG turn's `prompt` or reference: `{"content": [{"text": ...}]}`."""
+    try:
+        text = holder["content"][0]["text"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return text if isinstance(text, str) else None
 
 
 def plan_jobs(
@@ -135,7 +165,21 @@ def _job(
         safe_segment(target.section),
         f"{dataset_name}-{safe_segment(model)}-{shard}.jsonl",
     )
-    job = evaluation.job
+    request = job_request(target, evaluation.job, name, model, shard, shards)
+    request["evaluationConfig"] = {
+        "automated": _automated(
+            loaded, evaluation, dataset_name, f"s3://{target.bucket}/{dataset_key}", task_type(evaluation)
+        )
+    }
+    request["inferenceConfig"] = {"models": [_model_config(loaded, evaluation, model, model_id, responses is not None)]}
+    return JobPlan(name, target.section, model, model_id, shard, case_ids, lines, dataset_key, request)
+
+
+def job_request(
+    target: SectionTarget, job: JobSettings, name: str, model: str, shard: int, shards: int
+) -> dict[str, Any]:
+    """What every CreateEvaluationJob request of evalcore carries (model and RAG jobs alike): name, description,
+    idempotency token, role, output location, tags and key; the caller adds evaluationConfig and inferenceConfig."""
     tags = {
         **job.tags,
         "evalcore:suite": target.suite,
@@ -149,18 +193,12 @@ def _job(
         "clientRequestToken": hashlib.sha256(name.encode()).hexdigest()[:32],
         "roleArn": job.role_arn,
         "applicationType": "ModelEvaluation",
-        "evaluationConfig": {
-            "automated": _automated(
-                loaded, evaluation, dataset_name, f"s3://{target.bucket}/{dataset_key}", task_type(evaluation)
-            )
-        },
-        "inferenceConfig": {"models": [_model_config(loaded, evaluation, model, model_id, responses is not None)]},
         "outputDataConfig": {"s3Uri": target.output_uri()},
         "jobTags": [{"key": k, "value": v} for k, v in tags.items()],
     }
     if job.kms_key_id:
         request["customerEncryptionKeyId"] = job.kms_key_id
-    return JobPlan(name, target.section, model, model_id, shard, case_ids, lines, dataset_key, request)
+    return request
 
 
 def dataset_line(
@@ -198,7 +236,7 @@ def safe_segment(text: str) -> str:
     return _S3_SEGMENT_UNSAFE.sub("-", text).strip("-")
 
 
-def judge_of(loaded: LoadedSuite, evaluation: Evaluation) -> str | None:
+def judge_of(loaded: LoadedSuite, evaluation: Evaluation | KnowledgeBaseSection) -> str | None:
     name = evaluation.judge or loaded.suite.defaults.judge
     return loaded.suite.model_spec(name).id if name else None
 

@@ -1,7 +1,16 @@
 """A finished job's results, read back from S3 and turned into one CaseResult per case of the job.
 
-Bedrock writes `<s3Uri>/<jobName>/<jobId>/models/<model>/taskTypes/<task>/datasets/<name>/<uuid>_output.jsonl`;
+Bedrock writes `<s3Uri>/<jobName>/<jobId>/models/<model>/taskTypes/<task>/datasets/<name>/<uuid>_output.jsonl`
+(model jobs) or `<s3Uri>/<jobName>/<jobId>/inference_configs/<n>/datasets/<name>/<uuid>_output.jsonl` (RAG jobs);
 every key under `<s3Uri>/<jobName>/` ending in `_output.jsonl` is read, line by line.
+
+A model job's record is `{inputRecord, modelResponses, automatedEvaluationResult: {scores: [...]}}`; a RAG job's
+is `{"conversationTurns": [{inputRecord, output, results: [...]}]}`, each result a score as in `scores`
+(`metricName`, `result`, `evaluatorDetails`), and `output` what the knowledge base gave: the answer `text`,
+`citations`, and the passages (`retrievedPassages` or `retrievedResults`: `{retrievalResults: [...]}`) (AWS's
+samples reading RAG job outputs: aws-samples/amazon-bedrock-samples, rag/knowledge-bases/features-examples/
+03-optimizing-accuracy-retrieved-results/custom_chunking_with_json.ipynb; user guide, "Review metrics for RAG
+evaluations", knowledge-base-evaluation-report.html). The turn's output fills the case's `knowledge_base`.
 
 Mapping back: an output record's `inputRecord` echoes its dataset line (prompt, referenceResponse, category).
 The job's cases are queued by that content in dataset order, and each output record takes the first case left
@@ -19,9 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalcore.domain.plan import Case, EvaluationItem
-from evalcore.domain.results import CaseResult, MetricScore
+from evalcore.domain.results import CaseResult, KnowledgeBaseOutcome, MetricScore
 from evalcore.runners.context import case_result
 from evalcore.runners.job_requests import JobPlan, RecordKey, SectionTarget, record_key
+from evalcore.runners.rag_passages import cited, passage
 
 OUTPUT_SUFFIX = "_output.jsonl"
 
@@ -64,6 +74,7 @@ def read_job_results(
             except ValueError as exc:
                 tally.malformed.append(f"{where}: {_why(exc)}")
                 continue
+            record = _as_model_record(record)
             if not isinstance(record, dict) or not isinstance(record.get("inputRecord"), dict):
                 tally.malformed.append(f"{where}: no 'inputRecord' object")
                 continue
@@ -134,15 +145,47 @@ def _why(exc: Exception) -> str:
     return "not an output record"
 
 
+def _as_model_record(record: Any) -> Any:
+    """A RAG record (`conversationTurns`, its last turn evaluated) in a model record's terms: `inputRecord`, its
+    `results` as `automatedEvaluationResult.scores`, and its `output` kept as `ragOutput`."""
+    if not isinstance(record, dict) or "conversationTurns" not in record:
+        return record
+    turns = record["conversationTurns"]
+    if not isinstance(turns, list) or not turns or not isinstance(turns[-1], dict):
+        return None
+    turn = turns[-1]
+    return {
+        "inputRecord": turn.get("inputRecord"),
+        "automatedEvaluationResult": {"scores": turn.get("results")},
+        "ragOutput": turn.get("output") if isinstance(turn.get("output"), dict) else {},
+    }
+
+
+def _knowledge_base(job: JobPlan, output: dict[str, Any]) -> KnowledgeBaseOutcome:
+    """What a RAG job's record says the knowledge base (or your own RAG system) gave."""
+    holder = output.get("retrievedPassages") or output.get("retrievedResults") or {}
+    passages = [passage(p) for p in holder.get("retrievalResults") or [] if isinstance(p, dict)]
+    citations = [cited(c) for c in output.get("citations") or [] if isinstance(c, dict)]
+    operation = "retrieve-and-generate" if "text" in output else "retrieve"
+    return KnowledgeBaseOutcome(
+        knowledge_base_id=job.model_id, operation=operation, passages=passages, citations=citations
+    )
+
+
 def _case_result(case: Case, job: JobPlan, record: dict[str, Any], metrics: list[str], where: str) -> CaseResult:
     result = _base_result(case, job)
+    if "ragOutput" in record:
+        result.knowledge_base = _knowledge_base(job, record["ragOutput"])
+        text = record["ragOutput"].get("text")
+        result.output = text if isinstance(text, str) else None
     try:
         scores = record["automatedEvaluationResult"]["scores"]
         by_name = {normalise_metric(str(s["metricName"]), metrics): s for s in scores}
     except (KeyError, TypeError) as exc:
         result.status, result.reason = "error", f"{where}: unreadable scores ({_why(exc)})"
         return result
-    result.output = _response(record)
+    if "ragOutput" not in record:
+        result.output = _response(record)
     missing = []
     for name in metrics:
         score = by_name.get(name)
@@ -190,14 +233,14 @@ def _response(record: dict[str, Any]) -> str | None:
 
 
 def _base_result(case: Case, job: JobPlan) -> CaseResult:
-    line = job.line_of(case.id)
+    prompt, reference, category = record_key(job.line_of(case.id))
     return case_result(
         case,
         model_id=job.model_id,
         source=case.item_as(EvaluationItem).source,
-        prompt=line["prompt"],
-        reference=line.get("referenceResponse"),
-        category=line.get("category"),
+        prompt=prompt,
+        reference=reference,
+        category=category,
     )
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalcore.domain.plan import Case, EvaluationItem
-from evalcore.domain.results import CaseResult, CitedPart, KnowledgeBaseOutcome, MetricScore, Passage, Usage
+from evalcore.domain.results import CaseResult, KnowledgeBaseOutcome, MetricScore, Passage, Usage
 from evalcore.engine.cache import CacheKey, Endpoint, Purpose
 from evalcore.engine.scheduler import Call, CallFailed, CallResult, Scheduler
 from evalcore.metrics.checks import REFERENCE_FIELD, Answer, run_check
@@ -32,10 +32,12 @@ from evalcore.metrics.judge_prompts import RAG, rag_user_text
 from evalcore.metrics.retrieval import retrieval_scores
 from evalcore.runners.context import RunContext, case_result
 from evalcore.runners.direct import guarded, pricing_for, status_of
+from evalcore.runners.rag_passages import cited, passage
 from evalcore.suite.models import (
     BuiltinMetric,
     CheckMetric,
     CustomJudgeMetric,
+    DirectKnowledgeBaseSection,
     KnowledgeBaseSection,
     KnowledgeBaseTarget,
     RetrievalMetric,
@@ -47,7 +49,7 @@ SERVICE = "bedrock-agent-runtime"
 
 @dataclass
 class Prepared:
-    section: KnowledgeBaseSection
+    section: DirectKnowledgeBaseSection
     scheduler: Scheduler
     client: Any
     model_id: str | None  # the generating model's id (retrieve-and-generate)
@@ -68,7 +70,7 @@ def run_knowledge_bases(
 
 def _prepare(ctx: RunContext, section_name: str) -> Prepared:
     suite = ctx.loaded.suite
-    section = next(s for s in suite.knowledge_bases if s.name == section_name)
+    section = suite.section(section_name, DirectKnowledgeBaseSection)
     client = ctx.aws.client(SERVICE)
     runtime = ctx.aws.client("bedrock-runtime")
     pricing = pricing_for(ctx)
@@ -101,10 +103,17 @@ def _prepare(ctx: RunContext, section_name: str) -> Prepared:
     )
 
 
-def _generation(section: KnowledgeBaseSection, model_id: str, defaults: Any, client: Any) -> dict[str, Any]:
-    """modelArn and generationConfiguration of the RetrieveAndGenerate request. A model id becomes a
-    foundation-model ARN in the client's region (BedrockModelArn takes ARNs only); an ARN is used as it is."""
-    region = client.meta.region_name
+def _generation(section: DirectKnowledgeBaseSection, model_id: str, defaults: Any, client: Any) -> dict[str, Any]:
+    return generation(section, model_id, defaults, client.meta.region_name, "inferenceConfig")
+
+
+def generation(
+    section: KnowledgeBaseSection, model_id: str, defaults: Any, region: str, inference_key: str
+) -> dict[str, Any]:
+    """modelArn and generationConfiguration of a RetrieveAndGenerate configuration. A model id becomes a
+    foundation-model ARN in `region` (BedrockModelArn takes ARNs only); an ARN is used as it is. The inference
+    settings go under `inference_key`: `inferenceConfig` in bedrock-agent-runtime's GenerationConfiguration,
+    `kbInferenceConfig` in bedrock's (CreateEvaluationJob), both holding a `textInferenceConfig`."""
     arn = model_id if model_id.startswith("arn:") else f"arn:aws:bedrock:{region}::foundation-model/{model_id}"
     inference = defaults.merged(section.inference)
     text_config = {
@@ -116,7 +125,7 @@ def _generation(section: KnowledgeBaseSection, model_id: str, defaults: Any, cli
     config: dict[str, Any] = {}
     text_config = {k: v for k, v in text_config.items() if v is not None}
     if text_config:
-        config["inferenceConfig"] = {"textInferenceConfig": text_config}
+        config[inference_key] = {"textInferenceConfig": text_config}
     if section.prompt_template is not None:
         config["promptTemplate"] = {"textPromptTemplate": section.prompt_template}
     if section.guardrail is not None:
@@ -170,7 +179,7 @@ def _evaluate(prepared: Prepared, target: KnowledgeBaseTarget, record: dict[str,
     except CallFailed as exc:
         result.reason, result.attempts = f"Retrieve failed: {exc.reason}", exc.attempts
         return
-    outcome.passages = [_passage(r) for r in retrieved.value.get("retrievalResults") or []]
+    outcome.passages = [passage(r) for r in retrieved.value.get("retrievalResults") or []]
     result.cached, result.attempts = retrieved.cached, retrieved.attempts
     result.latency_ms = retrieved.value["latencyMs"]
     answer = None
@@ -190,7 +199,7 @@ def _evaluate(prepared: Prepared, target: KnowledgeBaseTarget, record: dict[str,
             return
         value = generated.value
         answer = str((value.get("output") or {}).get("text") or "")
-        outcome.citations = [_cited(c) for c in value.get("citations") or []]
+        outcome.citations = [cited(c) for c in value.get("citations") or []]
         outcome.guardrail_action = value.get("guardrailAction")
         result.cached = result.cached and generated.cached
         result.attempts += generated.attempts
@@ -216,30 +225,6 @@ def _call(
     cache = prepared.scheduler.cache is not None
     key = CacheKey(Endpoint.of(client), purpose, None, model_id, request, repeat) if cache else None
     return prepared.scheduler.call(Call(model=model_id, fn=send, cache_key=key, role="model"))
-
-
-def _location(item: dict[str, Any]) -> str | None:
-    """The source URI of a retrieved reference: the `uri`/`url` of its typed location (RetrievalResultLocation)."""
-    location = item.get("location") or {}
-    for value in location.values():
-        if isinstance(value, dict):
-            uri = value.get("uri") or value.get("url")
-            if isinstance(uri, str):
-                return uri
-    return None
-
-
-def _passage(item: dict[str, Any]) -> Passage:
-    metadata = {k: v if isinstance(v, str) else str(v) for k, v in (item.get("metadata") or {}).items()}
-    text = (item.get("content") or {}).get("text") or ""
-    return Passage(text=text, location=_location(item), score=item.get("score"), metadata=metadata)
-
-
-def _cited(citation: dict[str, Any]) -> CitedPart:
-    part = (citation.get("generatedResponsePart") or {}).get("textResponsePart") or {}
-    span = part.get("span") or {}
-    references = [_passage(r) for r in citation.get("retrievedReferences") or []]
-    return CitedPart(text=part.get("text") or "", start=span.get("start"), end=span.get("end"), references=references)
 
 
 def _listing(passages: list[Passage]) -> str:

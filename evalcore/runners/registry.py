@@ -11,6 +11,7 @@ from evalcore.suite.models import (
     Evaluation,
     GuardrailSection,
     JobEvaluation,
+    JobKnowledgeBaseSection,
     KnowledgeBaseSection,
 )
 
@@ -37,7 +38,11 @@ def runner_for(section: Evaluation | GuardrailSection | AgentSection | Knowledge
         from evalcore.runners.agents.runner import run_agents
 
         return run_agents
-    if isinstance(section, KnowledgeBaseSection):  # mode bedrock-job is refused when the suite loads
+    if isinstance(section, JobKnowledgeBaseSection):
+        from evalcore.runners.rag_jobs import run_knowledge_base_jobs
+
+        return run_knowledge_base_jobs
+    if isinstance(section, KnowledgeBaseSection):
         from evalcore.runners.rag import run_knowledge_bases
 
         return run_knowledge_bases

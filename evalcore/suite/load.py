@@ -35,7 +35,9 @@ from evalcore.suite.models import (
     Evaluator,
     GuardrailSection,
     JobEvaluation,
+    JobKnowledgeBaseSection,
     KnowledgeBaseSection,
+    PrecomputedRagTarget,
     Probe,
     ProbeFile,
     ResponsesJobEvaluation,
@@ -362,12 +364,7 @@ class _Checker:
 
     def _knowledge_bases(self, i: int, kb: KnowledgeBaseSection) -> None:
         loc: Loc = ("knowledge_bases", i)
-        if kb.mode == "bedrock-job":
-            self._add(
-                (*loc, "mode"),
-                "mode bedrock-job (Bedrock RAG evaluation jobs) is not supported for knowledge-base sections yet "
-                "(use mode: direct)",
-            )
+        job_mode = isinstance(kb, JobKnowledgeBaseSection)
         self._model_ref(kb.model, (*loc, "model"))
         self._model_ref(kb.judge, (*loc, "judge"))
         judge = kb.judge or self.suite.defaults.judge
@@ -379,6 +376,15 @@ class _Checker:
             if metric.name in names:
                 self._add(mloc, f"metric '{metric.name}' appears twice (give one a different `name:`)")
             names.add(metric.name)
+            if job_mode and not isinstance(metric, BuiltinMetric):
+                self._add(
+                    mloc, f"'{metric.name}' is computed by evalcore: mode bedrock-job takes Bedrock's RAG metrics"
+                )
+                continue
+            if job_mode and metric.name not in bedrock_metrics.rag_job_metrics(kb.operation):
+                allowed = ", ".join(bedrock_metrics.rag_job_metrics(kb.operation))
+                self._add(mloc, f"Bedrock's {kb.operation} RAG jobs do not take {metric.name} (they take {allowed})")
+                continue
             if isinstance(metric, RetrievalMetric):
                 continue
             if isinstance(metric, CheckMetric | CustomJudgeMetric) and retrieve_only:
@@ -422,6 +428,10 @@ class _Checker:
             return
         display = str(self.loaded.path.parent / kb.dataset)
         retrieval = any(isinstance(m, RetrievalMetric) for m in kb.metrics)
+        for own in (t for t in kb.targets.values() if isinstance(t, PrecomputedRagTarget)):
+            needed.add(own.passages_field)
+            if not retrieve_only:
+                needed.add(own.response_field)
         found: list[Problem] = []  # reported only when the file itself reads without problems
 
         def check(record: Record) -> None:

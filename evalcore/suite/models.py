@@ -617,9 +617,26 @@ class KnowledgeBaseTarget(Strict):
     )
 
 
+class PrecomputedRagTarget(Strict):
+    """Bring your own RAG (mode bedrock-job only): a system of yours whose passages, and answer for
+    retrieve-and-generate, each dataset record carries; sent as botocore's bedrock `EvaluationPrecomputedRagSourceConfig`
+    (`ragSourceIdentifier`: `[a-zA-Z0-9]([a-zA-Z0-9._-]){0,255}`)."""
+
+    rag_source_id: str = Field(
+        pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,255}$",
+        description="The ragSourceIdentifier: a label of your RAG system (the records' knowledgeBaseIdentifier).",
+    )
+    response_field: str = Field(
+        "response", min_length=1, description="retrieve-and-generate: the record field with your system's answer."
+    )
+    passages_field: str = Field(
+        "retrievedPassages", min_length=1, description="The record field with the passages retrieved (a list of texts)."
+    )
+
+
 class KnowledgeBaseSection(Strict):
-    """Knowledge bases (RAG) compared side by side on one dataset: each record's `prompt` goes to Retrieve or
-    RetrieveAndGenerate of every target; retrieval metrics, judge metrics and checks score what comes back."""
+    """Knowledge bases (RAG) compared side by side on one dataset: what both modes share. A section is one of the
+    mode types below (`KnowledgeBaseEntry` picks it by `mode`)."""
 
     name: Name
     dataset: str = Field(
@@ -627,14 +644,11 @@ class KnowledgeBaseSection(Strict):
         description="JSONL or CSV: `prompt`, optional `referenceResponse`, `expectedSources` (URIs) and/or "
         "`expectedPassages` (texts) for the retrieval metrics, `category`, `id`.",
     )
-    targets: dict[str, KnowledgeBaseTarget] = Field(
-        min_length=1, description="Named knowledge bases or retrieval settings, compared like models."
-    )
-    mode: Literal["direct", "bedrock-job"] = Field(
-        "direct", description="direct: Retrieve / RetrieveAndGenerate calls now (bedrock-job: not supported yet)."
-    )
     operation: Literal["retrieve", "retrieve-and-generate"] = Field(
         "retrieve-and-generate", description="retrieve: passages only; retrieve-and-generate: an answer with citations."
+    )
+    targets: dict[str, KnowledgeBaseTarget | PrecomputedRagTarget] = Field(
+        min_length=1, description="Named knowledge bases or retrieval settings, compared like models."
     )
     model: str | None = Field(None, description="retrieve-and-generate: the generating model (name or id).")
     prompt_template: str | None = Field(
@@ -651,9 +665,13 @@ class KnowledgeBaseSection(Strict):
     repeats: int | None = Field(None, ge=1, le=100)
     concurrency: int | None = Field(None, ge=1, le=1024)
 
+    def knowledge_base_targets(self) -> dict[str, KnowledgeBaseTarget]:
+        """The targets that are Bedrock knowledge bases (not bring-your-own RAG sources)."""
+        return {k: t for k, t in self.targets.items() if isinstance(t, KnowledgeBaseTarget)}
+
     @model_validator(mode="after")
     def _generation(self) -> KnowledgeBaseSection:
-        if self.operation == "retrieve-and-generate" and self.model is None:
+        if self.operation == "retrieve-and-generate" and self.model is None and self.knowledge_base_targets():
             raise PydanticCustomError(
                 "model", "operation retrieve-and-generate needs `model:` (the model that writes the answer)"
             )
@@ -668,13 +686,54 @@ class KnowledgeBaseSection(Strict):
         return self
 
 
+class DirectKnowledgeBaseSection(KnowledgeBaseSection):
+    """mode direct (the default): Retrieve / RetrieveAndGenerate calls now, scored here."""
+
+    mode: Literal["direct"] = Field("direct", description="direct: Retrieve / RetrieveAndGenerate calls now.")
+    targets: dict[str, KnowledgeBaseTarget] = Field(  # type: ignore[assignment]  # narrowed: no own RAG sources
+        min_length=1, description="Named knowledge bases or retrieval settings, compared like models."
+    )
+
+
+class JobKnowledgeBaseSection(KnowledgeBaseSection):
+    """mode bedrock-job: Bedrock RAG evaluation jobs (`applicationType: RagEvaluation`), one per target and per
+    1,000 prompts; Bedrock retrieves (and generates) and its judge scores Bedrock's RAG metrics."""
+
+    mode: Literal["bedrock-job"] = Field(description="bedrock-job: Bedrock RAG evaluation jobs.")
+    job: JobSettings
+    targets: dict[str, KnowledgeBaseTarget | PrecomputedRagTarget] = Field(
+        min_length=1,
+        description="Named knowledge bases (`knowledge_base_id`) or your own RAG systems whose outputs the dataset "
+        "carries (`rag_source_id`), compared like models.",
+    )
+
+    missing_hints: ClassVar[dict[str, str]] = {
+        "job": "mode {mode} needs `job: {{role_arn: ..., s3_uri: s3://...}}` (where Bedrock reads and writes)"
+    }
+
+
+KnowledgeBaseEntry = Annotated[
+    Annotated[DirectKnowledgeBaseSection, Tag("kb-direct-mode")]
+    | Annotated[JobKnowledgeBaseSection, Tag("kb-job-mode")],
+    Discriminator(
+        lambda v: (
+            "kb-job-mode"
+            if (v.get("mode") if isinstance(v, dict) else getattr(v, "mode", None)) == "bedrock-job"
+            else "kb-direct-mode"
+        )
+    ),
+]
+
+
 ModelEntry = Annotated[
     Annotated[str, Tag("model-id")] | Annotated[ModelSpec, Tag("model-spec")],
     Discriminator(lambda v: "model-id" if isinstance(v, str) else "model-spec"),
 ]
 
 # Tags of the unions above: they appear in pydantic's error locations and are dropped from what users see.
-UNION_TAGS = frozenset({"probe", "probe-file", "model-id", "model-spec", *EVALUATION_TAGS})
+UNION_TAGS = frozenset(
+    {"probe", "probe-file", "model-id", "model-spec", "kb-direct-mode", "kb-job-mode", *EVALUATION_TAGS}
+)
 
 
 SectionT = TypeVar("SectionT", bound=BaseModel)
@@ -697,7 +756,7 @@ class Suite(Strict):
     evaluations: list[EvaluationEntry] = Field(default_factory=list)
     guardrails: list[GuardrailSection] = Field(default_factory=list)
     agents: list[AgentSection] = Field(default_factory=list)
-    knowledge_bases: list[KnowledgeBaseSection] = Field(default_factory=list)
+    knowledge_bases: list[KnowledgeBaseEntry] = Field(default_factory=list)
 
     @field_validator("models")
     @classmethod

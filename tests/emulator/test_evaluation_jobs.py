@@ -398,7 +398,7 @@ def test_knowledge_base_job_scores_retrieval_and_citations(jobs: Emulator, bucke
             }
         }
     }
-    metrics = ["Builtin.ContextRelevance", "Builtin.CitationCoverage", "Builtin.Correctness"]
+    metrics = ["Builtin.CitationPrecision", "Builtin.CitationCoverage", "Builtin.Correctness"]
     arn = _client(jobs, "bedrock").create_evaluation_job(
         jobName="rag-job",
         roleArn=ROLE,
@@ -428,7 +428,7 @@ def test_knowledge_base_job_scores_retrieval_and_citations(jobs: Emulator, bucke
     assert key.startswith(f"rag/rag-job/{job_id}/inference_configs/0/datasets/rag/") and key.endswith("_output.jsonl")
     (turn,) = records[0]["conversationTurns"]
     scores = {r["metricName"]: r["result"] for r in turn["results"]}
-    assert scores["Builtin.ContextRelevance"] == 1.0
+    assert scores["Builtin.CitationPrecision"] == 1.0
     assert scores["Builtin.CitationCoverage"] == 1.0
     assert 0 < scores["Builtin.Correctness"] <= 1  # type: ignore[operator]
     assert turn["inputRecord"]["prompt"]["content"][0]["text"] == "How do I file a claim?"
