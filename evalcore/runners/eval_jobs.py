@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +27,9 @@ from evalcore.runners.job_watch import Watch
 from evalcore.suite.models import JobEvaluation
 
 
-def run_eval_jobs(ctx: RunContext, section_name: str, cases: list[Case], emit: Callable[[CaseResult], None]) -> None:
+def run_eval_jobs(
+    ctx: RunContext, section_name: str, cases: Iterable[Case], emit: Callable[[CaseResult], None]
+) -> None:
     """The Runner for `mode: bedrock-job` evaluations."""
     if not cases:
         return
@@ -71,7 +73,7 @@ class EvaluationJobs:
     def stop(self, arn: str) -> None:
         self.bedrock.stop_evaluation_job(jobIdentifier=arn)
 
-    def read(self, job: JobPlan, arn: str, cases: dict[str, Case], emit: Callable[[CaseResult], None]) -> None:
+    def read(self, job: JobPlan, arn: str, cases: Mapping[str, Case], emit: Callable[[CaseResult], None]) -> None:
         read_job_results(self.s3, self.target, job, cases, self.metrics, emit, _log)
 
     def error_result(self, case: Case, job: JobPlan, reason: str) -> CaseResult:

@@ -15,8 +15,8 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
 
 from evalcore.aws_facts import bedrock_metrics
 from evalcore.domain.plan import Case, EvaluationItem
@@ -69,6 +69,7 @@ class JobPlan:
     lines: list[dict[str, Any]]
     dataset_key: str
     request: dict[str, Any]
+    spilled: Path | None = None  # the dataset written to this file as it was made (`lines` then empty): a batch job
 
     @functools.cached_property
     def _lines_by_case(self) -> dict[str, dict[str, Any]]:
@@ -77,7 +78,10 @@ class JobPlan:
     def line_of(self, case_id: str) -> dict[str, Any]:
         return self._lines_by_case[case_id]
 
-    def dataset_jsonl(self) -> bytes:
+    def dataset_jsonl(self) -> bytes | BinaryIO:
+        """The dataset's JSONL, read from its spill file as it is sent when there is one."""
+        if self.spilled is not None:
+            return self.spilled.open("rb")
         return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in self.lines).encode()
 
 
