@@ -42,7 +42,7 @@ def print_dry_run(loaded: LoadedSuite, plan: Plan, out: IO[str]) -> None:
         if not len(cases):
             continue
         if isinstance(section, JobEvaluation):
-            found = _jobs(loaded, section, list(cases), run_id)
+            found = _jobs(loaded, section, cases, run_id)
         elif isinstance(section, BatchEvaluation):
             found = _batch(loaded, section, cases, run_id)
         else:
@@ -53,18 +53,20 @@ def print_dry_run(loaded: LoadedSuite, plan: Plan, out: IO[str]) -> None:
     out.write("\n  ]\n}\n" if written else "]\n}\n")
 
 
-def _jobs(loaded: LoadedSuite, evaluation: JobEvaluation, cases: list[Any], run_id: str) -> dict[str, Any]:
+def _jobs(loaded: LoadedSuite, evaluation: JobEvaluation, cases: Iterable[Case], run_id: str) -> dict[str, Any]:
     target = SectionTarget.of(loaded, evaluation, run_id, evaluation.job.s3_uri)
-    jobs = plan_jobs(loaded, evaluation, target, cases, responses_for(loaded, evaluation, cases))
+    writes, requests = [], []
+    with CaseStore(cases) as store:
+        for job in plan_jobs(loaded, evaluation, target, store, responses_for(loaded, evaluation, store.cases())):
+            uri = f"s3://{target.bucket}/{job.dataset_key}"
+            writes.append({"operation": "s3:PutObject", "uri": uri, "records": len(job.lines)})
+            requests.append({"operation": "bedrock:CreateEvaluationJob", "input": job.request})
     return {
         "section": evaluation.name,
         "mode": "bedrock-job",
         "checks": [{"operation": "s3:HeadBucket", "bucket": target.bucket}],
-        "writes": [
-            {"operation": "s3:PutObject", "uri": f"s3://{target.bucket}/{j.dataset_key}", "records": len(j.lines)}
-            for j in jobs
-        ],
-        "requests": [{"operation": "bedrock:CreateEvaluationJob", "input": j.request} for j in jobs],
+        "writes": writes,
+        "requests": requests,
     }
 
 

@@ -72,7 +72,9 @@ def _run(ctx: RunContext, evaluation: BatchEvaluation, store: CaseStore, emit: C
     attached = reattach(ctx, kind, section_name, store, _log) if ctx.resume else []
     covered = {cid for job, _ in attached for cid in job.case_ids}
     planned = plan_batch_jobs(evaluation, section.targets, target, store, batched, covered)
-    _log(f"evalcore: {section_name}: creating batch inference jobs for {', '.join(str(m) for m in batched)}")
+    left = sum(store.counts[m] for m in batched) - sum(1 for cid in covered if cid in store)
+    if left:
+        _log(f"evalcore: {section_name}: creating batch inference jobs for {left} case(s)")
     created = submit(ctx, s3, target.bucket, kind, planned, store, emit, _log, slim=_without_records)
     if direct:
         count = sum(store.counts[m] for m in direct)
