@@ -6,6 +6,11 @@ figures and writes bench/out/memory.json. Not a test.
 
     .venv/bin/python bench/memory.py                           # 366,771 records (200 MB)
     .venv/bin/python bench/memory.py --records 50000           # a quicker look
+    .venv/bin/python bench/memory.py --full 25000,50000,100000  # whole runs in one process (no shard)
+
+`--full` runs every case of suites of those sizes in ONE process against the emulator (no model latency, cache
+off), and prints each peak RSS and the slope of peak RSS against cases (least squares, MB per 100,000 cases), to
+bench/out/memory_full.json (row `memory:full` of bench/run.py).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from scale import EVALCORE, measured  # bench/scale.py: a command's wall time an
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "memory.json"
+OUT_FULL = HERE / "out" / "memory_full.json"
 FILLER = "Context: " + "the quick brown fox jumps over the lazy dog; " * 11  # about 510 bytes a record in all
 
 
@@ -58,7 +64,10 @@ def write_suite(folder: Path, repeats: int) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=366_771)
+    parser.add_argument("--full", help="comma-separated case counts: whole runs in one process (see above)")
     args = parser.parse_args()
+    if args.full:
+        return full([int(n) for n in args.full.split(",")])
     figures: dict[str, Any] = {"records": args.records, "load_average_at_start": round(os.getloadavg()[0], 1)}
     with tempfile.TemporaryDirectory(prefix="evalcore-memory-") as tmp:
         work = Path(tmp)
@@ -87,6 +96,40 @@ def main() -> int:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
+    return 0
+
+
+def full(sizes: list[int]) -> int:
+    """Whole runs of `sizes` cases, each in one process; peak RSS of each and its slope against the cases."""
+    figures: dict[str, Any] = {"load_average_at_start": round(os.getloadavg()[0], 1), "runs": []}
+    with tempfile.TemporaryDirectory(prefix="evalcore-memory-full-") as tmp, emulator(Path(tmp), 0, 1000) as emulated:
+        env = {**os.environ, **emulated}
+        for cases in sizes:
+            work = Path(tmp) / str(cases)
+            write_data(work, cases)
+            out = work / "out"
+            wall, peak = measured([*EVALCORE, "run", str(write_suite(work, 1)), "--out", str(out), "--no-cache",
+                                   "--quiet"], env)  # fmt: skip
+            ran = sum(1 for _ in (out / "results.jsonl").open())
+            run = {"cases": cases, "cases_run": ran, "wall_s": round(wall, 1), "peak_rss_mb": round(peak, 1)}
+            figures["runs"].append(run)
+            print(f"memory: full run {run}", flush=True)
+    xs, ys = [r["cases"] for r in figures["runs"]], [r["peak_rss_mb"] for r in figures["runs"]]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread if spread else 0.0
+    figures["slope_mb_per_100k_cases"] = round(slope * 100_000, 1)
+    figures["intercept_mb"] = round(mean_y - slope * mean_x, 1)
+    figures["projected_1m_mb"] = round(mean_y + slope * (1_000_000 - mean_x), 1)
+    figures["largest"] = max(figures["runs"], key=lambda r: r["cases"])
+    print(
+        f"memory: largest whole run {figures['largest']['cases']:,} cases: {figures['largest']['peak_rss_mb']} MB; "
+        f"slope {figures['slope_mb_per_100k_cases']} MB per 100,000 cases; 1,000,000 projected "
+        f"{figures['projected_1m_mb']} MB",
+        flush=True,
+    )
+    OUT_FULL.parent.mkdir(parents=True, exist_ok=True)
+    OUT_FULL.write_text(json.dumps(figures, indent=2) + "\n")
     return 0
 
 

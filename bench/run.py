@@ -52,6 +52,7 @@ BENCHMARKS = (
     Benchmark("container", "container.py", (), "container.json", 600),
     Benchmark("concurrency", "concurrency.py", (), "concurrency.json", 900),
     Benchmark("memory:dataset", "memory.py", (), "memory.json", 1800),
+    Benchmark("memory:full", "memory.py", ("--full", "25000,50000,100000"), "memory_full.json", 1800),
     Benchmark("intervals", "intervals.py", (), "intervals.json", 300),
     Benchmark("direct:memory", "direct.py", ("memory",), "direct.json", 1200, "memory"),  # the longest two last
     Benchmark("scale", "scale.py", (), "scale.json", 1500),
@@ -219,6 +220,17 @@ def _memory_dataset(f: dict[str, Any]) -> tuple[str, str]:
     )
 
 
+def _memory_full(f: dict[str, Any]) -> tuple[str, str]:
+    runs = " / ".join(f"{r['peak_rss_mb']:.0f}" for r in f["runs"])
+    sizes = " / ".join(f"{r['cases'] // 1000}k" for r in f["runs"])
+    return (
+        f"whole runs in one process: peak RSS {runs} MB at {sizes} cases; slope {f['slope_mb_per_100k_cases']} MB "
+        f"per 100,000 cases, 1,000,000 projected {f['projected_1m_mb']:.0f} MB (not run: see bench/README.md) "
+        f"(load {f['load_average_at_start']})",
+        f"< 300 MB at 1,000,000: {'met' if f['projected_1m_mb'] < 300 else 'not met (projected)'}",
+    )
+
+
 def _scale(f: dict[str, Any]) -> tuple[str, str]:
     return (
         f"{f['cases']:,} cases: {f['shards']} shards + merge {f['sharded']['with_merge_wall_s']} s vs one process "
@@ -263,6 +275,7 @@ ROWS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[str, str]]]] = {
     "faults:quota": ("a per-minute quota (retry budget)", _faults_quota),
     "concurrency": ("adaptive concurrency", _concurrency),
     "memory:dataset": ("memory for a 200 MB dataset, 1,100,313 cases", _memory_dataset),
+    "memory:full": ("memory of a whole run in one process", _memory_full),
     "compare_stats": ("PR comparison: false alarms, power, MDE", _compare_stats),
     "scale": ("shards + merge", _scale),
     "intervals": ("coverage of the 95% intervals", _intervals),

@@ -72,15 +72,18 @@ def test_a_concurrency_the_user_sets_caps_the_level(
     assert level["reached"] <= 6
 
 
-def test_throttling_halves_the_level_and_every_case_still_gets_its_answer(
+def test_throttling_halves_the_level_then_it_grows_back_and_every_case_still_gets_its_answer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: Emulator
 ) -> None:
+    """A world whose quota refuses exactly the first 16 Converse calls (the first wave: `first`, not a random
+    rate, so every run sees the same throttling); then no call is refused and the level must grow again."""
     use_emulator(monkeypatch, emulator)
-    throttle = {"kind": "throttle", "operation": "Converse", "rate": 0.2}
-    emulator.set_world(world(faults=[throttle], seed=7))
-    run = _run(tmp_path, _suite(tmp_path, 150))
+    throttle = {"kind": "throttle", "operation": "Converse", "first": 16}
+    emulator.set_world(world(faults=[throttle, LATENCY], seed=7))
+    run = _run(tmp_path, _suite(tmp_path, 400))
     level = run["run"]["concurrency"]
-    # Halved below where it started (whether it grew back by the end depends on when the last throttle fell).
-    assert level["cuts"] >= 1 and level["lowest"] <= level["start"] // 2
-    assert level["reached"] < 64  # far below the ceiling
+    assert level["start"] == 16
+    assert level["cuts"] >= 1 and level["lowest"] <= level["start"] // 2  # halved at least once
+    assert level["final"] > level["lowest"]  # and grew back once the throttling stopped
+    assert len(emulator.requests("Converse")) == 400 + 16  # every refused call was retried, once each
     assert _errors(run) == 0

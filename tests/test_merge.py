@@ -99,3 +99,20 @@ def test_merge_writes_junit_with_the_failures_it_is_asked_for(suite: Path, tmp_p
     assert gate == cases == 0 and failed > 0  # the quick start passes its thresholds with some failed cases
     assert case_failures(tmp_path / "gate") == 0
     assert case_failures(tmp_path / "cases") == failed
+
+
+def test_the_merge_counts_every_shards_dropped_cache_entries(suite: Path, tmp_path: Path) -> None:
+    """Each shard found bad response cache entries, removed them and asked again: the merged run says how many in
+    all (before, the merge said 0)."""
+    cache = tmp_path / "cache"
+    for i in (1, 2):
+        run_suite(RunOptions(suite=suite, out=tmp_path / f"warm{i}", shard=f"{i}/2", progress=False, cache_dir=cache))
+    for entry in (p for p in cache.rglob("*") if p.is_file()):
+        entry.write_bytes(entry.read_bytes()[:-5] + b"edit}")  # an edited value: its digest no longer matches
+    shard_dirs = [tmp_path / f"shard{i}" for i in (1, 2)]
+    for i, directory in enumerate(shard_dirs, start=1):
+        run_suite(RunOptions(suite=suite, out=directory, shard=f"{i}/2", progress=False, cache_dir=cache))
+    dropped = [read_run(d / RUN_FILE).run.cache_entries_dropped for d in shard_dirs]
+    assert all(n > 0 for n in dropped)
+    merge_shards(shard_dirs, tmp_path / "merged")
+    assert read_run(tmp_path / "merged" / RUN_FILE).run.cache_entries_dropped == sum(dropped)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from typing import IO, Any
 
-from evalcore.domain.plan import Plan
-from evalcore.runners.batch import plan_batch_jobs, split_cases
+from evalcore.domain.plan import Case, Plan
+from evalcore.runners.batch import plan_batch_jobs, split_models
+from evalcore.runners.case_store import CaseStore
 from evalcore.runners.direct import targets_for
 from evalcore.runners.job_requests import SectionTarget, plan_jobs
 from evalcore.runners.job_responses import responses_for
@@ -31,56 +33,67 @@ from evalcore.suite.models import (
 
 
 def print_dry_run(loaded: LoadedSuite, plan: Plan, out: IO[str]) -> None:
+    """The JSON is written section by section as each is made; a section's cases are read as they come."""
     run_id = uuid.uuid4().hex[:12]
-    sections = []
+    head = json.dumps({"suite": loaded.suite.name, "run_id": run_id}, indent=2, ensure_ascii=False)
+    out.write(head[: head.rindex("\n}")] + ',\n  "sections": [')
+    written = 0
     for section in loaded.suite.sections():
-        cases = list(plan.cases.of(section.name))  # one section at a time
-        if not cases:
+        cases = plan.cases.of(section.name)  # re-iterable: each pass reads them again
+        if not len(cases):
             continue
         if isinstance(section, JobEvaluation):
-            sections.append(_jobs(loaded, section, cases, run_id))
+            found = _jobs(loaded, section, cases, run_id)
         elif isinstance(section, BatchEvaluation):
-            sections.append(_batch(loaded, section, cases, run_id))
+            found = _batch(loaded, section, cases, run_id)
         else:
-            sections.append(_calls(loaded, section, cases))
-    json.dump({"suite": loaded.suite.name, "run_id": run_id, "sections": sections}, out, indent=2, ensure_ascii=False)
-    out.write("\n")
+            found = _calls(loaded, section, cases)
+        text = json.dumps(found, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        out.write(("," if written else "") + "\n    " + text)
+        written += 1
+    out.write("\n  ]\n}\n" if written else "]\n}\n")
 
 
-def _jobs(loaded: LoadedSuite, evaluation: JobEvaluation, cases: list[Any], run_id: str) -> dict[str, Any]:
+def _jobs(loaded: LoadedSuite, evaluation: JobEvaluation, cases: Iterable[Case], run_id: str) -> dict[str, Any]:
     target = SectionTarget.of(loaded, evaluation, run_id, evaluation.job.s3_uri)
-    jobs = plan_jobs(loaded, evaluation, target, cases, responses_for(loaded, evaluation, cases))
+    writes, requests = [], []
+    with CaseStore(cases) as store:
+        for job in plan_jobs(loaded, evaluation, target, store, responses_for(loaded, evaluation, store.cases())):
+            uri = f"s3://{target.bucket}/{job.dataset_key}"
+            writes.append({"operation": "s3:PutObject", "uri": uri, "records": len(job.lines)})
+            requests.append({"operation": "bedrock:CreateEvaluationJob", "input": job.request})
     return {
         "section": evaluation.name,
         "mode": "bedrock-job",
         "checks": [{"operation": "s3:HeadBucket", "bucket": target.bucket}],
-        "writes": [
-            {"operation": "s3:PutObject", "uri": f"s3://{target.bucket}/{j.dataset_key}", "records": len(j.lines)}
-            for j in jobs
-        ],
-        "requests": [{"operation": "bedrock:CreateEvaluationJob", "input": j.request} for j in jobs],
+        "writes": writes,
+        "requests": requests,
     }
 
 
-def _batch(loaded: LoadedSuite, evaluation: BatchEvaluation, cases: list[Any], run_id: str) -> dict[str, Any]:
-    batched, direct = split_cases(evaluation, cases)
-    target = SectionTarget.of(loaded, evaluation, run_id, evaluation.batch.s3_uri)
-    jobs = plan_batch_jobs(evaluation, targets_for(loaded.suite, evaluation, batched), target, batched)
-    judged = [c for c in _calls(loaded, evaluation, batched)["calls"] if c["operation"].endswith("(judge)")]
-    return {
-        "section": evaluation.name,
-        "mode": evaluation.mode,
-        "checks": [{"operation": "s3:HeadBucket", "bucket": target.bucket}] if jobs else [],
-        "writes": [
-            {"operation": "s3:PutObject", "uri": f"s3://{target.bucket}/{j.dataset_key}", "records": len(j.lines)}
-            for j in jobs
-        ],
-        "requests": [{"operation": "bedrock:CreateModelInvocationJob", "input": j.request} for j in jobs],
-        "calls": [*judged, *(_calls(loaded, evaluation, direct)["calls"] if direct else [])],
-    }
+def _batch(loaded: LoadedSuite, evaluation: BatchEvaluation, cases: Iterable[Case], run_id: str) -> dict[str, Any]:
+    with CaseStore(cases) as store:
+        batched, direct = split_models(evaluation, store.counts)
+        target = SectionTarget.of(loaded, evaluation, run_id, evaluation.batch.s3_uri)
+        firsts = [next(store.of_model(m)) for m in batched]  # the models' targets: one case a model
+        writes, requests = [], []
+        for job in plan_batch_jobs(evaluation, targets_for(loaded.suite, evaluation, firsts), target, store, batched):
+            uri = f"s3://{target.bucket}/{job.dataset_key}"
+            writes.append({"operation": "s3:PutObject", "uri": uri, "records": len(job.case_ids)})
+            requests.append({"operation": "bedrock:CreateModelInvocationJob", "input": job.request})
+        calls = _calls(loaded, evaluation, store.of_models(batched))["calls"]
+        judged = [c for c in calls if c["operation"].endswith("(judge)")]
+        return {
+            "section": evaluation.name,
+            "mode": evaluation.mode,
+            "checks": [{"operation": "s3:HeadBucket", "bucket": target.bucket}] if requests else [],
+            "writes": writes,
+            "requests": requests,
+            "calls": [*judged, *(_calls(loaded, evaluation, store.of_models(direct))["calls"] if direct else [])],
+        }
 
 
-def _calls(loaded: LoadedSuite, section: Any, cases: list[Any]) -> dict[str, Any]:
+def _calls(loaded: LoadedSuite, section: Any, cases: Iterable[Any]) -> dict[str, Any]:
     suite = loaded.suite
     counts: Counter[tuple[str, str]] = Counter()
     if isinstance(section, Evaluation):
@@ -103,13 +116,17 @@ def _calls(loaded: LoadedSuite, section: Any, cases: list[Any]) -> dict[str, Any
             "converse": "bedrock-runtime:Converse",
             "invoke": "bedrock-runtime:InvokeModel",
         }
-        counts[(operation[section.via], f"{section.guardrail.id}:{section.guardrail.version}")] += len(cases)
+        counts[(operation[section.via], f"{section.guardrail.id}:{section.guardrail.version}")] += _count(cases)
         kind = "guardrail"
     else:
-        counts[("agent tests (evaluator and target turns)", section.name)] += len(cases)
+        counts[("agent tests (evaluator and target turns)", section.name)] += _count(cases)
         kind = "agents"
     return {
         "section": section.name,
         "mode": kind,
         "calls": [{"operation": op, "target": target, "count": n} for (op, target), n in sorted(counts.items())],
     }
+
+
+def _count(cases: Iterable[Any]) -> int:
+    return sum(1 for _ in cases)

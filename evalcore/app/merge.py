@@ -132,6 +132,7 @@ def _write_merged(
         git_ref=first.run.git_ref,
         sections=first.run.sections,
         models=first.run.models,
+        cache_entries_dropped=sum(r.run.cache_entries_dropped for r in runs),  # each shard's own cache reads
     )
     run = finish_run(
         loaded, sections, planned, meta, overrides, out, errors=lacking, junit_failures=junit_failures, history=history

@@ -21,14 +21,19 @@ judge requests seldom reach Bedrock's minimum per job on their own.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from evalcore.domain.plan import Case, EvaluationItem
 from evalcore.domain.results import CaseResult
 from evalcore.runners.batch_results import BatchJobs
+from evalcore.runners.case_store import CaseStore
 from evalcore.runners.context import RunContext, SectionNotRun
 from evalcore.runners.direct import Target, prepare_section, rendered, run_direct
 from evalcore.runners.invoke_format import request_body
@@ -40,17 +45,22 @@ from evalcore.suite.models import BatchEvaluation
 TIMEOUT_HOURS = 24  # CreateModelInvocationJob's timeoutDurationInHours: 24 to 168
 
 
-def run_batch(ctx: RunContext, section_name: str, cases: list[Case], emit: Callable[[CaseResult], None]) -> None:
-    """The Runner for `mode: batch` and `mode: auto` evaluations."""
-    if not cases:
-        return
+def run_batch(ctx: RunContext, section_name: str, cases: Iterable[Case], emit: Callable[[CaseResult], None]) -> None:
+    """The Runner for `mode: batch` and `mode: auto` evaluations. The cases are kept on disk (`CaseStore`) while
+    the jobs run; each job's records are made and written as its cases come, and dropped once it is created."""
     evaluation = ctx.loaded.suite.section(section_name, BatchEvaluation)
-    settings = evaluation.batch
-    batched, direct = split_cases(evaluation, cases)
+    with CaseStore(cases) as store:
+        if len(store):
+            _run(ctx, evaluation, store, emit)
+
+
+def _run(ctx: RunContext, evaluation: BatchEvaluation, store: CaseStore, emit: Callable[[CaseResult], None]) -> None:
+    section_name, settings = evaluation.name, evaluation.batch
+    batched, direct = split_models(evaluation, store.counts)
     if not batched:
-        run_direct(ctx, section_name, direct, emit)
+        run_direct(ctx, section_name, store.of_models(direct), emit)
         return
-    section = prepare_section(ctx, section_name, batched)
+    section = prepare_section(ctx, section_name, [next(store.of_model(m)) for m in batched])  # one case a model
     target = SectionTarget.of(ctx.loaded, evaluation, ctx.run_id, settings.s3_uri)
     s3 = ctx.aws.client("s3")
     workers = evaluation.concurrency or ctx.scheduler.concurrency
@@ -59,58 +69,81 @@ def run_batch(ctx: RunContext, section_name: str, cases: list[Case], emit: Calla
     if problem is not None:
         _log(f"evalcore: {section_name}: {problem}; no job was created")
         raise SectionNotRun(problem)
-    by_id = {c.id: c for c in batched}
-    attached = reattach(ctx, kind, section_name, by_id, _log) if ctx.resume else []
+    attached = reattach(ctx, kind, section_name, store, _log) if ctx.resume else []
     covered = {cid for job, _ in attached for cid in job.case_ids}
-    planned = plan_batch_jobs(evaluation, section.targets, target, [c for c in batched if c.id not in covered])
-    if planned:
-        _log(f"evalcore: {section_name}: creating {len(planned)} batch inference job(s)")
-    created = submit(ctx, s3, target.bucket, kind, planned, by_id, emit, _log)
+    planned = plan_batch_jobs(evaluation, section.targets, target, store, batched, covered)
+    left = sum(store.counts[m] for m in batched) - sum(1 for cid in covered if cid in store)
+    if left:
+        _log(f"evalcore: {section_name}: creating batch inference jobs for {left} case(s)")
+    created = submit(ctx, s3, target.bucket, kind, planned, store, emit, _log, slim=_without_records)
     if direct:
-        _log(f"evalcore: {section_name}: {len(direct)} case(s) below the batch size run direct")
-        run_direct(ctx, section_name, direct, emit)
-    watch = Watch(kind, section_name, by_id, emit, ctx.scheduler.cancel, _log)
+        count = sum(store.counts[m] for m in direct)
+        _log(f"evalcore: {section_name}: {count} case(s) below the batch size run direct")
+        run_direct(ctx, section_name, store.of_models(direct), emit)
+    watch = Watch(kind, section_name, store, emit, ctx.scheduler.cancel, _log)
     watch.run([*attached, *created], (settings.poll_seconds, settings.timeout_minutes * 60))
 
 
-def split_cases(evaluation: BatchEvaluation, cases: list[Case]) -> tuple[list[Case], list[Case]]:
-    """(cases to batch, cases to run direct): a model's cases go batch when there are enough of them."""
+def split_models(
+    evaluation: BatchEvaluation, counts: Mapping[str | None, int]
+) -> tuple[list[str | None], list[str | None]]:
+    """(models whose cases go batch, models whose cases run direct): a model goes batch with enough cases."""
     threshold = evaluation.batch.threshold(evaluation.mode)
-    counts: dict[str | None, int] = {}
-    for case in cases:
-        counts[case.model] = counts.get(case.model, 0) + 1
-    batched = [c for c in cases if counts[c.model] >= threshold]
-    direct = [c for c in cases if counts[c.model] < threshold]
-    return batched, direct
+    return [m for m, n in counts.items() if n >= threshold], [m for m, n in counts.items() if n < threshold]
 
 
 def plan_batch_jobs(
-    evaluation: BatchEvaluation, targets: dict[str, Target], target: SectionTarget, cases: list[Case]
-) -> list[JobPlan]:
-    """One job per model and per `max_records_per_job` records, the model's cases spread evenly over its jobs."""
+    evaluation: BatchEvaluation,
+    targets: dict[str, Target],
+    target: SectionTarget,
+    store: CaseStore,
+    models: Iterable[str | None],
+    covered: Container[str] = frozenset(),
+) -> Iterator[JobPlan]:
+    """One job per model and per `max_records_per_job` records, the model's cases (but `covered`) spread evenly
+    over its jobs; each job made when the one before has been taken."""
     settings = evaluation.batch
-    by_model: dict[str, list[Case]] = {}
-    for case in cases:
-        by_model.setdefault(case.called_model(), []).append(case)
-    jobs = []
-    for model, model_cases in by_model.items():
-        count = math.ceil(len(model_cases) / settings.max_records_per_job)
-        size = math.ceil(len(model_cases) / count)
-        for shard in range(1, count + 1):
-            chunk = model_cases[(shard - 1) * size : shard * size]
-            jobs.append(_job(evaluation, targets[model], target, model, shard, chunk))
-    return jobs
+    for model in models:
+        left = (c for c in store.of_model(model) if c.id not in covered)
+        total = sum(1 for _ in (c for c in store.of_model(model) if c.id not in covered)) if covered else None
+        total = store.counts[model] if total is None else total
+        if not total:
+            continue
+        size = math.ceil(total / math.ceil(total / settings.max_records_per_job))
+        name = str(model)
+        for shard in range(1, math.ceil(total / size) + 1):
+            chunk = itertools.islice(left, size)  # taken as the job's records are written
+            yield _job(evaluation, targets[name], target, name, shard, chunk, store.folder)
+
+
+def _without_records(job: JobPlan) -> JobPlan:
+    """A created batch job as it is watched: its records are in S3, and reading results needs only the ids."""
+    if job.spilled is not None:
+        job.spilled.unlink(missing_ok=True)
+    return replace(job, spilled=None)
 
 
 def _job(
-    evaluation: BatchEvaluation, model: Target, target: SectionTarget, model_name: str, shard: int, cases: list[Case]
+    evaluation: BatchEvaluation,
+    model: Target,
+    target: SectionTarget,
+    model_name: str,
+    shard: int,
+    cases: Iterable[Case],
+    folder: Path,
 ) -> JobPlan:
     settings = evaluation.batch
     model_id = model.model_id
-    case_ids = [c.id for c in cases]
-    name = job_name(target, model_name, shard, case_ids)
     key = target.key(safe_segment(target.suite), target.run_id, safe_segment(target.section))
     input_key = f"{key}/input/{safe_segment(model_name)}-{shard}.jsonl"
+    spilled = folder / f"{safe_segment(model_name)}-{shard}.jsonl"
+    case_ids = []
+    with spilled.open("w", encoding="utf-8") as fh:  # made and written a record at a time, sent from the file
+        for case in cases:
+            case_ids.append(case.id)
+            record = {"recordId": case.id, "modelInput": _model_input(evaluation, model, case)}
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    name = job_name(target, model_name, shard, case_ids)
     output: dict[str, Any] = {"s3Uri": f"s3://{target.bucket}/{key}/output/"}
     if settings.kms_key_id:
         output["s3EncryptionKeyId"] = settings.kms_key_id
@@ -133,8 +166,7 @@ def _job(
         "timeoutDurationInHours": TIMEOUT_HOURS,
         "tags": [{"key": k, "value": v} for k, v in tags.items()],
     }
-    records = [{"recordId": case.id, "modelInput": _model_input(evaluation, model, case)} for case in cases]
-    return JobPlan(name, target.section, model_name, model_id, shard, case_ids, records, input_key, request)
+    return JobPlan(name, target.section, model_name, model_id, shard, case_ids, [], input_key, request, spilled)
 
 
 def _model_input(evaluation: BatchEvaluation, model: Target, case: Case) -> dict[str, Any]:

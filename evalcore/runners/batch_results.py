@@ -11,7 +11,7 @@ the answer); cost is at the batch price, half the on-demand price (`BATCH_PRICE_
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,13 +49,21 @@ class BatchJobs:
     def stop(self, arn: str) -> None:
         self.bedrock.stop_model_invocation_job(jobIdentifier=arn)
 
-    def read(self, job: JobPlan, arn: str, cases: dict[str, Case], emit: Callable[[CaseResult], None]) -> None:
-        records = {r["recordId"]: r for r in self._records(job, arn) if r.get("recordId") in cases}
-        missing = [cid for cid in job.case_ids if cid in cases and cid not in records]
-        for case_id in missing:
-            emit(self.error_result(cases[case_id], job, f"job {job.name}: no record for this case in its output"))
-        work = [(cases[cid], records[cid]) for cid in job.case_ids if cid in records]
-        self.section.scheduler.map(work, lambda item: self._score(job, *item), emit, workers=self.workers)
+    def read(self, job: JobPlan, arn: str, cases: Mapping[str, Case], emit: Callable[[CaseResult], None]) -> None:
+        """Score the job's records as they are read (line by line); a case of the job without one is `error`."""
+        done: set[str] = set()
+
+        def found() -> Iterator[tuple[Case, dict[str, Any]]]:
+            for record in self._records(job, arn):
+                case_id = record.get("recordId")
+                if isinstance(case_id, str) and case_id not in done and case_id in cases:
+                    done.add(case_id)
+                    yield cases[case_id], record
+
+        self.section.scheduler.map(found(), lambda item: self._score(job, *item), emit, workers=self.workers)
+        for case_id in job.case_ids:
+            if case_id not in done and case_id in cases:
+                emit(self.error_result(cases[case_id], job, f"job {job.name}: no record for this case in its output"))
 
     def error_result(self, case: Case, job: JobPlan, reason: str) -> CaseResult:
         result = new_result(self.section, case)
@@ -63,19 +71,17 @@ class BatchJobs:
         result.reason = reason
         return result
 
-    def _records(self, job: JobPlan, arn: str) -> list[dict[str, Any]]:
-        """Every output record of the job (all `.jsonl.out` objects under its output folder)."""
+    def _records(self, job: JobPlan, arn: str) -> Iterator[dict[str, Any]]:
+        """Every output record of the job (all `.jsonl.out` objects under its output folder), line by line."""
         job_id = arn.rsplit("/", 1)[-1]
         prefix = f"{job.request['outputDataConfig']['s3OutputDataConfig']['s3Uri'].rstrip('/')}/{job_id}/"
         bucket, _, key_prefix = prefix.removeprefix("s3://").partition("/")
-        records: list[dict[str, Any]] = []
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key_prefix):
             for item in page.get("Contents", []):
                 if not item["Key"].endswith(OUTPUT_SUFFIX):
                     continue
                 body = self.s3.get_object(Bucket=bucket, Key=item["Key"])["Body"]
-                records.extend(json.loads(line) for line in body.iter_lines() if line.strip())
-        return records
+                yield from (json.loads(line) for line in body.iter_lines() if line.strip())
 
     def _score(self, job: JobPlan, case: Case, record: dict[str, Any]) -> CaseResult:
         result = new_result(self.section, case)

@@ -4,7 +4,7 @@ case's result with its identity filled in. Runner modules import these from here
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,8 +37,10 @@ class SectionNotRun(Exception):
 
 
 # (context, section name, the cases to run, emit one result) -> None. Must emit one result per case and never
-# raise for a case's failure; the orchestrator turns a runner's own crash into error results.
-Runner = Callable[[RunContext, str, list[Case], Callable[[CaseResult], None]], None]
+# raise for a case's failure; the orchestrator turns a runner's own crash into error results. The cases are
+# streamed (`plan.SectionCases`: made again on each pass, never held): a runner takes them as they come and keeps
+# what it must keep on disk (`case_store`), not a list of them.
+Runner = Callable[[RunContext, str, Iterable[Case], Callable[[CaseResult], None]], None]
 
 
 def case_result(case: Case, status: Status = "error", **fields: Any) -> CaseResult:

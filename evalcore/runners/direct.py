@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +56,7 @@ class Section:
     pricing: Pricing
 
 
-def run_direct(ctx: RunContext, section_name: str, cases: list[Case], emit: Callable[[CaseResult], None]) -> None:
+def run_direct(ctx: RunContext, section_name: str, cases: Iterable[Case], emit: Callable[[CaseResult], None]) -> None:
     """The Runner for `mode: direct` evaluations."""
     section = prepare_section(ctx, section_name, cases)
     workers = section.evaluation.concurrency or ctx.scheduler.concurrency
@@ -74,7 +74,7 @@ def pricing_for(ctx: RunContext) -> Pricing:
     return Pricing(overrides)
 
 
-def prepare_section(ctx: RunContext, section_name: str, cases: list[Case]) -> Section:
+def prepare_section(ctx: RunContext, section_name: str, cases: Iterable[Case]) -> Section:
     suite = ctx.loaded.suite
     evaluation = suite.section(section_name, ScoredHere)
     client = ctx.aws.client("bedrock-runtime")
@@ -97,7 +97,7 @@ def prepare_section(ctx: RunContext, section_name: str, cases: list[Case]) -> Se
     return Section(evaluation, ctx.scheduler, client, targets, checks, judged, pricing)
 
 
-def targets_for(suite: Suite, evaluation: Evaluation, cases: list[Case]) -> dict[str, Target]:
+def targets_for(suite: Suite, evaluation: Evaluation, cases: Iterable[Case]) -> dict[str, Target]:
     """The models the cases call, by name, with the inference the section gives each."""
     targets = {}
     for name in {c.model for c in cases if c.model is not None}:

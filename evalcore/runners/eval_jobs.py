@@ -12,12 +12,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from evalcore.domain.plan import Case
 from evalcore.domain.results import CaseResult
+from evalcore.runners.case_store import CaseStore
 from evalcore.runners.context import RunContext, SectionNotRun
 from evalcore.runners.job_requests import JobPlan, SectionTarget, plan_jobs
 from evalcore.runners.job_responses import responses_for
@@ -27,27 +28,35 @@ from evalcore.runners.job_watch import Watch
 from evalcore.suite.models import JobEvaluation
 
 
-def run_eval_jobs(ctx: RunContext, section_name: str, cases: list[Case], emit: Callable[[CaseResult], None]) -> None:
-    """The Runner for `mode: bedrock-job` evaluations."""
-    if not cases:
-        return
+def run_eval_jobs(
+    ctx: RunContext, section_name: str, cases: Iterable[Case], emit: Callable[[CaseResult], None]
+) -> None:
+    """The Runner for `mode: bedrock-job` evaluations. The cases are kept on disk (`CaseStore`) while the jobs
+    run; each job is made from them as it is created."""
     evaluation = ctx.loaded.suite.section(section_name, JobEvaluation)
+    with CaseStore(cases) as store:
+        if len(store):
+            _run(ctx, evaluation, store, emit)
+
+
+def _run(ctx: RunContext, evaluation: JobEvaluation, store: CaseStore, emit: Callable[[CaseResult], None]) -> None:
+    section_name = evaluation.name
     target = SectionTarget.of(ctx.loaded, evaluation, ctx.run_id, evaluation.job.s3_uri)
     s3 = ctx.aws.client("s3")
     kind = EvaluationJobs(ctx.aws.client("bedrock"), s3, target, [m.name for m in evaluation.metrics])
-    by_id = {c.id: c for c in cases}
     problem = bucket_problem(s3, target.bucket)
     if problem is not None:
         _log(f"evalcore: {section_name}: {problem}; no job was created")
         raise SectionNotRun(problem)
-    attached = reattach(ctx, kind, section_name, by_id, _log) if ctx.resume else []
+    attached = reattach(ctx, kind, section_name, store, _log) if ctx.resume else []
     covered = {cid for job, _ in attached for cid in job.case_ids}
-    remaining = [c for c in cases if c.id not in covered]
-    planned = plan_jobs(ctx.loaded, evaluation, target, remaining, responses_for(ctx.loaded, evaluation, remaining))
-    if planned:
-        _log(f"evalcore: {section_name}: creating {len(planned)} evaluation job(s)")
-    created = submit(ctx, s3, target.bucket, kind, planned, by_id, emit, _log)
-    watch = Watch(kind, section_name, by_id, emit, ctx.scheduler.cancel, _log)
+    responses = responses_for(ctx.loaded, evaluation, (c for c in store.cases() if c.id not in covered))
+    planned = plan_jobs(ctx.loaded, evaluation, target, store, responses, covered)
+    left = len(store) - sum(1 for cid in covered if cid in store)
+    if left:
+        _log(f"evalcore: {section_name}: creating evaluation jobs for {left} case(s)")
+    created = submit(ctx, s3, target.bucket, kind, planned, store, emit, _log)
+    watch = Watch(kind, section_name, store, emit, ctx.scheduler.cancel, _log)
     watch.run([*attached, *created], _settings(evaluation))
 
 
@@ -71,7 +80,7 @@ class EvaluationJobs:
     def stop(self, arn: str) -> None:
         self.bedrock.stop_evaluation_job(jobIdentifier=arn)
 
-    def read(self, job: JobPlan, arn: str, cases: dict[str, Case], emit: Callable[[CaseResult], None]) -> None:
+    def read(self, job: JobPlan, arn: str, cases: Mapping[str, Case], emit: Callable[[CaseResult], None]) -> None:
         read_job_results(self.s3, self.target, job, cases, self.metrics, emit, _log)
 
     def error_result(self, case: Case, job: JobPlan, reason: str) -> CaseResult:

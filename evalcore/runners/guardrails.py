@@ -9,7 +9,7 @@ probes not yet sent error with the same reason without calling.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from evalcore.aws_facts.invoke_model_families import UnsupportedModel
 from evalcore.domain.plan import Case
@@ -22,7 +22,9 @@ from evalcore.suite.load import ResolvedProbe
 from evalcore.suite.models import GuardrailSection, Probe
 
 
-def run_guardrails(ctx: RunContext, section_name: str, cases: list[Case], emit: Callable[[CaseResult], None]) -> None:
+def run_guardrails(
+    ctx: RunContext, section_name: str, cases: Iterable[Case], emit: Callable[[CaseResult], None]
+) -> None:
     section = next(g for g in ctx.loaded.suite.guardrails if g.name == section_name)
     try:
         via = _via(ctx, section)

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
 
 from evalcore.aws_facts import bedrock_metrics
 from evalcore.domain.plan import Case, EvaluationItem
+from evalcore.runners.case_store import CaseStore
 from evalcore.suite.job_checks import task_type
 from evalcore.suite.load import LoadedSuite
 from evalcore.suite.models import (
@@ -79,6 +82,7 @@ class JobPlan:
     lines: list[dict[str, Any]]
     dataset_key: str
     request: dict[str, Any]
+    spilled: Path | None = None  # the dataset written to this file as it was made (`lines` then empty): a batch job
 
     @functools.cached_property
     def _lines_by_case(self) -> dict[str, dict[str, Any]]:
@@ -87,7 +91,10 @@ class JobPlan:
     def line_of(self, case_id: str) -> dict[str, Any]:
         return self._lines_by_case[case_id]
 
-    def dataset_jsonl(self) -> bytes:
+    def dataset_jsonl(self) -> bytes | BinaryIO:
+        """The dataset's JSONL, read from its spill file as it is sent when there is one."""
+        if self.spilled is not None:
+            return self.spilled.open("rb")
         return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in self.lines).encode()
 
 
@@ -125,22 +132,22 @@ def plan_jobs(
     loaded: LoadedSuite,
     evaluation: JobEvaluation,
     target: SectionTarget,
-    cases: Sequence[Case],
+    store: CaseStore,
     responses: dict[str, dict[str, str]] | None = None,
-) -> list[JobPlan]:
-    """The jobs for `cases`: per model, in the cases' order, 1,000 prompts a job.
+    covered: Container[str] = frozenset(),
+) -> Iterator[JobPlan]:
+    """The jobs for the cases of `store` but `covered`: per model, in the cases' order, 1,000 prompts a job, each
+    made when the one before has been taken (a job's cases are read from the store as it is made).
 
     `responses` (bring your own inference) maps a model name to {case id: response}."""
-    by_model: dict[str, list[Case]] = {}
-    for case in cases:
-        by_model.setdefault(case.called_model(), []).append(case)
-    jobs = []
-    for model, model_cases in by_model.items():
-        shards = [model_cases[i : i + MAX_PROMPTS_PER_JOB] for i in range(0, len(model_cases), MAX_PROMPTS_PER_JOB)]
-        for number, shard_cases in enumerate(shards, start=1):
-            own = (responses or {}).get(model)
-            jobs.append(_job(loaded, evaluation, target, model, number, len(shards), shard_cases, own))
-    return jobs
+    for model, count in store.counts.items():
+        left = (c for c in store.of_model(model) if c.id not in covered)
+        total = sum(1 for c in store.of_model(model) if c.id not in covered) if covered else count
+        shards = math.ceil(total / MAX_PROMPTS_PER_JOB)
+        own = (responses or {}).get(str(model))
+        for number in range(1, shards + 1):
+            shard_cases = list(itertools.islice(left, MAX_PROMPTS_PER_JOB))
+            yield _job(loaded, evaluation, target, str(model), number, shards, shard_cases, own)
 
 
 def _job(

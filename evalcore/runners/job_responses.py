@@ -10,7 +10,7 @@ The loader has already checked that every record has its response.
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from evalcore.domain.plan import Case, EvaluationItem
 from evalcore.suite.datasets import Record
@@ -32,7 +32,7 @@ def queues(records: Sequence[Record], models: Sequence[str]) -> dict[tuple[str, 
 
 
 def responses_for(
-    loaded: LoadedSuite, evaluation: JobEvaluation, cases: Sequence[Case]
+    loaded: LoadedSuite, evaluation: JobEvaluation, cases: Iterable[Case]
 ) -> dict[str, dict[str, str]] | None:
     """{model: {case id: response}} for a section with `responses:`, else None (the models answer)."""
     if not isinstance(evaluation, ResponsesJobEvaluation):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +55,7 @@ def read_job_results(
     s3: Any,
     target: SectionTarget,
     job: JobPlan,
-    cases: dict[str, Case],
+    cases: Mapping[str, Case],
     metrics: list[str],
     emit: Callable[[CaseResult], None],
     log: Callable[[str], None],

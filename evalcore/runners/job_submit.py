@@ -4,7 +4,8 @@ recorded as soon as it exists (`job_registry`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -16,6 +17,7 @@ from evalcore.runners.job_registry import read_jobs, record_job
 from evalcore.runners.job_requests import JobPlan
 from evalcore.runners.job_watch import FAILED, STOPPED, JobKind
 
+_WINDOW = 16  # jobs written and created at once
 _ENDED_WITHOUT_RESULTS = frozenset({FAILED, STOPPED, "Stopping", "Deleting"})
 
 
@@ -38,7 +40,7 @@ def bucket_problem(s3: Any, bucket: str, setting: str = "job.s3_uri") -> str | N
 
 
 def reattach(
-    ctx: RunContext, kind: JobKind, section: str, by_id: dict[str, Case], log: Callable[[str], None]
+    ctx: RunContext, kind: JobKind, section: str, by_id: Mapping[str, Case], log: Callable[[str], None]
 ) -> list[tuple[JobPlan, str]]:
     """Recorded jobs of this section that cover cases still to do and can still give results."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -46,7 +48,7 @@ def reattach(
     attached: list[tuple[JobPlan, str]] = []
     seen: set[str] = set()
     for recorded in read_jobs(ctx.out):
-        if recorded.section != section or not (set(recorded.case_ids) & by_id.keys() - seen):
+        if recorded.section != section or not any(c in by_id and c not in seen for c in recorded.case_ids):
             continue
         if not ctx.changed.isdisjoint(recorded.case_ids):  # it answers for the inputs the cases had then
             log(f"evalcore: {section}: not re-attaching {recorded.name}: the inputs of its cases changed")
@@ -70,19 +72,27 @@ def submit(
     s3: Any,
     bucket: str,
     kind: JobKind,
-    jobs: list[JobPlan],
-    by_id: dict[str, Case],
+    jobs: Iterable[JobPlan],
+    by_id: Mapping[str, Case],
     emit: Callable[[CaseResult], None],
     log: Callable[[str], None],
+    slim: Callable[[JobPlan], JobPlan] = lambda job: job,
 ) -> list[tuple[JobPlan, str]]:
-    """Write each job's input and create the job, all at once; a job that cannot be created errors its cases."""
+    """Write each job's input and create the job, up to 16 at once, taking jobs from `jobs` as it goes (a lazy
+    `jobs` is made a window at a time); a job that cannot be created errors its cases. A created job is kept as
+    `slim` makes it (e.g. without its records, once they are in S3)."""
     cancel = ctx.scheduler.cancel
 
     def one(job: JobPlan) -> tuple[JobPlan, str | None, str | None]:
         if cancel.is_set():
             return job, None, "cancelled before its job was created"
         try:
-            s3.put_object(Bucket=bucket, Key=job.dataset_key, Body=job.dataset_jsonl())
+            body = job.dataset_jsonl()
+            try:
+                s3.put_object(Bucket=bucket, Key=job.dataset_key, Body=body)
+            finally:
+                if not isinstance(body, bytes):
+                    body.close()
             if cancel.is_set():
                 return job, None, "cancelled before its job was created"
             arn = kind.create(job.request)
@@ -92,12 +102,14 @@ def submit(
         return job, arn, None
 
     created = []
-    with ThreadPoolExecutor(max_workers=max(1, min(16, len(jobs)))) as pool:
-        for job, arn, reason in pool.map(one, jobs):
-            if arn is not None:
-                created.append((job, arn))
-                continue
-            log(f"evalcore: {job.section}: {reason}")
-            for case_id in job.case_ids:
-                emit(kind.error_result(by_id[case_id], job, reason or "not created"))
+    with ThreadPoolExecutor(max_workers=_WINDOW) as pool:
+        pending = iter(jobs)
+        while window := list(itertools.islice(pending, _WINDOW)):
+            for job, arn, reason in pool.map(one, window):
+                if arn is not None:
+                    created.append((slim(job), arn))
+                    continue
+                log(f"evalcore: {job.section}: {reason}")
+                for case_id in job.case_ids:
+                    emit(kind.error_result(by_id[case_id], job, reason or "not created"))
     return created

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -45,7 +45,7 @@ class JobKind(Protocol):
 
     def stop(self, arn: str) -> None: ...
 
-    def read(self, job: JobPlan, arn: str, cases: dict[str, Case], emit: Callable[[CaseResult], None]) -> None:
+    def read(self, job: JobPlan, arn: str, cases: Mapping[str, Case], emit: Callable[[CaseResult], None]) -> None:
         """Emit a result for each of a completed job's cases found in `cases`."""
         ...
 
@@ -64,7 +64,7 @@ class _Running:
 class Watch:
     kind: JobKind
     section: str
-    cases: dict[str, Case]  # the cases this run still needs, by id
+    cases: Mapping[str, Case]  # the cases this run still needs, by id (held on disk: `case_store`)
     emit: Callable[[CaseResult], None]
     cancel: threading.Event
     log: Callable[[str], None]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +60,7 @@ class Prepared:
 
 
 def run_knowledge_bases(
-    ctx: RunContext, section_name: str, cases: list[Case], emit: Callable[[CaseResult], None]
+    ctx: RunContext, section_name: str, cases: Iterable[Case], emit: Callable[[CaseResult], None]
 ) -> None:
     """The Runner for knowledge-base sections in mode direct."""
     prepared = _prepare(ctx, section_name)

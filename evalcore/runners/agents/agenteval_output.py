@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from evalcore.domain.plan import AgentItem, Case
@@ -19,7 +20,7 @@ TRACES_DIR = "agenteval_traces"
 _ICON = {"pass": "🟢", "fail": "🔴", "error": "⚠️", "skipped": "⚪"}
 
 
-def write(folder: Path, cases: list[Case], results: list[CaseResult], traces: dict[str, TraceLog]) -> None:
+def write(folder: Path, cases: Iterable[Case], results: list[CaseResult], traces: dict[str, TraceLog]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     by_id = {r.case_id: r for r in results}
     done = [(c, by_id[c.id]) for c in cases if c.id in by_id]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +48,7 @@ class _Section:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def run_agents(ctx: RunContext, section_name: str, cases: list[Case], emit: Callable[[CaseResult], None]) -> None:
+def run_agents(ctx: RunContext, section_name: str, cases: Iterable[Case], emit: Callable[[CaseResult], None]) -> None:
     section = _prepare(ctx, section_name)
     finished: list[CaseResult] = []
 
