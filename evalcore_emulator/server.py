@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from evalcore_emulator import (
+    agentcore_runtime,
     agents,
     batch_jobs,
     capability_rules,
@@ -51,6 +52,7 @@ ROUTES: list[Route] = [
     *runtime.ROUTES,
     *guardrails.ROUTES,
     *agents.ROUTES,
+    *agentcore_runtime.ROUTES,
     *knowledge_bases.ROUTES,
     *evaluation_jobs.ROUTES,
     *batch_jobs.ROUTES,
