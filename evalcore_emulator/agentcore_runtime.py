@@ -88,7 +88,7 @@ def _runtime_id(ctx: EmulatorContext, req: Request) -> str:
 def _respond(agent: AgentSpec, session: _Session, prompt: str, trace_id: str, session_id: str) -> _Turn:
     turn = _Turn()
     root = _span(trace_id, None, f"invoke_agent {agent.name}", {"gen_ai.operation.name": "invoke_agent"})
-    root["attributes"].update({"gen_ai.agent.name": agent.name, "session.id": session_id, "gen_ai.prompt": prompt})
+    root["attributes"].update({"gen_ai.agent.name": agent.name, "gen_ai.prompt": prompt})
     lowered = prompt.lower()
     intent: Intent | None = None
     if agent.guardrail and any(k.lower() in lowered for k in agent.guardrail.blocked_keywords):
@@ -101,6 +101,8 @@ def _respond(agent: AgentSpec, session: _Session, prompt: str, trace_id: str, se
         turn.text = agent.default_reply if intent is None else _run(intent, session, turn, root)
     root["attributes"]["gen_ai.completion"] = turn.text
     turn.spans.insert(0, root)
+    for span in turn.spans:  # every span names its session (`session.id`): how Evaluate here tells sessions apart
+        span["attributes"]["session.id"] = session_id
     return turn
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from evalcore_emulator import (
+    agentcore_evaluations,
     agentcore_runtime,
     agents,
     batch_jobs,
@@ -53,6 +54,7 @@ ROUTES: list[Route] = [
     *guardrails.ROUTES,
     *agents.ROUTES,
     *agentcore_runtime.ROUTES,
+    *agentcore_evaluations.ROUTES,
     *knowledge_bases.ROUTES,
     *evaluation_jobs.ROUTES,
     *batch_jobs.ROUTES,

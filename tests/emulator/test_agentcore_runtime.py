@@ -79,3 +79,35 @@ def test_a_session_id_shorter_than_botocores_minimum_is_a_validation_exception(e
 def test_a_runtime_running_an_agent_the_world_lacks_is_refused() -> None:
     with pytest.raises(WorldError, match="agentcore_runtimes r-1"):
         parse_world("agentcore_runtimes:\n  r-1: {agent: NOPE}\n")
+
+
+def test_evaluate_scores_a_sessions_spans_against_its_reference_inputs(emulator: Emulator) -> None:
+    session = str(uuid.uuid4())
+    spans = json.loads(_invoke(emulator, "Show the open claims.", session)["response"].read())["spans"]
+    client = emulator.client("bedrock-agentcore")
+    reference = {
+        "context": {"spanContext": {"sessionId": session}},
+        "assertions": [{"text": "There are three open claims."}],
+        "expectedTrajectory": {"toolNames": ["/claims"]},
+    }
+
+    def score(evaluator: str, references: list[dict[str, Any]]) -> dict[str, Any]:
+        answer = client.evaluate(
+            evaluatorId=evaluator,
+            evaluationInput={"sessionSpans": spans},
+            evaluationReferenceInputs=references,
+        )
+        result: dict[str, Any] = answer["evaluationResults"][0]
+        return result
+
+    trajectory = score("Builtin.ToolSelectionAccuracy", [reference])
+    wrong = score("Builtin.ToolSelectionAccuracy", [{**reference, "expectedTrajectory": {"toolNames": ["/other"]}}])
+    helpful = score("Builtin.Helpfulness", [reference])
+
+    assert (trajectory["value"], wrong["value"]) == (1.0, 0.0)
+    assert helpful["value"] == 1.0 and helpful["label"] == "Yes"
+    assert helpful["context"] == {"spanContext": {"sessionId": session}}
+    assert helpful["evaluatorArn"] == "arn:aws:bedrock-agentcore:::evaluator/Builtin.Helpfulness"
+    with pytest.raises(ClientError) as custom:
+        score("mine-0123456789", [reference])
+    assert custom.value.response["Error"]["Code"] == "ResourceNotFoundException"

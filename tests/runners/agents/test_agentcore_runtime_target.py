@@ -98,3 +98,47 @@ def test_the_cli_runs_an_agentcore_suite_on_its_own_emulator_by_runtime_id_and_a
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads((tmp_path / "out" / "results.json").read_text())["verdict"]["status"] == "passed"
     assert results(tmp_path / "out")["missing"].status == "pass"
+
+
+def test_agentcore_evaluators_score_each_session_beside_the_verdict(emulator: Emulator, tmp_path: Path) -> None:
+    evaluators = ["Builtin.Helpfulness", "Builtin.ToolSelectionAccuracy"]
+
+    run(
+        write_suite(tmp_path, {"missing": TWO_TURNS}, target=RUNTIME, agentcore_evaluators=evaluators),
+        tmp_path / "out",
+    )
+
+    case = results(tmp_path / "out")["missing"]
+    assert case.status == "pass", case.reason
+    metrics = {m.name: m for m in case.metrics}
+    assert metrics["agentcore:Builtin.ToolSelectionAccuracy"].value == 1.0
+    helpfulness = metrics["agentcore:Builtin.Helpfulness"]
+    assert helpfulness.value is not None and helpfulness.value > 0.5 and helpfulness.passed is None
+    assert sorted(r.path.rsplit("/", 1)[-1] for r in emulator.requests("Evaluate")) == evaluators
+
+
+def test_an_evaluator_that_cannot_score_the_session_makes_the_case_an_error(tmp_path: Path) -> None:
+    test = {**TWO_TURNS, "expected_tool_calls": []}  # no trajectory: the trajectory evaluator cannot score
+
+    run(
+        write_suite(tmp_path, {"missing": test}, target=RUNTIME, agentcore_evaluators=["Builtin.TrajectoryInOrder"]),
+        tmp_path / "out",
+    )
+
+    case = results(tmp_path / "out")["missing"]
+    assert case.status == "error"
+    assert case.reason is not None and "MissingReferenceInput" in case.reason
+
+
+def test_agentcore_evaluators_on_another_target_are_refused_at_load(tmp_path: Path) -> None:
+    suite = write_suite(tmp_path, {"missing": TWO_TURNS}, agentcore_evaluators=["Builtin.Helpfulness"])
+
+    done = subprocess.run(
+        [sys.executable, "-m", "evalcore.app.cli", "run", str(suite), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 2, done.stderr
+    assert "the target must be agentcore-runtime" in done.stdout + done.stderr
