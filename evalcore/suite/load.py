@@ -505,7 +505,7 @@ class _Checker:
 
     def _agents(self, i: int, ag: AgentSection) -> None:
         loc: Loc = ("agents", i)
-        self._thresholds(loc, ag.thresholds, set(), [])
+        self._thresholds(loc, ag.thresholds, {metric_names.agentcore_metric(e) for e in ag.agentcore_evaluators}, [])
         if ag.plan is not None:
             self._plan(ag, ag.plan, (*loc, "plan"))
             return

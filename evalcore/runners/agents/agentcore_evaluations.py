@@ -4,9 +4,10 @@
 The request: `evaluatorId`, `evaluationInput.sessionSpans` (the spans the session's answers carried) and one
 session-level `evaluationReferenceInputs` entry (`context.spanContext.sessionId`) holding the test's expected results
 as `assertions` and the functions of its `must` tool-call expectations, in order, as `expectedTrajectory.toolNames`.
-Each `evaluationResults` entry becomes a metric `agentcore:<evaluatorName>` (`:<evaluationDimensionName>` for
-multi-dimensional scales) with the evaluator's `value` (None when it is outside 0-1: the score and label stay in the
-explanation) and `passed` unset: the scores are reported, the case's verdict stays evalcore's. A session whose answers
+Each `evaluationResults` entry becomes a metric `agentcore:<evaluatorId>` (the id the suite lists: a built-in's
+`evaluatorName` is its descriptive name; `:<evaluationDimensionName>` added for multi-dimensional scales) with the
+evaluator's `value` (None when outside 0-1: the score and label stay in the explanation) and `passed` unset: the
+scores are reported and a threshold may bound them; the case's verdict stays evalcore's. A session whose answers
 carried no spans, a failed call or a result with an `errorCode` leaves the test unevaluated: TestError (`error`).
 """
 
@@ -19,11 +20,11 @@ from evalcore.domain.results import MetricScore
 from evalcore.runners.agents.evaluator import TestError
 from evalcore.runners.agents.targets import TargetEnv, call, scheduled_attempts
 from evalcore.runners.agents.targets.agentcore_runtime import RuntimeSession
+from evalcore.suite import metric_names
 from evalcore.suite.models import AgentTest
 from evalcore.suite.targets import AgentCoreRuntimeTarget
 
 SERVICE = "bedrock-agentcore"
-METRIC_PREFIX = "agentcore:"
 
 
 class AgentCoreEvaluations:
@@ -60,7 +61,7 @@ class AgentCoreEvaluations:
 
 
 def _metric(evaluator: str, result: dict[str, Any]) -> MetricScore:
-    name = METRIC_PREFIX + str(result.get("evaluatorName") or evaluator)
+    name = metric_names.agentcore_metric(evaluator)
     if result.get("evaluationDimensionName"):
         name += f":{result['evaluationDimensionName']}"
     if result.get("errorCode") or result.get("errorMessage"):
