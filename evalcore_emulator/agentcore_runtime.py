@@ -77,7 +77,7 @@ def _runtime_id(ctx: EmulatorContext, req: Request) -> str:
         if len(parts) != 6 or parts[2] != "bedrock-agentcore" or not parts[5].startswith("runtime/"):
             raise AwsError(400, "ValidationException", f"Invalid agent runtime ARN: {named}")
         return parts[5].removeprefix("runtime/")
-    account = (req.query.get("accountId") or [None])[0]
+    account = next(iter(req.query.get("accountId", [])), None)
     if account is None:
         raise AwsError(400, "ValidationException", "accountId is required when agentRuntimeArn is a runtime id")
     if account != ctx.account_id:
