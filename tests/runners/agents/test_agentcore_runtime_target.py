@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from evalcore_emulator import Emulator
+from evalcore_emulator.world import FaultSpec
 from tests.direct_suite import use_emulator
-from tests.runners.agents.agent_suite import results, run, write_suite
+from tests.runners.agents.agent_suite import results, run, world_with, write_suite
 
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/claims_agent-Rt0123abcd"
 RUNTIME: dict[str, Any] = {"type": "agentcore-runtime", "agent_runtime_arn": ARN}
@@ -142,3 +143,18 @@ def test_agentcore_evaluators_on_another_target_are_refused_at_load(tmp_path: Pa
 
     assert done.returncode == 2, done.stderr
     assert "the target must be agentcore-runtime" in done.stdout + done.stderr
+
+
+def test_an_event_stream_cut_mid_answer_starts_the_test_over_in_a_new_runtime_session(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    emulator.set_world(world_with(FaultSpec(kind="stream_cut", operation="InvokeAgentRuntime", first=1)))
+
+    run(write_suite(tmp_path, {"missing": TWO_TURNS}, target={**RUNTIME, "stream": True}), tmp_path / "out")
+
+    case = results(tmp_path / "out")["missing"]
+    assert case.status == "pass", case.reason
+    assert [c.fault for c in emulator.requests("InvokeAgentRuntime")] == ["stream_cut", None, None]
+    # The runtime took the cut turn in: it is not resent in that session, the test starts over in a new one.
+    trace = (tmp_path / "out" / "agenteval" / "claims" / "agenteval_traces" / "missing.json").read_text()
+    assert "session_broken" in trace and "cut mid-turn" in trace

@@ -18,6 +18,7 @@ import secrets
 import uuid
 from typing import Any
 
+from botocore.exceptions import ResponseStreamingError
 from urllib3.exceptions import ProtocolError
 
 from evalcore.runners.agents.targets import (
@@ -80,15 +81,15 @@ class RuntimeSession:
             "traceParent": f"00-{trace_id}-{secrets.token_hex(8)}-01",
         }
 
-        def invoke_and_read() -> agentcore_response.RuntimeAnswer | ProtocolError:
+        def invoke_and_read() -> agentcore_response.RuntimeAnswer | Exception:
             response = self.runtime.client.invoke_agent_runtime(**arguments)
             try:
                 return agentcore_response.read(response, spec.response_path)
-            except ProtocolError as exc:  # urllib3's, unwrapped by botocore: the answer was cut mid-turn
+            except (ResponseStreamingError, ProtocolError) as exc:  # botocore's StreamingBody wraps urllib3's
                 return exc
 
         answer, attempts = call(self.runtime.env, invoke_and_read, self.runtime.attempts)
-        if isinstance(answer, ProtocolError):
+        if isinstance(answer, Exception):
             raise SessionBroken(f"the runtime's answer was cut mid-turn ({answer})")
         self.spans.extend(answer.spans)
         self.trace_ids.append(trace_id)
