@@ -11,6 +11,13 @@ concurrency 16, a cold response cache), and once more by evalcore at agenteval's
 Both run as commands, start-up included, against one emulator process whose every call is delayed by the latency
 given (a `latency` fault on all operations). Wall seconds and the CPU seconds each command used are reported (the
 CPU figure does not move with the machine's load). Target: evalcore >= 10x faster, with identical verdicts.
+
+    .venv/bin/python bench/agents.py --agentcore     # evalcore only: the same tests on the Bedrock agent and on
+                                                     # the AgentCore Runtime that runs its dialog (JSON and SSE)
+
+agenteval has no AgentCore target, so the AgentCore row compares evalcore with itself: the plan's tests as a native
+section on the `bedrock-agent` target and on the `agentcore-runtime` target (the emulator's claims runtime), with
+the verdicts of the two compared.
 """
 
 from __future__ import annotations
@@ -122,6 +129,53 @@ def run_evalcore(folder: Path, env: dict[str, str], *options: str) -> tuple[floa
     return elapsed, cpu, verdicts
 
 
+AGENTCORE_TARGETS = {
+    "evalcore_agent": plan(0)["target"],
+    "evalcore_agentcore": {
+        "type": "agentcore-runtime",
+        "agent_runtime_arn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/claims_agent-Rt0123abcd",
+    },
+    "evalcore_agentcore_sse": {
+        "type": "agentcore-runtime",
+        "agent_runtime_arn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/claims_agent-Rt0123abcd",
+        "stream": True,
+    },
+}
+
+
+def run_evalcore_native(
+    folder: Path, env: dict[str, str], target: dict[str, Any], tests: int
+) -> tuple[float, float, dict[str, str]]:
+    section = {"name": "native", "evaluator": {"model": "claude-3"}, "target": target, "tests": plan(tests)["tests"]}
+    (folder / "suite.yml").write_text(yaml.safe_dump({"version": 1, "name": "bench-agentcore", "agents": [section]}))
+    command = [sys.executable, "-m", "evalcore.app.cli", "run", "suite.yml", "--out", "out", "--cache-dir", "cache"]
+    done, elapsed, cpu = timed([*command, "--quiet"], folder, env)
+    results = folder / "out" / "results.jsonl"
+    if not results.exists():
+        raise RuntimeError(f"evalcore wrote no results (exit {done.returncode}):\n{done.stderr[-2000:]}")
+    verdicts = {}
+    for line in results.read_text().splitlines():
+        case = json.loads(line)
+        verdicts[case["source"]] = case["status"]
+    return elapsed, cpu, verdicts
+
+
+def bench_agentcore(work: Path, tests: int, latency_ms: float) -> dict[str, Any]:
+    figures: dict[str, Any] = {"latency_ms": latency_ms, "tests": tests, "steps": 3}
+    verdicts = {}
+    with emulator(work, latency_ms) as env:
+        for tool, target in AGENTCORE_TARGETS.items():
+            folder = work / f"{tool}-{latency_ms:g}"
+            folder.mkdir()
+            seconds, cpu, verdicts[tool] = run_evalcore_native(folder, env, target, tests)
+            figures[f"{tool}_seconds"] = round(seconds, 2)
+            figures[f"{tool}_cpu_seconds"] = round(cpu, 2)
+    figures["load_average"] = round(os.getloadavg()[0], 1)
+    figures["passed"] = {tool: sum(v == "pass" for v in found.values()) for tool, found in verdicts.items()}
+    figures["verdicts_identical"] = len({json.dumps(v, sort_keys=True) for v in verdicts.values()}) == 1
+    return figures
+
+
 def bench(work: Path, tests: int, latency_ms: float) -> dict[str, Any]:
     with emulator(work, latency_ms) as env:
         figures: dict[str, Any] = {"latency_ms": latency_ms, "tests": tests, "steps": 3}
@@ -157,7 +211,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tests", type=int, default=45)
     parser.add_argument("--latency", type=float, nargs="+", default=[0.0, 100.0], help="emulator latency (ms)")
+    parser.add_argument("--agentcore", action="store_true", help="evalcore on the Bedrock agent vs AgentCore Runtime")
     args = parser.parse_args()
+    if args.agentcore:
+        main_agentcore(args.tests, args.latency)
+        return
     rows = []
     with tempfile.TemporaryDirectory(prefix="evalcore-bench-agents-") as tmp:
         for latency in args.latency:
@@ -174,6 +232,26 @@ def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({"bench": "agents", "cpus": os.cpu_count(), "runs": rows}, indent=2) + "\n")
     print(f"written to {OUT.relative_to(HERE.parent)}")
+
+
+def main_agentcore(tests: int, latencies: list[float]) -> None:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="evalcore-bench-agentcore-") as tmp:
+        for latency in latencies:
+            row = bench_agentcore(Path(tmp), tests, latency)
+            rows.append(row)
+            print(
+                f"{tests} tests x 3 steps at {latency:g} ms (load {row['load_average']}): "
+                + ", ".join(
+                    f"{tool} {row[f'{tool}_seconds']:.2f} s ({row[f'{tool}_cpu_seconds']:.1f} s CPU)"
+                    for tool in AGENTCORE_TARGETS
+                )
+                + f"; passed {row['passed']}; verdicts identical: {row['verdicts_identical']}"
+            )
+    out = OUT.with_name("agentcore.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"bench": "agentcore", "cpus": os.cpu_count(), "runs": rows}, indent=2) + "\n")
+    print(f"written to {out.relative_to(HERE.parent)}")
 
 
 if __name__ == "__main__":

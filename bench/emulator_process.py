@@ -23,11 +23,11 @@ def emulator_process(world: dict[str, Any], path: Path, request_log: Path | None
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     env: dict[str, str] = {}
     assert child.stdout is not None
-    for line in child.stdout:  # `export NAME=value` lines; the agent runtime's endpoint comes last
+    for line in child.stdout:  # `export NAME=value` lines; AgentCore's endpoint comes last (launcher.BEDROCK_SERVICES)
         if line.startswith("export "):
             key, _, value = line.removeprefix("export ").strip().partition("=")
             env[key] = value
-            if key == "AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME":
+            if key == "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE":
                 break
     try:
         yield env

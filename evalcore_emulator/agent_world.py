@@ -103,6 +103,14 @@ class AgentSpec(_Section):
         return self
 
 
+class AgentCoreRuntimeSpec(_Section):
+    """An agent on Bedrock AgentCore Runtime (keyed by runtime id): it runs the dialog of one of the world's
+    ``agents`` (intents, slots, actions as tool calls; no returnControl or citations) behind InvokeAgentRuntime."""
+
+    agent: str = Field(description="the id of the world's agent whose intents it runs")
+    qualifiers: list[str] = Field(default_factory=lambda: ["DEFAULT"], description="its endpoints")
+
+
 class KnowledgeBaseDocument(_Section):
     id: str
     uri: str = Field(description="its S3 location, e.g. s3://kb-docs/claims/claim-process.txt")

@@ -23,7 +23,7 @@ from evalcore_emulator.request_log import LoggedRequest, RequestLog
 from evalcore_emulator.server import EmulatorServer, is_loopback
 from evalcore_emulator.world import World, load_world
 
-BEDROCK_SERVICES = ("bedrock", "bedrock-runtime", "bedrock-agent-runtime")
+BEDROCK_SERVICES = ("bedrock", "bedrock-runtime", "bedrock-agent-runtime", "bedrock-agentcore")
 MOTO_SERVICES = ("s3", "iam", "sts")
 
 

@@ -30,6 +30,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from evalcore_emulator import (
+    agentcore_evaluations,
+    agentcore_runtime,
     agents,
     batch_jobs,
     capability_rules,
@@ -51,6 +53,8 @@ ROUTES: list[Route] = [
     *runtime.ROUTES,
     *guardrails.ROUTES,
     *agents.ROUTES,
+    *agentcore_runtime.ROUTES,
+    *agentcore_evaluations.ROUTES,
     *knowledge_bases.ROUTES,
     *evaluation_jobs.ROUTES,
     *batch_jobs.ROUTES,

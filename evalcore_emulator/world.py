@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from evalcore.text.long_integers import too_many_digits
-from evalcore_emulator.agent_world import AgentSpec, JobSettings, KnowledgeBaseSpec
+from evalcore_emulator.agent_world import AgentCoreRuntimeSpec, AgentSpec, JobSettings, KnowledgeBaseSpec
 from evalcore_emulator.pii import BUILTIN_PII_PATTERNS
 
 # "converse": a model the emulator serves through Converse only (its InvokeModel body format is not emulated).
@@ -216,6 +216,9 @@ class World(_Strict):
     judge: JudgeSpec = Field(default_factory=JudgeSpec)
     faults: list[FaultSpec] = Field(default_factory=list)
     agents: dict[str, AgentSpec] = Field(default_factory=dict)
+    agentcore_runtimes: dict[str, AgentCoreRuntimeSpec] = Field(
+        default_factory=dict, description="AgentCore Runtime agents by runtime id (InvokeAgentRuntime)"
+    )
     knowledge_bases: dict[str, KnowledgeBaseSpec] = Field(default_factory=dict)
     jobs: JobSettings = Field(default_factory=JobSettings)
     buckets: list[str] = Field(
@@ -239,6 +242,9 @@ class World(_Strict):
 
     @model_validator(mode="after")
     def _index(self) -> World:
+        unknown = sorted(r for r, spec in self.agentcore_runtimes.items() if spec.agent not in self.agents)
+        if unknown:
+            raise ValueError(f"agentcore_runtimes {', '.join(unknown)}: `agent` names none of the world's agents")
         self._references = {prompt_key(k): v for k, v in self.answers.items()}
         return self
 

@@ -20,6 +20,7 @@ BOTOCORE_SERVICES = frozenset(
         "bedrock-runtime",
         "bedrock-agent",
         "bedrock-agent-runtime",
+        "bedrock-agentcore",
         "s3",
         "sts",
         "iam",

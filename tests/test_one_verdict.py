@@ -120,6 +120,7 @@ EXAMPLES = sorted(p.parent.name for p in (REPO / "examples").glob("*/suite.yml")
 # Each example, made to fail by a command-line threshold its run does not meet on the emulator.
 BREACHES = {
     "agents": "latency_ms.max<=0",
+    "agentcore": "claims-runtime.agentcore:Builtin.Helpfulness>=0.9",
     "guardrails": "demo-guardrail.pass_rate>=0.9",
     "managed-jobs": "qa-jobs.Builtin.Accuracy>=0.85",
     "quickstart": "qa.Builtin.Correctness>=0.8",

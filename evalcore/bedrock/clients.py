@@ -24,6 +24,7 @@ SERVICES = frozenset(
         "bedrock",
         "bedrock-runtime",
         "bedrock-agent-runtime",
+        "bedrock-agentcore",
         "s3",
         "lambda",
         "sagemaker-runtime",
@@ -32,8 +33,8 @@ SERVICES = frozenset(
     }
 )
 # Services whose calls go through the scheduler (it retries them).
-SCHEDULED_SERVICES = frozenset({"bedrock-runtime", "bedrock-agent-runtime"})
-BEDROCK_SERVICES = frozenset({"bedrock", "bedrock-runtime", "bedrock-agent-runtime"})
+SCHEDULED_SERVICES = frozenset({"bedrock-runtime", "bedrock-agent-runtime", "bedrock-agentcore"})
+BEDROCK_SERVICES = frozenset({"bedrock", "bedrock-runtime", "bedrock-agent-runtime", "bedrock-agentcore"})
 
 
 class CredentialsMissing(Exception):

@@ -109,6 +109,7 @@ def allowed_metrics(section: Evaluation | GuardrailSection | AgentSection | Know
         allowed |= set(section.rate_names())
     else:
         allowed |= set(metric_names.AGENT_AGGREGATES)
+        allowed |= {metric_names.agentcore_metric(e) for e in section.agentcore_evaluators}
     return allowed
 
 

@@ -46,7 +46,7 @@ from evalcore.suite.models import (
     Suite,
 )
 from evalcore.suite.problems import InputError, Loc, Problem
-from evalcore.suite.targets import BUILTIN_TARGETS, CustomTarget
+from evalcore.suite.targets import BUILTIN_TARGETS, AgentCoreRuntimeTarget, CustomTarget
 from evalcore.suite.template import fields as template_fields
 from evalcore.suite.validation_errors import problems_from
 from evalcore.suite.yaml_source import YamlDocument, decode_text, load_yaml
@@ -70,6 +70,7 @@ class ResolvedAgents:
     target: Any  # one of the target models in evalcore.suite.targets
     tests: dict[str, AgentTest]
     base_dir: Path  # where hooks and custom targets are imported from
+    agentcore_evaluators: list[str] = field(default_factory=list)  # AgentCore Evaluations scoring each session
 
 
 @dataclass
@@ -514,7 +515,7 @@ class _Checker:
 
     def _agents(self, i: int, ag: AgentSection) -> None:
         loc: Loc = ("agents", i)
-        self._thresholds(loc, ag.thresholds, set(), [])
+        self._thresholds(loc, ag.thresholds, {metric_names.agentcore_metric(e) for e in ag.agentcore_evaluators}, [])
         if ag.plan is not None:
             self._plan(ag, ag.plan, (*loc, "plan"))
             return
@@ -528,7 +529,17 @@ class _Checker:
         self._model_ref(model if model not in EVALUATOR_ALIASES else None, (*loc, "evaluator", "model"))
         if model in EVALUATOR_ALIASES:
             self._served(model_id, (*loc, "evaluator", "model"))
-        self.loaded.agents[ag.name] = ResolvedAgents(ag.evaluator, model_id, target, dict(ag.tests), self.base)
+        if ag.agentcore_evaluators and not isinstance(target, AgentCoreRuntimeTarget):
+            self._problem_at(
+                self.doc,
+                self.doc.file,
+                (*loc, "agentcore_evaluators"),
+                "AgentCore Evaluations score an AgentCore Runtime session's spans: the target must be agentcore-runtime",
+            )
+            return
+        self.loaded.agents[ag.name] = ResolvedAgents(
+            ag.evaluator, model_id, target, dict(ag.tests), self.base, list(ag.agentcore_evaluators)
+        )
 
     def _target(self, data: dict[str, Any], loc: Loc, file: str, doc: YamlDocument | None) -> Any:
         kind = str(data.get("type", ""))

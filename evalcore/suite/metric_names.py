@@ -19,6 +19,11 @@ EVALUATION_AGGREGATES = ("pass_at_k", "pass_hat_k")
 AGENT_AGGREGATES = ("pass_hat_k", "expected_results", "tool_calls", "citations")
 
 
+def agentcore_metric(evaluator_id: str) -> str:
+    """The metric an `agentcore_evaluators` entry records (its evaluatorId as the suite names it)."""
+    return f"agentcore:{evaluator_id}"
+
+
 def has_interval(aggregate: str) -> bool:
     """Whether an aggregate has a 95% interval (results.Aggregate), so a threshold may bound `ci_low`/`ci_high`:
     metric means, the pass rate, pass@k and pass^k do; the error rate, cost, tokens, latency and guardrail rates

@@ -544,6 +544,17 @@ class Target(BaseModel):
     type: str = Field(min_length=1)
 
 
+# botocore's bedrock-agentcore model, shape EvaluatorId: a built-in, third-party or custom evaluator.
+AgentCoreEvaluatorId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=111,
+        pattern=r"^(Builtin\.[a-zA-Z0-9._-]+|ThirdParty\.[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]+|[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10})$",
+    ),
+]
+
+
 class AgentSection(Strict):
     name: Name
     plan: str | None = Field(None, description="An agenteval plan (agenteval.yml), run as it is.")
@@ -552,10 +563,15 @@ class AgentSection(Strict):
     tests: dict[str, AgentTest] = Field(default_factory=dict)
     thresholds: Thresholds = Field(default_factory=dict)
     concurrency: int | None = Field(None, ge=1, le=1024)
+    agentcore_evaluators: list[AgentCoreEvaluatorId] = Field(
+        default_factory=list,
+        description="AgentCore Evaluations evaluators (e.g. Builtin.Helpfulness) scoring each test's runtime session "
+        "(agentcore-runtime targets).",
+    )
 
     @model_validator(mode="after")
     def _plan_or_native(self) -> AgentSection:
-        native = self.evaluator is not None or self.target is not None or bool(self.tests)
+        native = self.evaluator is not None or self.target is not None or bool(self.tests or self.agentcore_evaluators)
         if self.plan is not None and native:
             raise PydanticCustomError(
                 "agents", "give either `plan:` (an agenteval plan) or `evaluator`/`target`/`tests`, not both"

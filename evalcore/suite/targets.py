@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 
 class _Target(BaseModel):
@@ -95,6 +95,25 @@ class HttpTarget(_Target):
     timeout_seconds: float = Field(60.0, gt=0)
 
 
+class AgentCoreRuntimeTarget(AwsTarget):
+    """An agent hosted on Bedrock AgentCore Runtime, called with InvokeAgentRuntime (botocore's bedrock-agentcore
+    model: `agentRuntimeArn` is the runtime's ARN, or its id with `accountId`; `qualifier` names the endpoint)."""
+
+    type: Literal["agentcore-runtime"]
+    agent_runtime_arn: str = Field(min_length=1, description="The runtime's ARN, or its id with `account_id`.")
+    account_id: str | None = Field(None, pattern=r"^[0-9]{12}$")
+    qualifier: str | None = Field(None, description="The endpoint (default: the runtime's DEFAULT endpoint).")
+    payload: dict[str, Any] = Field(default_factory=lambda: {"prompt": "{{prompt}}"})
+    response_path: str = Field("$.response", description="Where a JSON response holds the answer.")
+    stream: bool = Field(False, description="Ask for text/event-stream (Accept); either answer type is read.")
+
+    @model_validator(mode="after")
+    def _arn_or_id_with_account(self) -> AgentCoreRuntimeTarget:
+        if not self.agent_runtime_arn.startswith("arn:") and self.account_id is None:
+            raise ValueError("`agent_runtime_arn` is a runtime id, not an ARN: give `account_id` too")
+        return self
+
+
 class CustomTarget(_Target):
     """agenteval's custom target: a class with `invoke(prompt)`, keyword arguments from the other keys."""
 
@@ -112,6 +131,7 @@ AnyTarget = (
     | LexTarget
     | LambdaTarget
     | HttpTarget
+    | AgentCoreRuntimeTarget
 )
 
 BUILTIN_TARGETS: dict[str, type[_Target]] = {

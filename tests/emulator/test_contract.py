@@ -108,6 +108,21 @@ def _drive_boto3(recorder: Recorder) -> None:
             outputScope="FULL",
         )
     agent_rt.retrieve(knowledgeBaseId=KB, retrievalQuery={"text": "claims deductible"})
+    agentcore = recorder.client("bedrock-agentcore")
+    runtime_arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/claims_agent-Rt0123abcd"
+    invocation = {"agentRuntimeArn": runtime_arn, "runtimeSessionId": "contract-" + "0" * 30}
+    agentcore.invoke_agent_runtime(**invocation, payload=b'{"prompt": "open claims"}')  # the recorder reads its body
+    unrecorded = recorder.emulator.client("bedrock-agentcore").invoke_agent_runtime(
+        **invocation, payload=b'{"prompt": "hi"}'
+    )
+    spans = json.loads(unrecorded["response"].read())["spans"]
+    with pytest.raises(ClientError):
+        agentcore.invoke_agent_runtime(agentRuntimeArn=runtime_arn, qualifier="nope", payload=b"{}")
+    reference = {"context": {"spanContext": {"sessionId": "contract-" + "0" * 30}}, "assertions": [{"text": "claims"}]}
+    for evaluator in ("Builtin.Helpfulness", "Builtin.ToolSelectionAccuracy"):  # the second: an errorCode result
+        agentcore.evaluate(
+            evaluatorId=evaluator, evaluationInput={"sessionSpans": spans}, evaluationReferenceInputs=[reference]
+        )
     agent_rt.retrieve_and_generate(
         input={"text": "How do I file a claim?"},
         retrieveAndGenerateConfiguration={

@@ -24,6 +24,7 @@ from evalcore.domain.plan import AgentItem, Case
 from evalcore.domain.results import AgentOutcome, CaseResult, MetricScore
 from evalcore.engine.scheduler import CallFailed, Cancelled
 from evalcore.runners.agents import agenteval_output, assertions, hooks
+from evalcore.runners.agents.agentcore_evaluations import AgentCoreEvaluations
 from evalcore.runners.agents.evaluator import ALL_OBSERVED, AgentRun, EvaluatorModel, TestError, converse
 from evalcore.runners.agents.targets import SessionBroken, Target, TargetEnv
 from evalcore.runners.agents.targets.build import build_target
@@ -44,6 +45,7 @@ class _Section:
     target: Target | None
     target_problem: str | None
     pricing: Pricing
+    agentcore: AgentCoreEvaluations | None = None  # the section's agentcore_evaluators, when it lists any
     traces: dict[str, TraceLog] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -70,9 +72,11 @@ def _prepare(ctx: RunContext, section_name: str) -> _Section:
     evaluator = resolved.evaluator
     client = ctx.aws.client("bedrock-runtime", evaluator.region, evaluator.endpoint_url)
     env = TargetEnv(ctx.scheduler, _client_factory(ctx.aws), resolved.base_dir)
-    target, problem = None, None
+    target, problem, agentcore = None, None, None
     try:
         target = build_target(resolved.target, env)
+        if resolved.agentcore_evaluators:
+            agentcore = AgentCoreEvaluations(resolved.agentcore_evaluators, resolved.target, env)
     except Exception as exc:  # a bad custom target or path: every test of the section says why
         problem = f"the target could not be set up: {type(exc).__name__}: {exc}"
     return _Section(
@@ -82,6 +86,7 @@ def _prepare(ctx: RunContext, section_name: str) -> _Section:
         target,
         problem,
         pricing_for(ctx),
+        agentcore,
     )
 
 
@@ -127,8 +132,9 @@ def _run_case(section: _Section, case: Case) -> CaseResult:
         if hook is not None:
             hooks.pre_evaluate(hook, hook_test, trace)
         for restart in range(SESSION_RESTARTS + 1):
+            session = section.target.session(test, case.repeat)
             try:
-                converse(test, section.target.session(test, case.repeat), section.evaluator, run, trace, timeout)
+                converse(test, session, section.evaluator, run, trace, timeout)
                 break
             except SessionBroken as exc:  # the same test again in a new session; what was spent stays counted
                 if restart == SESSION_RESTARTS:
@@ -141,6 +147,8 @@ def _run_case(section: _Section, case: Case) -> CaseResult:
                     target_usage=run.target_usage,
                 )
         scores = assertions.check(test, run.turns)
+        if section.agentcore is not None:
+            scores += section.agentcore.score(test, session)
         failed = [f"{s.name}: {s.explanation}" for s in scores if s.passed is False]
         if run.status == "pass" and failed:
             run.status, run.reason = "fail", "; ".join(failed)

@@ -23,6 +23,7 @@ BUILDERS: dict[type, str] = {
     spec_types.LexTarget: "lex:LexBot",
     spec_types.QBusinessTarget: "q_business:QBusinessApp",
     spec_types.BedrockFlowTarget: "bedrock_flow:BedrockFlow",
+    spec_types.AgentCoreRuntimeTarget: "agentcore_runtime:AgentCoreRuntime",
     spec_types.CustomTarget: "custom:Custom",
 }
 
