@@ -45,6 +45,7 @@ BENCHMARKS = (
     Benchmark("direct:latency", "direct.py", ("latency",), "direct.json", 300, "latency"),
     Benchmark("direct:throughput", "direct.py", ("throughput",), "direct.json", 300, "throughput"),
     Benchmark("direct:warm", "direct.py", ("warm",), "direct.json", 300, "warm"),
+    Benchmark("rag", "rag.py", (), "rag.json", 300),
     Benchmark("agents", "agents.py", (), "agents.json", 600),
     Benchmark("emulator_capacity", "emulator_capacity.py", (), "emulator_capacity.json", 300),
     Benchmark("faults:quota", "faults.py", (), "faults.json", 600, "quota"),
@@ -114,6 +115,14 @@ def _direct_latency(f: dict[str, Any]) -> tuple[str, str]:
     return (
         f"{f['ratio']:.2f}x ideal ({f['wall_s']} s for {f['cases']:,} cases at {f['latency_ms']:.0f} ms, "
         f"ideal {f['ideal_s']} s); a bare boto3 pool: {bare:.2f}x",
+        f"<= {f['target_s']} s: {'met' if f['met'] else 'not met'}",
+    )
+
+
+def _rag(f: dict[str, Any]) -> tuple[str, str]:
+    return (
+        f"{f['ratio']:.2f}x ideal ({f['wall_s']} s for {f['cases']:,} retrieve-and-generate cases, {f['calls']:,} "
+        f"calls at {f['latency_ms']:.0f} ms, ideal {f['ideal_s']} s) (load {f['load_average_at_start']})",
         f"<= {f['target_s']} s: {'met' if f['met'] else 'not met'}",
     )
 
@@ -267,6 +276,7 @@ def _intervals(f: dict[str, Any]) -> tuple[str, str]:
 ROWS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[str, str]]]] = {
     "direct:latency": ("direct-mode wall time vs ideal", _direct_latency),
     "direct:throughput": ("overhead vs bare boto3", _direct_throughput),
+    "rag": ("knowledge-base (RAG) section wall time vs ideal", _rag),
     "agents": ("agent tests vs agenteval 0.4.1", _agents),
     "direct:memory": ("memory at 100,000 cases", _direct_memory),
     "direct:warm": ("warm cache", _direct_warm),
