@@ -180,7 +180,7 @@ def compare(
         cluster_by = summary.cluster_by if summary is not None else None
         groups = [head.group(section, item) for item in common] if cluster_by else None
         base_values, head_values = [b[i] for i in common], [h[i] for i in common]
-        test = paired_test(base_values, head_values, _step([*base_values, *head_values], scale), groups)
+        test = paired_test(base_values, head_values, smallest_step([*base_values, *head_values], scale), groups)
         if test is not None:
             row.base, row.head = sum(base_values) / len(common), sum(head_values) / len(common)
             row.diff, row.ci_low, row.ci_high, row.p = test.diff, test.ci_low, test.ci_high, test.p
@@ -202,7 +202,7 @@ ItemKey = tuple[str, str | None, str]  # section, model, item
 MetricKey = tuple[str, str | None, str]  # section, model, metric
 
 
-def _step(values: list[float], scale: float) -> float:
+def smallest_step(values: list[float], scale: float) -> float:
     """The metric's smallest step: the smallest gap between two values seen (1 for 0/1 values), else its scale."""
     distinct = sorted(set(values))
     gaps = [b - a for a, b in pairwise(distinct)]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from evalcore.domain.compare import LOWER_IS_BETTER, Difference, _step, metric_scale
+from evalcore.domain.compare import LOWER_IS_BETTER, Difference, metric_scale, smallest_step
 from evalcore.domain.history import HistoryRecord
 from evalcore.domain.paired_tests import FDR, MIN_PAIRS, benjamini_hochberg, paired_test
 
@@ -70,7 +70,7 @@ def detect_drift(records: list[HistoryRecord], window: int, min_effect: float = 
                 primary=name in entry.primary,
             )  # fmt: skip
             b, h = [base[i] for i in common], [head[i] for i in common]
-            test = paired_test(b, h, _step(b + h, scale))
+            test = paired_test(b, h, smallest_step(b + h, scale))
             if test is not None:
                 row.diff, row.ci_low, row.ci_high, row.p = test.diff, test.ci_low, test.ci_high, test.p
                 row.method, row.mde = test.method, test.mde

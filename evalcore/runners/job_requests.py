@@ -64,6 +64,18 @@ class SectionTarget:
     def key(self, *parts: str) -> str:
         return "/".join(p for p in (self.prefix, *parts) if p)
 
+    def dataset_key(self, dataset: str, name: str, shard: int) -> tuple[str, str]:
+        """A job's dataset file: the suite's dataset name (the job's `datasetName`) and its S3 key, one per run,
+        section, model or knowledge base, and shard."""
+        dataset_name = safe_segment(PurePosixPath(dataset).stem)[:63] or "dataset"
+        key = self.key(
+            safe_segment(self.suite),
+            self.run_id,
+            safe_segment(self.section),
+            f"{dataset_name}-{safe_segment(name)}-{shard}.jsonl",
+        )
+        return dataset_name, key
+
     def output_uri(self) -> str:
         """Bedrock writes a job's results under `<this>/<jobName>/`."""
         return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
@@ -165,13 +177,7 @@ def _job(
     lines = [dataset_line(evaluation, case, model_id, responses) for case in cases]
     case_ids = [c.id for c in cases]
     name = job_name(target, model, shard, case_ids)
-    dataset_name = safe_segment(PurePosixPath(evaluation.dataset).stem)[:63] or "dataset"
-    dataset_key = target.key(
-        safe_segment(target.suite),
-        target.run_id,
-        safe_segment(target.section),
-        f"{dataset_name}-{safe_segment(model)}-{shard}.jsonl",
-    )
+    dataset_name, dataset_key = target.dataset_key(evaluation.dataset, model, shard)
     request = job_request(target, evaluation.job, name, model, shard, shards)
     request["evaluationConfig"] = {
         "automated": _automated(

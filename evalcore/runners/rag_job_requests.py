@@ -21,7 +21,6 @@ retrieve-and-generate the answer `text`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import PurePosixPath
 from typing import Any
 
 from evalcore.domain.plan import Case, EvaluationItem
@@ -32,7 +31,6 @@ from evalcore.runners.job_requests import (
     job_name,
     job_request,
     judge_of,
-    safe_segment,
 )
 from evalcore.runners.rag import generation, retrieval_configuration
 from evalcore.suite.load import LoadedSuite
@@ -73,13 +71,7 @@ def _job(
     lines = [dataset_line(section, rag, case) for case in cases]
     case_ids = [c.id for c in cases]
     job = job_name(target, name, shard, case_ids)
-    dataset_name = safe_segment(PurePosixPath(section.dataset).stem)[:63] or "dataset"
-    dataset_key = target.key(
-        safe_segment(target.suite),
-        target.run_id,
-        safe_segment(target.section),
-        f"{dataset_name}-{safe_segment(name)}-{shard}.jsonl",
-    )
+    dataset_name, dataset_key = target.dataset_key(section.dataset, name, shard)
     request = job_request(target, section.job, job, name, shard, shards)
     request["applicationType"] = "RagEvaluation"
     automated: dict[str, Any] = {
