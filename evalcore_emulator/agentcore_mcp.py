@@ -53,11 +53,13 @@ def serve(ctx: EmulatorContext, req: Request, runtime: str, server: McpServerSpe
             session_id = given or str(uuid.uuid4())
     if "id" not in message:  # a notification
         return Response(202, {SESSION_HEADER: session_id})
-    params = message.get("params") if isinstance(message.get("params"), dict) else {}
+    params = _object(message.get("params"))
     return _answer(req, server, _respond(server, runtime, message["id"], method, params), session_id)
 
 
-def _respond(server: McpServerSpec, runtime: str, request_id: Any, method: str, params: dict[str, Any]) -> dict[str, Any]:
+def _respond(
+    server: McpServerSpec, runtime: str, request_id: Any, method: str, params: dict[str, Any]
+) -> dict[str, Any]:
     if method == "initialize":
         asked = params.get("protocolVersion")
         version = asked if asked in server.protocol_versions else server.protocol_versions[0]
@@ -75,7 +77,7 @@ def _call(server: McpServerSpec, request_id: Any, params: dict[str, Any]) -> dic
     tool = server.tools.get(name) if isinstance(name, str) else None
     if tool is None:
         return _error(request_id, -32602, f"Unknown tool: {name}")
-    arguments = params.get("arguments") if isinstance(params.get("arguments"), dict) else {}
+    arguments = _object(params.get("arguments"))
     missing = [a for a in tool.required if a not in arguments]
     if missing:
         return _error(request_id, -32602, f"Invalid params: missing required argument {', '.join(missing)}")
@@ -88,6 +90,10 @@ def _call(server: McpServerSpec, request_id: Any, params: dict[str, Any]) -> dic
     if scripted.structured is not None:
         result["structuredContent"] = scripted.structured
     return _result(request_id, result)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _describe(name: str, tool: McpToolSpec) -> dict[str, Any]:

@@ -522,6 +522,14 @@ class ToolCallExpectation(Strict):
         return self
 
 
+# What a tool's result takes: the deterministic checks that need no reference answer (the schema lists only them).
+_REFERENCE_FREE = tuple(n for n in check_specs.WITHOUT_ARGUMENT if not check_specs.CHECKS[n].needs_reference)
+ToolCheckEntry = Annotated[
+    Metric,
+    BeforeValidator(parse_metric, json_schema_input_type=Literal[_REFERENCE_FREE] | CheckMapping),  # type: ignore[valid-type]
+]
+
+
 class McpToolTest(Strict):
     """One call of a tool of an MCP server (an `agentcore-mcp` target): `tools/call` with `name` and `arguments`,
     its result checked. The checks read the text of the result's `content`; `expected` maps a JSONPath into the
@@ -532,7 +540,7 @@ class McpToolTest(Strict):
     expect_error: bool = Field(
         False, description="The call must end in an error: a JSON-RPC error or a result with isError true."
     )
-    checks: list[MetricEntry] = Field(
+    checks: list[ToolCheckEntry] = Field(
         default_factory=list, description="Deterministic checks (contains, regex, json_schema...) on the result text."
     )
     expected: dict[str, Any] = Field(default_factory=dict, description="JSONPath into the result -> the value there.")
@@ -577,7 +585,8 @@ class AgentTest(Strict):
             raise PydanticCustomError("agent_test", "a test needs `steps` and `expected_results` (or a `tool:` call)")
         if self.tool is not None and (self.steps or self.expected_results or self.initial_prompt):
             raise PydanticCustomError(
-                "agent_test", "a `tool:` test calls one tool: it takes no `steps`, `expected_results` or `initial_prompt`"
+                "agent_test",
+                "a `tool:` test calls one tool: it takes no `steps`, `expected_results` or `initial_prompt`",
             )
         return self
 

@@ -45,8 +45,13 @@ def test_an_mcp_session_lists_and_calls_tools_with_the_session_id_given_at_initi
     version = {"mcpSessionId": session, "mcpProtocolVersion": "2025-06-18"}
 
     listed = json.loads(_rpc(emulator, "tools/list", {}, **version)["response"].read())
-    called = _rpc(emulator, "tools/call", {"name": "get_claim_status", "arguments": {"claimId": "claim-006"}},
-                  mcpName="get_claim_status", **version)
+    called = _rpc(
+        emulator,
+        "tools/call",
+        {"name": "get_claim_status", "arguments": {"claimId": "claim-006"}},
+        mcpName="get_claim_status",
+        **version,
+    )
     result = json.loads(called["response"].read())["result"]
 
     assert "get_claim_status" in [t["name"] for t in listed["result"]["tools"]]

@@ -19,7 +19,7 @@ from evalcore.runners.agents.targets import json_path
 from evalcore.runners.agents.targets.agentcore_mcp import AgentCoreMcp
 from evalcore.runners.agents.targets.mcp_messages import McpError, McpProtocolError
 from evalcore.runners.agents.trace_log import TraceLog
-from evalcore.suite.models import AgentTest, McpToolTest
+from evalcore.suite.models import AgentTest, CheckMetric, McpToolTest
 
 
 def run_tool_test(target: AgentCoreMcp, test: AgentTest, run: AgentRun, trace: TraceLog) -> list[MetricScore]:
@@ -61,7 +61,8 @@ def _error_score(tool: McpToolTest, is_error: bool, error: str | None) -> Metric
 
 
 def _checks(tool: McpToolTest, text: str) -> list[MetricScore]:
-    return [run_check(metric, Answer(text=text), {}) for metric in tool.checks]
+    # McpToolTest admits deterministic checks only (CheckMetric); the filter tells the type checker so.
+    return [run_check(m, Answer(text=text), {}) for m in tool.checks if isinstance(m, CheckMetric)]
 
 
 def _expected(tool: McpToolTest, result: dict[str, Any] | None) -> list[MetricScore]:
@@ -86,7 +87,10 @@ def _expected(tool: McpToolTest, result: dict[str, Any] | None) -> list[MetricSc
             problems.append(f"{path} is {json.dumps(found)[:200]}, expected {json.dumps(value)[:200]}")
     return [
         MetricScore(
-            name="tool_result", value=0.0 if problems else 1.0, passed=not problems, explanation="; ".join(problems) or None
+            name="tool_result",
+            value=0.0 if problems else 1.0,
+            passed=not problems,
+            explanation="; ".join(problems) or None,
         )
     ]
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from evalcore.app.cli import main
-from evalcore_emulator import Emulator
+from evalcore_emulator import Emulator, load_world
 from tests.direct_suite import use_emulator
 from tests.runners.agents.agent_suite import results, run, write_suite
 
@@ -49,7 +49,11 @@ def test_a_tool_whose_result_meets_its_checks_passes_in_one_mcp_session(emulator
 
 
 def test_a_result_that_misses_a_check_fails_the_test(tmp_path: Path) -> None:
-    tool = {**STATUS_006["tool"], "checks": [{"contains": "photos"}], "expected": {"$.structuredContent.status": "closed"}}
+    tool = {
+        **STATUS_006["tool"],
+        "checks": [{"contains": "photos"}],
+        "expected": {"$.structuredContent.status": "closed"},
+    }
 
     run(write_suite(tmp_path, {"status": {"tool": tool}}, target=MCP), tmp_path / "out")
 
@@ -106,3 +110,16 @@ def test_a_conversation_test_on_an_mcp_target_is_refused_as_bad_input(tmp_path: 
     )
 
     assert main(["run", str(suite), "--out", str(tmp_path / "out"), "--no-cache", "--quiet"]) == 2
+
+
+def test_an_event_stream_answer_is_read_like_a_json_one(emulator: Emulator, tmp_path: Path) -> None:
+    world = load_world()
+    server = world.agentcore_runtimes["claims_tools-Mc0123abcd"].mcp
+    assert server is not None
+    server.event_stream = True
+    emulator.set_world(world)
+
+    run(write_suite(tmp_path, {"status": STATUS_006}, target={**MCP, "qualifier": "prod"}), tmp_path / "out")
+
+    case = results(tmp_path / "out")["status"]
+    assert case.status == "pass", case.reason

@@ -78,7 +78,9 @@ class McpSession:
         CallFailed."""
         spec = self.server.spec
         client_info = {"name": "evalcore", "version": __version__}
-        init = self._request("initialize", {"protocolVersion": spec.protocol_version, "capabilities": {}, "clientInfo": client_info})
+        init = self._request(
+            "initialize", {"protocolVersion": spec.protocol_version, "capabilities": {}, "clientInfo": client_info}
+        )
         version = init.get("protocolVersion")
         if not isinstance(version, str) or not version:
             raise McpProtocolError("the server's initialize result names no protocolVersion")
