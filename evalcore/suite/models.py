@@ -526,7 +526,7 @@ class ToolCallExpectation(Strict):
 _REFERENCE_FREE = tuple(n for n in check_specs.WITHOUT_ARGUMENT if not check_specs.CHECKS[n].needs_reference)
 ToolCheckEntry = Annotated[
     Metric,
-    BeforeValidator(parse_metric, json_schema_input_type=Literal[_REFERENCE_FREE] | CheckMapping),  # type: ignore[valid-type]
+    BeforeValidator(parse_metric, json_schema_input_type=Literal[_REFERENCE_FREE] | CheckMapping),
 ]
 
 
