@@ -103,12 +103,46 @@ class AgentSpec(_Section):
         return self
 
 
+class McpToolResult(_Section):
+    """One scripted answer of an MCP tool: the first whose ``arguments`` all equal the call's answers."""
+
+    arguments: dict[str, object] = Field(default_factory=dict, description="{} matches any call")
+    text: str = Field("", description="the result's one text content item")
+    structured: dict[str, object] | None = Field(None, description="the result's structuredContent")
+    is_error: bool = Field(False, description="a tool execution error (isError: true)")
+    malformed: bool = Field(False, description="answer a JSON-RPC response with neither result nor error")
+
+
+class McpToolSpec(_Section):
+    description: str = ""
+    required: list[str] = Field(default_factory=list, description="arguments a call must give (else error -32602)")
+    results: list[McpToolResult] = Field(min_length=1)
+
+
+class McpServerSpec(_Section):
+    """An MCP server (streamable HTTP, JSON-RPC 2.0) with scripted tools."""
+
+    tools: dict[str, McpToolSpec] = Field(min_length=1)
+    protocol_versions: list[str] = Field(
+        default_factory=lambda: ["2025-06-18", "2025-03-26"], description="the first is answered to any other"
+    )
+    event_stream: bool = Field(False, description="answer each request as text/event-stream, not JSON")
+
+
 class AgentCoreRuntimeSpec(_Section):
     """An agent on Bedrock AgentCore Runtime (keyed by runtime id): it runs the dialog of one of the world's
-    ``agents`` (intents, slots, actions as tool calls; no returnControl or citations) behind InvokeAgentRuntime."""
+    ``agents`` (intents, slots, actions as tool calls; no returnControl or citations) behind InvokeAgentRuntime,
+    or, with ``mcp``, is an MCP server whose tools answer as scripted."""
 
-    agent: str = Field(description="the id of the world's agent whose intents it runs")
+    agent: str | None = Field(None, description="the id of the world's agent whose intents it runs")
+    mcp: McpServerSpec | None = Field(None, description="an MCP server instead of an agent")
     qualifiers: list[str] = Field(default_factory=lambda: ["DEFAULT"], description="its endpoints")
+
+    @model_validator(mode="after")
+    def _agent_or_mcp(self) -> AgentCoreRuntimeSpec:
+        if (self.agent is None) == (self.mcp is None):
+            raise ValueError("an AgentCore runtime is either an `agent` or an `mcp` server")
+        return self
 
 
 class KnowledgeBaseDocument(_Section):

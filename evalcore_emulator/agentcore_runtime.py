@@ -2,10 +2,10 @@
 
 The runtime (world ``agentcore_runtimes``, by runtime id) is named by its ARN, or by its id with ``accountId``;
 ``qualifier`` (default ``DEFAULT``) must be one of its endpoints. The JSON payload's ``prompt`` is the user's
-message (the convention of AgentCore's starter samples: ``payload.get("prompt")``). A session
-(``runtimeSessionId``) keeps the user's messages, so a slot asked for in one turn is filled by the next. One turn:
-the agent's guardrail keywords answer its blocked message; else the first intent whose keyword occurs (or the one
-waiting for a slot) asks for its missing slot or runs its actions as tool calls and answers its reply; else the
+message (the convention of AgentCore's starter samples: ``payload.get("prompt")``); a runtime whose world entry
+is an ``mcp`` server answers MCP's JSON-RPC instead (agentcore_mcp). A session (``runtimeSessionId``) keeps the
+user's messages, so a slot asked for in one turn is filled by the next. One turn: the agent's guardrail keywords
+answer its blocked message; else the first intent whose keyword occurs (or the one waiting for a slot) asks for its missing slot or runs its actions as tool calls and answers its reply; else the
 default reply. A failing intent answers RuntimeClientError (HTTP 424, botocore's bedrock-agentcore model).
 
 The answer carries OpenTelemetry spans (one ``invoke_agent`` span, one ``execute_tool`` span per action, with the
@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from evalcore_emulator import agentcore_mcp
 from evalcore_emulator.agent_world import AgentSpec, Intent
 from evalcore_emulator.protocol import AwsError, EmulatorContext, Request, Response, StreamCut, route
 
@@ -51,6 +52,9 @@ def invoke_agent_runtime(ctx: EmulatorContext, req: Request) -> Response:
     qualifier = (req.query.get("qualifier") or ["DEFAULT"])[0]
     if spec is None or qualifier not in spec.qualifiers:
         raise AwsError(404, "ResourceNotFoundException", _NOT_FOUND)
+    if spec.mcp is not None:
+        return agentcore_mcp.serve(ctx, req, f"{runtime_id}/{qualifier}", spec.mcp)
+    assert spec.agent is not None  # AgentCoreRuntimeSpec: an agent or an MCP server
     payload = req.json()
     prompt = payload.get("prompt") if isinstance(payload, dict) else None
     if not isinstance(prompt, str) or not prompt:

@@ -26,6 +26,8 @@ class LoggedRequest:
     # and whether it had a system prompt; None for other operations.
     tool_choice: str | None = None
     system_prompt: bool | None = None
+    # InvokeAgentRuntime: the MCP headers it carried (mcp-method, mcp-name, mcp-session-id, mcp-protocol-version)
+    mcp: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

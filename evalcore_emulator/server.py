@@ -271,6 +271,7 @@ def serve(server: EmulatorServer, method: str, target: str, fields: dict[str, st
     )
 
     shape = _converse_shape(body) if entry.operation in ("Converse", "ConverseStream") else (None, None)
+    mcp = {k: v for k, v in fields.items() if k.startswith("mcp-")} if entry.operation == "InvokeAgentRuntime" else {}
 
     def record(status: int) -> None:
         _record(
@@ -286,6 +287,7 @@ def serve(server: EmulatorServer, method: str, target: str, fields: dict[str, st
             decision.label,
             decision.latency_s * 1000,
             shape,
+            mcp or None,
         )
 
     if decision.kind == "connection_reset":
@@ -337,6 +339,7 @@ def _record(
     fault: str | None,
     injected_ms: float = 0.0,
     shape: tuple[str | None, bool | None] = (None, None),
+    mcp: dict[str, str] | None = None,
 ) -> None:
     duration = (time.perf_counter() - started) * 1000
     server.log.record(
@@ -352,6 +355,7 @@ def _record(
             round(duration, 3),
             round(injected_ms, 3),
             *shape,
+            mcp,
         )
     )
 

@@ -242,7 +242,9 @@ class World(_Strict):
 
     @model_validator(mode="after")
     def _index(self) -> World:
-        unknown = sorted(r for r, spec in self.agentcore_runtimes.items() if spec.agent not in self.agents)
+        unknown = sorted(
+            r for r, spec in self.agentcore_runtimes.items() if spec.agent is not None and spec.agent not in self.agents
+        )
         if unknown:
             raise ValueError(f"agentcore_runtimes {', '.join(unknown)}: `agent` names none of the world's agents")
         self._references = {prompt_key(k): v for k, v in self.answers.items()}

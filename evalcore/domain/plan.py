@@ -281,7 +281,9 @@ def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: l
             calls = 0
             for name, test in resolved.tests.items():
                 key = content_key(["agent-test", name])
-                fingerprint = _fingerprint(inputs, "", content_key(test.model_dump(mode="json")))
+                # A conversation test's fingerprint is what it was before tool tests existed (no `tool: null`).
+                test_key = content_key(test.model_dump(mode="json", exclude={"tool"} if test.tool is None else None))
+                fingerprint = _fingerprint(inputs, "", test_key)
                 for r in range(test.repeats or 1):
                     cases.append(
                         Case(
@@ -297,7 +299,8 @@ def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: l
                     )
                     # The first user message (unless given), per turn the target and "all steps attempted? else
                     # the next message" (one evaluator call), then the final verdict: at most this many calls.
-                    calls += (0 if test.initial_prompt else 1) + test.max_turns * 2 + 1
+                    # A tool test: initialize, notifications/initialized, tools/call.
+                    calls += 3 if test.tool else (0 if test.initial_prompt else 1) + test.max_turns * 2 + 1
             plan.cases.add(ag.name, cases.__iter__, len(cases))
             plan.sections.append(SectionPlan(ag.name, "agent", [None], len(cases), calls))
     for kb in suite.knowledge_bases:

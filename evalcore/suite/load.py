@@ -46,7 +46,7 @@ from evalcore.suite.models import (
     Suite,
 )
 from evalcore.suite.problems import InputError, Loc, Problem
-from evalcore.suite.targets import BUILTIN_TARGETS, AgentCoreRuntimeTarget, CustomTarget
+from evalcore.suite.targets import BUILTIN_TARGETS, AgentCoreMcpTarget, AgentCoreRuntimeTarget, CustomTarget
 from evalcore.suite.template import fields as template_fields
 from evalcore.suite.validation_errors import problems_from
 from evalcore.suite.yaml_source import YamlDocument, decode_text, load_yaml
@@ -537,9 +537,24 @@ class _Checker:
                 "AgentCore Evaluations score an AgentCore Runtime session's spans: the target must be agentcore-runtime",
             )
             return
+        if not self._tool_tests_match(ag, target, loc):
+            return
         self.loaded.agents[ag.name] = ResolvedAgents(
             ag.evaluator, model_id, target, dict(ag.tests), self.base, list(ag.agentcore_evaluators)
         )
+
+    def _tool_tests_match(self, ag: AgentSection, target: Any, loc: Loc) -> bool:
+        """An agentcore-mcp target runs `tool:` tests only, and only it runs them."""
+        mcp = isinstance(target, AgentCoreMcpTarget)
+        wrong = [name for name, test in ag.tests.items() if (test.tool is None) == mcp]
+        for name in wrong:
+            message = (
+                "an agentcore-mcp target calls tools: give the test a `tool:` (name, arguments, checks)"
+                if mcp
+                else "a `tool:` test calls an MCP server's tool: the target must be agentcore-mcp"
+            )
+            self._problem_at(self.doc, self.doc.file, (*loc, "tests", name), message)
+        return not wrong
 
     def _target(self, data: dict[str, Any], loc: Loc, file: str, doc: YamlDocument | None) -> Any:
         kind = str(data.get("type", ""))

@@ -522,9 +522,49 @@ class ToolCallExpectation(Strict):
         return self
 
 
+# What a tool's result takes: the deterministic checks that need no reference answer (the schema lists only them).
+_REFERENCE_FREE = tuple(n for n in check_specs.WITHOUT_ARGUMENT if not check_specs.CHECKS[n].needs_reference)
+ToolCheckEntry = Annotated[
+    Metric,
+    BeforeValidator(parse_metric, json_schema_input_type=Literal[_REFERENCE_FREE] | CheckMapping),
+]
+
+
+class McpToolTest(Strict):
+    """One call of a tool of an MCP server (an `agentcore-mcp` target): `tools/call` with `name` and `arguments`,
+    its result checked. The checks read the text of the result's `content`; `expected` maps a JSONPath into the
+    result (e.g. `$.structuredContent.total`, `$.content[0].text`) to the value it must equal."""
+
+    name: str = Field(min_length=1, description="The tool's name (MCP `tools/call` params.name).")
+    arguments: dict[str, Any] = Field(default_factory=dict, description="The tool's arguments, as JSON.")
+    expect_error: bool = Field(
+        False, description="The call must end in an error: a JSON-RPC error or a result with isError true."
+    )
+    checks: list[ToolCheckEntry] = Field(
+        default_factory=list, description="Deterministic checks (contains, regex, json_schema...) on the result text."
+    )
+    expected: dict[str, Any] = Field(default_factory=dict, description="JSONPath into the result -> the value there.")
+
+    @field_validator("checks")
+    @classmethod
+    def _deterministic_checks(cls, checks: list[Any]) -> list[Any]:
+        for metric in checks:
+            if not isinstance(metric, CheckMetric):
+                raise PydanticCustomError("tool_check", "a tool's result takes deterministic checks only")
+            spec = check_specs.CHECKS[metric.check]
+            if spec.needs_reference:
+                raise PydanticCustomError(
+                    "tool_check", "`{c}` compares with a reference answer, which a tool test has not", {"c": spec.name}
+                )
+            problem = spec.argument_problem(metric.arg)
+            if problem:
+                raise PydanticCustomError("tool_check", "{p}", {"p": problem})
+        return checks
+
+
 class AgentTest(Strict):
-    steps: list[str] = Field(min_length=1)
-    expected_results: list[str] = Field(min_length=1)
+    steps: list[str] = Field(default_factory=list)
+    expected_results: list[str] = Field(default_factory=list)
     initial_prompt: str | None = None
     max_turns: int = Field(2, ge=1, le=50)
     hook: str | None = None
@@ -535,6 +575,20 @@ class AgentTest(Strict):
     )
     repeats: int | None = Field(None, ge=1, le=100)
     timeout_seconds: float | None = Field(None, gt=0)
+    tool: McpToolTest | None = Field(
+        None, description="A tool test (agentcore-mcp targets): call this tool and check its result, no conversation."
+    )
+
+    @model_validator(mode="after")
+    def _conversation_or_tool(self) -> AgentTest:
+        if self.tool is None and not (self.steps and self.expected_results):
+            raise PydanticCustomError("agent_test", "a test needs `steps` and `expected_results` (or a `tool:` call)")
+        if self.tool is not None and (self.steps or self.expected_results or self.initial_prompt):
+            raise PydanticCustomError(
+                "agent_test",
+                "a `tool:` test calls one tool: it takes no `steps`, `expected_results` or `initial_prompt`",
+            )
+        return self
 
 
 class Target(BaseModel):

@@ -114,6 +114,26 @@ class AgentCoreRuntimeTarget(AwsTarget):
         return self
 
 
+class AgentCoreMcpTarget(AwsTarget):
+    """An MCP server hosted on Bedrock AgentCore Runtime, its tools called with InvokeAgentRuntime: the payload is a
+    JSON-RPC 2.0 message, `mcpSessionId`/`mcpProtocolVersion`/`mcpMethod`/`mcpName` go as headers (botocore's
+    bedrock-agentcore model, InvokeAgentRuntimeRequest). Its tests are `tool:` tests."""
+
+    type: Literal["agentcore-mcp"]
+    agent_runtime_arn: str = Field(min_length=1, description="The runtime's ARN, or its id with `account_id`.")
+    account_id: str | None = Field(None, pattern=r"^[0-9]{12}$")
+    qualifier: str | None = Field(None, description="The endpoint (default: the runtime's DEFAULT endpoint).")
+    protocol_version: str = Field(
+        "2025-06-18", min_length=1, description="The MCP protocol revision asked for at `initialize`."
+    )
+
+    @model_validator(mode="after")
+    def _arn_or_id_with_account(self) -> AgentCoreMcpTarget:
+        if not self.agent_runtime_arn.startswith("arn:") and self.account_id is None:
+            raise ValueError("`agent_runtime_arn` is a runtime id, not an ARN: give `account_id` too")
+        return self
+
+
 class CustomTarget(_Target):
     """agenteval's custom target: a class with `invoke(prompt)`, keyword arguments from the other keys."""
 
@@ -132,6 +152,7 @@ AnyTarget = (
     | LambdaTarget
     | HttpTarget
     | AgentCoreRuntimeTarget
+    | AgentCoreMcpTarget
 )
 
 BUILTIN_TARGETS: dict[str, type[_Target]] = {

@@ -66,6 +66,7 @@ def test_request_log_over_http_filters_and_clears(emulator: Emulator) -> None:
         "injected_latency_ms": 0.0,
         "tool_choice": None,
         "system_prompt": False,
+        "mcp": None,
     }
     assert cleared == {"cleared": 2}
     assert emulator.requests() == []

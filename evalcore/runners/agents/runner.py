@@ -27,11 +27,14 @@ from evalcore.runners.agents import agenteval_output, assertions, hooks
 from evalcore.runners.agents.agentcore_evaluations import AgentCoreEvaluations
 from evalcore.runners.agents.evaluator import ALL_OBSERVED, AgentRun, EvaluatorModel, TestError, converse
 from evalcore.runners.agents.targets import SessionBroken, Target, TargetEnv
+from evalcore.runners.agents.targets.agentcore_mcp import AgentCoreMcp
 from evalcore.runners.agents.targets.build import build_target
+from evalcore.runners.agents.tool_test import run_tool_test
 from evalcore.runners.agents.trace_log import TraceLog
 from evalcore.runners.context import RunContext
 from evalcore.runners.direct import pricing_for
 from evalcore.suite.load import ResolvedAgents
+from evalcore.suite.models import AgentTest
 
 DEFAULT_TEST_TIMEOUT_SECONDS = 900.0
 SESSION_RESTARTS = 3  # a test whose target session broke mid-turn starts over, at most this often
@@ -131,29 +134,12 @@ def _run_case(section: _Section, case: Case) -> CaseResult:
         hook_test = hooks.hook_test(name, test)
         if hook is not None:
             hooks.pre_evaluate(hook, hook_test, trace)
-        for restart in range(SESSION_RESTARTS + 1):
-            session = section.target.session(test, case.repeat)
-            try:
-                converse(test, session, section.evaluator, run, trace, timeout)
-                break
-            except SessionBroken as exc:  # the same test again in a new session; what was spent stays counted
-                if restart == SESSION_RESTARTS:
-                    raise TestError(f"{exc}; started over in a new session {SESSION_RESTARTS} times") from None
-                trace.add_step("session_broken", reason=str(exc))
-                run = AgentRun(
-                    case.repeat,
-                    attempts=run.attempts + 1,
-                    evaluator_usage=run.evaluator_usage,
-                    target_usage=run.target_usage,
-                )
-        scores = assertions.check(test, run.turns)
-        if section.agentcore is not None:
-            scores += section.agentcore.score(test, session)
-        failed = [f"{s.name}: {s.explanation}" for s in scores if s.passed is False]
-        if run.status == "pass" and failed:
-            run.status, run.reason = "fail", "; ".join(failed)
-        elif failed:
-            run.reason = "; ".join([run.reason or "", *failed]).strip("; ")
+        if test.tool is not None:  # a tool test: one MCP session, its result checked (no evaluator)
+            if not isinstance(section.target, AgentCoreMcp):
+                raise TestError("a `tool:` test needs an agentcore-mcp target")
+            scores = run_tool_test(section.target, test, run, trace)
+        else:
+            run, scores = _converse(section, section.target, test, case.repeat, run, trace, timeout)
         if hook is not None:
             _post_hook(hook, hook_test, run, trace)
     except TestError as exc:
@@ -172,6 +158,37 @@ def _run_case(section: _Section, case: Case) -> CaseResult:
     finally:
         trace.close()
     return _result(section, case, run, scores, (time.perf_counter() - started) * 1000)
+
+
+def _converse(
+    section: _Section, target: Target, test: AgentTest, repeat: int, run: AgentRun, trace: TraceLog, timeout: float
+) -> tuple[AgentRun, list[MetricScore]]:
+    """The conversation, started over in a new session when one broke, then the trace assertions: the run (a new
+    one after a restart) and its scores."""
+    for restart in range(SESSION_RESTARTS + 1):
+        session = target.session(test, repeat)
+        try:
+            converse(test, session, section.evaluator, run, trace, timeout)
+            break
+        except SessionBroken as exc:  # the same test again in a new session; what was spent stays counted
+            if restart == SESSION_RESTARTS:
+                raise TestError(f"{exc}; started over in a new session {SESSION_RESTARTS} times") from None
+            trace.add_step("session_broken", reason=str(exc))
+            run = AgentRun(
+                repeat,
+                attempts=run.attempts + 1,
+                evaluator_usage=run.evaluator_usage,
+                target_usage=run.target_usage,
+            )
+    scores = assertions.check(test, run.turns)
+    if section.agentcore is not None:
+        scores += section.agentcore.score(test, session)
+    failed = [f"{s.name}: {s.explanation}" for s in scores if s.passed is False]
+    if run.status == "pass" and failed:
+        run.status, run.reason = "fail", "; ".join(failed)
+    elif failed:
+        run.reason = "; ".join([run.reason or "", *failed]).strip("; ")
+    return run, scores
 
 
 def _post_hook(hook: Any, test: hooks.HookTest, run: AgentRun, trace: TraceLog) -> None:

@@ -24,6 +24,7 @@ BUILDERS: dict[type, str] = {
     spec_types.QBusinessTarget: "q_business:QBusinessApp",
     spec_types.BedrockFlowTarget: "bedrock_flow:BedrockFlow",
     spec_types.AgentCoreRuntimeTarget: "agentcore_runtime:AgentCoreRuntime",
+    spec_types.AgentCoreMcpTarget: "agentcore_mcp:AgentCoreMcp",
     spec_types.CustomTarget: "custom:Custom",
 }
 
