@@ -31,11 +31,13 @@ class Argument:
 class CheckSpec:
     """One deterministic check. Without `argument` it is written as a bare name (`- exact_match`), with one as a
     one-key mapping (`- contains: "{{referenceResponse}}"`). `needs_reference`: it compares the answer with the
-    record's REFERENCE_FIELD, so every record must have that field."""
+    record's REFERENCE_FIELD, so every record must have that field. `reads_model_call`: it bounds a model call's
+    measures (latency, token cost), which only a model's answer has."""
 
     name: str
     argument: Argument | None = None
     needs_reference: bool = False
+    reads_model_call: bool = False
 
     def argument_problem(self, arg: Any) -> str | None:
         """What is wrong with `arg` as this check's argument, or None."""
@@ -83,8 +85,8 @@ _DECLARED = (
     CheckSpec("starts_with", TEXT),
     CheckSpec("json_schema", JSON_SCHEMA),
     CheckSpec("length", BOUNDS),
-    CheckSpec("latency_ms", BOUNDS),
-    CheckSpec("cost_usd", BOUNDS),
+    CheckSpec("latency_ms", BOUNDS, reads_model_call=True),
+    CheckSpec("cost_usd", BOUNDS, reads_model_call=True),
 )
 CHECKS: dict[str, CheckSpec] = {spec.name: spec for spec in _DECLARED}
 

@@ -556,6 +556,10 @@ class McpToolTest(Strict):
                 raise PydanticCustomError(
                     "tool_check", "`{c}` compares with a reference answer, which a tool test has not", {"c": spec.name}
                 )
+            if spec.reads_model_call:
+                raise PydanticCustomError(
+                    "tool_check", "`{c}` bounds a model call's measures, which a tool call has not", {"c": spec.name}
+                )
             problem = spec.argument_problem(metric.arg)
             if problem:
                 raise PydanticCustomError("tool_check", "{p}", {"p": problem})

@@ -112,6 +112,19 @@ def test_a_conversation_test_on_an_mcp_target_is_refused_as_bad_input(tmp_path: 
     assert main(["run", str(suite), "--out", str(tmp_path / "out"), "--no-cache", "--quiet"]) == 2
 
 
+@pytest.mark.parametrize("check", [{"latency_ms": {"max": 500}}, {"cost_usd": {"max": 0.01}}])
+def test_a_check_on_a_model_calls_measures_is_refused_on_a_tool_as_bad_input(
+    check: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A tool call has no model latency or token cost to bound: accepted, such a check could only ever end as an
+    # error at run time, so the loader refuses it with the check's name.
+    tool = {**STATUS_006["tool"], "checks": [check]}
+    suite = write_suite(tmp_path, {"status": {"tool": tool}}, target=MCP)
+
+    assert main(["run", str(suite), "--out", str(tmp_path / "out"), "--no-cache", "--quiet"]) == 2
+    assert next(iter(check)) in capsys.readouterr().err
+
+
 def test_an_event_stream_answer_is_read_like_a_json_one(emulator: Emulator, tmp_path: Path) -> None:
     world = load_world()
     server = world.agentcore_runtimes["claims_tools-Mc0123abcd"].mcp
