@@ -237,6 +237,8 @@ def _many_suites(step: _Step, settings: ActionSettings, workspace: Path) -> int:
     annotations; then the step's outputs (the worst verdict, the highest exit code; `suites` per suite), one step
     summary and one sticky comment with a section per suite. A skipped suite is neither a pass nor a failure."""
     env, workflow = step.env, step.workflow
+    with workflow.group("evalcore: inputs"):
+        workflow.show_untrusted(_describe(settings))
     changed = None
     if settings.changed_only:
         token = settings.github_token.get_secret_value() if settings.github_token else None
@@ -339,6 +341,7 @@ def _short_summary(suite_file: str, code: int, what: str, lines: list[str]) -> s
 
 def _describe(settings: ActionSettings) -> str:
     shown = settings.model_dump(exclude={"workspace", "github_token"}, by_alias=True, exclude_none=True)
+    shown["suite"] = ", ".join(repo_path(suite) for suite in settings.suites)
     lines = [f"{name}: {value}" for name, value in shown.items()]
     lines.append("github-token: " + ("(set)" if settings.github_token else "(not set)"))
     return "\n".join(lines)

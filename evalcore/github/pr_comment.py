@@ -232,21 +232,23 @@ def post_suites_comment(
     gh = github or GitHub(repository=ctx.repository, token=ctx.token, api_url=ctx.api_url)
     ran = sum(1 for s in suites if s.out is not None)
     share = (MAX_COMMENT - 2_000 - 300 * len(suites)) // max(1, ran)
-    sections, notes, needed = [], [], False
+    sections: list[SuiteSection] = []
+    notes: list[str] = []
+    needed = False
     links = Links(run_url=ctx.run_url(), report_hint=report_hint)
     for suite in suites:
-        body, comparison = None, None
+        body, comparison, status, reason = None, None, suite.status, suite.reason
         if suite.out is not None:
             try:
                 run = read_run(suite.out / RUN_FILE)
             except (OSError, ValueError) as exc:
-                suite = SuiteOutcome(suite.suite_file, "error", None, f"cannot read the results: {exc}")
+                status, reason = "error", f"cannot read the results: {exc}"
             else:
                 comparison, note = _compared(suite.out, run, suite.baseline_spec, ctx, gh, s3, min_effect)
-                notes.extend(f"{suite.suite_file}: {note}" for note in [note] if note)
+                notes.extend([f"{suite.suite_file}: {note}"] if note else [])
                 body = render_comment(run, comparison, links, limit=max(share, 1_000))
-        needed = needed or _needed(mode, suite.status, comparison)
-        sections.append(SuiteSection(suite.suite_file, suite.status, body, suite.reason))
+        needed = needed or _needed(mode, status, comparison)
+        sections.append(SuiteSection(suite.suite_file, status, body, reason))
     text = render_suites_comment(key, sections) if needed else None
     said = _send(ctx, gh, text, suites_marker(key), f"not needed: comment: {mode} and every suite passed")
     return said + (f" ({'; '.join(notes)})" if notes else "")
