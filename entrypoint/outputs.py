@@ -43,10 +43,8 @@ def suite_entry(
     """One suite's item of the `suites` output: its file, verdict (`skipped` too), exit code, why (skipped or
     stopped), its results folder and report paths, pass rate and scores (as the one-suite outputs)."""
     entry: dict[str, Any] = {"suite": suite_file, "verdict": status, "exit-code": exit_code, "reason": reason or ""}
-    if out_dir is None:
-        return entry | {"out-dir": ""}
-    one = step_outputs(run, out_dir, Path.cwd())
-    entry["out-dir"] = repo_path(out_dir)
+    one = step_outputs(run, out_dir or Path(), Path.cwd())  # without a run every path is empty
+    entry["out-dir"] = repo_path(out_dir) if out_dir is not None else ""
     entry.update({k: v for k, v in one.items() if k.endswith("-path") or k == "pass-rate"})
     entry["scores"] = scores(run)
     return entry
