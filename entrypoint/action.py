@@ -20,10 +20,11 @@ from typing import TextIO
 
 from entrypoint.annotations import emit, verdict_annotations
 from entrypoint.case_log import describe_cases, not_passed
+from entrypoint.changed_files import pull_request_changes, touches
 from entrypoint.github_files import append_summary, write_outputs
 from entrypoint.history import base_trend, history_gate
-from entrypoint.outputs import step_outputs
-from entrypoint.pull_request import comment_and_publish
+from entrypoint.outputs import aggregate_pass_rate, step_outputs, suite_entry
+from entrypoint.pull_request import comment_and_publish, comment_many, publish, s3_client
 from entrypoint.secrets_guard import url_password
 from entrypoint.settings import ActionSettings, InvalidInput, env_name, read_settings
 from entrypoint.workflow import Level, Workflow
@@ -31,8 +32,11 @@ from entrypoint.workspace import OutsideWorkspace, confine, repo_path
 from evalcore.app.merge import merge_shards
 from evalcore.app.orchestrate import Prepared, RunOptions, RunOutcome, prepare, run_suite
 from evalcore.domain.gate import EXIT_BAD_INPUT, EXIT_INFRA
+from evalcore.domain.results import RunResult
+from evalcore.github.pr_comment import SuiteOutcome
 from evalcore.report.console import console_summary
-from evalcore.report.markdown_escape import code_span, inline
+from evalcore.report.formats import FORMATS
+from evalcore.report.markdown_escape import cell, code_span, inline
 from evalcore.suite.problems import InputError, Problem
 from evalcore.text.secrets import Secrets
 
@@ -80,6 +84,8 @@ def _step(step: _Step) -> int:
     if password:
         workflow.mask(password)
     os.chdir(workspace)  # the runner starts the container there; relative paths in results name repository files
+    if len(settings.suites) > 1 or settings.changed_only:
+        return _many_suites(step, settings, workspace)
     options = _options(settings)
     history_warnings: list[str] = []
     options.history = history_gate(settings, env, workflow, history_warnings)
@@ -174,6 +180,24 @@ def _finish(
     settings: ActionSettings, env: Mapping[str, str], workflow: Workflow, outcome: RunOutcome | None, crashed: bool
 ) -> int:
     run = outcome.run if outcome is not None else None
+    status, code, summary = _conclude(settings, workflow, outcome, crashed)
+    exit_code = _exit_code(settings.fail_on, status, code)
+    entry = suite_entry(repo_path(settings.suite), status, exit_code, None, run, settings.out_dir)
+    outputs = step_outputs(run, settings.out_dir, Path.cwd(), [entry])
+    if env.get("GITHUB_OUTPUT"):
+        write_outputs(Path(env["GITHUB_OUTPUT"]), {k: workflow.secrets.redact(v) for k, v in outputs.items()})
+    if env.get("GITHUB_STEP_SUMMARY"):
+        append_summary(Path(env["GITHUB_STEP_SUMMARY"]), workflow.secrets.redact(summary), outputs["html-path"] or None)
+    workflow.line(f"evalcore: verdict {status}; exit code {exit_code} (fail-on: {settings.fail_on})")
+    return exit_code
+
+
+def _conclude(
+    settings: ActionSettings, workflow: Workflow, outcome: RunOutcome | None, crashed: bool
+) -> tuple[str, int, str]:
+    """A suite's run told: the cases that did not pass in the log, the verdict's annotations. Returns the status, the
+    verdict's exit code and the suite's step summary (summary.md, or a short one when the run made none)."""
+    run = outcome.run if outcome is not None else None
     suite_file = repo_path(settings.suite)
     cases, count = not_passed(settings.out_dir)
     if cases:
@@ -188,20 +212,115 @@ def _finish(
         stopped = "evalcore stopped with an internal error" if crashed else "the run stopped before any case ran"
         workflow.annotate("error", f"{stopped}: see the log of this step", file=suite_file, title="evalcore")
         status, code = "error", outcome.exit_code if outcome is not None else EXIT_INFRA
-    outputs = step_outputs(run, settings.out_dir, Path.cwd())
+    summary = settings.out_dir / FORMATS["markdown"].file
+    if run is not None and summary.is_file():
+        return status, code, summary.read_text(encoding="utf-8")
+    stopped = "the run stopped before it produced results: see the log of this step"
+    return status, code, _short_summary(suite_file, code, "evalcore stopped before a verdict", [stopped])
+
+
+@dataclass
+class _SuiteRun:
+    """One suite of a many-suite step as it ended."""
+
+    suite_file: str
+    status: str  # passed, failed, error or skipped
+    exit_code: int
+    reason: str | None = None
+    run: RunResult | None = None
+    settings: ActionSettings | None = None  # the suite's own (its results folder); None when skipped
+    summary: str = ""
+
+
+def _many_suites(step: _Step, settings: ActionSettings, workspace: Path) -> int:
+    """Several suites (or `changed-only`): each runs in turn into its own results folder with its own verdict and
+    annotations; then the step's outputs (the worst verdict, the highest exit code; `suites` per suite), one step
+    summary and one sticky comment with a section per suite. A skipped suite is neither a pass nor a failure."""
+    env, workflow = step.env, step.workflow
+    with workflow.group("evalcore: inputs"):
+        workflow.show_untrusted(_describe(settings))
+    changed = None
+    if settings.changed_only:
+        token = settings.github_token.get_secret_value() if settings.github_token else None
+        changed, why = pull_request_changes(env, token)
+        workflow.line(f"evalcore: changed-only: {workflow.secrets.redact(why)}")
+    done: list[_SuiteRun] = []
+    for suite in settings.suites:
+        if changed is not None and not touches(suite, workspace, changed):
+            reason = "no file of this suite changed in the pull request (changed-only)"
+            done.append(_SuiteRun(repo_path(suite), "skipped", 0, reason))
+            continue
+        done.append(_one_of_many(step, settings.for_suite(suite), workspace))
+    ran = [d for d in done if d.status != "skipped"]
+    order = ["passed", "failed", "error"]
+    verdict = max((d.status for d in ran), key=order.index) if ran else "skipped"
+    exit_code = max((d.exit_code for d in done), default=0)
+    entries = [
+        suite_entry(d.suite_file, d.status, d.exit_code, d.reason, d.run, d.settings.out_dir if d.settings else None)
+        for d in done
+    ]
+    outputs = step_outputs(None, Path(), Path.cwd(), entries)
+    outputs.update({"verdict": verdict, "passed": "true" if verdict == "passed" else "false", "scores": "{}"})
+    outputs["pass-rate"] = aggregate_pass_rate([d.run for d in done if d.run is not None])
     if env.get("GITHUB_OUTPUT"):
         write_outputs(Path(env["GITHUB_OUTPUT"]), {k: workflow.secrets.redact(v) for k, v in outputs.items()})
-    exit_code = _exit_code(settings.fail_on, status, code)
     if env.get("GITHUB_STEP_SUMMARY"):
-        summary = Path(outputs["summary-path"]) if outputs["summary-path"] else None
-        if summary is not None:
-            text = summary.read_text(encoding="utf-8")
-        else:
-            stopped = "the run stopped before it produced results: see the log of this step"
-            text = _short_summary(suite_file, code, "evalcore stopped before a verdict", [stopped])
-        append_summary(Path(env["GITHUB_STEP_SUMMARY"]), workflow.secrets.redact(text), outputs["html-path"] or None)
-    workflow.line(f"evalcore: verdict {status}; exit code {exit_code} (fail-on: {settings.fail_on})")
+        append_summary(Path(env["GITHUB_STEP_SUMMARY"]), workflow.secrets.redact(_many_summary(done, verdict)), None)
+    outcomes = [
+        SuiteOutcome(
+            d.suite_file,
+            d.status,
+            d.settings.out_dir if d.run is not None and d.settings else None,
+            d.reason,
+            d.settings.baseline if d.settings else None,
+        )
+        for d in done
+    ]
+    try:
+        comment_many(settings, env, workflow, env.get(env_name("suite"), "").strip(), outcomes)
+    except Exception as exc:  # the comment never changes the verdict
+        workflow.annotate("warning", f"comment: failed: {type(exc).__name__}: {exc}", title="evalcore")
+    workflow.line(
+        f"evalcore: {len(done)} suites, verdict {verdict}; exit code {exit_code} (fail-on: {settings.fail_on})"
+    )
     return exit_code
+
+
+def _one_of_many(step: _Step, settings: ActionSettings, workspace: Path) -> _SuiteRun:
+    """One suite of several, run as a one-suite step runs it, its bad input an error of this suite only (exit 2)."""
+    env, workflow = step.env, step.workflow
+    suite_file = repo_path(settings.suite)
+    options = _options(settings)
+    history_warnings: list[str] = []
+    options.history = history_gate(settings, env, workflow, history_warnings)
+    problems: list[Problem] = []
+    outcome, crashed = None, False
+    try:
+        prepared = prepare(options)
+    except InputError as exc:
+        problems = exc.problems
+    else:
+        outcome, problems, crashed = _run(settings, workflow, options, prepared)
+    if problems:
+        said = [_report_problem(workflow, problem, workspace, settings) for problem in problems]
+        text = _short_summary(suite_file, EXIT_BAD_INPUT, "bad input: nothing ran", said)
+        return _SuiteRun(suite_file, "error", EXIT_BAD_INPUT, said[0], None, settings, text)
+    for line in history_warnings:
+        workflow.annotate("warning", workflow.secrets.redact(line), title="evalcore: history and drift")
+    run = outcome.run if outcome is not None else None
+    if run is not None and settings.baseline and settings.baseline.startswith("s3://"):
+        publish(settings, env, workflow, run, s3_client(settings))
+    status, code, summary = _conclude(settings, workflow, outcome, crashed)
+    reason = None if run is not None else "the run stopped before it produced results: see the log of this step"
+    return _SuiteRun(suite_file, status, _exit_code(settings.fail_on, status, code), reason, run, settings, summary)
+
+
+def _many_summary(done: list[_SuiteRun], verdict: str) -> str:
+    """The step summary of several suites: a row per suite (skipped ones with the reason), then each suite's own."""
+    rows = [f"### evalcore: {len(done)} suites, verdict {verdict}", "", "| Suite | Verdict | Note |", "|---|---|---|"]
+    for d in done:
+        rows.append(f"| {code_span(d.suite_file, 200, in_table=True)} | {d.status} | {cell(d.reason, 300)} |")
+    return "\n".join(rows) + "\n\n" + "\n\n".join(d.summary for d in done if d.summary)
 
 
 def _exit_code(fail_on: str, status: str, code: int) -> int:
@@ -222,6 +341,7 @@ def _short_summary(suite_file: str, code: int, what: str, lines: list[str]) -> s
 
 def _describe(settings: ActionSettings) -> str:
     shown = settings.model_dump(exclude={"workspace", "github_token"}, by_alias=True, exclude_none=True)
+    shown["suite"] = ", ".join(repo_path(suite) for suite in settings.suites)
     lines = [f"{name}: {value}" for name, value in shown.items()]
     lines.append("github-token: " + ("(set)" if settings.github_token else "(not set)"))
     return "\n".join(lines)

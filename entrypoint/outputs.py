@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from entrypoint.workspace import repo_path
 from evalcore.domain.results import RUN_FILE, RunResult
 from evalcore.report.formats import FORMATS
 
 
-def step_outputs(run: RunResult | None, out_dir: Path, workspace: Path) -> dict[str, str]:
+def step_outputs(
+    run: RunResult | None, out_dir: Path, workspace: Path, suites: list[dict[str, Any]] | None = None
+) -> dict[str, str]:
     """Every output of action.yml; paths are relative to the workspace (later steps run there) or empty if absent.
+    `suites` is the per-suite list (`suite_entry`), the `suites` output.
 
     Without a run (it stopped before producing results) the verdict is `error` and every path is empty: files in
     `out_dir` are an earlier run's, and naming them would pass their verdict off as this one's."""
@@ -29,7 +33,30 @@ def step_outputs(run: RunResult | None, out_dir: Path, workspace: Path) -> dict[
         }
     )
     outputs["scores"] = json.dumps(scores(run), separators=(",", ":"), sort_keys=True)
+    outputs["suites"] = json.dumps(suites or [], separators=(",", ":"))
     return outputs
+
+
+def suite_entry(
+    suite_file: str, status: str, exit_code: int, reason: str | None, run: RunResult | None, out_dir: Path | None
+) -> dict[str, Any]:
+    """One suite's item of the `suites` output: its file, verdict (`skipped` too), exit code, why (skipped or
+    stopped), its results folder and report paths, pass rate and scores (as the one-suite outputs)."""
+    entry: dict[str, Any] = {"suite": suite_file, "verdict": status, "exit-code": exit_code, "reason": reason or ""}
+    one = step_outputs(run, out_dir or Path(), Path.cwd())  # without a run every path is empty
+    entry["out-dir"] = repo_path(out_dir) if out_dir is not None else ""
+    entry.update({k: v for k, v in one.items() if k.endswith("-path") or k == "pass-rate"})
+    entry["scores"] = scores(run)
+    return entry
+
+
+def aggregate_pass_rate(runs: list[RunResult]) -> str:
+    """Passed over decided cases across several suites' runs (as `pass-rate`)."""
+    passed = decided = 0
+    for run in runs:
+        p, d = _counts(run)
+        passed, decided = passed + p, decided + d
+    return f"{passed / decided:.4f}".rstrip("0").rstrip(".") if decided else ""
 
 
 def scores(run: RunResult | None) -> dict[str, dict[str, dict[str, float | None]]]:
@@ -48,14 +75,16 @@ def scores(run: RunResult | None) -> dict[str, dict[str, dict[str, float | None]
 
 def _pass_rate(run: RunResult | None) -> str:
     """Passed over decided cases (pass + fail + error) across the run, to 4 decimals; empty when none decided."""
-    if run is None:
-        return ""
+    return "" if run is None else aggregate_pass_rate([run])
+
+
+def _counts(run: RunResult) -> tuple[int, int]:
     passed = decided = 0
     for section in run.sections:
         for summary in section.models:
             passed += summary.counts.passed
             decided += summary.counts.passed + summary.counts.failed + summary.counts.error
-    return f"{passed / decided:.4f}".rstrip("0").rstrip(".") if decided else ""
+    return passed, decided
 
 
 def _existing(path: Path, workspace: Path) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
+from entrypoint.suite_list import suite_files
 from entrypoint.workspace import OutsideWorkspace, confine
 from evalcore.app.defaults import CACHE_DIR, OUT_DIR
 from evalcore.domain.results import CASES_FILE, RUN_FILE
@@ -39,6 +40,7 @@ INPUTS = (
     "merge",
     "history",
     "drift",
+    "changed-only",
 )
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$")
 _NAME = re.compile(r"^[^\s,]+$")
@@ -81,7 +83,7 @@ class ActionSettings(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True, hide_input_in_errors=True)
 
     workspace: Path
-    suite: Path
+    suites: tuple[Path, ...] = Field(alias="suite")  # one or more suite files (entrypoint.suite_list)
     models: list[str] | None = None
     thresholds: list[str] = Field(default_factory=list)
     sections: list[str] | None = None
@@ -91,7 +93,7 @@ class ActionSettings(BaseModel):
     endpoint_url: str | None = Field(None, alias="endpoint-url")
     cache_dir: Path = Field(CACHE_DIR, alias="cache-dir")
     baseline: str | None = None
-    comment: Literal["auto", "always", "never"] = "auto"
+    comment: Literal["auto", "always", "never", "changes", "failures"] = "auto"
     github_token: SecretStr | None = Field(None, alias="github-token")
     fail_on: Literal["threshold", "error", "never"] = Field("threshold", alias="fail-on")
     junit_failures: Literal["gate", "cases"] = Field("gate", alias="junit-failures")
@@ -100,19 +102,37 @@ class ActionSettings(BaseModel):
     merge: list[Path] | None = None
     history: str | None = None  # a history file in the workspace or s3://bucket/prefix/ (evalcore.app.history_store)
     drift: Literal["off", "warn", "fail"] = "off"
+    changed_only: bool = Field(False, alias="changed-only")
 
-    @field_validator("suite", "out_dir", "cache_dir", mode="before")
+    @property
+    def suite(self) -> Path:
+        """The suite of a one-suite step (the first of several: `for_suite` gives each its own settings)."""
+        return self.suites[0]
+
+    def suite_out_dir(self, suite: Path) -> Path:
+        """Where a suite's results go: out-dir itself for one suite, else out-dir/<suite path without extension>."""
+        return self.out_dir if len(self.suites) == 1 else self.out_dir / suite.with_suffix("")
+
+    def for_suite(self, suite: Path) -> ActionSettings:
+        """These settings for one of the suites, writing to its own results folder."""
+        update: dict[str, Any] = {"suites": (suite,), "out_dir": self.suite_out_dir(suite)}
+        local_baseline = self.baseline and not self.baseline.startswith(("s3://", "artifact:"))
+        if local_baseline and len(self.suites) > 1:  # a many-suite step's results, as out-dir lays them out
+            update["baseline"] = str(Path(self.baseline or "") / suite.with_suffix(""))
+        return self.model_copy(update=update)
+
+    @field_validator("suites", mode="before")
+    @classmethod
+    def _suite_files(cls, value: Any, info: ValidationInfo) -> tuple[Path, ...]:
+        return suite_files(str(value), info.data["workspace"])
+
+    @field_validator("out_dir", "cache_dir", mode="before")
     @classmethod
     def _inside_workspace(cls, value: Any, info: ValidationInfo) -> Path:
         workspace: Path = info.data["workspace"]
         text = str(value).strip()
         path = confine(text, workspace)
-        if info.field_name == "suite":
-            if (workspace / path).is_dir():
-                raise ValueError(f"{shown(text)} is a directory (give the path of the suite file)")
-            if not (workspace / path).is_file():
-                raise ValueError(f"{shown(text)}: no such file in the workspace ({workspace})")
-        elif (workspace / path).exists() and not (workspace / path).is_dir():
+        if (workspace / path).exists() and not (workspace / path).is_dir():
             raise ValueError(f"{shown(text)} is a file, not a directory")
         return path
 
@@ -210,7 +230,9 @@ class ActionSettings(BaseModel):
 
     @field_validator("shard", mode="before")
     @classmethod
-    def _shard(cls, value: Any) -> str:
+    def _shard(cls, value: Any, info: ValidationInfo) -> str:
+        if len(info.data.get("suites", ())) > 1:
+            raise ValueError("shards are of one suite: give one suite with 'shard'")
         text = str(value).strip()
         match = re.fullmatch(r"(\d+)/(\d+)", text)
         if not match or not 1 <= int(match[1]) <= int(match[2]):
@@ -222,6 +244,8 @@ class ActionSettings(BaseModel):
     def _shard_dirs(cls, value: Any, info: ValidationInfo) -> list[Path]:
         if info.data.get("shard"):
             raise ValueError("give either 'shard' (run one shard) or 'merge' (combine the shards' results), not both")
+        if len(info.data.get("suites", ())) > 1:
+            raise ValueError("shards are of one suite: give one suite with 'merge'")
         workspace: Path = info.data["workspace"]
         dirs = []
         for line in str(value).splitlines():
@@ -242,7 +266,7 @@ class ActionSettings(BaseModel):
             raise ValueError(f"'{value}' needs the input 'history' (the runs to compare with)")
         return value
 
-    @field_validator("emulator", mode="before")
+    @field_validator("emulator", "changed_only", mode="before")
     @classmethod
     def _flag(cls, value: Any) -> bool:
         text = str(value).strip().lower()

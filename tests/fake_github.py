@@ -34,6 +34,7 @@ class FakeGitHubState:
     pulls_by_commit: dict[str, list[int]] = field(default_factory=dict)
     pulls_by_head: dict[str, list[int]] = field(default_factory=dict)
     artifacts: list[dict[str, Any]] = field(default_factory=list)
+    pull_files: dict[int, list[str]] = field(default_factory=dict)  # a pull request's changed files (paths)
     blobs: dict[int, bytes] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     log: list[tuple[str, str]] = field(default_factory=list)
@@ -114,6 +115,18 @@ class FakeGitHub:
                         )
                     return
                 m = re.fullmatch(r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", path)
+                if m and method == "DELETE":
+                    for comments in state.comments.values():
+                        for c in comments:
+                            if c["id"] == int(m[1]):
+                                if state.read_only:
+                                    self._send(403, {"message": "Resource not accessible by integration"})
+                                    return
+                                comments.remove(c)
+                                self._send(204, raw=b"")
+                                return
+                    self._send(404, {"message": "Not Found"})
+                    return
                 if m and method == "PATCH":
                     for comments in state.comments.values():
                         for c in comments:
@@ -129,6 +142,11 @@ class FakeGitHub:
                 m = re.fullmatch(r"/repos/[^/]+/[^/]+/commits/([0-9a-f]+)/pulls", path)
                 if m and method == "GET":
                     self._send(200, [{"number": n, "state": "open"} for n in state.pulls_by_commit.get(m[1], [])])
+                    return
+                m = re.fullmatch(r"/repos/[^/]+/[^/]+/pulls/(\d+)/files", path)
+                if m and method == "GET":
+                    files = [{"filename": name, "status": "modified"} for name in state.pull_files.get(int(m[1]), [])]
+                    self._page(files, query, path)
                     return
                 if re.fullmatch(r"/repos/[^/]+/[^/]+/pulls", path) and method == "GET":
                     self._send(200, [{"number": n} for n in state.pulls_by_head.get(query.get("head", ""), [])])
@@ -164,6 +182,9 @@ class FakeGitHub:
 
             def do_PATCH(self) -> None:
                 self._handle("PATCH")
+
+            def do_DELETE(self) -> None:
+                self._handle("DELETE")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

@@ -170,7 +170,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     comment.add_argument("--from", dest="source", type=Path, required=True, help="the results directory")
     comment.add_argument("--baseline", help="a results path, s3://bucket/prefix/ or artifact:NAME")
-    comment.add_argument("--mode", choices=["auto", "always", "never"], default="auto")
+    comment.add_argument("--mode", choices=["auto", "always", "never", "changes", "failures"], default="auto")
     comment.add_argument("--min-effect", type=float, default=0.02)
 
     emulator = sub.add_parser(

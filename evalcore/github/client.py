@@ -128,6 +128,26 @@ class GitHub:
         resp = self.request("POST", f"/repos/{self.repository}/issues/{number}/comments", json={"body": body})
         return "created", resp.json().get("html_url")
 
+    def delete_comment(self, number: int, marker: str) -> str:
+        """Delete the comment carrying `marker`, if there is one (DELETE .../issues/comments/{id}, answered 204:
+        https://docs.github.com/en/rest/issues/comments#delete-an-issue-comment). Returns what happened."""
+        existing = self.find_comment(number, marker, self.login())
+        if existing is None:
+            return "none to delete"
+        self.request("DELETE", f"/repos/{self.repository}/issues/comments/{existing['id']}")
+        return "deleted"
+
+    def pull_request_files(self, number: int) -> list[str]:
+        """The paths a pull request changes (a renamed file counts by both names). GitHub lists at most 3,000
+        files (https://docs.github.com/en/rest/pulls/pulls#list-pull-requests-files); a caller that must not miss
+        one treats 3,000 as "maybe more"."""
+        names: list[str] = []
+        for item in self.paginate(f"/repos/{self.repository}/pulls/{number}/files"):
+            names.append(str(item["filename"]))
+            if item.get("previous_filename"):
+                names.append(str(item["previous_filename"]))
+        return names
+
     def pulls_for_commit(self, sha: str) -> list[int]:
         resp = self.request("GET", f"/repos/{self.repository}/commits/{sha}/pulls")
         return [int(p["number"]) for p in resp.json() if p.get("state") == "open"]

@@ -12,11 +12,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from evalcore.domain.compare import compare
-from evalcore.domain.results import CASES_FILE, RUN_FILE, ResultsFile, read_run
+from evalcore.domain.compare import Comparison, compare
+from evalcore.domain.results import CASES_FILE, RUN_FILE, ResultsFile, RunResult, read_run
 from evalcore.github.baseline import Baseline, BaselineError, load_baseline
 from evalcore.github.client import GitHub, GitHubError
-from evalcore.report.comment import Links, marker, render_comment
+from evalcore.report.comment import (
+    MAX_COMMENT,
+    Links,
+    SuiteSection,
+    marker,
+    render_comment,
+    render_suites_comment,
+    suites_marker,
+)
 
 
 @dataclass
@@ -98,10 +106,84 @@ def pull_request_numbers(ctx: GitHubContext, gh: GitHub) -> list[int]:
     return []
 
 
+CommentMode = Literal["auto", "always", "never", "changes", "failures"]
+
+
+@dataclass
+class SuiteOutcome:
+    """One suite of a many-suite step, for the shared comment: its file, how it ended, and its results folder when
+    it produced one (`status` skipped or error without results: `reason` says why)."""
+
+    suite_file: str
+    status: str  # passed, failed, error or skipped
+    out: Path | None = None
+    reason: str | None = None
+    baseline_spec: str | None = None
+
+
+def _needed(mode: CommentMode, status: str, comparison: Comparison | None) -> bool:
+    """Whether a suite's section asks for a comment: `failures` when the verdict is not passed, `changes` also when
+    a score changed significantly (a regression or an improvement against the baseline)."""
+    if status == "skipped":
+        return False
+    if mode in ("auto", "always") or status != "passed":
+        return True
+    return mode == "changes" and comparison is not None and bool(comparison.regressions or comparison.improvements)
+
+
+def _compared(
+    out: Path, run: RunResult, baseline_spec: str | None, ctx: GitHubContext, gh: GitHub, s3: Any, min_effect: float
+) -> tuple[Comparison | None, str | None]:
+    """The run against its baseline, and a note when the baseline could not be had."""
+    if not baseline_spec:
+        return None, None
+    try:
+        baseline: Baseline | None = load_baseline(
+            baseline_spec, run.run.suite, ctx.base_branch(), out, github=gh, s3=s3
+        )
+    except BaselineError as exc:
+        return None, f"baseline unavailable: {exc}"
+    if baseline is None:
+        return None, None
+    try:
+        return compare(baseline.run, baseline.cases, run, ResultsFile(out / CASES_FILE), min_effect), None
+    except (OSError, ValueError) as exc:  # the results files are read as they are compared
+        return None, f"baseline unavailable: {exc}"
+
+
+def _skip_reason(mode: CommentMode, ctx: GitHubContext) -> str | None:
+    if mode == "never":
+        return "comment: off (comment: never)"
+    if not ctx.token or not ctx.repository:
+        return "comment: skipped: no GitHub token or repository (pass `github-token`)"
+    if mode != "always" and ctx.is_fork_pull_request():
+        return (
+            "comment: skipped: a pull request from a fork gets a read-only token; the step summary has the results "
+            "(see the README for the two-workflow pattern that comments on forks)"
+        )
+    return None
+
+
+def _send(ctx: GitHubContext, gh: GitHub, body: str | None, mark: str, why_not: str) -> str:
+    """Post or update the comment `body` on each pull request of the event; without a body (not needed) delete the
+    one an earlier run left, so no stale verdict stays on the pull request."""
+    try:
+        numbers = pull_request_numbers(ctx, gh)
+        if not numbers:
+            return "comment: skipped: no pull request for this event"
+        if body is None:
+            return "comment: " + ", ".join(f"#{n} {gh.delete_comment(n, mark)}" for n in numbers) + f" ({why_not})"
+        return "comment: " + ", ".join(f"#{n} {gh.upsert_comment(n, body, mark)[0]}" for n in numbers)
+    except GitHubError as exc:
+        if exc.read_only:
+            return f"comment: skipped: the token may not comment here ({exc.status}); grant `pull-requests: write`"
+        return f"comment: failed: {exc}"
+
+
 def post_comment(
     out: Path,
     ctx: GitHubContext,
-    mode: Literal["auto", "always", "never"] = "auto",
+    mode: CommentMode = "auto",
     baseline_spec: str | None = None,
     s3: Any = None,
     min_effect: float = 0.02,
@@ -110,42 +192,63 @@ def post_comment(
     trend: str | None = None,
 ) -> str:
     """Post the comment; returns one line saying what happened (for the log). Never raises."""
-    if mode == "never":
-        return "comment: off (comment: never)"
-    if not ctx.token or not ctx.repository:
-        return "comment: skipped: no GitHub token or repository (pass `github-token`)"
-    if mode == "auto" and ctx.is_fork_pull_request():
-        return (
-            "comment: skipped: a pull request from a fork gets a read-only token; the step summary has the results "
-            "(see the README for the two-workflow pattern that comments on forks)"
-        )
+    skipped = _skip_reason(mode, ctx)
+    if skipped is not None:
+        return skipped
+    assert ctx.repository is not None and ctx.token is not None  # _skip_reason checked them
     try:
         run = read_run(out / RUN_FILE)
     except (OSError, ValueError) as exc:
         return f"comment: skipped: cannot read the results: {exc}"
     gh = github or GitHub(repository=ctx.repository, token=ctx.token, api_url=ctx.api_url)
-    comparison, note = None, None
-    if baseline_spec:
-        try:
-            baseline: Baseline | None = load_baseline(
-                baseline_spec, run.run.suite, ctx.base_branch(), out, github=gh, s3=s3
-            )
-        except BaselineError as exc:
-            baseline, note = None, f"baseline unavailable: {exc}"
-        if baseline is not None:
+    comparison, note = _compared(out, run, baseline_spec, ctx, gh, s3, min_effect)
+    status = run.verdict.status if run.verdict else "error"
+    body = None
+    if _needed(mode, status, comparison):
+        body = render_comment(run, comparison, Links(run_url=ctx.run_url(), report_hint=report_hint), trend=trend)
+    said = _send(ctx, gh, body, marker(run.run.suite), f"not needed: comment: {mode} and the verdict is {status}")
+    return said + (f" ({note})" if note else "")
+
+
+def post_suites_comment(
+    key: str,
+    suites: list[SuiteOutcome],
+    ctx: GitHubContext,
+    mode: CommentMode = "auto",
+    s3: Any = None,
+    min_effect: float = 0.02,
+    report_hint: str | None = None,
+    github: GitHub | None = None,
+) -> str:
+    """One sticky comment for a many-suite step (found again by `key`, the `suite` input): a row per suite and a
+    section per suite that ran. Not needed (no suite's section asks for it under `mode`): an earlier comment is
+    deleted; every suite skipped: nothing is posted and an earlier comment is left alone. Never raises."""
+    skipped = _skip_reason(mode, ctx)
+    if skipped is not None:
+        return skipped
+    if all(s.status == "skipped" for s in suites):
+        return "comment: not posted: every suite was skipped (an earlier comment is left as it is)"
+    assert ctx.repository is not None and ctx.token is not None  # _skip_reason checked them
+    gh = github or GitHub(repository=ctx.repository, token=ctx.token, api_url=ctx.api_url)
+    ran = sum(1 for s in suites if s.out is not None)
+    share = (MAX_COMMENT - 2_000 - 300 * len(suites)) // max(1, ran)
+    sections: list[SuiteSection] = []
+    notes: list[str] = []
+    needed = False
+    links = Links(run_url=ctx.run_url(), report_hint=report_hint)
+    for suite in suites:
+        body, comparison, status, reason = None, None, suite.status, suite.reason
+        if suite.out is not None:
             try:
-                comparison = compare(baseline.run, baseline.cases, run, ResultsFile(out / CASES_FILE), min_effect)
-            except (OSError, ValueError) as exc:  # the results files are read as they are compared
-                note = f"baseline unavailable: {exc}"
-    body = render_comment(run, comparison, Links(run_url=ctx.run_url(), report_hint=report_hint), trend=trend)
-    try:
-        numbers = pull_request_numbers(ctx, gh)
-        if not numbers:
-            return "comment: skipped: no pull request for this event"
-        outcomes = [f"#{n} {gh.upsert_comment(n, body, marker(run.run.suite))[0]}" for n in numbers]
-    except GitHubError as exc:
-        if exc.read_only:
-            return f"comment: skipped: the token may not comment here ({exc.status}); grant `pull-requests: write`"
-        return f"comment: failed: {exc}"
-    suffix = f" ({note})" if note else ""
-    return "comment: " + ", ".join(outcomes) + suffix
+                run = read_run(suite.out / RUN_FILE)
+            except (OSError, ValueError) as exc:
+                status, reason = "error", f"cannot read the results: {exc}"
+            else:
+                comparison, note = _compared(suite.out, run, suite.baseline_spec, ctx, gh, s3, min_effect)
+                notes.extend([f"{suite.suite_file}: {note}"] if note else [])
+                body = render_comment(run, comparison, links, limit=max(share, 1_000))
+        needed = needed or _needed(mode, status, comparison)
+        sections.append(SuiteSection(suite.suite_file, status, body, reason))
+    text = render_suites_comment(key, sections) if needed else None
+    said = _send(ctx, gh, text, suites_marker(key), f"not needed: comment: {mode} and every suite passed")
+    return said + (f" ({'; '.join(notes)})" if notes else "")

@@ -9,6 +9,7 @@ HTML.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from evalcore.domain.paired_tests import MIN_PAIRS
 from evalcore.domain.results import RunResult
 from evalcore.report.markdown_escape import cell, code_span, inline
 
-_VERDICT = {"passed": "✅ passed", "failed": "❌ failed", "error": "⚠️ error"}
+_VERDICT = {"passed": "✅ passed", "failed": "❌ failed", "error": "⚠️ error", "skipped": "⏭️ skipped"}
 _MARK = {
     "regression": "🔴 regression",
     "improvement": "🟢 improvement",
@@ -35,6 +36,44 @@ _NONE = "\u2013"  # an en dash for "no value"
 
 def marker(suite: str) -> str:
     return f"<!-- evalcore:{_SAFE_NAME.sub('_', suite)} -->"
+
+
+def suites_marker(key: str) -> str:
+    """The marker of a many-suite step's comment: `key` is the step's `suite` input as written, so the comment is
+    found again when a glob matches one more suite or `changed-only` skips some."""
+    return f"<!-- evalcore:suites-{hashlib.sha256(key.encode()).hexdigest()[:12]} -->"
+
+
+@dataclass
+class SuiteSection:
+    """One suite of a many-suite comment: its file, its status, its own comment (render_comment) if it ran."""
+
+    suite_file: str
+    status: str  # passed, failed, error or skipped
+    body: str | None = None
+    reason: str | None = None
+
+
+def render_suites_comment(key: str, sections: list[SuiteSection], limit: int = MAX_COMMENT) -> str:
+    """One comment for several suites: the worst verdict, a row per suite (skipped ones with the reason), then each
+    suite's own comment under its file name, without its marker (the comment has one, `suites_marker(key)`)."""
+    order = ["passed", "skipped", "failed", "error"]
+    ran = [s.status for s in sections if s.status != "skipped"]
+    worst = max(ran, key=order.index) if ran else "skipped"
+    head = [suites_marker(key), f"## evalcore: {len(sections)} suites, {_VERDICT.get(worst, worst)}"]
+    rows = ["| Suite | Verdict | Note |", "|---|---|---|"]
+    for section in sections:
+        note = cell(section.reason, 300) if section.reason else ""
+        rows.append(
+            f"| {code_span(section.suite_file, 200, in_table=True)} | {_VERDICT.get(section.status, section.status)} | {note} |"
+        )
+    head.append("\n".join(rows))
+    body = []
+    for section in sections:
+        if section.body is not None:
+            own = section.body.split("\n", 1)[1] if section.body.startswith("<!-- evalcore:") else section.body
+            body.append(f"### {code_span(section.suite_file, 200)}\n\n{own.lstrip()}")
+    return _fit(head, body, [], limit)
 
 
 @dataclass

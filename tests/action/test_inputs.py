@@ -22,7 +22,7 @@ def _run(workspace: Path, inputs: dict[str, str]) -> tuple[int, list[str]]:
 
 BAD_INPUTS = [
     ("fail-on", {"fail-on": "sometimes"}, "is not one of threshold, error, never"),
-    ("comment", {"comment": "loud"}, "is not one of auto, always, never"),
+    ("comment", {"comment": "loud"}, "is not one of auto, always, never, changes, failures"),
     ("concurrency", {"concurrency": "-4"}, "out of range (1 to 1024)"),
     ("concurrency", {"concurrency": "0"}, "out of range (1 to 1024)"),
     ("concurrency", {"concurrency": "eight"}, "is not a whole number"),

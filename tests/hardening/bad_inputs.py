@@ -192,7 +192,7 @@ CASES: list[Bad] = [
     ),
     Bad(
         "comment_typo",
-        "::error title=evalcore%3A invalid input::input 'comment': 'sometimes' is not one of auto, always, never",
+        "::error title=evalcore%3A invalid input::input 'comment': 'sometimes' is not one of auto, always, never, changes, failures",
         inputs={"comment": "sometimes"},
     ),
     Bad(
