@@ -35,6 +35,26 @@ def evaluate(ctx: EmulatorContext, req: Request) -> Response:
     references = body.get("evaluationReferenceInputs") or [{}]
     assertions = [a.get("text", "") for r in references for a in r.get("assertions") or []]
     trajectories = [r["expectedTrajectory"].get("toolNames") or [] for r in references if "expectedTrajectory" in r]
+    result: dict[str, Any] = {
+        "evaluatorArn": f"arn:aws:bedrock-agentcore:::evaluator/{evaluator}",
+        "evaluatorId": evaluator,
+        "evaluatorName": evaluator,
+        "context": {"spanContext": {"sessionId": session_id}},
+        "tokenUsage": {"inputTokens": 100 * len(spans), "outputTokens": 40, "totalTokens": 100 * len(spans) + 40},
+    }
+    value, explanation = score(evaluator, spans, assertions, trajectories[0] if trajectories else None)
+    if value is None:
+        result.update(errorCode="MissingReferenceInput", errorMessage=explanation)
+    else:
+        result.update(value=value, label="Yes" if value >= 0.5 else "No", explanation=explanation)
+    return Response.json({"evaluationResults": [result]})
+
+
+def score(
+    evaluator: str, spans: list[Any], assertions: list[str], trajectory: list[str] | None
+) -> tuple[float | None, str]:
+    """The emulator's rule for one built-in evaluator over one session's spans: (score, explanation); the score is
+    None (the explanation then says why) when the evaluator needs an expected trajectory and has none."""
     answers = [
         _attribute(s, "gen_ai.completion") for s in spans if _attribute(s, "gen_ai.operation.name") == "invoke_agent"
     ]
@@ -43,23 +63,11 @@ def evaluate(ctx: EmulatorContext, req: Request) -> Response:
     ]
     name = evaluator.removeprefix("Builtin.")
     if "Tool" in name or "Trajectory" in name:
-        value = _in_order(trajectories[0], tools) if trajectories else None
-        explanation = f"tools called: {', '.join(tools) or 'none'}"
-    else:
-        value = _coverage(assertions, " ".join(answers))
-        explanation = "share of the assertions' words in the answers" if assertions else "the agent answered"
-    result: dict[str, Any] = {
-        "evaluatorArn": f"arn:aws:bedrock-agentcore:::evaluator/{evaluator}",
-        "evaluatorId": evaluator,
-        "evaluatorName": evaluator,
-        "context": {"spanContext": {"sessionId": session_id}},
-        "tokenUsage": {"inputTokens": 100 * len(spans), "outputTokens": 40, "totalTokens": 100 * len(spans) + 40},
-    }
-    if value is None:
-        result.update(errorCode="MissingReferenceInput", errorMessage=f"{evaluator} needs an expectedTrajectory")
-    else:
-        result.update(value=value, label="Yes" if value >= 0.5 else "No", explanation=explanation)
-    return Response.json({"evaluationResults": [result]})
+        if trajectory is None:
+            return None, f"{evaluator} needs an expectedTrajectory"
+        return _in_order(trajectory, tools), f"tools called: {', '.join(tools) or 'none'}"
+    explanation = "share of the assertions' words in the answers" if assertions else "the agent answered"
+    return _coverage(assertions, " ".join(answers)), explanation
 
 
 def _attribute(span: Any, name: str) -> str:

@@ -74,6 +74,12 @@ def invoke_agent_runtime(ctx: EmulatorContext, req: Request) -> Response:
     return Response(200, headers, stream=_events(turn, req.stream_fault))
 
 
+def answer_once(agent: AgentSpec, prompt: str, session_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """One turn of a new session (a batch evaluation's dataset execution): the answer and its spans."""
+    turn = _respond(agent, _Session([prompt]), prompt, secrets.token_hex(16), session_id)
+    return turn.text, turn.spans
+
+
 def _runtime_id(ctx: EmulatorContext, req: Request) -> str:
     named = req.path_params["agentRuntimeArn"]
     if named.startswith("arn:"):

@@ -29,7 +29,7 @@ class ServerContext:
         self.s3_endpoint = s3_endpoint
         self._lock = threading.RLock()
         self._states: dict[str, dict[str, Any]] = {}
-        self._s3: Any = None
+        self._clients: dict[str, Any] = {}
 
     def set_world(self, world: World) -> None:
         """Swap the world (and restart its fault sequences); named state is kept."""
@@ -38,19 +38,26 @@ class ServerContext:
             self.world = world
 
     def s3(self) -> Any:
+        return self._moto_client("s3")
+
+    def logs(self) -> Any:
+        return self._moto_client("logs")
+
+    def _moto_client(self, service: str) -> Any:
+        """A client of moto's server (S3, CloudWatch Logs), started with the emulator."""
         if self.s3_endpoint is None:
-            raise AwsError(500, "InternalServerException", "The emulator was started without S3.")
+            raise AwsError(500, "InternalServerException", f"The emulator was started without moto ({service}).")
         with self._lock:
-            if self._s3 is None:
-                self._s3 = boto3.session.Session().client(
-                    "s3",
+            if service not in self._clients:
+                self._clients[service] = boto3.session.Session().client(
+                    service,
                     endpoint_url=self.s3_endpoint,
                     region_name=REGION,
                     aws_access_key_id=FAKE_ACCESS_KEY,
                     aws_secret_access_key=FAKE_SECRET_KEY,
                     config=Config(max_pool_connections=50, retries={"mode": "standard"}),
                 )
-            return self._s3
+            return self._clients[service]
 
     def answer(
         self,

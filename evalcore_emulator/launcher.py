@@ -24,7 +24,7 @@ from evalcore_emulator.server import EmulatorServer, is_loopback
 from evalcore_emulator.world import World, load_world
 
 BEDROCK_SERVICES = ("bedrock", "bedrock-runtime", "bedrock-agent-runtime", "bedrock-agentcore")
-MOTO_SERVICES = ("s3", "iam", "sts")
+MOTO_SERVICES = ("s3", "iam", "sts", "logs")  # logs: where AgentCore batch evaluations write results
 
 
 class EmulatorSession(boto3.Session):
@@ -176,4 +176,7 @@ def _as_world(world: World | str | Path | None) -> World:
 
 
 def _env_name(service: str) -> str:
-    return "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
+    # The SDKs name the variable by the service's serviceId ("CloudWatch Logs" for logs), upper case, spaces and
+    # dashes as underscores (AWS SDKs and Tools reference guide, "Service-specific endpoints").
+    service_id = {"logs": "CloudWatch Logs"}.get(service, service)
+    return "AWS_ENDPOINT_URL_" + service_id.upper().replace(" ", "_").replace("-", "_")

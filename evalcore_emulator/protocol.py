@@ -100,6 +100,9 @@ class EmulatorContext(Protocol):
     def s3(self) -> Any:
         """A boto3 S3 client bound to the emulator's S3 (moto) endpoint; shared, thread-safe."""
 
+    def logs(self) -> Any:
+        """A boto3 CloudWatch Logs client bound to moto's endpoint; shared, thread-safe."""
+
     def answer(
         self,
         model_id: str,

@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from evalcore_emulator import (
+    agentcore_batch_evaluations,
     agentcore_evaluations,
     agentcore_runtime,
     agents,
@@ -55,6 +56,7 @@ ROUTES: list[Route] = [
     *agents.ROUTES,
     *agentcore_runtime.ROUTES,
     *agentcore_evaluations.ROUTES,
+    *agentcore_batch_evaluations.ROUTES,
     *knowledge_bases.ROUTES,
     *evaluation_jobs.ROUTES,
     *batch_jobs.ROUTES,

@@ -208,6 +208,16 @@ class FaultSpec(_Strict):
         return self
 
 
+class DatasetScenario(_Strict):
+    """One scenario of an AgentCore dataset (bedrock-agentcore-control datasets; the example's fields here are the
+    emulator's own): the prompt sent to the runtime and the ground truth its evaluators score against."""
+
+    scenario_id: str = Field(min_length=1)
+    prompt: str = Field(min_length=1)
+    assertions: list[str] = Field(default_factory=list)
+    expected_tools: list[str] | None = None
+
+
 class World(_Strict):
     seed: int = 0
     answers: dict[str, str] = Field(default_factory=dict)
@@ -218,6 +228,9 @@ class World(_Strict):
     agents: dict[str, AgentSpec] = Field(default_factory=dict)
     agentcore_runtimes: dict[str, AgentCoreRuntimeSpec] = Field(
         default_factory=dict, description="AgentCore Runtime agents by runtime id (InvokeAgentRuntime)"
+    )
+    agentcore_datasets: dict[str, list[DatasetScenario]] = Field(
+        default_factory=dict, description="AgentCore datasets by dataset id (StartBatchEvaluation's dataset execution)"
     )
     knowledge_bases: dict[str, KnowledgeBaseSpec] = Field(default_factory=dict)
     jobs: JobSettings = Field(default_factory=JobSettings)

@@ -26,6 +26,7 @@ SERVICES = frozenset(
         "bedrock-agent-runtime",
         "bedrock-agentcore",
         "s3",
+        "logs",  # CloudWatch Logs: where AgentCore batch evaluations write their per-session results
         "lambda",
         "sagemaker-runtime",
         "lexv2-runtime",

@@ -208,7 +208,7 @@ def _section_inputs(loaded: LoadedSuite, section: Any, *resolved: Any) -> str:
     `resolved` (what the loader read from files: responses, an agenteval plan's evaluator and target)."""
     covered = ("models", "dataset", "probes", "tests")  # each case's own model and item
     exclude: dict[str, Any] = {k: True for k in (*_SCHEDULING, *covered, *_AGGREGATION)}
-    exclude |= {"job": _POLLING, "batch": _POLLING}
+    exclude |= {"job": _POLLING, "batch": _POLLING, "evaluation": _POLLING}  # `evaluation`: mode agentcore-batch
     settings = section.model_dump(mode="json", exclude=exclude, exclude_defaults=True)
     defaults = loaded.suite.defaults.model_dump(mode="json", exclude=_SCHEDULING, exclude_defaults=True)
     named = sorted(_strings([settings, defaults]) & loaded.suite.models.keys())
@@ -273,7 +273,7 @@ def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: l
             inputs = _section_inputs(
                 loaded,
                 ag,
-                resolved.evaluator.model_dump(mode="json"),
+                resolved.evaluator.model_dump(mode="json") if resolved.evaluator else None,
                 resolved.evaluator_model_id,
                 resolved.target.model_dump(mode="json"),
             )

@@ -34,6 +34,10 @@ def runner_for(section: Evaluation | GuardrailSection | AgentSection | Knowledge
         from evalcore.runners.guardrails import run_guardrails
 
         return run_guardrails
+    if isinstance(section, AgentSection) and section.evaluation is not None:
+        from evalcore.runners.agents.agentcore_batch import run_agentcore_batch
+
+        return run_agentcore_batch
     if isinstance(section, AgentSection):
         from evalcore.runners.agents.runner import run_agents
 

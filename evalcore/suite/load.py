@@ -24,6 +24,7 @@ from evalcore.suite.datasets import Dataset, Record, read_records, scan_dataset
 from evalcore.suite.expected_sources import PASSAGES_FIELD, SOURCES_FIELD, expected_items
 from evalcore.suite.job_checks import dataset_problems, job_model_problems, job_problems, response_problems
 from evalcore.suite.models import (
+    AgentCoreBatchEvaluation,
     AgentSection,
     AgentTest,
     BatchEvaluation,
@@ -65,12 +66,13 @@ class ResolvedProbe:
 class ResolvedAgents:
     """An agents section with its plan (if any) read: the evaluator model, the target and the tests."""
 
-    evaluator: Evaluator
-    evaluator_model_id: str
+    evaluator: Evaluator | None  # None in mode agentcore-batch (AgentCore runs the scenarios)
+    evaluator_model_id: str | None
     target: Any  # one of the target models in evalcore.suite.targets
     tests: dict[str, AgentTest]
     base_dir: Path  # where hooks and custom targets are imported from
     agentcore_evaluators: list[str] = field(default_factory=list)  # AgentCore Evaluations scoring each session
+    batch: AgentCoreBatchEvaluation | None = None  # mode agentcore-batch
 
 
 @dataclass
@@ -519,10 +521,15 @@ class _Checker:
         if ag.plan is not None:
             self._plan(ag, ag.plan, (*loc, "plan"))
             return
-        if ag.evaluator is None or ag.target is None:  # AgentSection's own rule refuses this before any check
+        if ag.target is None:  # AgentSection's own rule refuses this before any check
             return
         target = self._target(ag.target.model_dump(), (*loc, "target"), self.doc.file, self.doc)
         if target is None:
+            return
+        if ag.evaluation is not None:
+            self._agentcore_batch(loc, ag, target)
+            return
+        if ag.evaluator is None:  # AgentSection's own rule refuses this before any check
             return
         model = ag.evaluator.model
         model_id = EVALUATOR_ALIASES.get(model) or self.suite.model_spec(model).id
@@ -555,6 +562,21 @@ class _Checker:
             )
             self._problem_at(self.doc, self.doc.file, (*loc, "tests", name), message)
         return not wrong
+
+    def _agentcore_batch(self, loc: Loc, ag: AgentSection, target: Any) -> None:
+        """mode agentcore-batch: an agentcore-runtime target given by ARN, at most 10 evaluators (botocore's
+        bedrock-agentcore model: StartBatchEvaluationRequestEvaluatorsList max 10)."""
+        if not isinstance(target, AgentCoreRuntimeTarget):
+            why = "mode agentcore-batch runs the dataset against an AgentCore Runtime: the target must be agentcore-runtime"
+            self._problem_at(self.doc, self.doc.file, (*loc, "evaluation", "mode"), why)
+            return
+        if len(ag.agentcore_evaluators) > 10:
+            why = "a batch evaluation takes at most 10 evaluators"
+            self._problem_at(self.doc, self.doc.file, (*loc, "agentcore_evaluators"), why)
+            return
+        self.loaded.agents[ag.name] = ResolvedAgents(
+            None, None, target, dict(ag.tests), self.base, list(ag.agentcore_evaluators), ag.evaluation
+        )
 
     def _target(self, data: dict[str, Any], loc: Loc, file: str, doc: YamlDocument | None) -> Any:
         kind = str(data.get("type", ""))

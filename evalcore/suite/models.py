@@ -613,6 +613,27 @@ AgentCoreEvaluatorId = Annotated[
 ]
 
 
+class AgentCoreBatchEvaluation(Strict):
+    """mode agentcore-batch: AgentCore runs the dataset's scenarios against the runtime and scores the sessions
+    (bedrock-agentcore StartBatchEvaluation with `datasetExecutionConfig`; botocore's model, 2024-02-28). Each test
+    of the section names one scenario of the dataset (its key is the scenario id)."""
+
+    mode: Literal["agentcore-batch"] = Field(description="agentcore-batch: a managed AgentCore batch evaluation.")
+    # botocore's bedrock-agentcore model: DatasetId, DatasetVersion, OptionalLogGroupName.
+    dataset_id: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,110}$", description="The AgentCore dataset's id.")
+    dataset_version: str | None = Field(None, pattern=r"^(DRAFT|[0-9]{1,19})$", description="Default: the latest.")
+    log_group: str | None = Field(
+        None,
+        pattern=r"^[.\-_/#A-Za-z0-9]+$",
+        description="The CloudWatch Logs group the per-session results go to (outputConfig); default AgentCore's.",
+    )
+    request_template: str | None = Field(
+        None, max_length=10240, description="How a scenario becomes the runtime's payload (requestTemplate)."
+    )
+    poll_seconds: float = Field(15.0, gt=0, le=600)
+    timeout_minutes: float = Field(180.0, gt=0, le=7 * 24 * 60)
+
+
 class AgentSection(Strict):
     name: Name
     plan: str | None = Field(None, description="An agenteval plan (agenteval.yml), run as it is.")
@@ -626,16 +647,23 @@ class AgentSection(Strict):
         description="AgentCore Evaluations evaluators (e.g. Builtin.Helpfulness) scoring each test's runtime session "
         "(agentcore-runtime targets).",
     )
+    evaluation: AgentCoreBatchEvaluation | None = Field(
+        None, description="mode agentcore-batch: AgentCore runs and scores the tests' scenarios (no evaluator needed)."
+    )
 
     @model_validator(mode="after")
     def _plan_or_native(self) -> AgentSection:
         native = self.evaluator is not None or self.target is not None or bool(self.tests or self.agentcore_evaluators)
+        native = native or self.evaluation is not None
         if self.plan is not None and native:
             raise PydanticCustomError(
                 "agents", "give either `plan:` (an agenteval plan) or `evaluator`/`target`/`tests`, not both"
             )
         if self.plan is None:
-            missing = [k for k in ("evaluator", "target") if getattr(self, k) is None]
+            needed = ("target",) if self.evaluation is not None else ("evaluator", "target")
+            missing = [k for k in needed if getattr(self, k) is None]
+            if self.evaluation is not None and not self.agentcore_evaluators:
+                missing.append("agentcore_evaluators")
             if not self.tests:
                 missing.append("tests")
             if missing:

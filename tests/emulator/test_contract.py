@@ -123,6 +123,25 @@ def _drive_boto3(recorder: Recorder) -> None:
         agentcore.evaluate(
             evaluatorId=evaluator, evaluationInput={"sessionSpans": spans}, evaluationReferenceInputs=[reference]
         )
+    batch_evaluation = {
+        "evaluators": [{"evaluatorId": "Builtin.Helpfulness"}, {"evaluatorId": "Builtin.ToolSelectionAccuracy"}],
+        "dataSourceConfig": {"cloudWatchLogs": {"serviceNames": ["claims_agent.prod"], "logGroupNames": ["/c"]}},
+        "datasetExecutionConfig": {
+            "dataset": {"datasetId": "claims-scenarios"},
+            "agentInvocation": {
+                "agentCoreRuntime": {"agentRuntimeEndpointArn": f"{runtime_arn}/runtime-endpoint/prod"}
+            },
+        },
+    }
+    stopped = agentcore.start_batch_evaluation(batchEvaluationName="contract_stop", **batch_evaluation)
+    agentcore.stop_batch_evaluation(batchEvaluationId=stopped["batchEvaluationId"])
+    scored = agentcore.start_batch_evaluation(batchEvaluationName="contract_done", **batch_evaluation)
+    deadline = time.monotonic() + 10
+    while agentcore.get_batch_evaluation(batchEvaluationId=scored["batchEvaluationId"])["status"] == "IN_PROGRESS":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    agentcore.list_batch_evaluations()
+    agentcore.delete_batch_evaluation(batchEvaluationId=scored["batchEvaluationId"])
     agent_rt.retrieve_and_generate(
         input={"text": "How do I file a claim?"},
         retrieveAndGenerateConfiguration={

@@ -73,6 +73,8 @@ def run_agents(ctx: RunContext, section_name: str, cases: Iterable[Case], emit: 
 def _prepare(ctx: RunContext, section_name: str) -> _Section:
     resolved = ctx.loaded.agents[section_name]
     evaluator = resolved.evaluator
+    if evaluator is None or resolved.evaluator_model_id is None:  # registry sends agentcore-batch sections elsewhere
+        raise TypeError(f"{section_name}: an agentcore-batch section has no evaluator")
     client = ctx.aws.client("bedrock-runtime", evaluator.region, evaluator.endpoint_url)
     env = TargetEnv(ctx.scheduler, _client_factory(ctx.aws), resolved.base_dir)
     target, problem, agentcore = None, None, None
