@@ -24,6 +24,10 @@ from evalcore.suite.load import LoadedSuite
 from evalcore.suite.models import BatchEvaluation, BuiltinMetric, CustomJudgeMetric, Evaluation
 
 JUDGE_PROMPT_TOKENS = 600  # the judge's rubric, instructions and tool definition: a stated allowance
+METHOD = (
+    "input = prompt and system characters / 4; output = maxTokens (an upper bound); judge input = prompt + "
+    f"reference + answer upper bound + {JUDGE_PROMPT_TOKENS} for the rubric"
+)
 
 
 @dataclass
@@ -59,7 +63,8 @@ def estimate(loaded: LoadedSuite, plan: Plan) -> list[CostRow]:
         if not len(cases):
             continue
         if not isinstance(section, Evaluation):
-            rows.append(CostRow(section.name, "-", "-", note="not estimated: not billed by the token alone"))
+            note = "not estimated: not billed by the token alone"
+            rows.append(CostRow(section.name, "-", "-", calls=len(cases), note=note))
             continue
         rows.extend(_evaluation(loaded, section, cases, pricing))
     return rows
@@ -87,7 +92,7 @@ def _evaluation(loaded: LoadedSuite, section: Evaluation, cases: Any, pricing: P
             if name is not None:
                 _add(found, section.name, "judge", suite.model_spec(name).id, samples, judge_in, judge_out)
     factor = BATCH_PRICE_FACTOR if isinstance(section, BatchEvaluation) else 1.0
-    for (role, _), row in found.items():
+    for (role, _), row in sorted(found.items(), key=lambda item: item[0][0] != "model"):  # models, then judges
         price = pricing.per_mtok(row.model_id)
         if price is None:
             row.note = "no price: give the model a `price:` in the suite"
@@ -123,10 +128,7 @@ def table(rows: list[CostRow]) -> list[str]:
     unknown = sum(1 for r in rows if r.usd is None)
     tail = f" (+ {unknown} row{'s' if unknown != 1 else ''} unknown)" if unknown else ""
     lines.append(f"  total: about ${known:.4f}{tail}")
-    lines.append(
-        "  tokens: input = prompt and system characters / 4; output = maxTokens (an upper bound); judge input = "
-        f"prompt + reference + answer upper bound + {JUDGE_PROMPT_TOKENS} for the rubric"
-    )
+    lines.append(f"  tokens: {METHOD}")
     return lines
 
 
