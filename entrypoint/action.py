@@ -26,11 +26,13 @@ from entrypoint.outputs import step_outputs
 from entrypoint.pull_request import comment_and_publish
 from entrypoint.secrets_guard import url_password
 from entrypoint.settings import ActionSettings, InvalidInput, env_name, read_settings
+from entrypoint.webhook import message, post, should_notify
 from entrypoint.workflow import Level, Workflow
 from entrypoint.workspace import OutsideWorkspace, confine, repo_path
 from evalcore.app.merge import merge_shards
 from evalcore.app.orchestrate import Prepared, RunOptions, RunOutcome, prepare, run_suite
 from evalcore.domain.gate import EXIT_BAD_INPUT, EXIT_INFRA
+from evalcore.domain.results import RunResult
 from evalcore.report.console import console_summary
 from evalcore.report.markdown_escape import code_span, inline
 from evalcore.suite.problems import InputError, Problem
@@ -79,6 +81,10 @@ def _step(step: _Step) -> int:
     password = url_password(settings.endpoint_url)
     if password:
         workflow.mask(password)
+    if settings.webhook_url is not None:  # masked first, then redacted from whatever the adapter writes
+        hook = settings.webhook_url.get_secret_value()
+        workflow.mask(hook)
+        workflow.secrets = Secrets.from_env(env, [hook])
     os.chdir(workspace)  # the runner starts the container there; relative paths in results name repository files
     options = _options(settings)
     history_warnings: list[str] = []
@@ -119,6 +125,8 @@ def _stopped(step: _Step, code: int, lines: list[str]) -> int:
         what = "bad input: nothing ran" if code == EXIT_BAD_INPUT else "evalcore stopped before a verdict"
         text = _short_summary(step.suite_file(), code, what, lines)
         append_summary(Path(env["GITHUB_STEP_SUMMARY"]), secrets_.redact(text), None)
+    if step.settings is not None:
+        _notify(step.settings, env, step.workflow, None)
     if code == EXIT_BAD_INPUT or step.settings is None:
         return code
     return _exit_code(step.settings.fail_on, "error", code)
@@ -139,6 +147,7 @@ def _options(settings: ActionSettings) -> RunOptions:
         endpoint_url=settings.endpoint_url,
         shard=settings.shard,
         junit_failures=settings.junit_failures,
+        max_cost_usd=settings.max_cost_usd,
     )
 
 
@@ -200,8 +209,24 @@ def _finish(
             stopped = "the run stopped before it produced results: see the log of this step"
             text = _short_summary(suite_file, code, "evalcore stopped before a verdict", [stopped])
         append_summary(Path(env["GITHUB_STEP_SUMMARY"]), workflow.secrets.redact(text), outputs["html-path"] or None)
+    _notify(settings, env, workflow, run)
     workflow.line(f"evalcore: verdict {status}; exit code {exit_code} (fail-on: {settings.fail_on})")
     return exit_code
+
+
+def _notify(settings: ActionSettings, env: Mapping[str, str], workflow: Workflow, run: RunResult | None) -> None:
+    """The webhook, when `webhook-on` asks for it; its failure is a warning, never the verdict."""
+    if settings.webhook_url is None:
+        return
+    verdict = run.verdict.status if run is not None and run.verdict is not None else "error"
+    if not should_notify(settings.webhook_on, env.get("GITHUB_EVENT_NAME"), verdict):
+        return
+    body = message(run, repo_path(settings.suite), env)
+    problem = post(settings.webhook_url.get_secret_value(), body)
+    if problem is None:
+        workflow.line("evalcore: notified the webhook")
+    else:
+        workflow.annotate("warning", f"notification not sent: {problem}", title="evalcore: webhook")
 
 
 def _exit_code(fail_on: str, status: str, code: int) -> int:
@@ -221,9 +246,10 @@ def _short_summary(suite_file: str, code: int, what: str, lines: list[str]) -> s
 
 
 def _describe(settings: ActionSettings) -> str:
-    shown = settings.model_dump(exclude={"workspace", "github_token"}, by_alias=True, exclude_none=True)
+    shown = settings.model_dump(exclude={"workspace", "github_token", "webhook_url"}, by_alias=True, exclude_none=True)
     lines = [f"{name}: {value}" for name, value in shown.items()]
     lines.append("github-token: " + ("(set)" if settings.github_token else "(not set)"))
+    lines.append("webhook-url: " + ("(set)" if settings.webhook_url else "(not set)"))
     return "\n".join(lines)
 
 

@@ -29,7 +29,26 @@ def step_outputs(run: RunResult | None, out_dir: Path, workspace: Path) -> dict[
         }
     )
     outputs["scores"] = json.dumps(scores(run), separators=(",", ":"), sort_keys=True)
+    outputs["cost-usd"] = _cost(run)
     return outputs
+
+
+def _cost(run: RunResult | None) -> str:
+    """USD the run's model and judge calls cost, to 6 decimals: as its cost budget counted it (calls of cases it
+    left not run included), else from the cases; `unknown` when tokens were spent on a model without a price
+    (never a made-up 0); empty without a run."""
+    if run is None:
+        return ""
+    if run.run.cost_usd is not None:
+        return f"{run.run.cost_usd:.6f}"
+    total = 0.0
+    for section in run.sections:
+        for m in section.models:
+            for cost, usage in ((m.cost_usd, m.usage), (m.judge_cost_usd, m.judge_usage)):
+                if cost is None and usage.input_tokens + usage.output_tokens:
+                    return "unknown"
+                total += cost or 0.0
+    return f"{total:.6f}"
 
 
 def scores(run: RunResult | None) -> dict[str, dict[str, dict[str, float | None]]]:

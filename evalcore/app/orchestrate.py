@@ -235,7 +235,7 @@ def _execute(
     ctx = RunContext(
         loaded=loaded, aws=aws, scheduler=scheduler, out=out, run_id=meta.run_id, resume=options.resume, changed=changed
     )
-    not_run, cut = _run_cases(ctx, runnable, todo, planned, meter, options)
+    not_run, budget_cut = _run_cases(ctx, runnable, todo, planned, meter, options)
     if cache is not None:
         cache.flush()
         if cache.ttl_seconds is not None or cache.max_bytes is not None:
@@ -265,7 +265,7 @@ def _execute(
     cancelled = ["the run was cancelled: finish it with --resume"] if options.cancel.is_set() else []
     if cost_budget is not None:
         meta.cost_usd = cost_budget.spent_usd
-        meta.cut_by_budget = sum(cut.values())
+        meta.cut_by_budget = sum(budget_cut.values())
         if meta.cut_by_budget:
             cancelled.append(
                 f"the run was cut by its cost budget of ${cost_budget.max_usd:g}: {meta.cut_by_budget} cases not "
@@ -282,7 +282,7 @@ def _execute(
         cancelled,
         options.junit_failures,
         options.history,
-        {name: budget_reason(cost_budget.max_usd) for name in cut} if cost_budget is not None else None,
+        {name: budget_reason(cost_budget.max_usd) for name in budget_cut} if cost_budget is not None else None,
     )
     from evalcore.report.console import console_summary
 

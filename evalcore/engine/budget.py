@@ -1,6 +1,7 @@
 """A run's cost budget (`--max-cost-usd`, `defaults.max_cost_usd`): no new model call starts once what was spent,
-plus the worst case of the calls in flight, plus this call's worst case would pass it. Calls in flight finish; the
-cases not started get no result, and the run reports them not run (evalcore.app.orchestrate).
+plus the worst case of the calls in flight, plus this call's worst case would pass it. Calls in flight finish; a
+case not started, or one whose next call (its judge's) the budget refused, gets no result, and the run reports it
+not run (evalcore.app.orchestrate); the calls it made count in the spend, and --resume runs it again.
 
 A call's worst case is its input tokens as estimated (evalcore.bedrock.pricing.worst_case_tokens) at the input
 price plus its output upper bound (the request's maxTokens) at the output price; once it answers, the reserve is
@@ -51,7 +52,6 @@ class CostBudget:
                 self._item.refused = True
                 return None
             self._in_flight += worst
-            self._item.started = True
         return worst
 
     def settle(self, reserved: float, model: str | None, input_tokens: int, output_tokens: int) -> None:
@@ -62,10 +62,8 @@ class CostBudget:
             self.spent_usd += cost
 
     def begin_item(self) -> None:
-        """A case starts on this thread: whether the budget refused it before any of its calls started is
-        `unstarted()` afterwards."""
-        self._item.started = False
+        """A case starts on this thread: whether the budget refused one of its calls is `refused()` afterwards."""
         self._item.refused = False
 
-    def unstarted(self) -> bool:
-        return bool(getattr(self._item, "refused", False)) and not getattr(self._item, "started", False)
+    def refused(self) -> bool:
+        return bool(getattr(self._item, "refused", False))

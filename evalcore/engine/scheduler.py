@@ -254,8 +254,8 @@ class Scheduler:
     ) -> None:
         """Call `fn` on every item with up to `workers` threads (default: the concurrency) and `emit` each result
         as it finishes. `fn` must not raise: a case's failure is its result. Stops taking items on cancel and
-        once the cost budget is reached; an item the budget refused before any of its calls started is not
-        emitted (it did not run)."""
+        once the cost budget is reached; an item one of whose calls the budget refused is not emitted (it did
+        not run: engine/budget.py)."""
         iterator = iter(items)
         lock = threading.Lock()
         budget = self.budget
@@ -269,7 +269,7 @@ class Scheduler:
                 if budget is not None:
                     budget.begin_item()
                 result = fn(item)  # type: ignore[arg-type]
-                if budget is None or not budget.unstarted():
+                if budget is None or not budget.refused():
                     emit(result)
 
         count = max(1, workers or self.concurrency)
