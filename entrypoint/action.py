@@ -23,10 +23,11 @@ from entrypoint.case_log import describe_cases, not_passed
 from entrypoint.changed_files import pull_request_changes, touches
 from entrypoint.github_files import append_summary, write_outputs
 from entrypoint.history import base_trend, history_gate
-from entrypoint.outputs import aggregate_pass_rate, step_outputs, suite_entry
+from entrypoint.outputs import aggregate_cost, aggregate_pass_rate, step_outputs, suite_entry
 from entrypoint.pull_request import comment_and_publish, comment_many, publish, s3_client
 from entrypoint.secrets_guard import url_password
 from entrypoint.settings import ActionSettings, InvalidInput, env_name, read_settings
+from entrypoint.webhook import message, post, should_notify
 from entrypoint.workflow import Level, Workflow
 from entrypoint.workspace import OutsideWorkspace, confine, repo_path
 from evalcore.app.merge import merge_shards
@@ -83,6 +84,10 @@ def _step(step: _Step) -> int:
     password = url_password(settings.endpoint_url)
     if password:
         workflow.mask(password)
+    if settings.webhook_url is not None:  # masked first, then redacted from whatever the adapter writes
+        hook = settings.webhook_url.get_secret_value()
+        workflow.mask(hook)
+        workflow.secrets = Secrets.from_env(env, [hook])
     os.chdir(workspace)  # the runner starts the container there; relative paths in results name repository files
     if len(settings.suites) > 1 or settings.changed_only:
         return _many_suites(step, settings, workspace)
@@ -125,6 +130,8 @@ def _stopped(step: _Step, code: int, lines: list[str]) -> int:
         what = "bad input: nothing ran" if code == EXIT_BAD_INPUT else "evalcore stopped before a verdict"
         text = _short_summary(step.suite_file(), code, what, lines)
         append_summary(Path(env["GITHUB_STEP_SUMMARY"]), secrets_.redact(text), None)
+    if step.settings is not None:
+        _notify(step.settings, env, step.workflow, None)
     if code == EXIT_BAD_INPUT or step.settings is None:
         return code
     return _exit_code(step.settings.fail_on, "error", code)
@@ -145,6 +152,7 @@ def _options(settings: ActionSettings) -> RunOptions:
         endpoint_url=settings.endpoint_url,
         shard=settings.shard,
         junit_failures=settings.junit_failures,
+        max_cost_usd=settings.max_cost_usd,
     )
 
 
@@ -188,6 +196,7 @@ def _finish(
         write_outputs(Path(env["GITHUB_OUTPUT"]), {k: workflow.secrets.redact(v) for k, v in outputs.items()})
     if env.get("GITHUB_STEP_SUMMARY"):
         append_summary(Path(env["GITHUB_STEP_SUMMARY"]), workflow.secrets.redact(summary), outputs["html-path"] or None)
+    _notify(settings, env, workflow, run)
     workflow.line(f"evalcore: verdict {status}; exit code {exit_code} (fail-on: {settings.fail_on})")
     return exit_code
 
@@ -262,6 +271,7 @@ def _many_suites(step: _Step, settings: ActionSettings, workspace: Path) -> int:
     outputs = step_outputs(None, Path(), Path.cwd(), entries)
     outputs.update({"verdict": verdict, "passed": "true" if verdict == "passed" else "false", "scores": "{}"})
     outputs["pass-rate"] = aggregate_pass_rate([d.run for d in done if d.run is not None])
+    outputs["cost-usd"] = aggregate_cost([e["cost-usd"] for e in entries])
     if env.get("GITHUB_OUTPUT"):
         write_outputs(Path(env["GITHUB_OUTPUT"]), {k: workflow.secrets.redact(v) for k, v in outputs.items()})
     if env.get("GITHUB_STEP_SUMMARY"):
@@ -280,6 +290,9 @@ def _many_suites(step: _Step, settings: ActionSettings, workspace: Path) -> int:
         comment_many(settings, env, workflow, env.get(env_name("suite"), "").strip(), outcomes)
     except Exception as exc:  # the comment never changes the verdict
         workflow.annotate("warning", f"comment: failed: {type(exc).__name__}: {exc}", title="evalcore")
+    for d in done:  # one message per suite that ran, each naming its suite (webhook-on decides which)
+        if d.settings is not None and d.status != "skipped":
+            _notify(d.settings, env, workflow, d.run)
     workflow.line(
         f"evalcore: {len(done)} suites, verdict {verdict}; exit code {exit_code} (fail-on: {settings.fail_on})"
     )
@@ -323,6 +336,21 @@ def _many_summary(done: list[_SuiteRun], verdict: str) -> str:
     return "\n".join(rows) + "\n\n" + "\n\n".join(d.summary for d in done if d.summary)
 
 
+def _notify(settings: ActionSettings, env: Mapping[str, str], workflow: Workflow, run: RunResult | None) -> None:
+    """The webhook, when `webhook-on` asks for it; its failure is a warning, never the verdict."""
+    if settings.webhook_url is None:
+        return
+    verdict = run.verdict.status if run is not None and run.verdict is not None else "error"
+    if not should_notify(settings.webhook_on, env.get("GITHUB_EVENT_NAME"), verdict):
+        return
+    body = message(run, repo_path(settings.suite), env)
+    problem = post(settings.webhook_url.get_secret_value(), body)
+    if problem is None:
+        workflow.line("evalcore: notified the webhook")
+    else:
+        workflow.annotate("warning", f"notification not sent: {problem}", title="evalcore: webhook")
+
+
 def _exit_code(fail_on: str, status: str, code: int) -> int:
     if fail_on == "never":
         return 0
@@ -340,10 +368,11 @@ def _short_summary(suite_file: str, code: int, what: str, lines: list[str]) -> s
 
 
 def _describe(settings: ActionSettings) -> str:
-    shown = settings.model_dump(exclude={"workspace", "github_token"}, by_alias=True, exclude_none=True)
+    shown = settings.model_dump(exclude={"workspace", "github_token", "webhook_url"}, by_alias=True, exclude_none=True)
     shown["suite"] = ", ".join(repo_path(suite) for suite in settings.suites)
     lines = [f"{name}: {value}" for name, value in shown.items()]
     lines.append("github-token: " + ("(set)" if settings.github_token else "(not set)"))
+    lines.append("webhook-url: " + ("(set)" if settings.webhook_url else "(not set)"))
     return "\n".join(lines)
 
 

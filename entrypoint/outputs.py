@@ -34,6 +34,7 @@ def step_outputs(
     )
     outputs["scores"] = json.dumps(scores(run), separators=(",", ":"), sort_keys=True)
     outputs["suites"] = json.dumps(suites or [], separators=(",", ":"))
+    outputs["cost-usd"] = _cost(run)
     return outputs
 
 
@@ -45,7 +46,7 @@ def suite_entry(
     entry: dict[str, Any] = {"suite": suite_file, "verdict": status, "exit-code": exit_code, "reason": reason or ""}
     one = step_outputs(run, out_dir or Path(), Path.cwd())  # without a run every path is empty
     entry["out-dir"] = repo_path(out_dir) if out_dir is not None else ""
-    entry.update({k: v for k, v in one.items() if k.endswith("-path") or k == "pass-rate"})
+    entry.update({k: v for k, v in one.items() if k.endswith("-path") or k in ("pass-rate", "cost-usd")})
     entry["scores"] = scores(run)
     return entry
 
@@ -57,6 +58,32 @@ def aggregate_pass_rate(runs: list[RunResult]) -> str:
         p, d = _counts(run)
         passed, decided = passed + p, decided + d
     return f"{passed / decided:.4f}".rstrip("0").rstrip(".") if decided else ""
+
+
+def aggregate_cost(costs: list[str]) -> str:
+    """Several suites' `cost-usd` summed: `unknown` if any is, empty when none ran."""
+    known = [c for c in costs if c]
+    if "unknown" in known:
+        return "unknown"
+    return f"{sum(map(float, known)):.6f}" if known else ""
+
+
+def _cost(run: RunResult | None) -> str:
+    """USD the run's model and judge calls cost, to 6 decimals: as its cost budget counted it (calls of cases it
+    left not run included), else from the cases; `unknown` when tokens were spent on a model without a price
+    (never a made-up 0); empty without a run."""
+    if run is None:
+        return ""
+    if run.run.cost_usd is not None:
+        return f"{run.run.cost_usd:.6f}"
+    total = 0.0
+    for section in run.sections:
+        for m in section.models:
+            for cost, usage in ((m.cost_usd, m.usage), (m.judge_cost_usd, m.judge_usage)):
+                if cost is None and usage.input_tokens + usage.output_tokens:
+                    return "unknown"
+                total += cost or 0.0
+    return f"{total:.6f}"
 
 
 def scores(run: RunResult | None) -> dict[str, dict[str, dict[str, float | None]]]:

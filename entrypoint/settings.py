@@ -7,6 +7,7 @@ defaults; an input left empty means its default here too. The token is a SecretS
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,6 +42,9 @@ INPUTS = (
     "history",
     "drift",
     "changed-only",
+    "max-cost-usd",
+    "webhook-url",
+    "webhook-on",
 )
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$")
 _NAME = re.compile(r"^[^\s,]+$")
@@ -102,6 +106,9 @@ class ActionSettings(BaseModel):
     merge: list[Path] | None = None
     history: str | None = None  # a history file in the workspace or s3://bucket/prefix/ (evalcore.app.history_store)
     drift: Literal["off", "warn", "fail"] = "off"
+    max_cost_usd: float | None = Field(None, alias="max-cost-usd")
+    webhook_url: SecretStr | None = Field(None, alias="webhook-url")  # a secret: never shown, never in an error
+    webhook_on: Literal["failure", "schedule-failure", "always"] = Field("failure", alias="webhook-on")
     changed_only: bool = Field(False, alias="changed-only")
 
     @property
@@ -211,7 +218,37 @@ class ActionSettings(BaseModel):
             raise ValueError(f"{shown(text)}: give a file in the workspace (e.g. history.jsonl) or s3://bucket/prefix/")
         return str(info.data["workspace"] / confine(text, info.data["workspace"]))
 
-    @field_validator("comment", "fail_on", "junit_failures", "drift", mode="before")
+    @field_validator("max_cost_usd", mode="before")
+    @classmethod
+    def _usd(cls, value: Any) -> float:
+        text = str(value).strip().removeprefix("$")
+        try:
+            usd = float(text)
+        except ValueError:
+            usd = math.nan
+        if not math.isfinite(usd) or usd <= 0:
+            raise ValueError(f"{shown(str(value))} is not an amount of USD above 0 (e.g. 2.50)")
+        return usd
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook(cls, value: Any) -> SecretStr:
+        text = (value.get_secret_value() if isinstance(value, SecretStr) else str(value)).strip()
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018 - raises for a port that is not a number
+        except ValueError:
+            parts = None
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or any(c.isspace() for c in text)
+        ):
+            raise ValueError("not an http(s) URL (pass the webhook's URL alone, from a secret)")  # never the value
+        return SecretStr(text)
+
+    @field_validator("comment", "fail_on", "junit_failures", "drift", "webhook_on", mode="before")
     @classmethod
     def _choice(cls, value: Any, info: ValidationInfo) -> str:
         text = str(value).strip().lower()

@@ -71,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
         help="retry a throttled or failing model call for this long after its first failure (0-3600 s, "
         "e.g. 300 or 5m; default: the suite's defaults.retry_budget_seconds, 300)",
     )
+    run.add_argument(
+        "--max-cost-usd",
+        type=_usd,
+        metavar="USD",
+        help="a cost budget: no new model call starts once the spend plus its worst case would pass it; the cases "
+        "not started are not run and the run exits 3 (overrides the suite's defaults.max_cost_usd)",
+    )
     run.add_argument("--models", help="comma-separated model names or ids replacing every evaluation's models")
     run.add_argument("--sections", help="comma-separated section names to run (default: all)")
     run.add_argument(
@@ -257,6 +264,9 @@ def _validate(path: Path) -> int:
         total_cases += section.cases
         total_calls += section.model_calls
     print(f"  total: {total_cases} cases, about {total_calls} model calls")
+    from evalcore.app.cost_estimate import estimate, table
+
+    print("\n".join(table(estimate(loaded, plan))))
     return 0
 
 
@@ -309,6 +319,7 @@ def _run(ns: argparse.Namespace) -> int:
         concurrency=ns.concurrency,
         max_concurrency=ns.max_concurrency,
         retry_budget_seconds=ns.retry_budget,
+        max_cost_usd=ns.max_cost_usd,
         models=_csv(ns.models),
         sections=_csv(ns.sections),
         thresholds=list(ns.threshold),
@@ -385,6 +396,17 @@ def _duration(text: str) -> float:
     if not math.isfinite(seconds) or seconds <= 0:
         raise argparse.ArgumentTypeError(f"'{text}': a duration must be positive and finite")
     return seconds
+
+
+def _usd(text: str) -> float:
+    """A positive, finite amount of US dollars (`2.50`, `$2.50`)."""
+    try:
+        usd = float(text.strip().removeprefix("$"))
+    except ValueError:
+        usd = math.nan
+    if not math.isfinite(usd) or usd <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an amount of USD above 0 (e.g. 2.50)")
+    return usd
 
 
 def _retry_budget(text: str) -> float:

@@ -3,17 +3,19 @@
 Managed-job sections show each CreateEvaluationJob request in full and the dataset objects they would write;
 batch sections each CreateModelInvocationJob request and its records object (and the calls of the cases that would
 run direct, and the judge's); the other sections show which operation each would call, on what, and how often.
-No credentials are read.
+No credentials are read. The estimated cost (evalcore.app.cost_estimate) ends the JSON, and its table goes to stderr.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterable
 from typing import IO, Any
 
+from evalcore.app.cost_estimate import METHOD, estimate, table
 from evalcore.domain.plan import Case, Plan
 from evalcore.runners.batch import plan_batch_jobs, split_models
 from evalcore.runners.case_store import CaseStore
@@ -51,7 +53,18 @@ def print_dry_run(loaded: LoadedSuite, plan: Plan, out: IO[str]) -> None:
         text = json.dumps(found, indent=2, ensure_ascii=False).replace("\n", "\n    ")
         out.write(("," if written else "") + "\n    " + text)
         written += 1
-    out.write("\n  ]\n}\n" if written else "]\n}\n")
+    rows = estimate(loaded, plan)
+    priced = [r.usd for r in rows if r.usd is not None]
+    cost = {
+        "rows": [r.as_json() for r in rows],
+        "total_usd": round(sum(priced), 6),
+        "unknown_rows": len(rows) - len(priced),
+        "method": METHOD,
+    }
+    text = json.dumps(cost, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+    out.write(("\n  ]" if written else "]") + f',\n  "estimated_cost": {text}\n}}\n')
+    for line in table(rows):
+        print(line, file=sys.stderr)
 
 
 def _jobs(loaded: LoadedSuite, evaluation: JobEvaluation, cases: Iterable[Case], run_id: str) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from evalcore.app.defaults import OUT_DIR
 from evalcore.app.history_command import HistoryGate, gate_history
 from evalcore.app.progress import Progress
 from evalcore.bedrock.clients import Aws, CredentialsMissing
+from evalcore.bedrock.pricing import Pricing
 from evalcore.domain.gate import EXIT_INFRA, decide, parse_overrides, rules_for
 from evalcore.domain.plan import Case, Plan, PlannedCases, PlannedIds, SectionPlan, build_plan, shard
 from evalcore.domain.results import (
@@ -42,6 +43,7 @@ from evalcore.domain.results import (
     summarize,
     write_run,
 )
+from evalcore.engine.budget import CostBudget, budget_reason
 from evalcore.engine.cache import ResponseCache, content_digest
 from evalcore.engine.meter import Meter
 from evalcore.engine.out_lock import DirectoryBusy, own_directory
@@ -65,6 +67,7 @@ class RunOptions:
     concurrency: int | None = None  # where the adaptive level starts (and its ceiling without max_concurrency)
     max_concurrency: int | None = None  # the adaptive level's ceiling
     retry_budget_seconds: float | None = None  # overrides the suite's defaults.retry_budget_seconds
+    max_cost_usd: float | None = None  # a cost budget; overrides the suite's defaults.max_cost_usd
     models: list[str] | None = None
     sections: list[str] | None = None
     thresholds: list[str] = field(default_factory=list)
@@ -98,6 +101,7 @@ class Prepared:
     loaded: LoadedSuite
     overrides: list
     plan: Plan
+    max_cost_usd: float | None = None
 
 
 def prepare(options: RunOptions) -> Prepared:
@@ -111,7 +115,22 @@ def prepare(options: RunOptions) -> Prepared:
     plan = build_plan(loaded, options.sections, options.models)
     if options.shard:
         plan = shard(plan, *_parse_shard(options.shard))
-    return Prepared(loaded, overrides, plan)
+    max_cost = options.max_cost_usd if options.max_cost_usd is not None else loaded.suite.defaults.max_cost_usd
+    if max_cost is not None and not options.dry_run:
+        _check_budget(loaded, plan, "--max-cost-usd" if options.max_cost_usd is not None else "defaults.max_cost_usd")
+    return Prepared(loaded, overrides, plan, max_cost)
+
+
+def _check_budget(loaded: LoadedSuite, plan: Plan, where: str) -> None:
+    """A budget needs a price for every model it counts: one it cannot price would count as $0."""
+    from evalcore.app.cost_estimate import estimate, unpriced_models
+
+    unpriced = unpriced_models(estimate(loaded, plan))
+    if unpriced:
+        names = ", ".join(unpriced)
+        raise InputError(
+            [Problem(where, f"no price for {names}: a budget cannot count its calls (give `price:` under models)")]
+        )
 
 
 def run_suite(options: RunOptions, prepared: Prepared | None = None) -> RunOutcome:
@@ -125,7 +144,7 @@ def run_suite(options: RunOptions, prepared: Prepared | None = None) -> RunOutco
         return RunOutcome(0, options.out)
     try:
         with _emulator(options) as emulators, own_directory(options.out):  # a bad --world is refused before DIR is made
-            return _execute(loaded, plan, overrides, options, emulators)
+            return _execute(loaded, plan, overrides, options, emulators, checked.max_cost_usd)
     except DirectoryBusy as exc:
         options.log(f"evalcore: {exc}")
         return RunOutcome(EXIT_INFRA, options.out)
@@ -139,7 +158,12 @@ def run_suite(options: RunOptions, prepared: Prepared | None = None) -> RunOutco
 
 
 def _execute(
-    loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptions, emulators: dict[str, str]
+    loaded: LoadedSuite,
+    plan: Plan,
+    overrides: list,
+    options: RunOptions,
+    emulators: dict[str, str],
+    max_cost_usd: float | None,
 ) -> RunOutcome:
     suite = loaded.suite
     out = options.out
@@ -174,6 +198,7 @@ def _execute(
         models=options.models,
         git_sha=sha,
         git_ref=ref,
+        max_cost_usd=max_cost_usd,
     )
     runnable = {s.name: runner_for(s) for s in suite.sections() if any(p.name == s.name for p in plan.sections)}
     if plan.cases and runnable:
@@ -196,6 +221,7 @@ def _execute(
         if (spec := suite.model_spec(name)).concurrency or spec.requests_per_minute or spec.tokens_per_minute
     }
     budget = options.retry_budget_seconds
+    cost_budget = None if max_cost_usd is None else CostBudget(max_cost_usd, Pricing.of_suite(suite).per_mtok)
     scheduler = Scheduler(
         concurrency=concurrency,
         start_concurrency=start,
@@ -204,11 +230,12 @@ def _execute(
         cancel=options.cancel,
         retry_budget_seconds=suite.defaults.retry_budget_seconds if budget is None else budget,
         model_limits=limits,
+        budget=cost_budget,
     )
     ctx = RunContext(
         loaded=loaded, aws=aws, scheduler=scheduler, out=out, run_id=meta.run_id, resume=options.resume, changed=changed
     )
-    not_run = _run_cases(ctx, runnable, todo, planned, meter, options)
+    not_run, budget_cut = _run_cases(ctx, runnable, todo, planned, meter, options)
     if cache is not None:
         cache.flush()
         if cache.ttl_seconds is not None or cache.max_bytes is not None:
@@ -236,6 +263,14 @@ def _execute(
             f"ended at {int(limiter.limit)}{cut}"
         )
     cancelled = ["the run was cancelled: finish it with --resume"] if options.cancel.is_set() else []
+    if cost_budget is not None:
+        meta.cost_usd = cost_budget.spent_usd
+        meta.cut_by_budget = sum(budget_cut.values())
+        if meta.cut_by_budget:
+            cancelled.append(
+                f"the run was cut by its cost budget of ${cost_budget.max_usd:g}: {meta.cut_by_budget} cases not "
+                f"run (spent ${cost_budget.spent_usd:.4f}; raise the budget and finish it with --resume)"
+            )
     run = finish_run(
         loaded,
         plan.sections,
@@ -247,6 +282,7 @@ def _execute(
         cancelled,
         options.junit_failures,
         options.history,
+        {name: budget_reason(cost_budget.max_usd) for name in budget_cut} if cost_budget is not None else None,
     )
     from evalcore.report.console import console_summary
 
@@ -261,12 +297,14 @@ def _run_cases(
     planned: PlannedIds,
     meter: Meter,
     options: RunOptions,
-) -> dict[str, str]:
+) -> tuple[dict[str, str], dict[str, int]]:
     """Run `todo`, each section in its own thread, writing each result as it comes; returns the sections that
-    did not run, with why. The cases stream to the runners; which have a result is one byte a planned case."""
+    did not run, with why, and per section the cases the cost budget left not run (they get no result, and
+    --resume runs them). The cases stream to the runners; which have a result is one byte a planned case."""
     suite = ctx.loaded.suite
     cases_path = ctx.out / CASES_FILE
     not_run: dict[str, str] = {}
+    cut: dict[str, int] = {}
 
     def stop(failure: OSError) -> None:  # a results line could not be written (a full disk): the run stops
         options.cancel.set()
@@ -300,15 +338,19 @@ def _run_cases(
             while thread.is_alive():
                 thread.join(0.2)
         # Every planned case ends in exactly one result: what a runner did not finish (cancel, a runner's bug)
-        # is an error with its reason, and --resume runs it again.
+        # is an error with its reason, and --resume runs it again; what the cost budget did not start is not run.
+        budget = ctx.scheduler.budget
         for case in todo:
             at = planned.index(case.id)
             if (at is None or not written[at]) and case.section not in not_run:
+                if budget is not None and budget.reached and not options.cancel.is_set():
+                    cut[case.section] = cut.get(case.section, 0) + 1
+                    continue
                 reason = "cancelled before it finished" if options.cancel.is_set() else "the runner returned no result"
                 emit(case_result(case, reason=failures.get(case.section, reason)))
     if writer.failure is not None:
         raise writer.failure
-    return not_run
+    return not_run, cut
 
 
 def _check_resumable(out: Path) -> None:
@@ -357,11 +399,15 @@ def finish_run(
     errors: list[str] | None = None,
     junit_failures: JunitFailures = "gate",
     history: HistoryGate | None = None,
+    partial_reasons: dict[str, str] | None = None,
 ) -> RunResult:
     """Aggregate, gate, write results.json and the reports from `out`/results.jsonl (each planned case's last
     result): the end of a run, and of a merge of shards. Streams the results: no run is held whole. `errors`
-    (a cancel, a shard's missing results) make the verdict `error`, each a reason of its own, first."""
-    run = _run_result(meta, sections, final_cases(out / CASES_FILE, planned.__contains__), not_run or {})
+    (a cancel, a shard's missing results) make the verdict `error`, each a reason of its own, first;
+    `partial_reasons` say why a section's cases have no result (the cost budget)."""
+    run = _run_result(
+        meta, sections, final_cases(out / CASES_FILE, planned.__contains__), not_run or {}, partial_reasons or {}
+    )
     for summary in run.sections:  # what the baseline comparison needs of the suite, kept with the results
         spec = next((s for s in loaded.suite.evaluations if s.name == summary.name), None)
         if spec is not None:
@@ -398,7 +444,11 @@ def _run_section(
 
 
 def _run_result(
-    meta: RunMeta, planned: list[SectionPlan], cases: Iterable[CaseResult], not_run: dict[str, str]
+    meta: RunMeta,
+    planned: list[SectionPlan],
+    cases: Iterable[CaseResult],
+    not_run: dict[str, str],
+    partial_reasons: dict[str, str],
 ) -> RunResult:
     meta.finished_at = time.time()
     summaries = summarize(cases)
@@ -409,8 +459,14 @@ def _run_result(
         status: Literal["ran", "partial", "not_run"]
         if sp.name in not_run:
             status, reason = "not_run", not_run[sp.name]
+        elif done == 0 and sp.name in partial_reasons:
+            status, reason = "not_run", partial_reasons[sp.name]
         elif done < sp.cases:
-            status, reason = "partial", f"{sp.cases - done} of {sp.cases} planned cases have no result"
+            missing = f"{sp.cases - done} of {sp.cases} planned cases have no result"
+            status, reason = (
+                "partial",
+                f"{missing}: {partial_reasons[sp.name]}" if sp.name in partial_reasons else missing,
+            )
         else:
             status, reason = "ran", None
         sections.append(

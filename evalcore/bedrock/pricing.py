@@ -22,11 +22,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from evalcore.domain.results import Usage
-from evalcore.suite.models import Price
+from evalcore.suite.models import Price, Suite
 
 PRICES_AS_OF = "2025-07-11"
+
+# Token estimates before a call (the dry-run's estimate and the budget's worst case): input tokens are the request's
+# text in characters / CHARS_PER_TOKEN (a common rule of thumb for English; tokenizers differ by model), output
+# tokens the request's `inferenceConfig.maxTokens` (an upper bound: the model stops there), else
+# DEFAULT_MAX_OUTPUT_TOKENS when the request sets none (Converse's own default depends on the model).
+CHARS_PER_TOKEN = 4
+DEFAULT_MAX_OUTPUT_TOKENS = 4096
 
 # USD per million tokens (input, output); the source of each row in its comment.
 DEFAULT_PRICES: dict[str, tuple[float, float]] = {
@@ -74,9 +82,27 @@ class Pricing:
                 return price.input_per_mtok, price.output_per_mtok
         return DEFAULT_PRICES.get(base_model_id(model_id))
 
+    @classmethod
+    def of_suite(cls, suite: Suite) -> Pricing:
+        """The default table with the suite's `models.<name>.price` overrides."""
+        specs = (suite.model_spec(name) for name in suite.models)
+        return cls({spec.id: spec.price for spec in specs if spec.price is not None})
+
     def cost(self, model_id: str, usage: Usage) -> float | None:
         """USD for `usage` on `model_id`; None when no price is known."""
         price = self.per_mtok(model_id)
         if price is None:
             return None
         return (usage.input_tokens * price[0] + usage.output_tokens * price[1]) / 1_000_000
+
+
+def input_tokens_estimate(chars: int) -> int:
+    return -(-chars // CHARS_PER_TOKEN)  # rounded up: a short prompt is still a token
+
+
+def worst_case_tokens(request: dict[str, Any]) -> tuple[int, int]:
+    """(input tokens estimated, output tokens at most) of a Converse request: its messages' and system's text."""
+    chars = sum(len(b.get("text") or "") for m in request.get("messages", []) for b in m.get("content", []))
+    chars += sum(len(b.get("text") or "") for b in request.get("system", []))
+    max_out = (request.get("inferenceConfig") or {}).get("maxTokens") or DEFAULT_MAX_OUTPUT_TOKENS
+    return input_tokens_estimate(chars), int(max_out)

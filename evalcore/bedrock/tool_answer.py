@@ -17,6 +17,7 @@ from typing import Any
 
 from evalcore.bedrock.answer_protocol import UnreadableVerdict, reminder
 from evalcore.bedrock.converse_response import tokens_of, trim_response, usage_of
+from evalcore.bedrock.pricing import worst_case_tokens
 from evalcore.domain.results import Usage
 from evalcore.engine.cache import CacheKey
 from evalcore.engine.scheduler import Call, CallFailed, Scheduler
@@ -78,6 +79,7 @@ def ask(
             estimated_tokens=len(request["messages"][0]["content"][0]["text"]) // 4,
             tokens_of=tokens_of,
             max_attempts=question.max_attempts,
+            worst_tokens=worst_case_tokens(request),
         )
         try:
             result = scheduler.call(call)

@@ -282,6 +282,9 @@ class RunMeta(_Model):
     models: list[str] | None = None
     cache_entries_dropped: int = 0  # bad response cache entries found, removed and asked again (cache.py)
     concurrency: ConcurrencyLevel | None = None  # None: a merge of shards, or written by an older evalcore
+    max_cost_usd: float | None = None  # the run's cost budget (--max-cost-usd, defaults.max_cost_usd); None: none
+    cost_usd: float | None = None  # what the run's model and judge calls cost, as the budget counted it
+    cut_by_budget: int = 0  # cases the budget left not run
 
 
 class Breach(_Model):

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from evalcore.engine.budget import CostBudget, budget_reason
 from evalcore.engine.cache import CacheKey, ResponseCache
 from evalcore.engine.meter import Meter
 from evalcore.text.surrogates import replace_lone_surrogates
@@ -69,6 +70,10 @@ class CallFailed(Exception):
 
 class Cancelled(Exception):
     """The run was cancelled (SIGTERM/SIGINT) while this call waited."""
+
+
+class BudgetReached(Cancelled):
+    """The run's cost budget refused this call before it started: no new call starts."""
 
 
 UNREACHABLE_BUDGET_SECONDS = 30.0  # the retry budget of a call whose endpoint refuses the connection
@@ -211,6 +216,7 @@ class Call:
     estimated_tokens: int = 0  # for the tokens-per-minute limit before the answer is known
     tokens_of: Callable[[Any], tuple[int, int]] | None = None  # (input, output) tokens of a response
     max_attempts: int | None = None  # this call's own limit (e.g. a target's max_retry + 1); else the scheduler's
+    worst_tokens: tuple[int, int] | None = None  # (input estimate, output upper bound) for the cost budget
 
 
 @dataclass
@@ -233,6 +239,7 @@ class Scheduler:
     max_delay: float = 20.0
     model_limits: dict[str, ModelLimits] = field(default_factory=dict)
     seed: int | None = None
+    budget: CostBudget | None = None  # the run's cost budget (--max-cost-usd): no new call starts past it
 
     def __post_init__(self) -> None:
         self.limiter = AdaptiveLimiter(self.concurrency, start=self.start_concurrency)
@@ -246,17 +253,24 @@ class Scheduler:
         self, items: Iterable[T], fn: Callable[[T], R], emit: Callable[[R], None], workers: int | None = None
     ) -> None:
         """Call `fn` on every item with up to `workers` threads (default: the concurrency) and `emit` each result
-        as it finishes. `fn` must not raise: a case's failure is its result. Stops taking items on cancel."""
+        as it finishes. `fn` must not raise: a case's failure is its result. Stops taking items on cancel and
+        once the cost budget is reached; an item one of whose calls the budget refused is not emitted (it did
+        not run: engine/budget.py)."""
         iterator = iter(items)
         lock = threading.Lock()
+        budget = self.budget
 
         def worker() -> None:
-            while not self.cancel.is_set():
+            while not self.cancel.is_set() and not (budget is not None and budget.reached):
                 with lock:
                     item = next(iterator, _END)
                 if item is _END:
                     return
-                emit(fn(item))  # type: ignore[arg-type]
+                if budget is not None:
+                    budget.begin_item()
+                result = fn(item)  # type: ignore[arg-type]
+                if budget is None or not budget.refused():
+                    emit(result)
 
         count = max(1, workers or self.concurrency)
         threads = [threading.Thread(target=worker, name=f"evalcore-worker-{i}", daemon=True) for i in range(count)]
@@ -276,6 +290,21 @@ class Scheduler:
                 if call.tokens_of is not None:
                     self.meter.tokens(call.role, *call.tokens_of(hit), cached=True)
                 return CallResult(hit, 0, True)
+        if self.budget is None:
+            return self._call(call)
+        reserved = self.budget.reserve(call.model, call.worst_tokens or (call.estimated_tokens, 0))
+        if reserved is None:
+            raise BudgetReached(budget_reason(self.budget.max_usd))
+        used = (0, 0)
+        try:
+            result = self._call(call)
+            if call.tokens_of is not None:
+                used = call.tokens_of(result.value)
+            return result
+        finally:
+            self.budget.settle(reserved, call.model, *used)
+
+    def _call(self, call: Call) -> CallResult:
         semaphore, rpm, tpm = self._limits(call.model)
         attempt = 0
         deadline: float | None = None  # the end of the retry budget, from the first failure on

@@ -118,10 +118,13 @@ def _tests(
     for case in cases:
         gates = gating.gates(case.section, case.model, case.status)
         yield _case(run, case) if gates or case.status in ("pass", "skipped") else _tolerated_case(run, case, rule)
-    if section.status == "not_run":
-        # Not a skip: the verdict is an infrastructure error (exit 3) and a reporter must not show it green.
-        not_run = TestCase("section did not run", classname=classname(run, section.name, None), elapsed_sec=MIN_SECONDS)
-        reason = plain(section.reason) or "the section did not run"
+    if section.status != "ran":
+        # Not a skip: the verdict is an infrastructure error (exit 3) and a reporter must not show it green. A
+        # partial section (cases the cost budget did not start, results missing) says so in one testcase.
+        whole = section.status == "not_run"
+        name = "section did not run" if whole else "cases not run"
+        not_run = TestCase(name, classname=classname(run, section.name, None), elapsed_sec=MIN_SECONDS)
+        reason = plain(section.reason) or ("the section did not run" if whole else "some cases did not run")
         not_run.add_error_info(message=reason, output=reason, error_type="evalcore.not_run")
         yield not_run
     yield from (_threshold_case(run, check) for check in checks)
@@ -131,7 +134,7 @@ def _counts(
     section: SectionSummary, entries: list[Entry], checks: list[ThresholdCheck], gating: Gating
 ) -> dict[str, float]:
     """The testsuite's figures as junit-xml would count its testcases (those of `_tests`)."""
-    not_run = 1 if section.status == "not_run" else 0
+    not_run = 1 if section.status != "ran" else 0
     gate = [gating.gates(e.section, gating.model_at(e.section, e.model_index), e.status) for e in entries]
     return {
         "disabled": 0,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalcore.bedrock.converse_response import text_of, tokens_of, trim_response, usage_of
-from evalcore.bedrock.pricing import Pricing
+from evalcore.bedrock.pricing import Pricing, worst_case_tokens
 from evalcore.domain.plan import Case, EvaluationItem
 from evalcore.domain.results import CaseResult, MetricScore, Status, Usage
 from evalcore.engine.cache import CacheKey, Endpoint
@@ -65,13 +65,7 @@ def run_direct(ctx: RunContext, section_name: str, cases: Iterable[Case], emit: 
 
 def pricing_for(ctx: RunContext) -> Pricing:
     """The default price table with the suite's `models.<name>.price` overrides."""
-    suite = ctx.loaded.suite
-    overrides = {}
-    for name in suite.models:
-        spec = suite.model_spec(name)
-        if spec.price is not None:
-            overrides[spec.id] = spec.price
-    return Pricing(overrides)
+    return Pricing.of_suite(ctx.loaded.suite)
 
 
 def prepare_section(ctx: RunContext, section_name: str, cases: Iterable[Case]) -> Section:
@@ -151,8 +145,8 @@ def guarded(result: CaseResult, work: Callable[[], None]) -> CaseResult:
     """`result` after `work` fills it in; a cancellation or a bug in `work` makes it `error`, never raises."""
     try:
         work()
-    except Cancelled:
-        result.status, result.reason = "error", "cancelled before it finished"
+    except Cancelled as exc:  # SIGTERM/SIGINT, or the cost budget refused a call of a case already started
+        result.status, result.reason = "error", str(exc) or "cancelled before it finished"
     except Exception as exc:  # a bug must cost one case, not the run
         result.status, result.reason = "error", f"{type(exc).__name__}: {exc}"
     return result
@@ -231,6 +225,7 @@ def _call_model(section: Section, target: Target, request: dict[str, Any], repea
         role="model",
         estimated_tokens=len(request["messages"][0]["content"][0]["text"]) // 4 + target.inference.get("maxTokens", 0),
         tokens_of=tokens_of,
+        worst_tokens=worst_case_tokens(request),
     )
     return section.scheduler.call(call)
 

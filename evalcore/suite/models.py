@@ -92,6 +92,12 @@ class Defaults(Strict):
         description="How long a throttled or transiently failing model call is retried after its first failure "
         "(0: never retried).",
     )
+    max_cost_usd: float | None = Field(
+        None,
+        gt=0,
+        description="A cost budget in USD: no new model call starts once the spend plus its worst case would pass "
+        "it; the cases not started are not run and the run exits 3 (--max-cost-usd overrides it).",
+    )
 
 
 class Bound(Strict):
