@@ -26,15 +26,17 @@ from evalcore import __version__
 from evalcore.app.defaults import OUT_DIR
 from evalcore.app.history_command import HistoryGate, gate_history
 from evalcore.app.progress import Progress
+from evalcore.app.rerun import RerunRequest, RerunSource, read_rerun
 from evalcore.bedrock.clients import Aws, CredentialsMissing
 from evalcore.domain.gate import EXIT_INFRA, decide, parse_overrides, rules_for
-from evalcore.domain.plan import Case, Plan, PlannedCases, PlannedIds, SectionPlan, build_plan, shard
+from evalcore.domain.plan import Case, Plan, PlannedCases, PlannedIds, SectionPlan, build_plan, only, shard
 from evalcore.domain.results import (
     CASES_FILE,
     RUN_FILE,
     CaseResult,
     CaseWriter,
     ConcurrencyLevel,
+    EarlierAttempt,
     RunMeta,
     RunResult,
     SectionSummary,
@@ -60,6 +62,7 @@ class RunOptions:
     out: Path = OUT_DIR
     root: Path | None = None  # files the suite refers to must lie inside this folder (the Action's workspace)
     resume: bool = False
+    rerun: RerunRequest | None = None  # run again only the failed/errored cases of an earlier run (rerun.py)
     emulator: bool = False
     world: Path | None = None
     concurrency: int | None = None  # where the adaptive level starts (and its ceiling without max_concurrency)
@@ -98,6 +101,7 @@ class Prepared:
     loaded: LoadedSuite
     overrides: list
     plan: Plan
+    rerun: RerunSource | None = None
 
 
 def prepare(options: RunOptions) -> Prepared:
@@ -108,24 +112,48 @@ def prepare(options: RunOptions) -> Prepared:
     _check_selection(loaded, options)
     if options.resume:
         _check_resumable(options.out)
+    if options.rerun is not None:
+        return _prepare_rerun(options, options.rerun, loaded, overrides)
     plan = build_plan(loaded, options.sections, options.models)
     if options.shard:
         plan = shard(plan, *_parse_shard(options.shard))
     return Prepared(loaded, overrides, plan)
 
 
+def _prepare_rerun(options: RunOptions, request: RerunRequest, loaded: LoadedSuite, overrides: list) -> Prepared:
+    """A rerun runs the earlier run's plan (its sections, models and shard): a selection of its own is refused.
+    Into the earlier run's directory the plan stays whole (the verdict is over every case); into a fresh one it is
+    only the cases run again."""
+    given = {"--sections": options.sections, "--models": options.models, "--shard": options.shard}
+    for flag, value in given.items():
+        if value:
+            raise InputError([Problem(flag, "not with --rerun (a rerun keeps the selection of the run it reruns)")])
+    if options.resume:
+        raise InputError([Problem("--rerun", "not with --resume (finish the run first, then rerun its cases)")])
+    source = read_rerun(request, loaded, options.out)
+    plan = source.plan if source.meta.in_place else only(source.plan, source.earlier.__contains__)
+    return Prepared(loaded, overrides, plan, source)
+
+
 def run_suite(options: RunOptions, prepared: Prepared | None = None) -> RunOutcome:
     """Run a suite as `evalcore run` does. Raises InputError for bad input (exit 2) unless `prepared` is given."""
     checked = prepared or prepare(options)
     loaded, overrides, plan = checked.loaded, checked.overrides, checked.plan
+    rerun = checked.rerun
+    if rerun is not None and not rerun.earlier and not rerun.meta.in_place:
+        verdict = rerun.run.verdict
+        options.log(
+            f"evalcore: no {rerun.meta.what()} cases in {rerun.directory}: nothing to rerun (its verdict stands)"
+        )
+        return RunOutcome(verdict.exit_code if verdict else EXIT_INFRA, options.out, rerun.run)
     if options.dry_run:
         from evalcore.app.dry_run import print_dry_run
 
-        print_dry_run(loaded, plan, sys.stdout)
+        print_dry_run(loaded, only(plan, rerun.earlier.__contains__) if rerun else plan, sys.stdout)
         return RunOutcome(0, options.out)
     try:
         with _emulator(options) as emulators, own_directory(options.out):  # a bad --world is refused before DIR is made
-            return _execute(loaded, plan, overrides, options, emulators)
+            return _execute(loaded, plan, overrides, options, emulators, rerun)
     except DirectoryBusy as exc:
         options.log(f"evalcore: {exc}")
         return RunOutcome(EXIT_INFRA, options.out)
@@ -139,7 +167,12 @@ def run_suite(options: RunOptions, prepared: Prepared | None = None) -> RunOutco
 
 
 def _execute(
-    loaded: LoadedSuite, plan: Plan, overrides: list, options: RunOptions, emulators: dict[str, str]
+    loaded: LoadedSuite,
+    plan: Plan,
+    overrides: list,
+    options: RunOptions,
+    emulators: dict[str, str],
+    rerun: RerunSource | None = None,
 ) -> RunOutcome:
     suite = loaded.suite
     out = options.out
@@ -149,7 +182,8 @@ def _execute(
 
     remove_reports(out)  # a run that stops before its reports leaves none of an earlier run's
     (out / RUN_FILE).unlink(missing_ok=True)
-    if not options.resume:
+    in_place = rerun is not None and rerun.meta.in_place
+    if not options.resume and not in_place:  # a rerun into its own directory appends: every attempt is kept
         for name in (CASES_FILE, JOBS_FILE):
             (out / name).unlink(missing_ok=True)
     start, concurrency = _concurrency(loaded, options)
@@ -174,6 +208,7 @@ def _execute(
         models=options.models,
         git_sha=sha,
         git_ref=ref,
+        rerun=rerun.meta if rerun is not None else None,
     )
     runnable = {s.name: runner_for(s) for s in suite.sections() if any(p.name == s.name for p in plan.sections)}
     if plan.cases and runnable:
@@ -183,6 +218,11 @@ def _execute(
             options.log(f"evalcore: {exc}")
             return RunOutcome(EXIT_INFRA, out)
     todo, changed = _still_to_do(plan.cases, cases_path, options) if options.resume else (plan.cases, frozenset())
+    earlier: dict[str, list[EarlierAttempt]] = {}
+    if rerun is not None:
+        earlier = rerun.earlier if in_place else {}
+        todo = plan.cases.sliced(rerun.earlier.__contains__) if in_place else todo
+        options.log(f"evalcore: rerunning {rerun.meta.describe()} of {rerun.directory}")
     planned = PlannedIds(c.id for c in plan.cases)
     meter = Meter(cases_total=len(todo))
     cache = (
@@ -208,7 +248,7 @@ def _execute(
     ctx = RunContext(
         loaded=loaded, aws=aws, scheduler=scheduler, out=out, run_id=meta.run_id, resume=options.resume, changed=changed
     )
-    not_run = _run_cases(ctx, runnable, todo, planned, meter, options)
+    not_run = _run_cases(ctx, runnable, todo, planned, meter, options, earlier)
     if cache is not None:
         cache.flush()
         if cache.ttl_seconds is not None or cache.max_bytes is not None:
@@ -261,9 +301,11 @@ def _run_cases(
     planned: PlannedIds,
     meter: Meter,
     options: RunOptions,
+    earlier: dict[str, list[EarlierAttempt]],
 ) -> dict[str, str]:
     """Run `todo`, each section in its own thread, writing each result as it comes; returns the sections that
-    did not run, with why. The cases stream to the runners; which have a result is one byte a planned case."""
+    did not run, with why. The cases stream to the runners; which have a result is one byte a planned case.
+    A case run again into its own directory carries its `earlier` outcomes."""
     suite = ctx.loaded.suite
     cases_path = ctx.out / CASES_FILE
     not_run: dict[str, str] = {}
@@ -276,6 +318,7 @@ def _run_cases(
 
         def emit(result: CaseResult) -> None:
             result.finished_at = result.finished_at or time.time()
+            result.earlier_attempts = earlier.get(result.case_id, result.earlier_attempts)
             writer.write(result)
             at = planned.index(result.case_id)
             if at is not None:

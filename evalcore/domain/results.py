@@ -127,6 +127,14 @@ class KnowledgeBaseOutcome(_Model):
     guardrail_action: str | None = None
 
 
+class EarlierAttempt(_Model):
+    """An outcome a case had before `--rerun` ran it again into the same directory (oldest first)."""
+
+    status: Status
+    reason: str | None = None
+    finished_at: float | None = None
+
+
 class CaseResult(_Model):
     case_id: str
     section: str
@@ -158,6 +166,7 @@ class CaseResult(_Model):
     agent: AgentOutcome | None = None
     knowledge_base: KnowledgeBaseOutcome | None = None
     fingerprint: str | None = None  # the case's inputs when it ran (plan.Case.fingerprint): resume re-runs on change
+    earlier_attempts: list[EarlierAttempt] = Field(default_factory=list)  # `--rerun` into the same directory
 
     def score(self, name: str) -> float | None:
         for m in self.metrics:
@@ -267,6 +276,25 @@ class ConcurrencyLevel(_Model):
     cuts: int = 0
 
 
+class Rerun(_Model):
+    """The run ran again the `which` cases (failed, errored or both) of the run in `of`: into that same directory
+    (`in_place`: the verdict is over all its cases, the rerun ones with their newest outcome) or into a fresh one
+    (only those cases are in it)."""
+
+    of: str
+    of_run_id: str
+    which: Literal["failed", "errored", "both"]
+    cases: int
+    in_place: bool
+
+    def what(self) -> str:
+        return "failed or errored" if self.which == "both" else self.which
+
+    def describe(self) -> str:
+        """`3 errored cases`, `1 failed or errored case`."""
+        return f"{self.cases} {self.what()} case{'' if self.cases == 1 else 's'}"
+
+
 class RunMeta(_Model):
     suite: str
     suite_path: str | None = None
@@ -282,6 +310,7 @@ class RunMeta(_Model):
     models: list[str] | None = None
     cache_entries_dropped: int = 0  # bad response cache entries found, removed and asked again (cache.py)
     concurrency: ConcurrencyLevel | None = None  # None: a merge of shards, or written by an older evalcore
+    rerun: Rerun | None = None  # `--rerun`: which cases of which earlier run this run ran again
 
 
 class Breach(_Model):

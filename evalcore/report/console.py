@@ -26,6 +26,10 @@ def console_summary(run: RunResult, color: bool = False) -> str:
     lines = [
         f"evalcore {safe(run.run.tool_version, 20)} · suite {safe(run.run.suite)} · {figures.plural(total, 'case')}{took}"
     ]
+    rerun = run.run.rerun
+    if rerun is not None:
+        where = "in place: the verdict is over all cases" if rerun.in_place else "only these cases are in this run"
+        lines.append(f"rerun of {rerun.describe()} of {safe(rerun.of, 200)}: {where}")
     rows = [["section", "model", "pass", "fail", "error", "pass rate", "scores"]]
     notes = []
     for section in run.sections:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from evalcore.domain.gate import interval_of, value_of
-from evalcore.domain.results import CaseResult, ModelSummary, RunResult, SectionSummary, ThresholdCheck
+from evalcore.domain.results import CaseResult, ModelSummary, Rerun, RunResult, SectionSummary, ThresholdCheck
 from evalcore.report import figures
 from evalcore.report.case_index import CaseIndex
 from evalcore.report.gating import gate_rule, section_checks
@@ -63,12 +63,24 @@ def _headline(run: RunResult) -> str:
         facts.append(f"commit {inline(run.run.git_sha[:12], 12)}")
     facts.append(f"evalcore {inline(run.run.tool_version, 20)}")
     lines.append(" · ".join(facts))
+    if run.run.rerun is not None:
+        lines += ["", _rerun_note(run.run.rerun)]
     if verdict and verdict.reasons:
         lines.append("")
         lines.extend(f"- {inline(reason, 300)}" for reason in verdict.reasons)
     if verdict is None:
         lines += ["", "- no verdict was recorded for this run"]
     return "\n".join(lines)
+
+
+def _rerun_note(rerun: Rerun) -> str:
+    of = f"`{inline(rerun.of, 200)}` (run {inline(rerun.of_run_id, 40)})"
+    if rerun.in_place:
+        return (
+            f"🔁 Rerun of {rerun.describe()} of this run, in place: the verdict is over all its cases with their "
+            "newest outcomes; earlier attempts are kept in results.jsonl."
+        )
+    return f"🔁 Rerun of {rerun.describe()} of {of}: only these cases are in this run."
 
 
 # ---- sections ----
