@@ -37,6 +37,7 @@ from evalcore.domain.results import (
     CaseWriter,
     ConcurrencyLevel,
     EarlierAttempt,
+    ModelSummary,
     RunMeta,
     RunResult,
     SectionSummary,
@@ -224,6 +225,7 @@ def _execute(
         todo = plan.cases.sliced(rerun.earlier.__contains__) if in_place else todo
         options.log(f"evalcore: rerunning {rerun.meta.describe()} of {rerun.directory}")
     planned = PlannedIds(c.id for c in plan.cases)
+    _warn_unknown_quarantine(loaded, plan, options)
     meter = Meter(cases_total=len(todo))
     cache = (
         ResponseCache(options.cache_dir, options.cache_ttl_seconds, options.cache_max_bytes, emulators)
@@ -354,6 +356,16 @@ def _run_cases(
     return not_run
 
 
+def _warn_unknown_quarantine(loaded: LoadedSuite, plan: Plan, options: RunOptions) -> None:
+    """One line naming the quarantined ids that match no case of the suite (a typo, a case since removed)."""
+    wanted = set(loaded.suite.quarantine)
+    if not wanted:
+        return
+    unknown = wanted - {c.id for c in build_plan(loaded).cases if c.id in wanted}
+    if unknown:
+        options.log(f"evalcore: warning: quarantine: {', '.join(sorted(unknown))} match no case of the suite")
+
+
 def _check_resumable(out: Path) -> None:
     """`--resume DIR` finishes a run that is there: a missing directory, or one without results (nor evaluation
     jobs to re-attach to), is a mistake (a typo, a lost artifact), never a fresh run in disguise."""
@@ -404,7 +416,10 @@ def finish_run(
     """Aggregate, gate, write results.json and the reports from `out`/results.jsonl (each planned case's last
     result): the end of a run, and of a merge of shards. Streams the results: no run is held whole. `errors`
     (a cancel, a shard's missing results) make the verdict `error`, each a reason of its own, first."""
-    run = _run_result(meta, sections, final_cases(out / CASES_FILE, planned.__contains__), not_run or {})
+    suite = loaded.suite
+    min_passes = {s.name: s.min_passes for s in [*suite.evaluations, *suite.knowledge_bases] if s.min_passes}
+    summaries = summarize(final_cases(out / CASES_FILE, planned.__contains__), frozenset(suite.quarantine), min_passes)
+    run = _run_result(meta, sections, summaries, not_run or {})
     for summary in run.sections:  # what the baseline comparison needs of the suite, kept with the results
         spec = next((s for s in loaded.suite.evaluations if s.name == summary.name), None)
         if spec is not None:
@@ -441,14 +456,16 @@ def _run_section(
 
 
 def _run_result(
-    meta: RunMeta, planned: list[SectionPlan], cases: Iterable[CaseResult], not_run: dict[str, str]
+    meta: RunMeta,
+    planned: list[SectionPlan],
+    summaries: dict[tuple[str, str | None], ModelSummary],
+    not_run: dict[str, str],
 ) -> RunResult:
     meta.finished_at = time.time()
-    summaries = summarize(cases)
     sections = []
     for sp in planned:
         models = [summaries[(sp.name, m)] for m in sp.models if (sp.name, m) in summaries]
-        done = sum(m.counts.total for m in models)
+        done = sum(m.counts.total + len(m.quarantined) for m in models)
         status: Literal["ran", "partial", "not_run"]
         if sp.name in not_run:
             status, reason = "not_run", not_run[sp.name]

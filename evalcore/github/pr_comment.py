@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from evalcore.domain.compare import compare
-from evalcore.domain.results import CASES_FILE, RUN_FILE, ResultsFile, read_run
+from evalcore.domain.results import CASES_FILE, RUN_FILE, ResultsFile, RunResult, read_run
 from evalcore.github.baseline import Baseline, BaselineError, load_baseline
 from evalcore.github.client import GitHub, GitHubError
 from evalcore.report.comment import Links, marker, render_comment
+from evalcore.report.flaky import run_markdown
 
 
 @dataclass
@@ -98,6 +99,12 @@ def pull_request_numbers(ctx: GitHubContext, gh: GitHub) -> list[int]:
     return []
 
 
+def with_flaky_cases(body: str, run: RunResult) -> str:
+    """The comment with a small section listing flaky and quarantined cases (report/flaky.py), when there are any."""
+    section = run_markdown(run)
+    return f"{body.rstrip()}\n\n{section}\n" if section else body
+
+
 def post_comment(
     out: Path,
     ctx: GitHubContext,
@@ -138,6 +145,7 @@ def post_comment(
             except (OSError, ValueError) as exc:  # the results files are read as they are compared
                 note = f"baseline unavailable: {exc}"
     body = render_comment(run, comparison, Links(run_url=ctx.run_url(), report_hint=report_hint), trend=trend)
+    body = with_flaky_cases(body, run)
     try:
         numbers = pull_request_numbers(ctx, gh)
         if not numbers:

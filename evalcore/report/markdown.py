@@ -14,6 +14,7 @@ from evalcore.domain.gate import interval_of, value_of
 from evalcore.domain.results import CaseResult, ModelSummary, Rerun, RunResult, SectionSummary, ThresholdCheck
 from evalcore.report import figures
 from evalcore.report.case_index import CaseIndex
+from evalcore.report.flaky import section_lines
 from evalcore.report.gating import gate_rule, section_checks
 from evalcore.report.markdown_cases import worst_cases
 from evalcore.report.markdown_escape import cell, inline
@@ -97,6 +98,9 @@ def _section(run: RunResult, section: SectionSummary, index: CaseIndex) -> str:
     parts.append(_model_table(section, checks))
     parts.append(_interval_labels(section))
     parts.extend(_short_items(section))
+    flaky = section_lines(section)
+    if flaky:
+        parts.append("**Flaky and quarantined cases**\n\n" + "\n".join(flaky))
     if section.kind == "guardrail":
         parts.append(_confusion(index.cases(section.name)))
     if section.kind == "agent":
