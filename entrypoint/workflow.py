@@ -35,6 +35,7 @@ class Workflow:
     def __init__(self, stream: TextIO, secrets_: Secrets) -> None:
         self.stream = stream
         self.secrets = secrets_
+        self._annotated: dict[str, int] = {}
 
     def line(self, text: str = "") -> None:
         self.stream.write(self.secrets.redact(text) + "\n")
@@ -51,7 +52,12 @@ class Workflow:
     def annotate(
         self, level: Level, message: str, file: str | None = None, line: int | None = None, title: str | None = None
     ) -> None:
+        self._annotated[level] = self._annotated.get(level, 0) + 1
         self.command(level, message, file=file, line=line, title=title)
+
+    def annotated(self, level: Level) -> int:
+        """How many annotations of `level` this step has made (GitHub shows 10 errors and 10 warnings a step)."""
+        return self._annotated.get(level, 0)
 
     def mask(self, value: str) -> None:
         if value.strip():

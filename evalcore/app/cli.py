@@ -12,12 +12,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evalcore import __version__
 from evalcore.app.defaults import CACHE_DIR, OUT_DIR
 from evalcore.app.history_cli import positive
 from evalcore.report.formats import FORMATS
 from evalcore.report.plain import visible
+
+if TYPE_CHECKING:
+    from evalcore.app.rerun import RerunRequest
 
 EXIT_BAD_INPUT = 2
 EXIT_INFRA = 3
@@ -49,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=OUT_DIR, help=f"output directory (default {OUT_DIR})")
     run.add_argument(
         "--resume", type=Path, metavar="DIR", help="finish the run in DIR: cases already done there are kept"
+    )
+    run.add_argument(
+        "--rerun",
+        nargs=2,
+        metavar=("failed|errored|both", "DIR"),
+        help="run again only those cases of the run in DIR: into DIR itself (--out DIR: earlier attempts kept, "
+        "the verdict over all its cases) or into a fresh --out (only those cases)",
     )
     run.add_argument("--emulator", action="store_true", help="run against a local Bedrock emulator started for the run")
     run.add_argument("--world", type=Path, help="the emulator's world file (with --emulator; default: built in)")
@@ -314,6 +325,7 @@ def _run(ns: argparse.Namespace) -> int:
         suite=ns.suite,
         out=ns.resume or ns.out,
         resume=ns.resume is not None,
+        rerun=_rerun(ns.rerun),
         emulator=ns.emulator,
         world=ns.world,
         concurrency=ns.concurrency,
@@ -348,6 +360,18 @@ def _run(ns: argparse.Namespace) -> int:
 
         raise InputError([Problem("--drift", "needs --history STORE (the runs to compare with)")])
     return run_suite(options).exit_code
+
+
+def _rerun(given: list[str] | None) -> RerunRequest | None:
+    from evalcore.app.rerun import RerunRequest
+    from evalcore.suite.problems import InputError, Problem
+
+    if given is None:
+        return None
+    which, directory = given
+    if which not in ("failed", "errored", "both"):
+        raise InputError([Problem("--rerun", f"'{which}' is not failed, errored or both (e.g. --rerun errored DIR)")])
+    return RerunRequest(which, Path(directory))  # type: ignore[arg-type]
 
 
 def _check_directories(ns: argparse.Namespace) -> None:

@@ -26,16 +26,19 @@ from evalcore import __version__
 from evalcore.app.defaults import OUT_DIR
 from evalcore.app.history_command import HistoryGate, gate_history
 from evalcore.app.progress import Progress
+from evalcore.app.rerun import RerunRequest, RerunSource, read_rerun
 from evalcore.bedrock.clients import Aws, CredentialsMissing
 from evalcore.bedrock.pricing import Pricing
 from evalcore.domain.gate import EXIT_INFRA, decide, parse_overrides, rules_for
-from evalcore.domain.plan import Case, Plan, PlannedCases, PlannedIds, SectionPlan, build_plan, shard
+from evalcore.domain.plan import Case, Plan, PlannedCases, PlannedIds, SectionPlan, build_plan, only, shard
 from evalcore.domain.results import (
     CASES_FILE,
     RUN_FILE,
     CaseResult,
     CaseWriter,
     ConcurrencyLevel,
+    EarlierAttempt,
+    ModelSummary,
     RunMeta,
     RunResult,
     SectionSummary,
@@ -62,6 +65,7 @@ class RunOptions:
     out: Path = OUT_DIR
     root: Path | None = None  # files the suite refers to must lie inside this folder (the Action's workspace)
     resume: bool = False
+    rerun: RerunRequest | None = None  # run again only the failed/errored cases of an earlier run (rerun.py)
     emulator: bool = False
     world: Path | None = None
     concurrency: int | None = None  # where the adaptive level starts (and its ceiling without max_concurrency)
@@ -102,6 +106,7 @@ class Prepared:
     overrides: list
     plan: Plan
     max_cost_usd: float | None = None
+    rerun: RerunSource | None = None
 
 
 def prepare(options: RunOptions) -> Prepared:
@@ -112,13 +117,19 @@ def prepare(options: RunOptions) -> Prepared:
     _check_selection(loaded, options)
     if options.resume:
         _check_resumable(options.out)
-    plan = build_plan(loaded, options.sections, options.models)
-    if options.shard:
-        plan = shard(plan, *_parse_shard(options.shard))
+    if options.rerun is not None:
+        prepared = _prepare_rerun(options, options.rerun, loaded, overrides)
+    else:
+        plan = build_plan(loaded, options.sections, options.models)
+        if options.shard:
+            plan = shard(plan, *_parse_shard(options.shard))
+        prepared = Prepared(loaded, overrides, plan)
     max_cost = options.max_cost_usd if options.max_cost_usd is not None else loaded.suite.defaults.max_cost_usd
     if max_cost is not None and not options.dry_run:
-        _check_budget(loaded, plan, "--max-cost-usd" if options.max_cost_usd is not None else "defaults.max_cost_usd")
-    return Prepared(loaded, overrides, plan, max_cost)
+        where = "--max-cost-usd" if options.max_cost_usd is not None else "defaults.max_cost_usd"
+        _check_budget(loaded, prepared.plan, where)
+    prepared.max_cost_usd = max_cost
+    return prepared
 
 
 def _check_budget(loaded: LoadedSuite, plan: Plan, where: str) -> None:
@@ -133,18 +144,40 @@ def _check_budget(loaded: LoadedSuite, plan: Plan, where: str) -> None:
         )
 
 
+def _prepare_rerun(options: RunOptions, request: RerunRequest, loaded: LoadedSuite, overrides: list) -> Prepared:
+    """A rerun runs the earlier run's plan (its sections, models and shard): a selection of its own is refused.
+    Into the earlier run's directory the plan stays whole (the verdict is over every case); into a fresh one it is
+    only the cases run again."""
+    given = {"--sections": options.sections, "--models": options.models, "--shard": options.shard}
+    for flag, value in given.items():
+        if value:
+            raise InputError([Problem(flag, "not with --rerun (a rerun keeps the selection of the run it reruns)")])
+    if options.resume:
+        raise InputError([Problem("--rerun", "not with --resume (finish the run first, then rerun its cases)")])
+    source = read_rerun(request, loaded, options.out)
+    plan = source.plan if source.meta.in_place else only(source.plan, source.earlier.__contains__)
+    return Prepared(loaded, overrides, plan, rerun=source)
+
+
 def run_suite(options: RunOptions, prepared: Prepared | None = None) -> RunOutcome:
     """Run a suite as `evalcore run` does. Raises InputError for bad input (exit 2) unless `prepared` is given."""
     checked = prepared or prepare(options)
     loaded, overrides, plan = checked.loaded, checked.overrides, checked.plan
+    rerun = checked.rerun
+    if rerun is not None and not rerun.earlier and not rerun.meta.in_place:
+        verdict = rerun.run.verdict
+        options.log(
+            f"evalcore: no {rerun.meta.what()} cases in {rerun.directory}: nothing to rerun (its verdict stands)"
+        )
+        return RunOutcome(verdict.exit_code if verdict else EXIT_INFRA, options.out, rerun.run)
     if options.dry_run:
         from evalcore.app.dry_run import print_dry_run
 
-        print_dry_run(loaded, plan, sys.stdout)
+        print_dry_run(loaded, only(plan, rerun.earlier.__contains__) if rerun else plan, sys.stdout)
         return RunOutcome(0, options.out)
     try:
         with _emulator(options) as emulators, own_directory(options.out):  # a bad --world is refused before DIR is made
-            return _execute(loaded, plan, overrides, options, emulators, checked.max_cost_usd)
+            return _execute(loaded, plan, overrides, options, emulators, checked.max_cost_usd, rerun)
     except DirectoryBusy as exc:
         options.log(f"evalcore: {exc}")
         return RunOutcome(EXIT_INFRA, options.out)
@@ -164,6 +197,7 @@ def _execute(
     options: RunOptions,
     emulators: dict[str, str],
     max_cost_usd: float | None,
+    rerun: RerunSource | None = None,
 ) -> RunOutcome:
     suite = loaded.suite
     out = options.out
@@ -173,7 +207,8 @@ def _execute(
 
     remove_reports(out)  # a run that stops before its reports leaves none of an earlier run's
     (out / RUN_FILE).unlink(missing_ok=True)
-    if not options.resume:
+    in_place = rerun is not None and rerun.meta.in_place
+    if not options.resume and not in_place:  # a rerun into its own directory appends: every attempt is kept
         for name in (CASES_FILE, JOBS_FILE):
             (out / name).unlink(missing_ok=True)
     start, concurrency = _concurrency(loaded, options)
@@ -199,6 +234,7 @@ def _execute(
         git_sha=sha,
         git_ref=ref,
         max_cost_usd=max_cost_usd,
+        rerun=rerun.meta if rerun is not None else None,
     )
     runnable = {s.name: runner_for(s) for s in suite.sections() if any(p.name == s.name for p in plan.sections)}
     if plan.cases and runnable:
@@ -208,7 +244,13 @@ def _execute(
             options.log(f"evalcore: {exc}")
             return RunOutcome(EXIT_INFRA, out)
     todo, changed = _still_to_do(plan.cases, cases_path, options) if options.resume else (plan.cases, frozenset())
+    earlier: dict[str, list[EarlierAttempt]] = {}
+    if rerun is not None:
+        earlier = rerun.earlier if in_place else {}
+        todo = plan.cases.sliced(rerun.earlier.__contains__) if in_place else todo
+        options.log(f"evalcore: rerunning {rerun.meta.describe()} of {rerun.directory}")
     planned = PlannedIds(c.id for c in plan.cases)
+    _warn_unknown_quarantine(loaded, plan, options)
     meter = Meter(cases_total=len(todo))
     cache = (
         ResponseCache(options.cache_dir, options.cache_ttl_seconds, options.cache_max_bytes, emulators)
@@ -235,7 +277,7 @@ def _execute(
     ctx = RunContext(
         loaded=loaded, aws=aws, scheduler=scheduler, out=out, run_id=meta.run_id, resume=options.resume, changed=changed
     )
-    not_run, budget_cut = _run_cases(ctx, runnable, todo, planned, meter, options)
+    not_run, budget_cut = _run_cases(ctx, runnable, todo, planned, meter, options, earlier)
     if cache is not None:
         cache.flush()
         if cache.ttl_seconds is not None or cache.max_bytes is not None:
@@ -297,10 +339,12 @@ def _run_cases(
     planned: PlannedIds,
     meter: Meter,
     options: RunOptions,
+    earlier: dict[str, list[EarlierAttempt]],
 ) -> tuple[dict[str, str], dict[str, int]]:
     """Run `todo`, each section in its own thread, writing each result as it comes; returns the sections that
     did not run, with why, and per section the cases the cost budget left not run (they get no result, and
-    --resume runs them). The cases stream to the runners; which have a result is one byte a planned case."""
+    --resume runs them). The cases stream to the runners; which have a result is one byte a planned case. A case
+    run again into its own directory carries its `earlier` outcomes."""
     suite = ctx.loaded.suite
     cases_path = ctx.out / CASES_FILE
     not_run: dict[str, str] = {}
@@ -314,6 +358,7 @@ def _run_cases(
 
         def emit(result: CaseResult) -> None:
             result.finished_at = result.finished_at or time.time()
+            result.earlier_attempts = earlier.get(result.case_id, result.earlier_attempts)
             writer.write(result)
             at = planned.index(result.case_id)
             if at is not None:
@@ -351,6 +396,16 @@ def _run_cases(
     if writer.failure is not None:
         raise writer.failure
     return not_run, cut
+
+
+def _warn_unknown_quarantine(loaded: LoadedSuite, plan: Plan, options: RunOptions) -> None:
+    """One line naming the quarantined ids that match no case of the suite (a typo, a case since removed)."""
+    wanted = set(loaded.suite.quarantine)
+    if not wanted:
+        return
+    unknown = wanted - {c.id for c in build_plan(loaded).cases if c.id in wanted}
+    if unknown:
+        options.log(f"evalcore: warning: quarantine: {', '.join(sorted(unknown))} match no case of the suite")
 
 
 def _check_resumable(out: Path) -> None:
@@ -405,9 +460,10 @@ def finish_run(
     result): the end of a run, and of a merge of shards. Streams the results: no run is held whole. `errors`
     (a cancel, a shard's missing results) make the verdict `error`, each a reason of its own, first;
     `partial_reasons` say why a section's cases have no result (the cost budget)."""
-    run = _run_result(
-        meta, sections, final_cases(out / CASES_FILE, planned.__contains__), not_run or {}, partial_reasons or {}
-    )
+    suite = loaded.suite
+    min_passes = {s.name: s.min_passes for s in [*suite.evaluations, *suite.knowledge_bases] if s.min_passes}
+    summaries = summarize(final_cases(out / CASES_FILE, planned.__contains__), frozenset(suite.quarantine), min_passes)
+    run = _run_result(meta, sections, summaries, not_run or {}, partial_reasons or {})
     for summary in run.sections:  # what the baseline comparison needs of the suite, kept with the results
         spec = next((s for s in loaded.suite.evaluations if s.name == summary.name), None)
         if spec is not None:
@@ -446,16 +502,15 @@ def _run_section(
 def _run_result(
     meta: RunMeta,
     planned: list[SectionPlan],
-    cases: Iterable[CaseResult],
+    summaries: dict[tuple[str, str | None], ModelSummary],
     not_run: dict[str, str],
     partial_reasons: dict[str, str],
 ) -> RunResult:
     meta.finished_at = time.time()
-    summaries = summarize(cases)
     sections = []
     for sp in planned:
         models = [summaries[(sp.name, m)] for m in sp.models if (sp.name, m) in summaries]
-        done = sum(m.counts.total for m in models)
+        done = sum(m.counts.total + len(m.quarantined) for m in models)
         status: Literal["ran", "partial", "not_run"]
         if sp.name in not_run:
             status, reason = "not_run", not_run[sp.name]

@@ -209,6 +209,8 @@ def decide(run: RunResult, rules: list[Rule]) -> Verdict:
             reasons.append(f"{section.name}: every case errored (see the results for the reasons)")
         section_rules = [r for r in rules if r.section == section.name]
         for summary in section.models:
+            if summary.quarantined and not summary.counts.total:
+                continue  # every case of this model is quarantined: nothing of it gates
             checks.extend(_check(section, summary, rule) for rule in _winners(section_rules, summary.model))
     reasons.extend(describe(c) for c in checks if not c.passed)
     if infra:
@@ -250,7 +252,7 @@ def op_of(bound: str) -> str:
 def _missing(section: SectionSummary) -> int:
     """How many of the section's planned cases have no final result (a lost shard, a results file cut or
     overwritten under the run): the verdict cannot speak for cases it never saw."""
-    return max(0, section.planned - sum(m.counts.total for m in section.models))
+    return max(0, section.planned - sum(m.counts.total + len(m.quarantined) for m in section.models))
 
 
 def _all_errored(summary: ModelSummary) -> bool:

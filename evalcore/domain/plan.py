@@ -442,7 +442,12 @@ def in_shard(case_id: str, index: int, total: int) -> bool:
 
 def shard(plan: Plan, index: int, total: int) -> Plan:
     """The plan's slice `index` of `total`: its cases, and per section the count of those cases (calls scaled)."""
-    cases = plan.cases.sliced(lambda case_id: in_shard(case_id, index, total))
+    return only(plan, lambda case_id: in_shard(case_id, index, total))
+
+
+def only(plan: Plan, keep: Callable[[str], bool]) -> Plan:
+    """The plan's cases whose ids `keep` keeps, and per section the count of those cases (calls scaled)."""
+    cases = plan.cases.sliced(keep)
     counts = cases.counts
     sections = [
         replace(sp, cases=counts[sp.name], model_calls=sp.model_calls * counts[sp.name] // max(sp.cases, 1))

@@ -127,6 +127,14 @@ class KnowledgeBaseOutcome(_Model):
     guardrail_action: str | None = None
 
 
+class EarlierAttempt(_Model):
+    """An outcome a case had before `--rerun` ran it again into the same directory (oldest first)."""
+
+    status: Status
+    reason: str | None = None
+    finished_at: float | None = None
+
+
 class CaseResult(_Model):
     case_id: str
     section: str
@@ -158,6 +166,7 @@ class CaseResult(_Model):
     agent: AgentOutcome | None = None
     knowledge_base: KnowledgeBaseOutcome | None = None
     fingerprint: str | None = None  # the case's inputs when it ran (plan.Case.fingerprint): resume re-runs on change
+    earlier_attempts: list[EarlierAttempt] = Field(default_factory=list)  # `--rerun` into the same directory
 
     def score(self, name: str) -> float | None:
         for m in self.metrics:
@@ -218,6 +227,16 @@ class Counts(_Model):
         return self.passed + self.failed + self.error + self.skipped
 
 
+class FlakyItem(_Model):
+    """An item whose tries disagree: some passed, some failed (an error is not an outcome of the item's own)."""
+
+    item_key: str
+    source: str | None = None  # the dataset record's "file:line"
+    passes: int
+    tries: int
+    case_ids: list[str] = Field(default_factory=list)  # every try's case id: what `quarantine:` takes
+
+
 class ModelSummary(_Model):
     model: str | None
     model_id: str | None = None
@@ -241,6 +260,10 @@ class ModelSummary(_Model):
     judge_cost_usd: float | None = None
     cached: int = 0
     guardrail_units: int | None = None  # guardrail text units processed by the calls made (not cached ones)
+    # With `min_passes: m`, an item passes when m of its k tries pass, and pass_rate is the share of items that do.
+    min_passes: int | None = None
+    flaky: list[FlakyItem] = Field(default_factory=list)
+    quarantined: list[str] = Field(default_factory=list)  # case ids run and reported but left out of every figure
 
 
 class SectionSummary(_Model):
@@ -267,6 +290,25 @@ class ConcurrencyLevel(_Model):
     cuts: int = 0
 
 
+class Rerun(_Model):
+    """The run ran again the `which` cases (failed, errored or both) of the run in `of`: into that same directory
+    (`in_place`: the verdict is over all its cases, the rerun ones with their newest outcome) or into a fresh one
+    (only those cases are in it)."""
+
+    of: str
+    of_run_id: str
+    which: Literal["failed", "errored", "both"]
+    cases: int
+    in_place: bool
+
+    def what(self) -> str:
+        return "failed or errored" if self.which == "both" else self.which
+
+    def describe(self) -> str:
+        """`3 errored cases`, `1 failed or errored case`."""
+        return f"{self.cases} {self.what()} case{'' if self.cases == 1 else 's'}"
+
+
 class RunMeta(_Model):
     suite: str
     suite_path: str | None = None
@@ -285,6 +327,7 @@ class RunMeta(_Model):
     max_cost_usd: float | None = None  # the run's cost budget (--max-cost-usd, defaults.max_cost_usd); None: none
     cost_usd: float | None = None  # what the run's model and judge calls cost, as the budget counted it
     cut_by_budget: int = 0  # cases the budget left not run
+    rerun: Rerun | None = None  # `--rerun`: which cases of which earlier run this run ran again
 
 
 class Breach(_Model):
@@ -530,8 +573,14 @@ def read_run(path: Path) -> RunResult:
 # ---- aggregation -----------------------------------------------------------------------------------------------
 
 
-def summarize(cases: Iterable[CaseResult]) -> dict[tuple[str, str | None], ModelSummary]:
+def summarize(
+    cases: Iterable[CaseResult],
+    quarantine: frozenset[str] = frozenset(),
+    min_passes: dict[str, int] | None = None,
+) -> dict[tuple[str, str | None], ModelSummary]:
     """Aggregates per (section, model). Metric means are over items: repeats of one item are averaged first.
+    Quarantined cases (by id) are named and left out of every figure; a section in `min_passes` passes an item
+    when that many of its tries pass.
 
     Streams: each case is folded into its group's running figures and then dropped, so a run of any size
     aggregates in memory proportional to its items, not to its results."""
@@ -539,16 +588,23 @@ def summarize(cases: Iterable[CaseResult]) -> dict[tuple[str, str | None], Model
     for case in cases:
         group = groups.get((case.section, case.model))
         if group is None:
-            group = groups[(case.section, case.model)] = _Group(case)
-        group.add(case)
+            group = groups[(case.section, case.model)] = _Group(case, (min_passes or {}).get(case.section))
+        if case.case_id in quarantine:
+            group.quarantined.append(case.case_id)
+        else:
+            group.add(case)
     return {key: group.summary() for key, group in groups.items()}
 
 
 class _Group:
     """The running figures of one (section, model): what a ModelSummary needs, nothing per result."""
 
-    def __init__(self, first: CaseResult) -> None:
+    def __init__(self, first: CaseResult, min_passes: int | None = None) -> None:
         self.model, self.model_id, self.kind = first.model, first.model_id, first.kind
+        self.min_passes = min_passes
+        self.quarantined: list[str] = []
+        self.tries: dict[str, list[str]] = defaultdict(list)  # case ids per item
+        self.sources: dict[str, str] = {}
         self.tally = {"pass": 0, "fail": 0, "error": 0, "skipped": 0}
         self.per_item: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
         self.item_category: dict[str, str] = {}
@@ -572,6 +628,9 @@ class _Group:
         if case.cluster is not None:
             self.item_cluster[case.item_key] = case.cluster
         self.passes[case.item_key].append((case.status == "pass", case.status, case.repeat))
+        self.tries[case.item_key].append(case.case_id)
+        if case.source is not None and case.item_key not in self.sources:
+            self.sources[case.item_key] = case.source
         if case.latency_ms is not None and case.status != "error":
             self.latencies.append(case.latency_ms)
         self.usage += case.usage
@@ -602,6 +661,11 @@ class _Group:
         tried = {item: outcomes for item, outcomes in tried.items() if outcomes}
         shares = {i: sum(o) / len(o) for i, o in tried.items()}
         pass_interval = _interval(shares, clusters, [float(len(o)) for o in tried.values()]) if tried else None
+        pass_rate = counts.passed / decided if decided else None
+        if self.min_passes is not None:  # the item is the outcome: m of its k tries passed, or not
+            met = {i: float(sum(o) >= self.min_passes) for i, o in tried.items()}
+            pass_interval = _interval(met, clusters) if met else None
+            pass_rate = sum(met.values()) / len(met) if met else None
         latencies = sorted(self.latencies)
         rates: dict[str, float | None] = {}
         rate_intervals: dict[str, Aggregate] = {}
@@ -614,7 +678,7 @@ class _Group:
             model=self.model,
             model_id=self.model_id,
             counts=counts,
-            pass_rate=counts.passed / decided if decided else None,
+            pass_rate=pass_rate,
             pass_rate_ci=(pass_interval.ci_low, pass_interval.ci_high) if pass_interval else (None, None),
             pass_rate_interval=pass_interval,
             error_rate=counts.error / counts.total if counts.total else None,
@@ -634,7 +698,29 @@ class _Group:
             judge_cost_usd=self.judge_cost if self.costed else None,
             cached=self.cached,
             guardrail_units=self.units,
+            min_passes=self.min_passes,
+            flaky=self._flaky(),
+            quarantined=sorted(self.quarantined),
         )
+
+    def _flaky(self) -> list[FlakyItem]:
+        """Items whose tries disagree: at least one passed and at least one failed."""
+        found = []
+        for item, tries in self.passes.items():
+            statuses = {status for _, status, _ in tries}
+            if {"pass", "fail"} <= statuses:
+                passes = sum(ok for ok, _, _ in tries)
+                decided = sum(1 for _, status, _ in tries if status in ("pass", "fail", "error"))
+                found.append(
+                    FlakyItem(
+                        item_key=item,
+                        source=self.sources.get(item),
+                        passes=passes,
+                        tries=decided,
+                        case_ids=sorted(self.tries[item]),
+                    )
+                )
+        return sorted(found, key=lambda f: (f.source or "", f.item_key))
 
 
 def _aggregates(

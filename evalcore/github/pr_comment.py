@@ -25,6 +25,7 @@ from evalcore.report.comment import (
     render_suites_comment,
     suites_marker,
 )
+from evalcore.report.flaky import run_markdown
 
 
 @dataclass
@@ -180,6 +181,21 @@ def _send(ctx: GitHubContext, gh: GitHub, body: str | None, mark: str, why_not: 
         return f"comment: failed: {exc}"
 
 
+def with_flaky_cases(body: str, run: RunResult, limit: int = MAX_COMMENT) -> str:
+    """The comment with a small section listing flaky and quarantined cases (report/flaky.py), when there are any,
+    cut at a line to keep the whole within `limit` characters (GitHub's comment limit, or a suite's share of it)."""
+    section = run_markdown(run)
+    if not section:
+        return body
+    room = limit - len(body.rstrip()) - 3
+    if len(section) > room:
+        note = "\n- … cut to fit the comment: see the step summary"
+        section = section[: max(0, room - len(note))].rsplit("\n", 1)[0] + note
+        if len(section) > room:
+            return body
+    return f"{body.rstrip()}\n\n{section}\n"
+
+
 def post_comment(
     out: Path,
     ctx: GitHubContext,
@@ -206,6 +222,7 @@ def post_comment(
     body = None
     if _needed(mode, status, comparison):
         body = render_comment(run, comparison, Links(run_url=ctx.run_url(), report_hint=report_hint), trend=trend)
+        body = with_flaky_cases(body, run)
     said = _send(ctx, gh, body, marker(run.run.suite), f"not needed: comment: {mode} and the verdict is {status}")
     return said + (f" ({note})" if note else "")
 
@@ -246,7 +263,8 @@ def post_suites_comment(
             else:
                 comparison, note = _compared(suite.out, run, suite.baseline_spec, ctx, gh, s3, min_effect)
                 notes.extend([f"{suite.suite_file}: {note}"] if note else [])
-                body = render_comment(run, comparison, links, limit=max(share, 1_000))
+                limit = max(share, 1_000)
+                body = with_flaky_cases(render_comment(run, comparison, links, limit=limit), run, limit)
         needed = needed or _needed(mode, status, comparison)
         sections.append(SuiteSection(suite.suite_file, status, body, reason))
     text = render_suites_comment(key, sections) if needed else None

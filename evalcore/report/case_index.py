@@ -29,6 +29,7 @@ class Entry:
     badness: tuple[int, float]  # errors, then failures, then the lowest mean score
     latency_ms: float | None
     at: int  # where the result stands: a byte offset in results.jsonl, or an index in a list
+    case_id: str = ""
 
     @property
     def model_index(self) -> int:
@@ -107,7 +108,7 @@ class _Order:
         )
         values = [m.value for m in case.metrics if m.value is not None]
         badness = (_RANK[case.status], sum(values) / len(values) if values else 1.0)
-        return Entry(key, case.section, case.status, badness, case.latency_ms, at)
+        return Entry(key, case.section, case.status, badness, case.latency_ms, at, case.case_id)
 
 
 def _results_at(path: Path) -> Iterator[tuple[int, CaseResult]]:

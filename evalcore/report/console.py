@@ -26,6 +26,10 @@ def console_summary(run: RunResult, color: bool = False) -> str:
     lines = [
         f"evalcore {safe(run.run.tool_version, 20)} · suite {safe(run.run.suite)} · {figures.plural(total, 'case')}{took}"
     ]
+    rerun = run.run.rerun
+    if rerun is not None:
+        where = "in place: the verdict is over all cases" if rerun.in_place else "only these cases are in this run"
+        lines.append(f"rerun of {rerun.describe()} of {safe(rerun.of, 200)}: {where}")
     rows = [["section", "model", "pass", "fail", "error", "pass rate", "scores"]]
     notes = []
     for section in run.sections:
@@ -39,6 +43,13 @@ def console_summary(run: RunResult, color: bool = False) -> str:
         )
         if labelled:
             notes.append(f"  {safe(section.name)} intervals: {labelled}")
+        flaky = sum(len(m.flaky) for m in section.models)
+        quarantined = sum(len(m.quarantined) for m in section.models)
+        if flaky or quarantined:
+            notes.append(
+                f"  {safe(section.name)}: {figures.plural(flaky, 'flaky item')} (tries disagree), "
+                f"{quarantined} quarantined (not gating); see the summary"
+            )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         cells = [c.rjust(w) if 2 <= i <= 4 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=False))]

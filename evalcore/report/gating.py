@@ -6,7 +6,8 @@ Which rule gates a section: without thresholds in the suite file, every case mus
 Which cases gate: a case that did not pass gates the verdict when a breached check counts it (`pass_rate` counts
 every failed or errored case, `error_rate` every errored one) or when every case of its section errored (the
 verdict's infrastructure error). Any other failed or errored case is tolerated by its section's thresholds: it is
-shown, but it is not why the run failed."""
+shown, but it is not why the run failed. A quarantined case (the suite's `quarantine:`) never gates, whatever the
+mode: it is left out of every figure the verdict reads."""
 
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ class Gating:
         self._failed: set[tuple[str, str | None]] = set()
         self._errored: set[tuple[str, str | None]] = set()
         self._models = {s.name: [m.model for m in s.models] for s in run.sections}
+        self.quarantined = frozenset(i for s in run.sections for m in s.models for i in m.quarantined)
+        self.flaky = frozenset(i for s in run.sections for m in s.models for f in m.flaky for i in f.case_ids)
         for section in run.sections:
             every_case_errored = bool(section.models) and all(
                 m.counts.total > 0 and m.counts.error == m.counts.total for m in section.models
@@ -62,8 +65,10 @@ class Gating:
                 if breached & {"pass_rate", "error_rate"} or every_case_errored:
                     self._errored.add(key)
 
-    def gates(self, section: str, model: str | None, status: str) -> bool:
-        """Whether a case of this status gates the verdict (a passed or skipped case never does)."""
+    def gates(self, section: str, model: str | None, status: str, case_id: str = "") -> bool:
+        """Whether a case of this status gates the verdict (a passed, skipped or quarantined case never does)."""
+        if case_id in self.quarantined:
+            return False
         if self._every_case:
             return status in ("fail", "error")
         if status == "fail":

@@ -72,12 +72,17 @@ def _write(out: TextIO, run: RunResult, index: CaseIndex, failures: JunitFailure
     for (section, entries, checks), n in zip(suites, counts, strict=True):
         properties = _properties(section, checks)
         _write_suite(out, run, section.name, n, properties, _tests(run, section, index.read(entries), checks, gating))
-    _write_suite(out, run, VERDICT_SUITE, verdict_counts, {}, iter([verdict]))
+    _write_suite(out, run, VERDICT_SUITE, verdict_counts, {}, iter([(verdict, {})]))
     out.write("\n</testsuites>\n")
 
 
 def _write_suite(
-    out: TextIO, run: RunResult, name: str, n: dict[str, float], properties: dict[str, str], tests: Iterator[TestCase]
+    out: TextIO,
+    run: RunResult,
+    name: str,
+    n: dict[str, float],
+    properties: dict[str, str],
+    tests: Iterator[tuple[TestCase, dict[str, str]]],
 ) -> None:
     attrs = _shown({"disabled": n["disabled"], "errors": n["errors"], "failures": n["failures"]})
     attrs |= {"name": plain(name), **_shown({k: n[k] for k in ("skipped", "tests", "time")})}
@@ -91,7 +96,9 @@ def _write_suite(
             out.write("\n\t\t\t" + _tag("property", {"name": key, "value": value}, empty=True))
         out.write("\n\t\t</properties>")
     while batch := list(islice(tests, BATCH)):
-        for element in TestSuite("batch", batch).build_xml_doc().iter("testcase"):
+        built = TestSuite("batch", [test for test, _ in batch]).build_xml_doc().iter("testcase")
+        for (_, properties), element in zip(batch, built, strict=True):
+            _add_properties(element, properties)
             ET.indent(element, "\t", level=2)
             out.write("\n\t\t" + ET.tostring(element, encoding="unicode", short_empty_elements=True))
     out.write("\n\t</testsuite>")
@@ -113,11 +120,13 @@ def _shown(figures: dict[str, float]) -> dict[str, str]:
 
 def _tests(
     run: RunResult, section: SectionSummary, cases: Iterator[CaseResult], checks: list[ThresholdCheck], gating: Gating
-) -> Iterator[TestCase]:
+) -> Iterator[tuple[TestCase, dict[str, str]]]:
+    """Each testcase with its own properties (see `_marks`)."""
     rule = gate_rule(section, checks)
     for case in cases:
-        gates = gating.gates(case.section, case.model, case.status)
-        yield _case(run, case) if gates or case.status in ("pass", "skipped") else _tolerated_case(run, case, rule)
+        gates = gating.gates(case.section, case.model, case.status, case.case_id)
+        test = _case(run, case) if gates or case.status in ("pass", "skipped") else _tolerated_case(run, case, rule)
+        yield test, _marks(case.case_id, gating)
     if section.status != "ran":
         # Not a skip: the verdict is an infrastructure error (exit 3) and a reporter must not show it green. A
         # partial section (cases the cost budget did not start, results missing) says so in one testcase.
@@ -126,8 +135,24 @@ def _tests(
         not_run = TestCase(name, classname=classname(run, section.name, None), elapsed_sec=MIN_SECONDS)
         reason = plain(section.reason) or ("the section did not run" if whole else "some cases did not run")
         not_run.add_error_info(message=reason, output=reason, error_type="evalcore.not_run")
-        yield not_run
-    yield from (_threshold_case(run, check) for check in checks)
+        yield not_run, {}
+    yield from ((_threshold_case(run, check), {}) for check in checks)
+
+
+def _marks(case_id: str, gating: Gating) -> dict[str, str]:
+    """A testcase's own properties: `flaky` when its item's tries disagree, `quarantined` when the suite quarantines
+    it. Testcase properties are an addition to the xunit2 schema (tests/report/junit-10.xsd marks it) that
+    junitparser reads; only these cases carry any, so a run without flaky or quarantined cases is plain xunit2."""
+    marks = {"flaky": case_id in gating.flaky, "quarantined": case_id in gating.quarantined}
+    return {name: "true" for name, on in marks.items() if on}
+
+
+def _add_properties(element: ET.Element, properties: dict[str, str]) -> None:
+    if properties:
+        found = ET.Element("properties")
+        for name, value in properties.items():
+            ET.SubElement(found, "property", {"name": name, "value": value})
+        element.insert(0, found)
 
 
 def _counts(
@@ -135,7 +160,7 @@ def _counts(
 ) -> dict[str, float]:
     """The testsuite's figures as junit-xml would count its testcases (those of `_tests`)."""
     not_run = 1 if section.status != "ran" else 0
-    gate = [gating.gates(e.section, gating.model_at(e.section, e.model_index), e.status) for e in entries]
+    gate = [gating.gates(e.section, gating.model_at(e.section, e.model_index), e.status, e.case_id) for e in entries]
     return {
         "disabled": 0,
         "errors": sum(e.status == "error" and g for e, g in zip(entries, gate, strict=True)) + not_run,

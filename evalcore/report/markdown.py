@@ -11,9 +11,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from evalcore.domain.gate import interval_of, value_of
-from evalcore.domain.results import CaseResult, ModelSummary, RunResult, SectionSummary, ThresholdCheck
+from evalcore.domain.results import CaseResult, ModelSummary, Rerun, RunResult, SectionSummary, ThresholdCheck
 from evalcore.report import figures
 from evalcore.report.case_index import CaseIndex
+from evalcore.report.flaky import section_lines
 from evalcore.report.gating import gate_rule, section_checks
 from evalcore.report.markdown_cases import worst_cases
 from evalcore.report.markdown_escape import cell, inline
@@ -63,12 +64,24 @@ def _headline(run: RunResult) -> str:
         facts.append(f"commit {inline(run.run.git_sha[:12], 12)}")
     facts.append(f"evalcore {inline(run.run.tool_version, 20)}")
     lines.append(" · ".join(facts))
+    if run.run.rerun is not None:
+        lines += ["", _rerun_note(run.run.rerun)]
     if verdict and verdict.reasons:
         lines.append("")
         lines.extend(f"- {inline(reason, 300)}" for reason in verdict.reasons)
     if verdict is None:
         lines += ["", "- no verdict was recorded for this run"]
     return "\n".join(lines)
+
+
+def _rerun_note(rerun: Rerun) -> str:
+    of = f"`{inline(rerun.of, 200)}` (run {inline(rerun.of_run_id, 40)})"
+    if rerun.in_place:
+        return (
+            f"🔁 Rerun of {rerun.describe()} of this run, in place: the verdict is over all its cases with their "
+            "newest outcomes; earlier attempts are kept in results.jsonl."
+        )
+    return f"🔁 Rerun of {rerun.describe()} of {of}: only these cases are in this run."
 
 
 # ---- sections ----
@@ -85,6 +98,9 @@ def _section(run: RunResult, section: SectionSummary, index: CaseIndex) -> str:
     parts.append(_model_table(section, checks))
     parts.append(_interval_labels(section))
     parts.extend(_short_items(section))
+    flaky = section_lines(section)
+    if flaky:
+        parts.append("**Flaky and quarantined cases**\n\n" + "\n".join(flaky))
     if section.kind == "guardrail":
         parts.append(_confusion(index.cases(section.name)))
     if section.kind == "agent":

@@ -11,6 +11,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    StringConstraints,
     Tag,
     field_validator,
     model_validator,
@@ -274,6 +275,13 @@ class Evaluation(Strict):
     metrics: list[MetricEntry] = Field(default_factory=list)
     thresholds: Thresholds = Field(default_factory=dict)
     repeats: int | None = Field(None, ge=1, le=100)
+    min_passes: int | None = Field(
+        None,
+        ge=1,
+        le=100,
+        description="With repeats k: an item passes when at least this many of its k tries pass (its pass count "
+        "out of k); the section's pass_rate is then over items. At most the section's repeats.",
+    )
     cluster_by: str | None = Field(
         None,
         min_length=1,
@@ -771,6 +779,13 @@ class KnowledgeBaseSection(Strict):
     thresholds: Thresholds = Field(default_factory=dict)
     judge: str | None = None
     repeats: int | None = Field(None, ge=1, le=100)
+    min_passes: int | None = Field(
+        None,
+        ge=1,
+        le=100,
+        description="With repeats k: an item passes when at least this many of its k tries pass (its pass count "
+        "out of k); the section's pass_rate is then over items. At most the section's repeats.",
+    )
     concurrency: int | None = Field(None, ge=1, le=1024)
 
     def knowledge_base_targets(self) -> dict[str, KnowledgeBaseTarget]:
@@ -865,6 +880,11 @@ class Suite(Strict):
     guardrails: list[GuardrailSection] = Field(default_factory=list)
     agents: list[AgentSection] = Field(default_factory=list)
     knowledge_bases: list[KnowledgeBaseEntry] = Field(default_factory=list)
+    quarantine: list[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]] = Field(
+        default_factory=list,
+        description="Case ids (16 hex digits, as results.jsonl and the reports name them) that are run and reported, "
+        "marked quarantined, but never gate the verdict.",
+    )
 
     @field_validator("models")
     @classmethod
@@ -875,6 +895,18 @@ class Suite(Strict):
                     "model_name", "model name '{n}' must be letters, digits, `_`, `.` or `-`", {"n": name}
                 )
         return value
+
+    @model_validator(mode="after")
+    def _min_passes(self) -> Suite:
+        for section in [*self.evaluations, *self.knowledge_bases]:
+            k = section.repeats or self.defaults.repeats
+            if section.min_passes is not None and section.min_passes > k:
+                raise PydanticCustomError(
+                    "min_passes",
+                    "section '{s}': min_passes {m} is more than its {k} repeats (set repeats: to at least {m})",
+                    {"s": section.name, "m": section.min_passes, "k": k},
+                )
+        return self
 
     def model_spec(self, name: str) -> ModelSpec:
         """The spec of a named model, or of a raw model id used directly."""

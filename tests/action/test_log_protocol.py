@@ -91,7 +91,9 @@ def test_only_ten_annotations_per_level_are_shown_and_the_rest_counted() -> None
     assert names.count("error") == 10
     assert names.count("warning") == 10
     notice = [m for n, _, m in runner_commands(stream.getvalue()) if n == "notice"]
-    assert notice == ["4 more problems are not annotated: see the step summary"]
+    assert notice == [
+        "4 more problems not shown (GitHub shows 10 errors and 10 warnings a step): see the step summary or report.html"
+    ]
 
 
 def test_breaches_and_other_reasons_become_annotations_on_the_suite() -> None:
@@ -108,9 +110,9 @@ def test_breaches_and_other_reasons_become_annotations_on_the_suite() -> None:
 
     found = verdict_annotations(verdict, "evals/suite.yml", "error", "warning")
 
-    assert found == [
-        Annotation("error", "Threshold not met: qa (haiku)", "qa (haiku): f1 >= 0.8: got 0.5", "evals/suite.yml", 12),
+    assert found == [  # a reason the results cannot be trusted comes before a breach
         Annotation("warning", "Evaluation error", "guard: did not run: no guardrail", "evals/suite.yml"),
+        Annotation("error", "Threshold not met: qa (haiku)", "qa (haiku): f1 >= 0.8: got 0.5", "evals/suite.yml", 12),
     ]
 
 
