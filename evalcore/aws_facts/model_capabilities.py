@@ -106,6 +106,7 @@ def table() -> CapabilityTable:
     return CapabilityTable.model_validate(yaml.safe_load(text))
 
 
+@functools.cache  # asked for every judge call; the table is fixed and a ModelRef frozen
 def lookup(identifier: str) -> ModelRef:
     """What the table knows of a model id, inference profile id or ARN."""
     geographies = table().geographies

@@ -33,7 +33,19 @@ def first_lone_surrogate(value: Any, path: str = "") -> tuple[str, str] | None:
 def replace_lone_surrogates(value: Any) -> Any:
     """`value` (a response: dicts, lists, strings) with every lone surrogate in its strings replaced by U+FFFD;
     the same object when it has none."""
-    return value if first_lone_surrogate(value) is None else _replaced(value)
+    return _replaced(value) if _has_lone(value) else value
+
+
+def _has_lone(value: Any) -> bool:
+    """Whether a JSON value's strings (keys included) hold a lone surrogate: first_lone_surrogate without the path,
+    which it builds for every key it passes (every model response is checked)."""
+    if isinstance(value, str):
+        return not value.isascii() and _LONE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone(key) or _has_lone(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_lone(item) for item in value)
+    return False
 
 
 def _replaced(value: Any) -> Any:
