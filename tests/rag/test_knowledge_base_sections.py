@@ -174,3 +174,31 @@ def test_a_case_sends_retrieve_and_retrieve_and_generate_together_not_one_after_
     assert retrieve.time < generate.time + generate.duration_ms / 1000
     (judged,) = emulator.requests("Converse")
     assert judged.time >= max(retrieve.time + retrieve.duration_ms / 1000, generate.time + generate.duration_ms / 1000)
+
+
+def test_a_credential_in_a_retrieved_passage_or_a_citation_never_reaches_the_results_file(
+    tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Passages and citations are text from outside (a knowledge base's documents) like a model's answer: they are
+    # redacted the same way before a result is written.
+    use_emulator(monkeypatch, emulator)
+    key = "AKIA" + "ABCDEFGHIJKLMNOP"
+    data = world().model_dump(exclude_none=True)
+    for document in data["knowledge_bases"]["KBCLAIMS01"]["documents"]:
+        document["text"] = document["text"].replace("police report", f"police report (key {key})")
+    emulator.set_world(world(knowledge_bases=data["knowledge_bases"]))
+    suite = _example(tmp_path, targets={"current": {"knowledge_base_id": "KBCLAIMS01", "number_of_results": 3}})
+    dataset = suite.parent / "datasets" / "questions.jsonl"
+    dataset.write_text(dataset.read_text().splitlines()[0] + "\n")  # "How do I file a claim?"
+    out = tmp_path / "out"
+
+    main(["run", str(suite), "--out", str(out), "--no-cache", "--quiet"])
+
+    (case,) = final_cases(out / CASES_FILE)
+    assert case.knowledge_base is not None
+    passages = [p.text for p in case.knowledge_base.passages]
+    cited = [part.text for part in case.knowledge_base.citations]
+    cited += [r.text for part in case.knowledge_base.citations for r in part.references]
+    assert any("police report (key ***)" in text for text in passages)
+    assert any("police report (key ***)" in text for text in cited)
+    assert key not in (out / CASES_FILE).read_text()
