@@ -38,13 +38,18 @@ def replace_lone_surrogates(value: Any) -> Any:
 
 def _has_lone(value: Any) -> bool:
     """Whether a JSON value's strings (keys included) hold a lone surrogate: first_lone_surrogate without the path,
-    which it builds for every key it passes (every model response is checked)."""
-    if isinstance(value, str):
-        return not value.isascii() and _LONE.search(value) is not None
-    if isinstance(value, dict):
-        return any(_has_lone(key) or _has_lone(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_lone(item) for item in value)
+    which it builds for every key it passes, and without recursion (every model response is checked)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii() and _LONE.search(item) is not None:
+                return True
+        elif isinstance(item, dict):
+            pending += item
+            pending += item.values()
+        elif isinstance(item, list):
+            pending += item
     return False
 
 
