@@ -5,9 +5,9 @@ work does not share evalcore's interpreter. Prints the figures and writes them t
 
 N generated questions (ten per document of the world's knowledge base, see `world`), in a `knowledge_bases:`
 section with operation retrieve-and-generate and the metrics recall_at_k (against each record's expectedSources)
-and Builtin.Faithfulness (one judge call), concurrency 32. A case is Retrieve, then RetrieveAndGenerate (evalcore
-keeps the passages ranked from Retrieve, the answer and citations from RetrieveAndGenerate), then the judge's
-Converse call; every one of them answers after 100 ms (the judge model's `latency_ms`; on the two knowledge-base
+and Builtin.Faithfulness (one judge call), concurrency 32. A case is Retrieve and RetrieveAndGenerate, sent together
+(evalcore keeps the passages ranked from Retrieve, the answer and citations from RetrieveAndGenerate), then the
+judge's Converse call; every one of them answers after 100 ms (the judge model's `latency_ms`; on the two knowledge-base
 operations a world fault of kind `latency` at rate 1, docs/emulator.md "Faults"). Wall time of the whole
 `evalcore run` against the ideal, calls x latency / concurrency, with the calls counted from the emulator's request
 log. Target (issue 24): <= 1.2 x ideal + 1 s, as bench/direct.py's latency benchmark.
@@ -155,7 +155,8 @@ def run_evalcore(env: dict[str, str], suite_path: Path, out: Path) -> dict[str, 
 def bare_boto3(env: dict[str, str], cases: int) -> float:
     """Wall seconds for a plain pool of CONCURRENCY threads with one boto3 client per service to make each case's
     three calls in turn (Retrieve, RetrieveAndGenerate, a Converse call to the judge): the same calls at the same
-    latency, without evalcore."""
+    latency, without evalcore (and one after the other, as evalcore sent them before it sent the first two
+    together). Its clients are built before its clock starts; evalcore's run builds its own inside its time."""
     import boto3
     from botocore.config import Config
 

@@ -492,6 +492,22 @@ def redacted(result: CaseResult, secrets: Secrets) -> CaseResult:
             for turn in result.agent.turns
         ]
         update["agent"] = result.agent.model_copy(update={"turns": turns, "reasoning": clean(result.agent.reasoning)})
+    if result.knowledge_base is not None:  # a knowledge base's documents are text from outside too
+        outcome = result.knowledge_base
+
+        def passages(found: list[Passage]) -> list[Passage]:
+            return [
+                p.model_copy(update={"text": clean(p.text), "metadata": {k: clean(v) for k, v in p.metadata.items()}})
+                for p in found
+            ]
+
+        citations = [
+            part.model_copy(update={"text": clean(part.text), "references": passages(part.references)})
+            for part in outcome.citations
+        ]
+        update["knowledge_base"] = outcome.model_copy(
+            update={"passages": passages(outcome.passages), "citations": citations}
+        )
     return result.model_copy(update=update)
 
 

@@ -7,7 +7,10 @@ RetrieveAndGenerateRequest): `Retrieve` with `retrievalConfiguration.vectorSearc
 overrideSearchType, filter) gives the ranked passages; for `operation: retrieve-and-generate`, `RetrieveAndGenerate`
 with type KNOWLEDGE_BASE, the same retrievalConfiguration and a `generationConfiguration` (promptTemplate,
 inferenceConfig.textInferenceConfig, guardrailConfiguration) gives the answer and its citations. Both go through
-the scheduler (limits, retries) and the response cache (purposes knowledge-base-retrieve and -generate).
+the scheduler (limits, retries) and the response cache (purposes knowledge-base-retrieve and -generate). Neither
+request needs the other's answer, so a retrieve-and-generate case sends them together (Retrieve from a second
+thread of the section's, RetrieveAndGenerate from the case's own) and waits for both: two round trips before the
+judges, not three. Calls in flight stay under the scheduler's ceiling, which counts calls, not cases.
 
 A case's status follows direct evaluations: `error` when a call failed or a metric could not be computed, `fail`
 when a pass/fail check on the answer failed, `pass` otherwise; retrieval and judge scores feed the aggregates and
@@ -19,6 +22,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +61,7 @@ class Prepared:
     retrieval: list[str]
     checks: list[CheckMetric]
     judged: list[tuple[BuiltinMetric | CustomJudgeMetric, Judge]]
+    alongside: Executor | None = None  # sends a retrieve-and-generate case's Retrieve beside its RetrieveAndGenerate
 
 
 def run_knowledge_bases(
@@ -65,7 +70,12 @@ def run_knowledge_bases(
     """The Runner for knowledge-base sections in mode direct."""
     prepared = _prepare(ctx, section_name)
     workers = prepared.section.concurrency or ctx.scheduler.concurrency
-    ctx.scheduler.map(cases, functools.partial(_run_case, prepared), emit, workers=workers)
+    if prepared.section.operation != "retrieve-and-generate":
+        ctx.scheduler.map(cases, functools.partial(_run_case, prepared), emit, workers=workers)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="evalcore-retrieve") as alongside:
+        prepared.alongside = alongside
+        ctx.scheduler.map(cases, functools.partial(_run_case, prepared), emit, workers=workers)
 
 
 def _prepare(ctx: RunContext, section_name: str) -> Prepared:
@@ -174,38 +184,55 @@ def _evaluate(prepared: Prepared, target: KnowledgeBaseTarget, record: dict[str,
         "retrievalQuery": {"text": question},
         "retrievalConfiguration": retrieval,
     }
-    try:
-        retrieved = _call(prepared, "knowledge-base-retrieve", None, request, result.repeat, "retrieve")
-    except CallFailed as exc:
-        result.reason, result.attempts = f"Retrieve failed: {exc.reason}", exc.attempts
-        return
-    outcome.passages = [passage(r) for r in retrieved.value.get("retrievalResults") or []]
-    result.cached, result.attempts = retrieved.cached, retrieved.attempts
-    result.latency_ms = retrieved.value["latencyMs"]
-    answer = None
+    retrieve = functools.partial(_call, prepared, "knowledge-base-retrieve", None, request, result.repeat, "retrieve")
+    generated: CallResult | CallFailed | None = None
     if section.operation == "retrieve-and-generate":
         kb_config = {"knowledgeBaseId": target.knowledge_base_id, **prepared.generation}
         kb_config["retrievalConfiguration"] = retrieval
-        request = {
+        generate_request = {
             "input": {"text": question},
             "retrieveAndGenerateConfiguration": {"type": "KNOWLEDGE_BASE", "knowledgeBaseConfiguration": kb_config},
         }
-        try:
-            generated = _call(
-                prepared, "knowledge-base-generate", prepared.model_id, request, result.repeat, "generate"
+        alongside = prepared.alongside
+        retrieving = alongside.submit(retrieve).result if alongside is not None else retrieve
+        generated = _outcome(
+            lambda: _call(
+                prepared, "knowledge-base-generate", prepared.model_id, generate_request, result.repeat, "generate"
             )
-        except CallFailed as exc:
-            result.reason, result.attempts = f"RetrieveAndGenerate failed: {exc.reason}", exc.attempts
-            return
+        )
+        retrieved = _outcome(retrieving)
+    else:
+        retrieved = _outcome(retrieve)
+    # Retrieve's failure is reported first, as when the calls were made one after the other; the attempts are
+    # those of every call the case made.
+    result.attempts = sum(o.attempts for o in (retrieved, generated) if o is not None)
+    if isinstance(retrieved, CallFailed):
+        result.reason = f"Retrieve failed: {retrieved.reason}"
+        return
+    outcome.passages = [passage(r) for r in retrieved.value.get("retrievalResults") or []]
+    result.cached = retrieved.cached
+    result.latency_ms = retrieved.value["latencyMs"]
+    answer = None
+    if isinstance(generated, CallFailed):
+        result.reason = f"RetrieveAndGenerate failed: {generated.reason}"
+        return
+    if generated is not None:
         value = generated.value
         answer = str((value.get("output") or {}).get("text") or "")
         outcome.citations = [cited(c) for c in value.get("citations") or []]
         outcome.guardrail_action = value.get("guardrailAction")
         result.cached = result.cached and generated.cached
-        result.attempts += generated.attempts
         result.latency_ms = value["latencyMs"]
     result.output = answer if answer is not None else _listing(outcome.passages)
     _score(prepared, target, record, result, Exchanged(question, outcome, answer))
+
+
+def _outcome(call: Callable[[], CallResult]) -> CallResult | CallFailed:
+    """A call's result, or its failure as a value (a cancellation or a bug still raises)."""
+    try:
+        return call()
+    except CallFailed as exc:
+        return exc
 
 
 def _call(

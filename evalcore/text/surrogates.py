@@ -33,7 +33,24 @@ def first_lone_surrogate(value: Any, path: str = "") -> tuple[str, str] | None:
 def replace_lone_surrogates(value: Any) -> Any:
     """`value` (a response: dicts, lists, strings) with every lone surrogate in its strings replaced by U+FFFD;
     the same object when it has none."""
-    return value if first_lone_surrogate(value) is None else _replaced(value)
+    return _replaced(value) if _has_lone(value) else value
+
+
+def _has_lone(value: Any) -> bool:
+    """Whether a JSON value's strings (keys included) hold a lone surrogate: first_lone_surrogate without the path,
+    which it builds for every key it passes, and without recursion (every model response is checked)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii() and _LONE.search(item) is not None:
+                return True
+        elif isinstance(item, dict):
+            pending += item
+            pending += item.values()
+        elif isinstance(item, list):
+            pending += item
+    return False
 
 
 def _replaced(value: Any) -> Any:

@@ -13,7 +13,7 @@ import yaml
 from evalcore.app.cli import main
 from evalcore.domain.results import CASES_FILE, final_cases
 from evalcore_emulator import Emulator
-from tests.direct_suite import use_emulator
+from tests.direct_suite import use_emulator, world
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "rag"
 
@@ -139,3 +139,66 @@ def test_a_retrieval_regression_shows_in_the_diff_like_a_score_regression(
     report = json.loads(capsys.readouterr().out)
     verdicts = {d["metric"]: d["verdict"] for d in report["differences"] if d["model"] == "kb"}
     assert verdicts["recall_at_k"] == verdicts["ndcg"] == verdicts["Builtin.ContextCoverage"] == "regression"
+
+
+def test_a_case_sends_retrieve_and_retrieve_and_generate_together_not_one_after_the_other(
+    tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Neither request needs the other's answer (botocore's RetrieveRequest and RetrieveAndGenerateRequest both take
+    # only the question and the configuration), so a case is two round trips (both, then the judge), not three.
+    # Concurrency 2: both calls of the one case fit under the ceiling of calls in flight.
+    use_emulator(monkeypatch, emulator)
+    slow = [{"kind": "latency", "operation": op, "latency_ms": 400} for op in ("Retrieve", "RetrieveAndGenerate")]
+    emulator.set_world(world(faults=slow))
+    suite = _example(tmp_path, targets={"current": {"knowledge_base_id": "KBCLAIMS01", "number_of_results": 3}})
+    data = yaml.safe_load(suite.read_text())
+    data["defaults"]["concurrency"] = 2
+    data["knowledge_bases"][0]["metrics"] = ["recall_at_k", "Builtin.Faithfulness"]
+    data["knowledge_bases"][0]["thresholds"] = {}
+    suite.write_text(yaml.safe_dump(data, sort_keys=False))
+    dataset = suite.parent / "datasets" / "questions.jsonl"
+    dataset.write_text(dataset.read_text().splitlines()[0] + "\n")
+    out = tmp_path / "out"
+
+    code = main(["run", str(suite), "--out", str(out), "--no-cache", "--quiet"])
+
+    assert code == 0
+    (case,) = final_cases(out / CASES_FILE)
+    assert case.status == "pass" and case.knowledge_base is not None
+    assert case.knowledge_base.passages and case.knowledge_base.citations
+    (retrieve,) = emulator.requests("Retrieve")
+    (generate,) = emulator.requests("RetrieveAndGenerate")
+    assert retrieve.fault == generate.fault == "latency"
+    # each arrived while the other was still being answered
+    assert generate.time < retrieve.time + retrieve.duration_ms / 1000
+    assert retrieve.time < generate.time + generate.duration_ms / 1000
+    (judged,) = emulator.requests("Converse")
+    assert judged.time >= max(retrieve.time + retrieve.duration_ms / 1000, generate.time + generate.duration_ms / 1000)
+
+
+def test_a_credential_in_a_retrieved_passage_or_a_citation_never_reaches_the_results_file(
+    tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Passages and citations are text from outside (a knowledge base's documents) like a model's answer: they are
+    # redacted the same way before a result is written.
+    use_emulator(monkeypatch, emulator)
+    key = "AKIA" + "ABCDEFGHIJKLMNOP"
+    data = world().model_dump(exclude_none=True)
+    for document in data["knowledge_bases"]["KBCLAIMS01"]["documents"]:
+        document["text"] = document["text"].replace("police report", f"police report (key {key})")
+    emulator.set_world(world(knowledge_bases=data["knowledge_bases"]))
+    suite = _example(tmp_path, targets={"current": {"knowledge_base_id": "KBCLAIMS01", "number_of_results": 3}})
+    dataset = suite.parent / "datasets" / "questions.jsonl"
+    dataset.write_text(dataset.read_text().splitlines()[0] + "\n")  # "How do I file a claim?"
+    out = tmp_path / "out"
+
+    main(["run", str(suite), "--out", str(out), "--no-cache", "--quiet"])
+
+    (case,) = final_cases(out / CASES_FILE)
+    assert case.knowledge_base is not None
+    passages = [p.text for p in case.knowledge_base.passages]
+    cited = [part.text for part in case.knowledge_base.citations]
+    cited += [r.text for part in case.knowledge_base.citations for r in part.references]
+    assert any("police report (key ***)" in text for text in passages)
+    assert any("police report (key ***)" in text for text in cited)
+    assert key not in (out / CASES_FILE).read_text()
