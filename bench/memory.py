@@ -7,10 +7,12 @@ figures and writes bench/out/memory.json. Not a test.
     .venv/bin/python bench/memory.py                           # 366,771 records (200 MB)
     .venv/bin/python bench/memory.py --records 50000           # a quicker look
     .venv/bin/python bench/memory.py --full 25000,50000,100000  # whole runs in one process (no shard)
+    .venv/bin/python bench/memory.py --full 1000000             # a million (about 45 minutes on 2 quiet CPUs)
 
 `--full` runs every case of suites of those sizes in ONE process against the emulator (no model latency, cache
 off), and prints each peak RSS and the slope of peak RSS against cases (least squares, MB per 100,000 cases), to
-bench/out/memory_full.json (row `memory:full` of bench/run.py).
+bench/out/memory_full.json (row `memory:full` of bench/run.py), with the load average as each run started. Each
+run's dataset is written just before it and removed after it (a million records take about 550 MB of disk).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -108,10 +111,13 @@ def full(sizes: list[int]) -> int:
             work = Path(tmp) / str(cases)
             write_data(work, cases)
             out = work / "out"
+            load = round(os.getloadavg()[0], 1)
             wall, peak = measured([*EVALCORE, "run", str(write_suite(work, 1)), "--out", str(out), "--no-cache",
                                    "--quiet"], env)  # fmt: skip
             ran = sum(1 for _ in (out / "results.jsonl").open())
-            run = {"cases": cases, "cases_run": ran, "wall_s": round(wall, 1), "peak_rss_mb": round(peak, 1)}
+            shutil.rmtree(work)
+            run = {"cases": cases, "cases_run": ran, "wall_s": round(wall, 1), "peak_rss_mb": round(peak, 1),
+                   "load_average_at_start": load}  # fmt: skip
             figures["runs"].append(run)
             print(f"memory: full run {run}", flush=True)
     xs, ys = [r["cases"] for r in figures["runs"]], [r["peak_rss_mb"] for r in figures["runs"]]

@@ -109,18 +109,9 @@ def report_data(run: RunResult, cases: CaseIndex | Iterable[CaseResult], limit: 
 
 
 def _embedded(index: CaseIndex, limit: int) -> list[Entry]:
-    entries = index.entries()
-    if len(entries) <= limit:
-        return entries
-    items: dict[tuple[int, str, int], list[Entry]] = {}
-    for entry in entries:
-        items.setdefault((entry.key[0], entry.key[4], entry.key[5]), []).append(entry)
-    chosen: list[Entry] = []
-    for item in sorted(items.values(), key=lambda item: min((e.badness, e.key) for e in item)):
-        if len(chosen) + len(item) > limit:
-            break
-        chosen.extend(item)
-    return sorted(chosen, key=lambda e: e.key)
+    if len(index) <= limit:
+        return list(index.entries())
+    return index.worst_items(limit)
 
 
 def _section(section: SectionSummary, index: CaseIndex, checks: list[ThresholdCheck]) -> dict[str, Any]:

@@ -50,4 +50,5 @@ def render_reports(
     rendering = writers(junit_failures)
     chosen = list(FORMATS) if fmt is None else [fmt]
     index = CaseIndex.of_cases(run, cases) if cases is not None else CaseIndex.of_file(run, out / CASES_FILE, keep)
-    return [rendering[name](out / FORMATS[name].file, run, index) for name in chosen]
+    with index:
+        return [rendering[name](out / FORMATS[name].file, run, index) for name in chosen]
