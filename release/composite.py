@@ -165,7 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = target.read_text(encoding="utf-8") if target.exists() else ""
         if current != text:
-            print(f"release.composite: {target} differs from action.yml's: run `python -m release.composite`", file=sys.stderr)
+            print(
+                f"release.composite: {target} differs from action.yml's: run `python -m release.composite`",
+                file=sys.stderr,
+            )
             return 1
         return 0
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -20,11 +20,16 @@ IMAGE_REF = re.compile(r"ghcr\.io/([\w.${}-]+)/evalcore")
 
 def documents(root: Path) -> list[Path]:
     return sorted(
-        [root / "README.md", root / "CONTRIBUTING.md", root / "action.yml", root / "composite/action.yml"]
-        + list((root / "examples").rglob("*.yml"))
-        + list((root / "examples").rglob("*.md"))
-        + list((root / "docs").glob("*.md"))
-        + list((root / ".github/workflows").glob("*.yml"))
+        [
+            root / "README.md",
+            root / "CONTRIBUTING.md",
+            root / "action.yml",
+            root / "composite/action.yml",
+            *(root / "examples").rglob("*.yml"),
+            *(root / "examples").rglob("*.md"),
+            *(root / "docs").glob("*.md"),
+            *(root / ".github/workflows").glob("*.yml"),
+        ]
     )
 
 

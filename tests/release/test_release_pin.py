@@ -64,9 +64,7 @@ def test_pin_points_the_docker_action_at_the_digest_and_the_composite_at_the_ver
         (["--tag", f"v{VERSION}", "--image", "docker.io/acme/evalcore", "--digest", DIGEST], "image"),
     ],
 )
-def test_pin_refuses_a_malformed_digest_tag_or_image_with_one_line(
-    copy: Path, args: list[str], message: str
-) -> None:
+def test_pin_refuses_a_malformed_digest_tag_or_image_with_one_line(copy: Path, args: list[str], message: str) -> None:
     before = {p: p.read_text() for p in (copy / "action.yml", copy / "composite/action.yml")}
 
     result = pin(copy, *args)
