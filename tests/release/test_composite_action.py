@@ -3,6 +3,7 @@ action.yml by `python -m release.composite`: same inputs, same outputs, the same
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,19 @@ def test_composite_action_is_what_the_generator_makes_from_action_yml() -> None:
     result = generate(REPO, "--check")
 
     assert result.returncode == 0, result.stderr
+
+
+def read_output_file(text: str) -> dict[str, str]:
+    """GITHUB_OUTPUT's two forms: `name=value` and `name<<DELIMITER`, the lines, `DELIMITER`."""
+    outputs, lines = {}, iter(text.splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            outputs[name] = "\n".join(iter(lines.__next__, delimiter))
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            outputs[name] = value
+    return outputs
 
 
 def test_composite_has_the_docker_actions_inputs_and_outputs() -> None:
@@ -74,3 +88,59 @@ def test_check_fails_with_one_line_when_action_yml_gained_an_input(tmp_path: Pat
     assert "python -m release.composite" in stale.stderr
     assert regenerated.returncode == 0 and generate(tmp_path, "--check").returncode == 0
     assert "INPUT_NEW-INPUT: ${{ inputs.new-input }}" in (tmp_path / "composite/action.yml").read_text()
+
+
+def test_composite_steps_run_the_action_with_the_inputs_the_runner_would_give(tmp_path: Path) -> None:
+    """The composite's `venv` and `run` steps, run by bash as a runner runs them (each `${{ inputs.X }}` replaced by
+    the `with:` value or the default, step outputs passed on), with this checkout's Python as the environment's:
+    the entrypoint reads every input and writes every output the composite declares."""
+    composite = yaml.safe_load((REPO / "composite/action.yml").read_text())
+    steps = {s.get("id"): s for s in composite["runs"]["steps"]}
+    workspace = tmp_path / "workspace"
+    shutil.copytree(REPO / "examples/quickstart", workspace / "examples/quickstart")
+    given = {"suite": "examples/quickstart/suite.yml", "emulator": "true", "out-dir": "out"}
+    values = {name: given.get(name, str(spec.get("default", ""))) for name, spec in composite["inputs"].items()}
+    values["github-token"] = ""  # `${{ github.token }}` outside a runner
+    runner = {
+        "PATH": os.environ["PATH"],
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "RUNNER_OS": "Linux",
+        "RUNNER_ARCH": "X64",
+        "RUNNER_TEMP": str(tmp_path),
+        "RUNNER_TOOL_CACHE": str(tmp_path / "toolcache"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+
+    def run_step(step: dict[str, object], expressions: dict[str, str]) -> dict[str, str]:
+        output = tmp_path / f"output-{step['id']}"
+        output.write_text("")
+        env = {}
+        for key, value in step["env"].items():  # type: ignore[attr-defined]
+            for expression, replacement in expressions.items():
+                value = value.replace(f"${{{{ {expression} }}}}", replacement)
+            assert "${{" not in value, f"{key}: {value} not evaluated"
+            env[key] = value
+        done = subprocess.run(
+            ["bash", "-c", step["run"]],  # type: ignore[list-item]
+            cwd=workspace,
+            env={**runner, **env, "GITHUB_OUTPUT": str(output)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return read_output_file(output.read_text())
+
+    venv = run_step(
+        steps["venv"], {"github.action_path": str(REPO / "composite"), "steps.python.outputs.python-version": "3.12.0"}
+    )
+    assert venv["cacheable"] == "false" and venv["package"] == f"{REPO / 'composite'}/..[emulator]"
+    outputs = run_step(
+        steps["run"],
+        {"steps.venv.outputs.python": sys.executable, **{f"inputs.{name}": v for name, v in values.items()}},
+    )
+
+    assert outputs["verdict"] == "passed" and outputs["passed"] == "true"
+    assert set(composite["outputs"]) == set(outputs)
+    assert outputs["results-path"] == "out/results.json" and (workspace / "out/results.json").is_file()
