@@ -27,7 +27,7 @@ import yaml
 HEADER = """\
 # GENERATED from ../action.yml by `python -m release.composite`: edit action.yml, then run it again (a test fails
 # while this file differs from what it generates). The composite variant of the Action, for macOS, Windows and Linux
-# runners without Docker: `uses: OWNER/evalcore/composite@v0`, with the same inputs and outputs.
+# runners without Docker (`uses: <owner>/evalcore/composite@<tag>`), with the same inputs and outputs.
 # On the default branch it installs evalcore from this checkout; a release (release.yml, `python -m release.pin`)
 # pins EVALCORE_PACKAGE to the released version on PyPI.
 """
