@@ -101,5 +101,8 @@ def test_a_release_pins_the_image_line_by_digest() -> None:
 
     released = re.sub(r"(?m)^  image: Dockerfile$", f"  image: docker://ghcr.io/owner/evalcore@{digest}", action_text)
 
-    assert "s|^  image: Dockerfile$|  image: docker://${IMAGE}@${DIGEST}|" in release
+    # The rewrite is `python -m release.pin` (tests/release/test_release_pin.py runs it); release.yml calls it with
+    # the image job's name and digest.
+    assert 'python3 -m release.pin --tag "$TAG" --image "$IMAGE" --digest "$DIGEST"' in release
+    assert "DIGEST: ${{ needs.image.outputs.digest }}" in release
     assert yaml.safe_load(released)["runs"] == {"using": "docker", "image": f"docker://ghcr.io/owner/evalcore@{digest}"}
