@@ -60,8 +60,11 @@ class Workflow:
         return self._annotated.get(level, 0)
 
     def mask(self, value: str) -> None:
+        """Tell the runner to hide `value` in every later line of the job's log (the core's output too). This one
+        command carries the value as it is, not redacted: `::add-mask::***` would hide nothing. The runner does not
+        echo the command."""
         if value.strip():
-            self.command("add-mask", value)
+            self.stream.write(f"::add-mask::{escape_data(value)}\n")
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:

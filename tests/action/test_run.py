@@ -235,3 +235,21 @@ def test_shards_run_in_matrix_jobs_merge_into_one_verdict(workspace: Path, world
     assert merged.code == results["verdict"]["exit_code"] == 1
     assert merged.outputs()["pass-rate"] == "0.5"
     assert len((workspace / "evalcore-out" / "results.jsonl").read_text().splitlines()) == 2
+
+
+def test_the_endpoint_urls_password_is_masked_by_its_value_not_by_asterisks(workspace: Path) -> None:
+    # `::add-mask::` tells the runner which value to hide in every later line of the job's log, the core's output
+    # included; sent redacted ("***") it would hide nothing. The password itself is never printed otherwise.
+    write_suite(workspace)
+    password = "pw-Secret-0123456789"
+    env = action_env(
+        workspace,
+        {"suite": "evals/suite.yml", "endpoint-url": f"http://u:{password}@127.0.0.1:9/", "aws-region": "us-east-1"},
+    )
+    env.update({"AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_KEY})
+
+    step = run_step(env, workspace)
+
+    masks = [message for name, _, message in step.commands() if name == "add-mask"]
+    assert masks and masks[0] == password, masks
+    assert password not in step.log.replace(f"::add-mask::{password}", "")
