@@ -1,7 +1,7 @@
 """Trim the installed packages of the runtime image to what evalcore uses (run once, in the image's install step).
 
 botocore ships the models of every AWS service (about 30 MB): keep those evalcore builds clients for and those the
-credential chain needs. moto (the emulator's S3/IAM/STS) ships every service it mocks (about 50 MB): keep its core
+credential chain needs. moto (the emulator's S3/IAM/STS/CloudWatch Logs) ships every service it mocks (about 50 MB): keep its core
 and the services the emulator serves. tests/container/test_image.py proves every kept client still loads.
 """
 
@@ -21,6 +21,7 @@ BOTOCORE_SERVICES = frozenset(
         "bedrock-agent",
         "bedrock-agent-runtime",
         "bedrock-agentcore",
+        "logs",  # AgentCore batch evaluations' per-session results (CloudWatch Logs)
         "s3",
         "sts",
         "iam",
@@ -34,7 +35,19 @@ BOTOCORE_SERVICES = frozenset(
 )
 # moto's packages the emulator's S3/IAM/STS server imports (its modules at the top level all stay).
 MOTO_PACKAGES = frozenset(
-    {"core", "utilities", "moto_api", "moto_server", "s3", "s3bucket_path", "iam", "sts", "cloudwatch", "events"}
+    {
+        "core",
+        "utilities",
+        "moto_api",
+        "moto_server",
+        "s3",
+        "s3bucket_path",
+        "iam",
+        "sts",
+        "logs",
+        "cloudwatch",
+        "events",
+    }
 )
 
 
