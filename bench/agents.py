@@ -17,7 +17,9 @@ CPU figure does not move with the machine's load). Target: evalcore >= 10x faste
 
 agenteval has no AgentCore target, so the AgentCore row compares evalcore with itself: the plan's tests as a native
 section on the `bedrock-agent` target and on the `agentcore-runtime` target (the emulator's claims runtime), with
-the verdicts of the two compared.
+the verdicts of the two compared. One more run calls the tools of the emulator's MCP server on AgentCore Runtime
+(`agentcore-mcp`, no evaluator): as many `tool:` tests, one MCP session (3 InvokeAgentRuntime calls) each, one in
+three expecting a status the claim has not, so its verdicts have the plan's pattern and are compared too.
 """
 
 from __future__ import annotations
@@ -129,6 +131,12 @@ def run_evalcore(folder: Path, env: dict[str, str], *options: str) -> tuple[floa
     return elapsed, cpu, verdicts
 
 
+MCP_TARGET = {
+    "type": "agentcore-mcp",
+    "agent_runtime_arn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/claims_tools-Mc0123abcd",
+}
+
+
 AGENTCORE_TARGETS = {
     "evalcore_agent": plan(0)["target"],
     "evalcore_agentcore": {
@@ -140,13 +148,39 @@ AGENTCORE_TARGETS = {
         "agent_runtime_arn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/claims_agent-Rt0123abcd",
         "stream": True,
     },
+    "evalcore_agentcore_mcp": MCP_TARGET,
 }
+
+
+def mcp_tool_tests(tests: int) -> dict[str, Any]:
+    """`tool:` tests of the emulator's get_claim_status: an open claim, an unknown one (an error, expected), and
+    every third a closed claim expected open (a fail), as the plan's every third test fails."""
+    cases: dict[str, Any] = {}
+    for n in range(tests):
+        if n % 3 == 1:
+            tool = {"name": "get_claim_status", "arguments": {"claimId": f"claim-{900 + n}"}, "expect_error": True}
+        else:
+            claim = "claim-006" if n % 3 == 0 else "claim-001"
+            tool = {
+                "name": "get_claim_status",
+                "arguments": {"claimId": claim},
+                "checks": [{"contains": claim}],
+                "expected": {"$.structuredContent.status": "open"},
+            }
+        cases[f"test_{n:02d}"] = {"tool": tool}
+    return cases
+
+
+def native_section(target: dict[str, Any], tests: int) -> dict[str, Any]:
+    if target["type"] == "agentcore-mcp":
+        return {"name": "native", "target": target, "tests": mcp_tool_tests(tests)}
+    return {"name": "native", "evaluator": {"model": "claude-3"}, "target": target, "tests": plan(tests)["tests"]}
 
 
 def run_evalcore_native(
     folder: Path, env: dict[str, str], target: dict[str, Any], tests: int
 ) -> tuple[float, float, dict[str, str]]:
-    section = {"name": "native", "evaluator": {"model": "claude-3"}, "target": target, "tests": plan(tests)["tests"]}
+    section = native_section(target, tests)
     (folder / "suite.yml").write_text(yaml.safe_dump({"version": 1, "name": "bench-agentcore", "agents": [section]}))
     command = [sys.executable, "-m", "evalcore.app.cli", "run", "suite.yml", "--out", "out", "--cache-dir", "cache"]
     done, elapsed, cpu = timed([*command, "--quiet"], folder, env)

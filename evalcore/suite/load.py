@@ -529,13 +529,15 @@ class _Checker:
         if ag.evaluation is not None:
             self._agentcore_batch(loc, ag, target)
             return
-        if ag.evaluator is None:  # AgentSection's own rule refuses this before any check
+        if not self._conversations_complete(ag, loc):
             return
-        model = ag.evaluator.model
-        model_id = EVALUATOR_ALIASES.get(model) or self.suite.model_spec(model).id
-        self._model_ref(model if model not in EVALUATOR_ALIASES else None, (*loc, "evaluator", "model"))
-        if model in EVALUATOR_ALIASES:
-            self._served(model_id, (*loc, "evaluator", "model"))
+        model_id = None  # a section of only `tool:` tests calls no evaluator
+        if ag.evaluator is not None:
+            model = ag.evaluator.model
+            model_id = EVALUATOR_ALIASES.get(model) or self.suite.model_spec(model).id
+            self._model_ref(model if model not in EVALUATOR_ALIASES else None, (*loc, "evaluator", "model"))
+            if model in EVALUATOR_ALIASES:
+                self._served(model_id, (*loc, "evaluator", "model"))
         if ag.agentcore_evaluators and not isinstance(target, AgentCoreRuntimeTarget):
             self._problem_at(
                 self.doc,
@@ -549,6 +551,26 @@ class _Checker:
         self.loaded.agents[ag.name] = ResolvedAgents(
             ag.evaluator, model_id, target, dict(ag.tests), self.base, list(ag.agentcore_evaluators)
         )
+
+    def _conversations_complete(self, ag: AgentSection, loc: Loc) -> bool:
+        """A conversation test (not a `tool:` call) has `steps` and `expected_results`, and the section an
+        `evaluator` to talk to the target."""
+        complete = True
+        for name, test in ag.tests.items():
+            if test.tool is not None:
+                continue
+            if not (test.steps and test.expected_results):
+                message = "a test needs `steps` and `expected_results` (or a `tool:` call)"
+            elif ag.evaluator is None:
+                message = (
+                    f"test '{name}' is a conversation: the section needs an `evaluator` (only a section of `tool:` "
+                    "tests runs without one)"
+                )
+            else:
+                continue
+            self._problem_at(self.doc, self.doc.file, (*loc, "tests", name), message)
+            complete = False
+        return complete
 
     def _tool_tests_match(self, ag: AgentSection, target: Any, loc: Loc) -> bool:
         """An agentcore-mcp target runs `tool:` tests only, and only it runs them."""
@@ -573,6 +595,14 @@ class _Checker:
         if len(ag.agentcore_evaluators) > 10:
             why = "a batch evaluation takes at most 10 evaluators"
             self._problem_at(self.doc, self.doc.file, (*loc, "agentcore_evaluators"), why)
+            return
+        # AgentCore runs each scenario once, in its own runtime session (botocore's bedrock-agentcore model,
+        # AgentCoreRuntimeInvocation; DatasetExecutionConfig has no repeat count): k cases would be one result k times.
+        repeated = [name for name, test in ag.tests.items() if (test.repeats or 1) > 1]
+        for name in repeated:
+            why = "mode agentcore-batch runs each scenario once: `repeats` above 1 would copy one result (remove it)"
+            self._problem_at(self.doc, self.doc.file, (*loc, "tests", name, "repeats"), why)
+        if repeated:
             return
         self.loaded.agents[ag.name] = ResolvedAgents(
             None, None, target, dict(ag.tests), self.base, list(ag.agentcore_evaluators), ag.evaluation

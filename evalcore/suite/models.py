@@ -581,8 +581,16 @@ class McpToolTest(Strict):
 
 
 class AgentTest(Strict):
-    steps: list[str] = Field(default_factory=list)
-    expected_results: list[str] = Field(default_factory=list)
+    """A conversation (`steps` and `expected_results`; the section's `evaluator` plays the user), a `tool:` call
+    (agentcore-mcp targets), or in mode agentcore-batch a scenario of the dataset named by the test's key
+    (`steps` and `expected_results` then optional, documentation only)."""
+
+    steps: list[str] = Field(
+        default_factory=list, description="What the evaluator asks, in order (a conversation test; required there)."
+    )
+    expected_results: list[str] = Field(
+        default_factory=list, description="What the agent must have done (a conversation test; required there)."
+    )
     initial_prompt: str | None = None
     max_turns: int = Field(2, ge=1, le=50)
     hook: str | None = None
@@ -599,8 +607,6 @@ class AgentTest(Strict):
 
     @model_validator(mode="after")
     def _conversation_or_tool(self) -> AgentTest:
-        if self.tool is None and not (self.steps and self.expected_results):
-            raise PydanticCustomError("agent_test", "a test needs `steps` and `expected_results` (or a `tool:` call)")
         if self.tool is not None and (self.steps or self.expected_results or self.initial_prompt):
             raise PydanticCustomError(
                 "agent_test",
@@ -651,7 +657,11 @@ class AgentCoreBatchEvaluation(Strict):
 class AgentSection(Strict):
     name: Name
     plan: str | None = Field(None, description="An agenteval plan (agenteval.yml), run as it is.")
-    evaluator: Evaluator | None = None
+    evaluator: Evaluator | None = Field(
+        None,
+        description="The model playing the user in conversation tests; a section of only `tool:` tests, or in mode "
+        "agentcore-batch, needs none.",
+    )
     target: Target | None = None
     tests: dict[str, AgentTest] = Field(default_factory=dict)
     thresholds: Thresholds = Field(default_factory=dict)
@@ -674,7 +684,8 @@ class AgentSection(Strict):
                 "agents", "give either `plan:` (an agenteval plan) or `evaluator`/`target`/`tests`, not both"
             )
         if self.plan is None:
-            needed = ("target",) if self.evaluation is not None else ("evaluator", "target")
+            # Which tests need the evaluator is the loader's check, at the test (a `tool:` test needs none).
+            needed = ("evaluator", "target") if self.evaluation is None and not self.tests else ("target",)
             missing = [k for k in needed if getattr(self, k) is None]
             if self.evaluation is not None and not self.agentcore_evaluators:
                 missing.append("agentcore_evaluators")

@@ -11,8 +11,8 @@ evalcore ASSUMES one log event per (session, evaluator), its message a JSON docu
 (the dataset scenario the session ran). Anything else is not guessed at: `UnexpectedResults`, one line, and the
 cases are `error` (the run exits 3).
 
-A case (a test; its key is the scenario id) is `pass` when every evaluator scored its session (the section's
-thresholds on `agentcore:<evaluator>` then gate), `error` when one could not, when its scenario has no result, or
+A case (a test; its key is the scenario id) is `pass` when every evaluator scored its session (each score a metric
+by `agentcore_scores`, the on-demand path's rule; the section's thresholds on `agentcore:<evaluator>` then gate), `error` when one could not, when its scenario has no result, or
 when it ran more than once (several sessions: which one counts is not known).
 """
 
@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evalcore.domain.plan import AgentItem, Case
 from evalcore.domain.results import CaseResult, MetricScore
+from evalcore.runners.agents.agentcore_scores import agentcore_score
 from evalcore.runners.context import case_result
 from evalcore.runners.job_requests import JobPlan
 from evalcore.suite import metric_names
@@ -112,9 +113,7 @@ def _result(case: Case, job: JobPlan, evaluators: list[str], events: list[_Attri
             failed.append(f"{name} could not score the session: {event.error_type or 'no score'}")
             result.metrics.append(MetricScore(name=name, error=event.error_type or "no score"))
             continue
-        label = f"[{event.label}]" if event.label else None
-        explanation = " ".join(p for p in (label, event.explanation) if p) or None
-        result.metrics.append(MetricScore(name=name, value=event.value, explanation=explanation))
+        result.metrics.append(agentcore_score(name, event.value, event.label, event.explanation))
     if failed:
         result.reason = "; ".join(failed)
         return result

@@ -6,9 +6,9 @@ session-level `evaluationReferenceInputs` entry (`context.spanContext.sessionId`
 as `assertions` and the functions of its `must` tool-call expectations, in order, as `expectedTrajectory.toolNames`.
 Each `evaluationResults` entry becomes a metric `agentcore:<evaluatorId>` (the id the suite lists: a built-in's
 `evaluatorName` is its descriptive name; `:<evaluationDimensionName>` added for multi-dimensional scales) with the
-evaluator's `value` (None when outside 0-1: the score and label stay in the explanation) and `passed` unset: the
-scores are reported and a threshold may bound them; the case's verdict stays evalcore's. A session whose answers
-carried no spans, a failed call or a result with an `errorCode` leaves the test unevaluated: TestError (`error`).
+evaluator's `value`, by `agentcore_scores` (the batch results' rule too: None when outside 0-1, the score and label
+then in the explanation). A session whose answers carried no spans, a failed call or a result with an
+`errorCode` leaves the test unevaluated: TestError (`error`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import functools
 from typing import Any
 
 from evalcore.domain.results import MetricScore
+from evalcore.runners.agents.agentcore_scores import agentcore_score
 from evalcore.runners.agents.evaluator import TestError
 from evalcore.runners.agents.targets import TargetEnv, call, scheduled_attempts
 from evalcore.runners.agents.targets.agentcore_runtime import RuntimeSession
@@ -67,9 +68,10 @@ def _metric(evaluator: str, result: dict[str, Any]) -> MetricScore:
     if result.get("errorCode") or result.get("errorMessage"):
         raise TestError(f"{name} could not score the session: {result.get('errorCode')}: {result.get('errorMessage')}")
     value = result.get("value")
-    label = result.get("label")
-    explanation = " ".join(str(p) for p in (f"[{label}]" if label else None, result.get("explanation")) if p)
-    if isinstance(value, (int, float)) and not 0 <= value <= 1:
-        explanation = f"score {value} (outside 0-1) {explanation}".strip()
-        value = None
-    return MetricScore(name=name, value=None if value is None else float(value), explanation=explanation or None)
+    label, explanation = result.get("label"), result.get("explanation")
+    return agentcore_score(
+        name,
+        float(value) if isinstance(value, (int, float)) else None,
+        str(label) if label else None,
+        str(explanation) if explanation else None,
+    )

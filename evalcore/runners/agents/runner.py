@@ -44,7 +44,7 @@ SESSION_RESTARTS = 3  # a test whose target session broke mid-turn starts over, 
 class _Section:
     name: str
     resolved: ResolvedAgents
-    evaluator: EvaluatorModel
+    evaluator: EvaluatorModel | None  # None: a section of only `tool:` tests, which call no evaluator
     target: Target | None
     target_problem: str | None
     pricing: Pricing
@@ -72,10 +72,11 @@ def run_agents(ctx: RunContext, section_name: str, cases: Iterable[Case], emit: 
 
 def _prepare(ctx: RunContext, section_name: str) -> _Section:
     resolved = ctx.loaded.agents[section_name]
-    evaluator = resolved.evaluator
-    if evaluator is None or resolved.evaluator_model_id is None:  # registry sends agentcore-batch sections elsewhere
-        raise TypeError(f"{section_name}: an agentcore-batch section has no evaluator")
-    client = ctx.aws.client("bedrock-runtime", evaluator.region, evaluator.endpoint_url)
+    evaluator = None
+    if resolved.evaluator is not None and resolved.evaluator_model_id is not None:
+        spec = resolved.evaluator
+        client = ctx.aws.client("bedrock-runtime", spec.region, spec.endpoint_url)
+        evaluator = EvaluatorModel(ctx.scheduler, client, resolved.evaluator_model_id, spec.max_retry)
     env = TargetEnv(ctx.scheduler, _client_factory(ctx.aws), resolved.base_dir)
     target, problem, agentcore = None, None, None
     try:
@@ -87,7 +88,7 @@ def _prepare(ctx: RunContext, section_name: str) -> _Section:
     return _Section(
         section_name,
         resolved,
-        EvaluatorModel(ctx.scheduler, client, resolved.evaluator_model_id, evaluator.max_retry),
+        evaluator,
         target,
         problem,
         pricing_for(ctx),
@@ -167,6 +168,8 @@ def _converse(
 ) -> tuple[AgentRun, list[MetricScore]]:
     """The conversation, started over in a new session when one broke, then the trace assertions: the run (a new
     one after a restart) and its scores."""
+    if section.evaluator is None:  # the loader refuses a conversation test in a section without an evaluator
+        raise TestError("a conversation test needs the section's `evaluator`")
     for restart in range(SESSION_RESTARTS + 1):
         session = target.session(test, repeat)
         try:
@@ -210,7 +213,7 @@ def _post_hook(hook: Any, test: hooks.HookTest, run: AgentRun, trace: TraceLog) 
 
 def _result(section: _Section, case: Case, run: AgentRun, scores: list[MetricScore], latency_ms: float) -> CaseResult:
     test_name = case.item_as(AgentItem).test_name
-    model_id = section.evaluator.model_id
+    model_id = section.evaluator.model_id if section.evaluator is not None else None
     target_model = run.target_model or (section.target.model_id if section.target is not None else None)
     metrics = list(scores)
     if run.results_observed is not None:
@@ -235,7 +238,7 @@ def _result(section: _Section, case: Case, run: AgentRun, scores: list[MetricSco
         usage=run.target_usage,
         judge_usage=run.evaluator_usage,
         cost_usd=section.pricing.cost(target_model, run.target_usage) if target_model else None,
-        judge_cost_usd=section.pricing.cost(model_id, run.evaluator_usage),
+        judge_cost_usd=section.pricing.cost(model_id, run.evaluator_usage) if model_id else None,
         attempts=run.attempts,
         agent=AgentOutcome(
             test=test_name,

@@ -28,10 +28,11 @@ def write_suite(
     folder: Path,
     tests: dict[str, Any],
     target: dict[str, Any] | None = None,
-    evaluator: str | dict[str, Any] = "claude-3",
+    evaluator: str | dict[str, Any] | None = "claude-3",
     **section: Any,
 ) -> Path:
-    """A suite with one agents section `claims` whose target defaults to the default world's claims agent."""
+    """A suite with one agents section `claims` whose target defaults to the default world's claims agent (and
+    without an `evaluator` when it is None)."""
     folder.mkdir(parents=True, exist_ok=True)
     suite = {
         "version": 1,
@@ -40,7 +41,7 @@ def write_suite(
         "agents": [
             {
                 "name": "claims",
-                "evaluator": evaluator if isinstance(evaluator, dict) else {"model": evaluator},
+                **({} if evaluator is None else {"evaluator": _evaluator(evaluator)}),
                 "target": target or AGENT,
                 "tests": tests,
                 **section,
@@ -50,6 +51,10 @@ def write_suite(
     path = folder / "suite.yml"
     path.write_text(yaml.safe_dump(suite, sort_keys=False))
     return path
+
+
+def _evaluator(evaluator: str | dict[str, Any]) -> dict[str, Any]:
+    return evaluator if isinstance(evaluator, dict) else {"model": evaluator}
 
 
 def run(suite: Path, out: Path, **options: Any) -> RunOutcome:

@@ -207,3 +207,80 @@ def test_the_emulator_serves_batch_evaluations_to_boto3(emulator: Emulator) -> N
     events = emulator.client("logs").filter_log_events(logGroupName=output["logGroupName"])["events"]
     assert len(events) == 3 and json.loads(events[0]["message"])["event.name"] == "gen_ai.evaluation.result"
     assert client.delete_batch_evaluation(batchEvaluationId=batch_id)["status"] == "DELETING"
+
+
+def test_a_scenario_test_needs_no_steps_or_expected_results_in_batch_mode(tmp_path: Path) -> None:
+    suite = _suite(tmp_path, ["open_claims"], ["Builtin.Helpfulness"])
+    data = yaml.safe_load(suite.read_text())
+    data["agents"][0]["tests"] = {"open_claims": {}}  # the key is the scenario id; the dataset holds the rest
+    suite.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    code = main(["run", str(suite), "--out", str(tmp_path / "out")])
+
+    assert _results(tmp_path / "out")["open_claims"].status == "pass"
+    assert code == 0
+
+
+def test_repeats_in_batch_mode_are_refused_with_one_line_before_anything_starts(
+    tmp_path: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # AgentCore runs each scenario once per batch evaluation (one session): k copies of one result would be k
+    # "independent" passes that never happened.
+    suite = _suite(tmp_path, ["open_claims"], ["Builtin.Helpfulness"])
+    data = yaml.safe_load(suite.read_text())
+    data["agents"][0]["tests"]["open_claims"]["repeats"] = 3
+    suite.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    code = main(["run", str(suite), "--out", str(tmp_path / "out")])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len([line for line in err.splitlines() if "repeats" in line]) == 1, err
+    assert "suite.yml:" in err
+    assert emulator.requests("StartBatchEvaluation") == []
+
+
+def test_a_score_outside_0_1_is_reported_without_a_value_as_the_on_demand_path_does(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    world = load_world()
+    world.jobs = world.jobs.model_copy(update={"duration_seconds": 2.0})
+    emulator.set_world(world)
+    group = "/evalcore/tests/scale-results"
+    logs = emulator.client("logs")
+    logs.create_log_group(logGroupName=group)
+    suite = _suite(tmp_path, ["open_claims"], ["Builtin.Helpfulness"], log_group=group)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "evalcore.app.cli", "run", str(suite), "--out", str(out)]
+    proc = subprocess.Popen(command, env={**os.environ, **emulator.env()}, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not (out / "jobs.json").is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # Before the batch evaluation finishes, its result stream gets a well-formed event of a 1-5 scale evaluator
+    # for the scenario's session (the emulator's session id: `<batch id>-<scenario id>`).
+    job = read_jobs(out)[0]
+    stream = job.request["outputConfig"]["cloudWatchConfig"]["logStreamName"]
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    attributes = {
+        "gen_ai.evaluation.name": "Builtin.Correctness",
+        "gen_ai.evaluation.score.value": 4.0,
+        "gen_ai.evaluation.score.label": "Good",
+        "gen_ai.evaluation.explanation": "mostly right",
+        "session.id": f"{job.arn}-open_claims",
+        "test_scenario.id": "open_claims",
+    }
+    event = {"event.name": "gen_ai.evaluation.result", "attributes": attributes}
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName=stream,
+        logEvents=[{"timestamp": int(time.time() * 1000), "message": json.dumps(event)}],
+    )
+    _, stderr = proc.communicate(timeout=60)
+
+    case = _results(out)["open_claims"]
+    scores = {m.name: m for m in case.metrics}
+    scaled = scores["agentcore:Builtin.Correctness"]
+    assert scaled.value is None
+    assert scaled.explanation is not None and "score 4.0 (outside 0-1)" in scaled.explanation
+    assert "[Good]" in scaled.explanation
+    assert case.status == "pass", (case.reason, stderr)

@@ -12,7 +12,7 @@ import pytest
 from evalcore.app.cli import main
 from evalcore_emulator import Emulator, load_world
 from tests.direct_suite import use_emulator
-from tests.runners.agents.agent_suite import results, run, write_suite
+from tests.runners.agents.agent_suite import MISSING_DOCUMENTS, results, run, write_suite
 
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/claims_tools-Mc0123abcd"
 MCP: dict[str, Any] = {"type": "agentcore-mcp", "agent_runtime_arn": ARN}
@@ -136,3 +136,26 @@ def test_an_event_stream_answer_is_read_like_a_json_one(emulator: Emulator, tmp_
 
     case = results(tmp_path / "out")["status"]
     assert case.status == "pass", case.reason
+
+
+def test_a_section_of_only_tool_tests_runs_without_an_evaluator(tmp_path: Path) -> None:
+    suite = write_suite(tmp_path, {"status": STATUS_006}, target=MCP, evaluator=None)
+
+    assert main(["run", str(suite), "--out", str(tmp_path / "out"), "--no-cache", "--quiet"]) == 0
+    case = results(tmp_path / "out")["status"]
+    assert case.status == "pass", case.reason
+    assert case.judge_cost_usd in (None, 0.0)
+    assert case.agent is not None and case.agent.evaluator_model is None
+
+
+def test_a_conversation_test_without_an_evaluator_is_refused_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite = write_suite(tmp_path, {"chat": MISSING_DOCUMENTS}, evaluator=None)
+    line = next(n for n, text in enumerate(suite.read_text().splitlines(), 1) if text.strip() == "chat:")
+
+    assert main(["run", str(suite), "--out", str(tmp_path / "out"), "--no-cache", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"suite.yml:{line}:" in err or f"suite.yml:{line + 1}:" in err, err  # the key or its mapping
+    assert "chat" in err and "evaluator" in err
+    assert "Traceback" not in err
