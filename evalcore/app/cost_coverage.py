@@ -40,11 +40,12 @@ def not_counted(loaded: LoadedSuite, plan: Plan) -> list[str]:
     found: list[str] = []
     for section in loaded.suite.sections():
         if len(plan.cases.of(section.name)):
-            found += [f"{section.name}: {what}" for what in _of(loaded, section)]
+            found += [f"{section.name}: {what}" for what in calls_not_counted(loaded, section)]
     return found
 
 
-def _of(loaded: LoadedSuite, section: Any) -> Iterator[str]:
+def calls_not_counted(loaded: LoadedSuite, section: Any) -> Iterator[str]:
+    """The kinds of call of `section` a budget cannot count."""
     if isinstance(section, JobEvaluation | JobKnowledgeBaseSection):
         yield "Bedrock evaluation jobs (Bedrock makes their calls)"
     elif isinstance(section, KnowledgeBaseSection):
