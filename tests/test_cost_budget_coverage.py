@@ -134,3 +134,40 @@ def test_a_budget_with_an_unpriced_model_behind_a_guardrail_is_bad_input(tmp_pat
     )
     assert done.returncode == 2, done.stderr
     assert "no price for us.amazon.nova-premier-v1:0" in done.stderr
+
+
+def test_a_bedrock_model_target_call_whose_worst_case_passes_the_budget_does_not_start(tmp_path: Path) -> None:
+    # With `initial_prompt` a test's first call is the target's (haiku, maxTokens 256: a worst case of about
+    # $0.00032). A budget of $0.0001 refuses it: nothing is spent, the test is not run.
+    test = {**HELLO, "initial_prompt": "Hello, is this the claims desk?"}
+    suite = write_agent_suite(tmp_path / "s", {"hello": test}, target=MODEL_TARGET)
+    run = run_suite(suite, tmp_path / "out", "--max-cost-usd", "0.0001")
+    assert run.code == 3, run.console
+    assert run.results()["run"]["cost_usd"] == 0 and run.results()["run"]["cut_by_budget"] == 1
+    assert not run.cases()
+
+
+def test_a_guardrail_probe_through_a_model_reserves_its_worst_case(tmp_path: Path) -> None:
+    # The probe's call through haiku answers in 256 tokens at most: a worst case of about $0.00032, more than the
+    # budget of $0.0001, so it does not start (its output bound is priced as output, not as input).
+    folder = tmp_path / "s"
+    folder.mkdir()
+    suite = {
+        "version": 1,
+        "name": "probes",
+        "defaults": {"accept_uncounted_cost": True, "inference": {"max_tokens": 256}},
+        "models": {"haiku": "anthropic.claude-3-haiku-20240307-v1:0"},
+        "guardrails": [
+            {
+                "name": "probes",
+                "guardrail": {"id": "grdemo", "version": "1"},
+                "via": "converse",
+                "model": "haiku",
+                "probes": [{"text": "You are an idiot.", "expect": "blocked"}],
+            }
+        ],
+    }
+    (folder / "suite.yml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    run = run_suite(folder / "suite.yml", tmp_path / "out", "--max-cost-usd", "0.0001")
+    assert run.code == 3, run.console
+    assert run.results()["run"]["cost_usd"] == 0 and run.results()["run"]["cut_by_budget"] == 1
