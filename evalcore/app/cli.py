@@ -89,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
         help="a cost budget: no new model call starts once the spend plus its worst case would pass it; the cases "
         "not started are not run and the run exits 3 (overrides the suite's defaults.max_cost_usd)",
     )
+    run.add_argument(
+        "--accept-uncounted-cost",
+        action="store_true",
+        help="run with a cost budget although some calls are not counted by it (knowledge-base retrieval and "
+        "generation, agent runtimes, guardrail text units, evaluation jobs); they are named in a warning "
+        "(default: such a budget is refused, exit 2; or the suite's defaults.accept_uncounted_cost)",
+    )
     run.add_argument("--models", help="comma-separated model names or ids replacing every evaluation's models")
     run.add_argument("--sections", help="comma-separated section names to run (default: all)")
     run.add_argument(
@@ -332,6 +339,7 @@ def _run(ns: argparse.Namespace) -> int:
         max_concurrency=ns.max_concurrency,
         retry_budget_seconds=ns.retry_budget,
         max_cost_usd=ns.max_cost_usd,
+        accept_uncounted_cost=ns.accept_uncounted_cost,
         models=_csv(ns.models),
         sections=_csv(ns.sections),
         thresholds=list(ns.threshold),

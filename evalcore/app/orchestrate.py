@@ -72,6 +72,7 @@ class RunOptions:
     max_concurrency: int | None = None  # the adaptive level's ceiling
     retry_budget_seconds: float | None = None  # overrides the suite's defaults.retry_budget_seconds
     max_cost_usd: float | None = None  # a cost budget; overrides the suite's defaults.max_cost_usd
+    accept_uncounted_cost: bool = False  # run a budget that cannot count some calls (or defaults.accept_uncounted_cost)
     models: list[str] | None = None
     sections: list[str] | None = None
     thresholds: list[str] = field(default_factory=list)
@@ -107,6 +108,7 @@ class Prepared:
     plan: Plan
     max_cost_usd: float | None = None
     rerun: RerunSource | None = None
+    cost_not_counted: list[str] = field(default_factory=list)  # what a budget cannot count (cost_coverage.py)
 
 
 def prepare(options: RunOptions) -> Prepared:
@@ -127,13 +129,16 @@ def prepare(options: RunOptions) -> Prepared:
     max_cost = options.max_cost_usd if options.max_cost_usd is not None else loaded.suite.defaults.max_cost_usd
     if max_cost is not None and not options.dry_run:
         where = "--max-cost-usd" if options.max_cost_usd is not None else "defaults.max_cost_usd"
-        _check_budget(loaded, prepared.plan, where)
+        accepted = options.accept_uncounted_cost or loaded.suite.defaults.accept_uncounted_cost
+        prepared.cost_not_counted = _check_budget(loaded, prepared.plan, where, accepted)
     prepared.max_cost_usd = max_cost
     return prepared
 
 
-def _check_budget(loaded: LoadedSuite, plan: Plan, where: str) -> None:
-    """A budget needs a price for every model it counts: one it cannot price would count as $0."""
+def _check_budget(loaded: LoadedSuite, plan: Plan, where: str, accepted: bool) -> list[str]:
+    """A budget needs a price for every model it counts: one it cannot price would count as $0. Calls it cannot
+    count at all (cost_coverage.py) refuse it unless `accepted`; returns them."""
+    from evalcore.app.cost_coverage import not_counted
     from evalcore.app.cost_estimate import estimate, unpriced_models
 
     unpriced = unpriced_models(estimate(loaded, plan))
@@ -142,6 +147,19 @@ def _check_budget(loaded: LoadedSuite, plan: Plan, where: str) -> None:
         raise InputError(
             [Problem(where, f"no price for {names}: a budget cannot count its calls (give `price:` under models)")]
         )
+    uncounted = not_counted(loaded, plan)
+    if uncounted and not accepted:
+        raise InputError(
+            [
+                Problem(
+                    where,
+                    f"the budget cannot count {'; '.join(uncounted)}, so it would not hold: accept that with "
+                    "--accept-uncounted-cost (or defaults.accept_uncounted_cost: true), or run those sections "
+                    "without a budget",
+                )
+            ]
+        )
+    return uncounted
 
 
 def _prepare_rerun(options: RunOptions, request: RerunRequest, loaded: LoadedSuite, overrides: list) -> Prepared:
@@ -177,7 +195,7 @@ def run_suite(options: RunOptions, prepared: Prepared | None = None) -> RunOutco
         return RunOutcome(0, options.out)
     try:
         with _emulator(options) as emulators, own_directory(options.out):  # a bad --world is refused before DIR is made
-            return _execute(loaded, plan, overrides, options, emulators, checked.max_cost_usd, rerun)
+            return _execute(loaded, plan, overrides, options, emulators, checked, rerun)
     except DirectoryBusy as exc:
         options.log(f"evalcore: {exc}")
         return RunOutcome(EXIT_INFRA, options.out)
@@ -196,10 +214,11 @@ def _execute(
     overrides: list,
     options: RunOptions,
     emulators: dict[str, str],
-    max_cost_usd: float | None,
+    checked: Prepared,
     rerun: RerunSource | None = None,
 ) -> RunOutcome:
     suite = loaded.suite
+    max_cost_usd = checked.max_cost_usd
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     cases_path = out / CASES_FILE
@@ -234,8 +253,14 @@ def _execute(
         git_sha=sha,
         git_ref=ref,
         max_cost_usd=max_cost_usd,
+        cost_not_counted=checked.cost_not_counted,
         rerun=rerun.meta if rerun is not None else None,
     )
+    if max_cost_usd is not None and checked.cost_not_counted:
+        options.log(
+            f"evalcore: warning: the cost budget of ${max_cost_usd:g} does not count "
+            f"{'; '.join(checked.cost_not_counted)} (accepted: the run may spend more)"
+        )
     runnable = {s.name: runner_for(s) for s in suite.sections() if any(p.name == s.name for p in plan.sections)}
     if plan.cases and runnable:
         try:

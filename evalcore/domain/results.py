@@ -327,6 +327,7 @@ class RunMeta(_Model):
     max_cost_usd: float | None = None  # the run's cost budget (--max-cost-usd, defaults.max_cost_usd); None: none
     cost_usd: float | None = None  # what the run's model and judge calls cost, as the budget counted it
     cut_by_budget: int = 0  # cases the budget left not run
+    cost_not_counted: list[str] = Field(default_factory=list)  # "section: calls" a budget cannot count (accepted)
     rerun: Rerun | None = None  # `--rerun`: which cases of which earlier run this run ran again
 
 

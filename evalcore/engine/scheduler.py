@@ -218,6 +218,12 @@ class Call:
     max_attempts: int | None = None  # this call's own limit (e.g. a target's max_retry + 1); else the scheduler's
     worst_tokens: tuple[int, int] | None = None  # (input estimate, output upper bound) for the cost budget
 
+    def __post_init__(self) -> None:
+        # A call that answers with its token usage is one the cost budget counts: it must say its worst case, so
+        # the budget reserves it before the call starts (engine/budget.py), whatever runner makes it.
+        if self.model is not None and self.tokens_of is not None and self.worst_tokens is None:
+            raise ValueError(f"a call to {self.model} that reports its tokens needs its worst case (worst_tokens)")
+
 
 @dataclass
 class CallResult:
@@ -292,7 +298,7 @@ class Scheduler:
                 return CallResult(hit, 0, True)
         if self.budget is None:
             return self._call(call)
-        reserved = self.budget.reserve(call.model, call.worst_tokens or (call.estimated_tokens, 0))
+        reserved = self.budget.reserve(call.model, call.worst_tokens or (0, 0))  # none: no usage, not counted
         if reserved is None:
             raise BudgetReached(budget_reason(self.budget.max_usd))
         used = (0, 0)

@@ -66,6 +66,9 @@ def _headline(run: RunResult) -> str:
     lines.append(" · ".join(facts))
     if run.run.rerun is not None:
         lines += ["", _rerun_note(run.run.rerun)]
+    if run.run.max_cost_usd is not None and run.run.cost_not_counted:
+        uncounted = inline("; ".join(run.run.cost_not_counted), 600)
+        lines += ["", f"💰 Cost budget ${run.run.max_cost_usd:g}: not counted (accepted): {uncounted}"]
     if verdict and verdict.reasons:
         lines.append("")
         lines.extend(f"- {inline(reason, 300)}" for reason in verdict.reasons)

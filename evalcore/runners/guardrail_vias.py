@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from evalcore.aws_facts import invoke_model_families
 from evalcore.bedrock.converse_response import tokens_of, usage_of
+from evalcore.bedrock.pricing import DEFAULT_MAX_OUTPUT_TOKENS, input_tokens_estimate
 from evalcore.domain.results import PolicyHit, Usage
 from evalcore.engine.cache import CacheKey, Endpoint
 from evalcore.engine.scheduler import Call
@@ -73,6 +74,12 @@ class Via(Protocol):
     def call(self, probe: Probe) -> Call: ...
 
     def read(self, value: dict[str, Any], probe: Probe) -> Reading: ...
+
+
+def _worst_case(probe: Probe, inference: Inference) -> tuple[int, int]:
+    """A probe's call at most, for the cost budget: its texts in (guardContent blocks are text too), maxTokens out."""
+    chars = sum(len(t) for t in (probe.text, probe.grounding_source, probe.query) if t)
+    return input_tokens_estimate(chars), inference.max_tokens or DEFAULT_MAX_OUTPUT_TOKENS
 
 
 def _timed(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -162,6 +169,7 @@ class ConverseVia:
             ),
             estimated_tokens=len(probe.text) // 4 + (self.inference.max_tokens or 0),
             tokens_of=_converse_tokens,
+            worst_tokens=_worst_case(probe, self.inference),
         )
 
     def read(self, value: dict[str, Any], probe: Probe) -> Reading:
@@ -211,6 +219,7 @@ class InvokeVia:
             ),
             estimated_tokens=len(probe.text) // 4 + (self.inference.max_tokens or 0),
             tokens_of=lambda v: (v["response"]["input_tokens"], v["response"]["output_tokens"]),
+            worst_tokens=_worst_case(probe, self.inference),
         )
 
     def _invoke(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -99,6 +99,12 @@ class Defaults(Strict):
         description="A cost budget in USD: no new model call starts once the spend plus its worst case would pass "
         "it; the cases not started are not run and the run exits 3 (--max-cost-usd overrides it).",
     )
+    accept_uncounted_cost: bool = Field(
+        False,
+        description="Run with a cost budget even though some calls are not counted by it (knowledge-base "
+        "retrieval and generation, agent runtimes, guardrail text units, evaluation jobs): without it such a "
+        "budget is refused (exit 2); with it they are named in a warning, results.json and the summary.",
+    )
 
 
 class Bound(Strict):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from evalcore.bedrock.converse_response import text_of, tokens_of, trim_response, usage_of
+from evalcore.bedrock.pricing import worst_case_tokens
 from evalcore.domain.results import Usage
 from evalcore.engine.cache import CacheKey, Endpoint
 from evalcore.engine.scheduler import Call
@@ -55,6 +56,7 @@ class ModelSession:
                 cache_key=CacheKey(Endpoint.of(client), "agent-target-turn", None, spec.model_id, request, self.repeat),
                 tokens_of=tokens_of,
                 max_attempts=self.model.attempts,
+                worst_tokens=worst_case_tokens(request),
             )
         )
         response = result.value
