@@ -266,6 +266,17 @@ class BatchSettings(JobSettings):
         return max(self.min_records, self.auto_threshold) if mode == "auto" else self.min_records
 
 
+def _min_passes() -> Any:
+    """`min_passes`, as every section kind with repeats takes it."""
+    return Field(
+        None,
+        ge=1,
+        le=100,
+        description="With repeats k: an item passes when at least this many of its k tries pass (its pass count "
+        "out of k); the section's pass_rate is then over items. At most the section's repeats.",
+    )
+
+
 class Evaluation(Strict):
     """Several models side by side on one dataset: what every mode shares. A section is one of the mode types
     below (`EvaluationEntry` picks it by `mode`), each with only the keys and rules of its mode."""
@@ -281,13 +292,7 @@ class Evaluation(Strict):
     metrics: list[MetricEntry] = Field(default_factory=list)
     thresholds: Thresholds = Field(default_factory=dict)
     repeats: int | None = Field(None, ge=1, le=100)
-    min_passes: int | None = Field(
-        None,
-        ge=1,
-        le=100,
-        description="With repeats k: an item passes when at least this many of its k tries pass (its pass count "
-        "out of k); the section's pass_rate is then over items. At most the section's repeats.",
-    )
+    min_passes: int | None = _min_passes()
     cluster_by: str | None = Field(
         None,
         min_length=1,
@@ -796,13 +801,7 @@ class KnowledgeBaseSection(Strict):
     thresholds: Thresholds = Field(default_factory=dict)
     judge: str | None = None
     repeats: int | None = Field(None, ge=1, le=100)
-    min_passes: int | None = Field(
-        None,
-        ge=1,
-        le=100,
-        description="With repeats k: an item passes when at least this many of its k tries pass (its pass count "
-        "out of k); the section's pass_rate is then over items. At most the section's repeats.",
-    )
+    min_passes: int | None = _min_passes()
     concurrency: int | None = Field(None, ge=1, le=1024)
 
     def knowledge_base_targets(self) -> dict[str, KnowledgeBaseTarget]:

@@ -95,43 +95,39 @@ class HttpTarget(_Target):
     timeout_seconds: float = Field(60.0, gt=0)
 
 
-class AgentCoreRuntimeTarget(AwsTarget):
-    """An agent hosted on Bedrock AgentCore Runtime, called with InvokeAgentRuntime (botocore's bedrock-agentcore
-    model: `agentRuntimeArn` is the runtime's ARN, or its id with `accountId`; `qualifier` names the endpoint)."""
+class AgentCoreRuntimeAddress(AwsTarget):
+    """Where an AgentCore Runtime is, as InvokeAgentRuntime takes it (botocore's bedrock-agentcore model:
+    `agentRuntimeArn` is the runtime's ARN, or its id with `accountId`; `qualifier` names the endpoint)."""
 
-    type: Literal["agentcore-runtime"]
     agent_runtime_arn: str = Field(min_length=1, description="The runtime's ARN, or its id with `account_id`.")
     account_id: str | None = Field(None, pattern=r"^[0-9]{12}$")
     qualifier: str | None = Field(None, description="The endpoint (default: the runtime's DEFAULT endpoint).")
-    payload: dict[str, Any] = Field(default_factory=lambda: {"prompt": "{{prompt}}"})
-    response_path: str = Field("$.response", description="Where a JSON response holds the answer.")
-    stream: bool = Field(False, description="Ask for text/event-stream (Accept); either answer type is read.")
 
     @model_validator(mode="after")
-    def _arn_or_id_with_account(self) -> AgentCoreRuntimeTarget:
+    def _arn_or_id_with_account(self) -> AgentCoreRuntimeAddress:
         if not self.agent_runtime_arn.startswith("arn:") and self.account_id is None:
             raise ValueError("`agent_runtime_arn` is a runtime id, not an ARN: give `account_id` too")
         return self
 
 
-class AgentCoreMcpTarget(AwsTarget):
+class AgentCoreRuntimeTarget(AgentCoreRuntimeAddress):
+    """An agent hosted on Bedrock AgentCore Runtime, called with InvokeAgentRuntime."""
+
+    type: Literal["agentcore-runtime"]
+    payload: dict[str, Any] = Field(default_factory=lambda: {"prompt": "{{prompt}}"})
+    response_path: str = Field("$.response", description="Where a JSON response holds the answer.")
+    stream: bool = Field(False, description="Ask for text/event-stream (Accept); either answer type is read.")
+
+
+class AgentCoreMcpTarget(AgentCoreRuntimeAddress):
     """An MCP server hosted on Bedrock AgentCore Runtime, its tools called with InvokeAgentRuntime: the payload is a
     JSON-RPC 2.0 message, `mcpSessionId`/`mcpProtocolVersion`/`mcpMethod`/`mcpName` go as headers (botocore's
     bedrock-agentcore model, InvokeAgentRuntimeRequest). Its tests are `tool:` tests."""
 
     type: Literal["agentcore-mcp"]
-    agent_runtime_arn: str = Field(min_length=1, description="The runtime's ARN, or its id with `account_id`.")
-    account_id: str | None = Field(None, pattern=r"^[0-9]{12}$")
-    qualifier: str | None = Field(None, description="The endpoint (default: the runtime's DEFAULT endpoint).")
     protocol_version: str = Field(
         "2025-06-18", min_length=1, description="The MCP protocol revision asked for at `initialize`."
     )
-
-    @model_validator(mode="after")
-    def _arn_or_id_with_account(self) -> AgentCoreMcpTarget:
-        if not self.agent_runtime_arn.startswith("arn:") and self.account_id is None:
-            raise ValueError("`agent_runtime_arn` is a runtime id, not an ARN: give `account_id` too")
-        return self
 
 
 class CustomTarget(_Target):

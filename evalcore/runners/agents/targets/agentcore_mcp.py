@@ -25,6 +25,7 @@ from urllib3.exceptions import ProtocolError
 
 from evalcore import __version__
 from evalcore.runners.agents.targets import TargetEnv, call, mcp_messages, scheduled_attempts
+from evalcore.runners.agents.targets.agentcore_runtime import invocation
 from evalcore.runners.agents.targets.mcp_messages import McpProtocolError
 from evalcore.suite.models import AgentTest
 from evalcore.suite.targets import AgentCoreMcpTarget
@@ -50,15 +51,7 @@ class AgentCoreMcp:
         self.env = env
         self.client = env.client(SERVICE, spec)
         self.attempts = scheduled_attempts(SERVICE, spec.max_retry)
-        self.arguments: dict[str, Any] = {
-            "agentRuntimeArn": spec.agent_runtime_arn,
-            "contentType": "application/json",
-            "accept": mcp_messages.ACCEPT,
-        }
-        if spec.qualifier is not None:
-            self.arguments["qualifier"] = spec.qualifier
-        if spec.account_id is not None:
-            self.arguments["accountId"] = spec.account_id
+        self.arguments = invocation(spec, mcp_messages.ACCEPT)
 
     def session(self, test: AgentTest, repeat: int) -> McpSession:
         return McpSession(self)

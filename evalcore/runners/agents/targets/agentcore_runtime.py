@@ -33,9 +33,21 @@ from evalcore.runners.agents.targets import (
 )
 from evalcore.runners.agents.targets.body_template import render
 from evalcore.suite.models import AgentTest
-from evalcore.suite.targets import AgentCoreRuntimeTarget
+from evalcore.suite.targets import AgentCoreRuntimeAddress, AgentCoreRuntimeTarget
 
 SERVICE = "bedrock-agentcore"
+
+
+def invocation(spec: AgentCoreRuntimeAddress, accept: str) -> dict[str, Any]:
+    """InvokeAgentRuntime's members that stay the same for every call to the runtime `spec` names: a JSON payload,
+    answered as `accept` asks."""
+    arguments: dict[str, Any] = {"agentRuntimeArn": spec.agent_runtime_arn, "contentType": "application/json"}
+    arguments["accept"] = accept
+    if spec.qualifier is not None:
+        arguments["qualifier"] = spec.qualifier
+    if spec.account_id is not None:
+        arguments["accountId"] = spec.account_id
+    return arguments
 
 
 class AgentCoreRuntime:
@@ -47,15 +59,7 @@ class AgentCoreRuntime:
         self.client = env.client(SERVICE, spec)
         self.attempts = scheduled_attempts(SERVICE, spec.max_retry)
         json_path.parse(spec.response_path)  # a bad path fails the section at once, not every test
-        self.arguments: dict[str, Any] = {
-            "agentRuntimeArn": spec.agent_runtime_arn,
-            "contentType": "application/json",
-            "accept": agentcore_response.EVENT_STREAM if spec.stream else "application/json",
-        }
-        if spec.qualifier is not None:
-            self.arguments["qualifier"] = spec.qualifier
-        if spec.account_id is not None:
-            self.arguments["accountId"] = spec.account_id
+        self.arguments = invocation(spec, agentcore_response.EVENT_STREAM if spec.stream else "application/json")
 
     def session(self, test: AgentTest, repeat: int) -> RuntimeSession:
         return RuntimeSession(self)
