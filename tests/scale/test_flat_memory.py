@@ -125,3 +125,49 @@ def test_reports_of_a_large_run_take_about_the_memory_of_a_small_one(
     base = _peak_mb("report", str(small))
     peak = _peak_mb("report", str(large))
     assert peak < base + 25, f"report: {peak:.0f} MB for 40,000 results, {base:.0f} MB for 2,000"
+
+
+def _shard_of(template: Path, folder: Path, items: int) -> Path:
+    """A one-shard run of a suite of `items` questions (each its own item, one model), its results made from a real
+    run's first result with the plan's own case ids, item keys and fingerprints: what `evalcore merge` reads."""
+    from evalcore.domain.plan import build_plan
+    from evalcore.suite.load import load_suite
+
+    rows = [
+        {"prompt": f"question {i}", "referenceResponse": f"answer {i}", "category": f"c{i % 7}"} for i in range(items)
+    ]
+    suite = write_suite(folder / "suite", models={"haiku": HAIKU}, rows=rows)
+    loaded = load_suite(suite)
+    run_file = json.loads((template / "results.json").read_text(encoding="utf-8"))
+    run_file["run"] |= {"suite_path": str(suite), "suite_hash": loaded.content_hash, "shard": "1/1"}
+    shard = folder / "shard"
+    shard.mkdir()
+    (shard / "results.json").write_text(json.dumps(run_file), encoding="utf-8")
+    first = json.loads((template / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    with (shard / "results.jsonl").open("w", encoding="utf-8") as fh:
+        for n, case in enumerate(build_plan(loaded).cases):
+            line = {**first, "case_id": case.id, "item_key": case.item_key, "fingerprint": case.fingerprint}
+            line |= {"status": ("pass", "fail", "error")[n % 3], "source": f"qa.jsonl:{n + 1}", "category": f"c{n % 7}"}
+            line["metrics"] = [{"name": "token_f1", "value": (n % 10) / 10}, {"name": "contains", "value": n % 2}]
+            fh.write(json.dumps(line) + "\n")
+    return shard
+
+
+def test_the_end_of_a_large_run_takes_about_the_memory_of_a_small_one(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`evalcore merge` of one shard (the end of every run: each case's last result, the aggregation, the reports)
+    over 40,000 results peaks at about what it does over 2,000. Each item's figures are kept in a temporary SQLite
+    database and each case's last result by its place among the planned ids. Before, the aggregation held about
+    1.1 KB of Python objects an item and the last results' dict about 0.25 KB a case: about 50 MB more here."""
+    use_emulator(monkeypatch, emulator)
+    template = tmp_path / "template"
+    run(write_suite(tmp_path / "tiny", models={"haiku": HAIKU}, rows=records(3)), template)
+    peaks = []
+    for items in (2_000, 40_000):
+        shard = _shard_of(template, tmp_path / str(items), items)
+        peaks.append(_peak_mb("merge", str(shard), "--out", str(tmp_path / f"merged{items}")))
+        merged = json.loads((tmp_path / f"merged{items}" / "results.json").read_text(encoding="utf-8"))
+        assert sum(merged["sections"][0]["models"][0]["counts"].values()) == items
+    base, peak = peaks
+    assert peak < base + 20, f"merge: {peak:.0f} MB for 40,000 results, {base:.0f} MB for 2,000"
