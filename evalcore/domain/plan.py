@@ -10,11 +10,13 @@ when its fingerprint changed, and only then."""
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from typing import Any, Literal, TypeVar
 
 from evalcore.domain.guardrail_mutations import mutate
@@ -154,7 +156,7 @@ class PlannedIds:
     a run and a merge check results against, 8 bytes a case where a set of strings takes about 100."""
 
     def __init__(self, ids: Iterable[str]) -> None:
-        self._ids = array("Q", sorted(int(i, 16) for i in ids))
+        self._ids = _sorted_ids(int(i, 16) for i in ids)
 
     def index(self, case_id: str) -> int | None:
         """The id's position among the planned ids, or None when it is not planned."""
@@ -175,6 +177,23 @@ class PlannedIds:
 
     def __len__(self) -> int:
         return len(self._ids)
+
+
+_RUN = 65_536  # ids sorted at a time
+
+
+def _sorted_ids(ids: Iterator[int]) -> array[int]:
+    """The ids sorted into an array: runs of `_RUN` sorted as lists, kept as arrays and merged, so at most one run
+    is ever held as Python ints (16 bytes a case at the peak, not the 40 of a list of every id)."""
+    runs = []
+    while run := array("Q", sorted(islice(ids, _RUN))):
+        runs.append(run)
+    if len(runs) <= 1:
+        return runs[0] if runs else array("Q")
+    merged = array("Q")
+    for value in heapq.merge(*runs):
+        merged.append(value)
+    return merged
 
 
 def content_key(value: Any) -> str:
