@@ -549,10 +549,21 @@ def final_cases(
     """Each case's last result in a results.jsonl (a resumed run may have retried it), streamed: a first pass
     notes where each case's last result stands, the second yields those, so no run is ever held whole. With
     `planned`, only planned cases are read and each one's last line is noted by its place among the planned ids
-    (8 bytes a case); without, in a dict of case ids."""
+    (8 bytes a case); without, by its place among the file's own ids when every id is one evalcore makes (16 hex
+    digits: 24 bytes a line), else in a dict of case ids."""
     if planned is not None:
         yield from _final_planned(path, planned, keep)
         return
+    in_order = array("Q")
+    for case_id in _case_ids(path):
+        value = _id_value(case_id)
+        if value is None:
+            break
+        in_order.append(value)
+    else:
+        yield from _final_planned(path, PlannedIds(f"{value:016x}" for value in in_order), keep, in_order)
+        return
+    del in_order
     last: dict[str, int] = {}
     for number, case_id in enumerate(_case_ids(path)):
         last[case_id] = number
@@ -562,9 +573,13 @@ def final_cases(
             yield case
 
 
-def _final_planned(path: Path, planned: PlannedIds, keep: Callable[[str], bool] | None) -> Iterator[CaseResult]:
+def _final_planned(
+    path: Path, planned: PlannedIds, keep: Callable[[str], bool] | None, in_order: array[int] | None = None
+) -> Iterator[CaseResult]:
+    """`in_order`: the file's ids, line by line, when already read."""
     last = array("q", [-1]) * len(planned)  # by planned position: the number of the case's last result line
-    for number, case_id in enumerate(_case_ids(path)):
+    ids = (f"{value:016x}" for value in in_order) if in_order is not None else _case_ids(path)
+    for number, case_id in enumerate(ids):
         at = planned.index(case_id)
         if at is not None and (keep is None or keep(case_id)):
             last[at] = number
@@ -572,6 +587,15 @@ def _final_planned(path: Path, planned: PlannedIds, keep: Callable[[str], bool] 
         at = planned.index(case.case_id)
         if at is not None and last[at] == number:
             yield case
+
+
+def _id_value(case_id: str) -> int | None:
+    """A case id evalcore makes (16 lowercase hex digits) as its 64-bit value; None for any other string."""
+    try:
+        value = int(case_id, 16)
+    except ValueError:
+        return None
+    return value if len(case_id) == 16 and f"{value:016x}" == case_id else None
 
 
 @dataclass(frozen=True)
