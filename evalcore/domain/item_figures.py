@@ -137,8 +137,13 @@ class ItemFigures:
             " sum(t.status IN ('pass', 'fail', 'error')), count(DISTINCT t.rep), max(t.rep), max(t.status = 'fail')"
             " FROM item i JOIN try t ON t.grp = i.grp AND t.key = i.key WHERE i.grp = ? GROUP BY i.key ORDER BY i.first"
         )
-        for key, cluster, source, *tally, failed in self._ready().execute(query, (grp,)):
-            yield ItemTries(_text(key), _maybe_text(cluster), _maybe_text(source), *tally, failed=bool(failed))
+        for key, cluster, source, tries, passes, tried, decided, repeats, top, failed in self._ready().execute(
+            query, (grp,)
+        ):
+            yield ItemTries(
+                _text(key), _maybe_text(cluster), _maybe_text(source), tries, passes, tried, decided, repeats, top,
+                bool(failed),
+            )  # fmt: skip
 
     def case_ids(self, grp: int, key: str) -> list[str]:
         """The case ids of one item's tries."""
