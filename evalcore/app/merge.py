@@ -107,12 +107,12 @@ def _write_merged(
             index, total = (int(x) for x in shard.split("/"))
 
             def mine(case_id: str, index: int = index, total: int = total) -> bool:
-                return case_id in planned and in_shard(case_id, index, total)
+                return in_shard(case_id, index, total)
 
-            expected = sum(1 for case_id in planned if in_shard(case_id, index, total))
+            expected = sum(1 for case_id in planned if mine(case_id))
             found = 0
             try:
-                for case in final_cases(directory / CASES_FILE, mine):
+                for case in final_cases(directory / CASES_FILE, mine, planned):
                     writer.write(case)
                     found += 1
             except ValueError as exc:  # a line that is not a case result

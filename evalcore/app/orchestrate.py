@@ -487,7 +487,7 @@ def finish_run(
     `partial_reasons` say why a section's cases have no result (the cost budget)."""
     suite = loaded.suite
     min_passes = {s.name: s.min_passes for s in [*suite.evaluations, *suite.knowledge_bases] if s.min_passes}
-    summaries = summarize(final_cases(out / CASES_FILE, planned.__contains__), frozenset(suite.quarantine), min_passes)
+    summaries = summarize(final_cases(out / CASES_FILE, planned=planned), frozenset(suite.quarantine), min_passes)
     run = _run_result(meta, sections, summaries, not_run or {}, partial_reasons or {})
     for summary in run.sections:  # what the baseline comparison needs of the suite, kept with the results
         spec = next((s for s in loaded.suite.evaluations if s.name == summary.name), None)

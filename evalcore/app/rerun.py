@@ -57,7 +57,7 @@ def read_rerun(request: RerunRequest, loaded: LoadedSuite, out: Path) -> RerunSo
     earlier: dict[str, list[EarlierAttempt]] = {}
     found = 0
     try:
-        for result in final_cases(directory / CASES_FILE, planned.__contains__):
+        for result in final_cases(directory / CASES_FILE, planned=planned):
             found += 1
             if result.status in wanted:
                 latest = EarlierAttempt(status=result.status, reason=result.reason, finished_at=result.finished_at)

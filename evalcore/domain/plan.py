@@ -10,11 +10,13 @@ when its fingerprint changed, and only then."""
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from typing import Any, Literal, TypeVar
 
 from evalcore.domain.guardrail_mutations import mutate
@@ -154,7 +156,7 @@ class PlannedIds:
     a run and a merge check results against, 8 bytes a case where a set of strings takes about 100."""
 
     def __init__(self, ids: Iterable[str]) -> None:
-        self._ids = array("Q", sorted(int(i, 16) for i in ids))
+        self._ids = _sorted_ids(int(i, 16) for i in ids)
 
     def index(self, case_id: str) -> int | None:
         """The id's position among the planned ids, or None when it is not planned."""
@@ -175,6 +177,23 @@ class PlannedIds:
 
     def __len__(self) -> int:
         return len(self._ids)
+
+
+_RUN = 65_536  # ids sorted at a time
+
+
+def _sorted_ids(ids: Iterator[int]) -> array[int]:
+    """The ids sorted into an array: runs of `_RUN` sorted as lists, kept as arrays and merged, so at most one run
+    is ever held as Python ints (16 bytes a case at the peak, not the 40 of a list of every id)."""
+    runs = []
+    while run := array("Q", sorted(islice(ids, _RUN))):
+        runs.append(run)
+    if len(runs) <= 1:
+        return runs[0] if runs else array("Q")
+    merged = array("Q")
+    for value in heapq.merge(*runs):
+        merged.append(value)
+    return merged
 
 
 def content_key(value: Any) -> str:
@@ -243,17 +262,60 @@ def _fingerprint(section_inputs: str, model_key: str, item_content: str) -> str:
 
 def _item_keys(contents: Iterable[Any]) -> list[str]:
     """Content keys; identical items are told apart by their occurrence number, which reordering cannot change."""
-    seen: dict[str, int] = {}
+    seen = _Occurrences()
     return [_item_key(content, seen) for content in contents]
 
 
-def _item_key(content: Any, seen: dict[str, int]) -> str:
-    """The content key of the next item, `seen` counting the keys so far (1 where a key was seen once: most
-    datasets hold no duplicate, and a small int is shared, not stored)."""
+def _item_key(content: Any, seen: _Occurrences) -> str:
+    """The content key of the next item, `seen` counting the keys so far."""
     key = content_key(content)
-    count = seen.get(key, 0) + 1
-    seen[key] = count
+    count = seen.next(key)
     return key if count == 1 else f"{key}#{count}"
+
+
+class _Occurrences:
+    """How many times each content key (16 hex digits) has come so far, in 16-32 bytes a key where a dict of
+    strings takes about 110: the keys as 64-bit integers in an open-addressing table of 8-byte slots at most half
+    full (a content key is a hash: its low bits spread evenly), the counts above one in a dict (most datasets hold
+    no duplicate). The key 0 is counted in the dict, 0 marking a free slot."""
+
+    def __init__(self) -> None:
+        self._slots = array("Q", bytes(8 * 1024))
+        self._used = 0
+        self._more: dict[int, int] = {}
+
+    def next(self, key: str) -> int:
+        """The key's occurrence number, counting this one (1 the first time)."""
+        value = int(key, 16)
+        if value != 0 and self._added(value):
+            return 1
+        count = self._more.get(value, 0 if value == 0 else 1) + 1
+        self._more[value] = count
+        return count
+
+    def _added(self, value: int) -> bool:
+        slots = self._slots
+        mask = len(slots) - 1
+        at = value & mask
+        while (held := slots[at]) != 0:
+            if held == value:
+                return False
+            at = (at + 1) & mask
+        slots[at] = value
+        self._used += 1
+        if self._used * 2 > len(slots):
+            self._grow()
+        return True
+
+    def _grow(self) -> None:
+        old, self._slots = self._slots, array("Q", bytes(16 * len(self._slots)))
+        mask = len(self._slots) - 1
+        for value in old:
+            if value != 0:
+                at = value & mask
+                while self._slots[at] != 0:
+                    at = (at + 1) & mask
+                self._slots[at] = value
 
 
 def build_plan(loaded: LoadedSuite, sections: list[str] | None = None, models: list[str] | None = None) -> Plan:
@@ -319,7 +381,7 @@ def _knowledge_bases(plan: Plan, loaded: LoadedSuite, kb: KnowledgeBaseSection) 
 
     def cases() -> Iterator[Case]:
         """Record by record, as the dataset is read (see _evaluation)."""
-        seen: dict[str, int] = {}
+        seen = _Occurrences()
         for record in records:
             key = _item_key(record.fields.get("id") or record.fields, seen)
             item = EvaluationItem(record.fields, f"{dataset}:{record.line}")
@@ -400,7 +462,7 @@ def _evaluation(plan: Plan, loaded: LoadedSuite, ev: Evaluation, models: list[st
 
     def cases() -> Iterator[Case]:
         """Record by record, as the dataset is read: only the occurrence count of each item key is kept."""
-        seen: dict[str, int] = {}
+        seen = _Occurrences()
         for record in records:
             key = _item_key(record.fields.get("id") or record.fields, seen)
             item = EvaluationItem(record.fields, f"{dataset}:{record.line}")

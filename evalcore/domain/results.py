@@ -11,15 +11,19 @@ import json
 import math
 import os
 import threading
+from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from evalcore.domain import stats
+from evalcore.domain.item_figures import ItemFigures, ItemTries
+from evalcore.domain.plan import PlannedIds
 from evalcore.text.secrets import Secrets, redact_credentials
 
 SCHEMA_VERSION = 1
@@ -193,7 +197,7 @@ class Aggregate(_Model):
 
     @classmethod
     def of(
-        cls, values: list[float], clusters: list[str] | None = None, weights: list[float] | None = None
+        cls, values: Sequence[float], clusters: Sequence[str] | None = None, weights: Sequence[float] | None = None
     ) -> Aggregate:
         i = stats.item_interval(values, clusters, weights)
         return cls(
@@ -540,9 +544,27 @@ def read_cases(path: Path) -> Iterator[CaseResult]:
                 raise ValueError(f"{path}:{number}: not a case result ({exc.__class__.__name__})") from None
 
 
-def final_cases(path: Path, keep: Callable[[str], bool] | None = None) -> Iterator[CaseResult]:
+def final_cases(
+    path: Path, keep: Callable[[str], bool] | None = None, planned: PlannedIds | None = None
+) -> Iterator[CaseResult]:
     """Each case's last result in a results.jsonl (a resumed run may have retried it), streamed: a first pass
-    notes where each case's last result stands, the second yields those, so no run is ever held whole."""
+    notes where each case's last result stands, the second yields those, so no run is ever held whole. With
+    `planned`, only planned cases are read and each one's last line is noted by its place among the planned ids
+    (8 bytes a case); without, by its place among the file's own ids when every id is one evalcore makes (16 hex
+    digits: 24 bytes a line), else in a dict of case ids."""
+    if planned is not None:
+        yield from _final_planned(path, planned, keep)
+        return
+    in_order = array("Q")
+    for case_id in _case_ids(path):
+        value = _id_value(case_id)
+        if value is None:
+            break
+        in_order.append(value)
+    else:
+        yield from _final_planned(path, PlannedIds(f"{value:016x}" for value in in_order), keep, in_order)
+        return
+    del in_order
     last: dict[str, int] = {}
     for number, case_id in enumerate(_case_ids(path)):
         last[case_id] = number
@@ -550,6 +572,31 @@ def final_cases(path: Path, keep: Callable[[str], bool] | None = None) -> Iterat
     for number, case in enumerate(read_cases(path)):
         if number in wanted:
             yield case
+
+
+def _final_planned(
+    path: Path, planned: PlannedIds, keep: Callable[[str], bool] | None, in_order: array[int] | None = None
+) -> Iterator[CaseResult]:
+    """`in_order`: the file's ids, line by line, when already read."""
+    last = array("q", [-1]) * len(planned)  # by planned position: the number of the case's last result line
+    ids = (f"{value:016x}" for value in in_order) if in_order is not None else _case_ids(path)
+    for number, case_id in enumerate(ids):
+        at = planned.index(case_id)
+        if at is not None and (keep is None or keep(case_id)):
+            last[at] = number
+    for number, case in enumerate(read_cases(path)):
+        at = planned.index(case.case_id)
+        if at is not None and last[at] == number:
+            yield case
+
+
+def _id_value(case_id: str) -> int | None:
+    """A case id evalcore makes (16 lowercase hex digits) as its 64-bit value; None for any other string."""
+    try:
+        value = int(case_id, 16)
+    except ValueError:
+        return None
+    return value if len(case_id) == 16 and f"{value:016x}" == case_id else None
 
 
 @dataclass(frozen=True)
@@ -599,35 +646,33 @@ def summarize(
     Quarantined cases (by id) are named and left out of every figure; a section in `min_passes` passes an item
     when that many of its tries pass.
 
-    Streams: each case is folded into its group's running figures and then dropped, so a run of any size
-    aggregates in memory proportional to its items, not to its results."""
+    Streams: each case is folded into its group's running figures and then dropped, and what each item needs
+    (its tries, metric values, category, cluster) is kept in a temporary database (item_figures), so a run of
+    any size aggregates in about the memory of a small one."""
     groups: dict[tuple[str, str | None], _Group] = {}
-    for case in cases:
-        group = groups.get((case.section, case.model))
-        if group is None:
-            group = groups[(case.section, case.model)] = _Group(case, (min_passes or {}).get(case.section))
-        if case.case_id in quarantine:
-            group.quarantined.append(case.case_id)
-        else:
-            group.add(case)
-    return {key: group.summary() for key, group in groups.items()}
+    with ItemFigures() as figures:
+        for case in cases:
+            group = groups.get((case.section, case.model))
+            if group is None:
+                minimum = (min_passes or {}).get(case.section)
+                group = groups[(case.section, case.model)] = _Group(case, figures, len(groups), minimum)
+            if case.case_id in quarantine:
+                group.quarantined.append(case.case_id)
+            else:
+                group.add(case)
+        return {key: group.summary() for key, group in groups.items()}
 
 
 class _Group:
-    """The running figures of one (section, model): what a ModelSummary needs, nothing per result."""
+    """The running figures of one (section, model): what a ModelSummary needs; what each item needs is kept in
+    `figures` under the group's number."""
 
-    def __init__(self, first: CaseResult, min_passes: int | None = None) -> None:
+    def __init__(self, first: CaseResult, figures: ItemFigures, number: int, min_passes: int | None = None) -> None:
         self.model, self.model_id, self.kind = first.model, first.model_id, first.kind
+        self.figures, self.number = figures, number
         self.min_passes = min_passes
         self.quarantined: list[str] = []
-        self.tries: dict[str, list[str]] = defaultdict(list)  # case ids per item
-        self.sources: dict[str, str] = {}
         self.tally = {"pass": 0, "fail": 0, "error": 0, "skipped": 0}
-        self.per_item: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-        self.item_category: dict[str, str] = {}
-        self.item_cluster: dict[str, str] = {}
-        self.passes: dict[str, list[tuple[bool, str, int]]] = defaultdict(list)  # (passed, status, repeat)
-        self.latencies: list[float] = []
         self.usage, self.judge_usage = Usage(), Usage()
         self.cost = self.judge_cost = 0.0
         self.costed = False
@@ -637,19 +682,19 @@ class _Group:
 
     def add(self, case: CaseResult) -> None:
         self.tally[case.status] += 1
-        for m in case.metrics:
-            if m.value is not None:
-                self.per_item[case.item_key][m.name].append(m.value)
-        if case.category is not None:
-            self.item_category[case.item_key] = case.category
-        if case.cluster is not None:
-            self.item_cluster[case.item_key] = case.cluster
-        self.passes[case.item_key].append((case.status == "pass", case.status, case.repeat))
-        self.tries[case.item_key].append(case.case_id)
-        if case.source is not None and case.item_key not in self.sources:
-            self.sources[case.item_key] = case.source
-        if case.latency_ms is not None and case.status != "error":
-            self.latencies.append(case.latency_ms)
+        latency = case.latency_ms if case.status != "error" else None
+        self.figures.add(
+            self.number,
+            case.item_key,
+            case.status,
+            case.repeat,
+            case.case_id,
+            [(m.name, m.value) for m in case.metrics if m.value is not None],
+            case.category,
+            case.cluster,
+            case.source,
+            latency,
+        )
         self.usage += case.usage
         self.judge_usage += case.judge_usage
         if case.cost_usd is not None:
@@ -665,32 +710,37 @@ class _Group:
             if case.guardrail is not None and case.status != "error":
                 self.probes.append(case.guardrail)
 
+    def _items(self) -> Iterator[ItemTries]:
+        return self.figures.tries(self.number)
+
     def summary(self) -> ModelSummary:
         counts = Counts.model_validate(self.tally)
-        by_category: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(dict)
-        for item_key, category in self.item_category.items():
-            by_category[category][item_key] = self.per_item[item_key]
         decided = counts.passed + counts.failed + counts.error
-        clusters = self.item_cluster or None
+        clustered = self.figures.clustered(self.number)
         # The pass rate is the share of decided cases; its interval takes the item as the unit (a share of its
         # tries, weighted by their number), so repeats of one item never count as independent cases.
-        tried = {item: [ok for ok, status, _ in tries if status != "skipped"] for item, tries in self.passes.items()}
-        tried = {item: outcomes for item, outcomes in tried.items() if outcomes}
-        shares = {i: sum(o) / len(o) for i, o in tried.items()}
-        pass_interval = _interval(shares, clusters, [float(len(o)) for o in tried.values()]) if tried else None
+        tried = _Values(clustered)
+        weights = array("d")
+        met = _Values(clustered)
+        for item in self._items():
+            if item.tried:
+                tried.add(item.key, item.cluster, item.passes / item.tried)
+                weights.append(float(item.tried))
+                if self.min_passes is not None:
+                    met.add(item.key, item.cluster, float(item.passes >= self.min_passes))
+        pass_interval = tried.interval(weights) if tried.values else None
         pass_rate = counts.passed / decided if decided else None
         if self.min_passes is not None:  # the item is the outcome: m of its k tries passed, or not
-            met = {i: float(sum(o) >= self.min_passes) for i, o in tried.items()}
-            pass_interval = _interval(met, clusters) if met else None
-            pass_rate = sum(met.values()) / len(met) if met else None
-        latencies = sorted(self.latencies)
+            pass_interval = met.interval() if met.values else None
+            pass_rate = sum(met.values) / len(met.values) if met.values else None
+        latencies = array("d", self.figures.latencies(self.number))
         rates: dict[str, float | None] = {}
         rate_intervals: dict[str, Aggregate] = {}
         short: list[str] = []
         if self.probes:
             rates = _guardrail_rates(self.probes)
         elif self.kind in ("agent", "evaluation", "knowledge_base"):
-            rates, rate_intervals, short = _repeat_rates(self.passes, self.kind == "agent", clusters)
+            rates, rate_intervals, short = _repeat_rates(self._items, self.kind == "agent", clustered)
         return ModelSummary(
             model=self.model,
             model_id=self.model_id,
@@ -699,8 +749,8 @@ class _Group:
             pass_rate_ci=(pass_interval.ci_low, pass_interval.ci_high) if pass_interval else (None, None),
             pass_rate_interval=pass_interval,
             error_rate=counts.error / counts.total if counts.total else None,
-            metrics=_aggregates(self.per_item, clusters),
-            categories={c: found for c, items in sorted(by_category.items()) if (found := _aggregates(items))},
+            metrics=_metric_aggregates(self.figures.metric_values(self.number), clustered),
+            categories=_category_aggregates(self.figures.category_values(self.number)),
             rates=rates,
             rate_intervals=rate_intervals,
             short_items=short,
@@ -722,41 +772,59 @@ class _Group:
 
     def _flaky(self) -> list[FlakyItem]:
         """Items whose tries disagree: at least one passed and at least one failed."""
-        found = []
-        for item, tries in self.passes.items():
-            statuses = {status for _, status, _ in tries}
-            if {"pass", "fail"} <= statuses:
-                passes = sum(ok for ok, _, _ in tries)
-                decided = sum(1 for _, status, _ in tries if status in ("pass", "fail", "error"))
-                found.append(
-                    FlakyItem(
-                        item_key=item,
-                        source=self.sources.get(item),
-                        passes=passes,
-                        tries=decided,
-                        case_ids=sorted(self.tries[item]),
-                    )
-                )
+        found = [
+            FlakyItem(
+                item_key=item.key,
+                source=item.source,
+                passes=item.passes,
+                tries=item.decided,
+                case_ids=sorted(self.figures.case_ids(self.number, item.key)),
+            )
+            for item in self._items()
+            if item.passes and item.failed
+        ]
         return sorted(found, key=lambda f: (f.source or "", f.item_key))
 
 
-def _aggregates(
-    per_item: dict[str, dict[str, list[float]]], clusters: dict[str, str] | None = None
-) -> dict[str, Aggregate]:
-    """Metric aggregates over items, each item's repeats averaged first; clustered when items name a cluster."""
-    metric_items: dict[str, dict[str, float]] = defaultdict(dict)
-    for item_key, item in per_item.items():
-        for name, values in item.items():
-            metric_items[name][item_key] = sum(values) / len(values)
-    return {name: _interval(values, clusters) for name, values in sorted(metric_items.items())}
+class _Values:
+    """Per-item values in the items' order, with each item's cluster label when the group is clustered (an item
+    that names none is a group of its own): 8 bytes an item, and a label only when clustered."""
+
+    def __init__(self, clustered: bool) -> None:
+        self.values = array("d")
+        self.labels: list[str] | None = [] if clustered else None
+        self._interned: dict[str, str] = {}
+
+    def add(self, item: str, cluster: str | None, value: float) -> None:
+        self.values.append(value)
+        if self.labels is not None:
+            label = f"\0{item}" if cluster is None else self._interned.setdefault(cluster, cluster)
+            self.labels.append(label)
+
+    def interval(self, weights: array[float] | None = None) -> Aggregate:
+        return Aggregate.of(self.values, self.labels, weights)
 
 
-def _interval(
-    by_item: dict[str, float], clusters: dict[str, str] | None, weights: list[float] | None = None
-) -> Aggregate:
-    """The labelled interval over items; with clusters, an item that names none is a group of its own."""
-    labels = [clusters.get(item, f"\0{item}") for item in by_item] if clusters else None
-    return Aggregate.of(list(by_item.values()), labels, weights)
+def _metric_aggregates(rows: Iterator[tuple[str, str, str | None, float]], clustered: bool) -> dict[str, Aggregate]:
+    """Metric aggregates over items, each item's repeats averaged first (`rows` by metric, then item, as
+    ItemFigures.metric_values gives them); clustered when items name a cluster."""
+    found: dict[str, Aggregate] = {}
+    for name, by_item in groupby(rows, key=lambda row: row[0]):
+        values = _Values(clustered)
+        for (item, cluster), tries in groupby(by_item, key=lambda row: (row[1], row[2])):
+            item_values = [row[3] for row in tries]
+            values.add(item, cluster, sum(item_values) / len(item_values))
+        found[name] = values.interval()
+    return found
+
+
+def _category_aggregates(rows: Iterator[tuple[str, str, str, float]]) -> dict[str, dict[str, Aggregate]]:
+    """Each category's metric aggregates over its items (`rows` by category, as ItemFigures.category_values gives
+    them), without clusters."""
+    return {
+        category: _metric_aggregates(((name, item, None, value) for _, name, item, value in by_metric), False)
+        for category, by_metric in groupby(rows, key=lambda row: row[0])
+    }
 
 
 def _guardrail_rates(all_probes: list[GuardrailOutcome]) -> dict[str, float | None]:
@@ -784,7 +852,7 @@ def _guardrail_rates(all_probes: list[GuardrailOutcome]) -> dict[str, float | No
 
 
 def _repeat_rates(
-    tries_by_item: dict[str, list[tuple[bool, str, int]]], per_item: bool, clusters: dict[str, str] | None = None
+    items: Callable[[], Iterator[ItemTries]], per_item: bool, clustered: bool
 ) -> tuple[dict[str, float | None], dict[str, Aggregate], list[str]]:
     """pass@k (at least one of k tries passes) and pass^k (all k tries pass): each item's unbiased estimates
     1 - C(n-c, k)/C(n, k) and C(c, k)/C(n, k) (n tries, c passed), averaged over items, with their intervals over
@@ -793,25 +861,28 @@ def _repeat_rates(
     An item is short when a try has no result: a repeat index missing below its highest (`per_item`: agent tests
     set their own repeats), or fewer tries than the section's most (evaluations repeat every item alike). A short
     item is left out and named, never counted at a lower k. k is the fewest tries of a whole item. Reported when
-    items are repeated (`per_item`: always). Returns (rates, their intervals, the short items)."""
-    if not tries_by_item:
+    items are repeated (`per_item`: always). `items` gives the items afresh at each call, in their order.
+    Returns (rates, their intervals, the short items)."""
+    most = max((item.tries for item in items()), default=None)
+    if most is None:
         return {}, {}, []
-    most = max(len(t) for t in tries_by_item.values())
-    expected = {item: (max(r for _, _, r in tries) + 1 if per_item else most) for item, tries in tries_by_item.items()}
-    short = sorted(item for item, tries in tries_by_item.items() if len({r for _, _, r in tries}) < expected[item])
-    whole = {item: [ok for ok, _, _ in tries] for item, tries in tries_by_item.items() if item not in short}
-    if not whole:
+
+    def is_short(item: ItemTries) -> bool:
+        return item.repeats < (item.top_repeat + 1 if per_item else most)
+
+    short = sorted(item.key for item in items() if is_short(item))
+    k = min((item.tries for item in items() if not is_short(item)), default=None)
+    if k is None:
         return {}, {}, short
-    k = min(len(v) for v in whole.values())
     if k < 2 and not per_item:
         return {}, {}, short
-    at_k: dict[str, float] = {}
-    hat_k: dict[str, float] = {}
-    for item, outcomes in whole.items():
-        n, c = len(outcomes), sum(outcomes)
-        at_k[item] = 1 - math.comb(n - c, k) / math.comb(n, k)
-        hat_k[item] = math.comb(c, k) / math.comb(n, k)
-    intervals = {"pass_at_k": _interval(at_k, clusters), "pass_hat_k": _interval(hat_k, clusters)}
+    at_k, hat_k = _Values(clustered), _Values(clustered)
+    for item in items():
+        if not is_short(item):
+            n, c = item.tries, item.passes
+            at_k.add(item.key, item.cluster, 1 - math.comb(n - c, k) / math.comb(n, k))
+            hat_k.add(item.key, item.cluster, math.comb(c, k) / math.comb(n, k))
+    intervals = {"pass_at_k": at_k.interval(), "pass_hat_k": hat_k.interval()}
     rates = {"k": float(k), "pass_at_k": intervals["pass_at_k"].mean, "pass_hat_k": intervals["pass_hat_k"].mean}
     return rates, intervals, short
 

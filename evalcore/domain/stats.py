@@ -93,14 +93,13 @@ def item_interval(
         return Interval(None, None, None, None, 0, "cluster-t-wilson" if clusters is not None else "wilson")
     if weights is not None and len(set(weights)) == 1:
         weights = None  # every item tried alike: the plain mean of the items
-    w = list(weights) if weights is not None else [1.0] * n
+    w = weights if weights is not None else [1.0] * n
     mean = min(1.0, max(0.0, math.fsum(v * x for v, x in zip(values, w, strict=True)) / math.fsum(w)))
     if clusters is None and weights is None and all(v in (0.0, 1.0) for v in values):
         low, high = wilson_score(mean, n, _Z95)
         return Interval(mean, math.sqrt(mean * (1 - mean) / n), low, high, n, "wilson")
-    labels = list(clusters) if clusters is not None else [str(i) for i in range(n)]
-    groups = len(set(labels))
-    se = cluster_stderr(values, labels, w) if groups > 1 else 0.0
+    groups = len(set(clusters)) if clusters is not None else n
+    se = cluster_stderr(values, clusters, w) if groups > 1 else 0.0
     crit = t95(max(1, groups - 1))
     n_eff = mean * (1 - mean) / (se * se) if se > 0 and 0 < mean < 1 else float(n)
     w_low, w_high = wilson_score(mean, n_eff, crit)
@@ -110,12 +109,16 @@ def item_interval(
     return Interval(mean, se, low, high, n, "cluster-t-wilson", groups)
 
 
-def cluster_stderr(values: Sequence[float], clusters: Sequence[str], weights: Sequence[float]) -> float:
+def cluster_stderr(values: Sequence[float], clusters: Sequence[str] | None, weights: Sequence[float]) -> float:
     """The cluster-robust (CR1) standard error of a weighted mean: weighted residuals summed within each cluster,
     squared, summed, scaled by G/(G-1), over the total weight squared; the sandwich estimator of a regression on a
-    constant (Cameron & Miller 2015). One cluster per item and unit weights: the usual s/sqrt(n)."""
+    constant (Cameron & Miller 2015). One cluster per item (`clusters` None) and unit weights: the usual
+    s/sqrt(n)."""
     total = math.fsum(weights)
     mean = math.fsum(v * x for v, x in zip(values, weights, strict=True)) / total
+    if clusters is None:  # each item its own cluster: its weighted residual alone (no label per item held)
+        residuals = (x * (v - mean) for v, x in zip(values, weights, strict=True))
+        return math.sqrt(len(values) / (len(values) - 1) * math.fsum(r * r for r in residuals)) / total
     sums: dict[str, float] = {}
     for v, x, c in zip(values, weights, clusters, strict=True):
         sums[c] = sums.get(c, 0.0) + x * (v - mean)

@@ -62,6 +62,29 @@ def test_validating_and_planning_a_large_dataset_takes_about_the_memory_of_a_sma
         assert peak < base + 60, f"{' '.join(command)}: {peak:.0f} MB for 34 MB of data, {base:.0f} MB for 10 lines"
 
 
+def _short_records_suite(folder: Path, records: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "qa.jsonl").open("w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps({"prompt": f"q{i}", "referenceResponse": f"a{i}"}) + "\n" for i in range(records))
+    suite = folder / "suite.yml"
+    suite.write_text(
+        "version: 1\nname: many\n"
+        f"models:\n  haiku: {HAIKU}\n"
+        "evaluations:\n  - name: qa\n    dataset: qa.jsonl\n    models: [haiku]\n    metrics: [token_f1]\n",
+        encoding="utf-8",
+    )
+    return suite
+
+
+def test_validating_many_short_records_takes_about_the_memory_of_a_few(tmp_path: Path) -> None:
+    """Planning counts each item key's occurrences (to tell identical items apart) in 16-32 bytes a record: 400,000
+    records of a few characters each (9 MB) are validated in about the memory of ten. Before, a dict of the keys
+    as strings took about 110 bytes a record: about 42 MB more here."""
+    base = _peak_mb("validate", str(_short_records_suite(tmp_path / "few", 10)))
+    peak = _peak_mb("validate", str(_short_records_suite(tmp_path / "many", 400_000)))
+    assert peak < base + 25, f"validate: {peak:.0f} MB for 400,000 records, {base:.0f} MB for 10"
+
+
 def _batch_suite(folder: Path, records: int, bucket: str) -> Path:
     suite = _suite(folder, records)
     suite.write_text(
@@ -125,3 +148,70 @@ def test_reports_of_a_large_run_take_about_the_memory_of_a_small_one(
     base = _peak_mb("report", str(small))
     peak = _peak_mb("report", str(large))
     assert peak < base + 25, f"report: {peak:.0f} MB for 40,000 results, {base:.0f} MB for 2,000"
+
+
+def _shard_of(template: Path, folder: Path, items: int) -> Path:
+    """A one-shard run of a suite of `items` questions (each its own item, one model), its results made from a real
+    run's first result with the plan's own case ids, item keys and fingerprints: what `evalcore merge` reads."""
+    from evalcore.domain.plan import build_plan
+    from evalcore.suite.load import load_suite
+
+    rows = [
+        {"prompt": f"question {i}", "referenceResponse": f"answer {i}", "category": f"c{i % 7}"} for i in range(items)
+    ]
+    suite = write_suite(folder / "suite", models={"haiku": HAIKU}, rows=rows)
+    loaded = load_suite(suite)
+    run_file = json.loads((template / "results.json").read_text(encoding="utf-8"))
+    run_file["run"] |= {"suite_path": str(suite), "suite_hash": loaded.content_hash, "shard": "1/1"}
+    shard = folder / "shard"
+    shard.mkdir()
+    (shard / "results.json").write_text(json.dumps(run_file), encoding="utf-8")
+    first = json.loads((template / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    with (shard / "results.jsonl").open("w", encoding="utf-8") as fh:
+        for n, case in enumerate(build_plan(loaded).cases):
+            line = {**first, "case_id": case.id, "item_key": case.item_key, "fingerprint": case.fingerprint}
+            line |= {"status": ("pass", "fail", "error")[n % 3], "source": f"qa.jsonl:{n + 1}", "category": f"c{n % 7}"}
+            line["metrics"] = [{"name": "token_f1", "value": (n % 10) / 10}, {"name": "contains", "value": n % 2}]
+            fh.write(json.dumps(line) + "\n")
+    return shard
+
+
+def test_the_end_of_a_large_run_takes_about_the_memory_of_a_small_one(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`evalcore merge` of one shard (the end of every run: each case's last result, the aggregation, the reports)
+    over 40,000 results peaks at about what it does over 6,000. Each item's figures are kept in a temporary SQLite
+    database and each case's last result by its place among the planned ids. Before, the aggregation held about
+    1.1 KB of Python objects an item and the last results' dict about 0.25 KB a case: 40-50 MB more here."""
+    use_emulator(monkeypatch, emulator)
+    template = tmp_path / "template"
+    run(write_suite(tmp_path / "tiny", models={"haiku": HAIKU}, rows=records(3)), template)
+    peaks = []
+    for items in (6_000, 40_000):  # both above the 5,000 cases the HTML page draws
+        shard = _shard_of(template, tmp_path / str(items), items)
+        peaks.append(_peak_mb("merge", str(shard), "--out", str(tmp_path / f"merged{items}")))
+        merged = json.loads((tmp_path / f"merged{items}" / "results.json").read_text(encoding="utf-8"))
+        assert sum(merged["sections"][0]["models"][0]["counts"].values()) == items
+    base, peak = peaks
+    assert peak < base + 20, f"merge: {peak:.0f} MB for 40,000 results, {base:.0f} MB for 6,000"
+
+
+def _repeats_dir(folder: Path, cases: int) -> Path:
+    """A results.jsonl of `cases` tries of one item (distinct case ids), short lines."""
+    folder.mkdir(parents=True)
+    with (folder / "results.jsonl").open("w", encoding="utf-8") as fh:
+        for i in range(cases):
+            line = {"case_id": f"{i * 7919:016x}", "section": "qa", "model": "m", "kind": "evaluation"}
+            line |= {"item_key": "k", "repeat": i, "status": ("pass", "fail")[i % 2]}
+            fh.write(json.dumps(line) + "\n")
+    return folder
+
+
+def test_reading_each_cases_last_result_of_a_large_file_takes_about_the_memory_of_a_small_one(tmp_path: Path) -> None:
+    """Readers of a finished run's results (`evalcore power`, history, the PR comparison) find each case's last
+    result by its place among the file's own ids (24 bytes a line): `evalcore power` over 200,000 tries of one
+    item peaks at about what it does over 2,000. Before, a dict of the case ids as strings and a set of line
+    numbers took about 180 bytes a line: about 35 MB more here."""
+    base = _peak_mb("power", str(_repeats_dir(tmp_path / "small", 2_000)))
+    peak = _peak_mb("power", str(_repeats_dir(tmp_path / "large", 200_000)))
+    assert peak < base + 20, f"power: {peak:.0f} MB for 200,000 results, {base:.0f} MB for 2,000"
