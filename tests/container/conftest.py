@@ -31,13 +31,25 @@ def docker(*args: str, timeout: float = 60, **kwargs: object) -> subprocess.Comp
 
 
 @pytest.fixture(scope="session")
-def image() -> str:
+def daemon() -> None:
     try:
         info = docker("info", "--format", "{{.ServerVersion}}", timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
         _unavailable(f"no docker command or daemon ({exc})")
     if info.returncode != 0:
         _unavailable(f"the Docker daemon is not reachable ({info.stderr.strip().splitlines()[-1:]})")
+
+
+@pytest.fixture(scope="session")
+def base_image(daemon: None) -> str:
+    """The runner image act runs jobs in (`-P ubuntu-latest=...`): bash, and python3 with venv."""
+    if docker("image", "inspect", BASE_IMAGE).returncode != 0:
+        _unavailable(f"base image {BASE_IMAGE} is not there (.ci/docker.sh base pulls or builds it)")
+    return BASE_IMAGE
+
+
+@pytest.fixture(scope="session")
+def image(daemon: None) -> str:
     if docker("image", "inspect", IMAGE).returncode != 0:
         _unavailable(f"image {IMAGE} is not built (docker build -t {IMAGE} .)")
     return IMAGE

