@@ -7,7 +7,7 @@ figures and writes bench/out/memory.json. Not a test.
     .venv/bin/python bench/memory.py                           # 366,771 records (200 MB)
     .venv/bin/python bench/memory.py --records 50000           # a quicker look
     .venv/bin/python bench/memory.py --full 25000,50000,100000  # whole runs in one process (no shard)
-    .venv/bin/python bench/memory.py --full 1000000             # a million (about 45 minutes on 2 quiet CPUs)
+    .venv/bin/python bench/memory.py --full 1000000             # a million (27 minutes at load 2-10 on 2 CPUs)
 
 `--full` runs every case of suites of those sizes in ONE process against the emulator (no model latency, cache
 off), and prints each peak RSS and the slope of peak RSS against cases (least squares, MB per 100,000 cases), to
@@ -123,17 +123,20 @@ def full(sizes: list[int]) -> int:
     xs, ys = [r["cases"] for r in figures["runs"]], [r["peak_rss_mb"] for r in figures["runs"]]
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
     spread = sum((x - mean_x) ** 2 for x in xs)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread if spread else 0.0
-    figures["slope_mb_per_100k_cases"] = round(slope * 100_000, 1)
-    figures["intercept_mb"] = round(mean_y - slope * mean_x, 1)
-    figures["projected_1m_mb"] = round(mean_y + slope * (1_000_000 - mean_x), 1)
+    # A slope needs two sizes: with one there is none (None), never a made-up 0.
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread if spread else None
+    figures["slope_mb_per_100k_cases"] = None if slope is None else round(slope * 100_000, 1)
+    figures["intercept_mb"] = None if slope is None else round(mean_y - slope * mean_x, 1)
+    figures["projected_1m_mb"] = None if slope is None else round(mean_y + slope * (1_000_000 - mean_x), 1)
     figures["largest"] = max(figures["runs"], key=lambda r: r["cases"])
-    print(
-        f"memory: largest whole run {figures['largest']['cases']:,} cases: {figures['largest']['peak_rss_mb']} MB; "
-        f"slope {figures['slope_mb_per_100k_cases']} MB per 100,000 cases; 1,000,000 projected "
-        f"{figures['projected_1m_mb']} MB",
-        flush=True,
+    trend = (
+        "one size: no slope"
+        if slope is None
+        else f"slope {figures['slope_mb_per_100k_cases']} MB per 100,000 cases; 1,000,000 projected "
+        f"{figures['projected_1m_mb']} MB"
     )
+    largest = figures["largest"]
+    print(f"memory: largest whole run {largest['cases']:,} cases: {largest['peak_rss_mb']} MB; {trend}", flush=True)
     OUT_FULL.parent.mkdir(parents=True, exist_ok=True)
     OUT_FULL.write_text(json.dumps(figures, indent=2) + "\n")
     return 0
