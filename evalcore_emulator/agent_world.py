@@ -8,6 +8,7 @@ The rules that turn these declarations into answers are documented in ``docs/emu
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -73,6 +74,26 @@ class Intent(_Section):
     failure: str | None = Field(
         None, description="the turn fails: a failureTrace, then a dependencyFailedException in the stream"
     )
+
+    def slot_values(self, user_inputs: Sequence[str], given: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Each slot's value: what `given` holds for it (attributes the turn carries), else its pattern's match in
+        the latest user message that has one."""
+        filled = {}
+        for slot in self.slots:
+            if given and given.get(slot.name):
+                filled[slot.name] = given[slot.name]
+                continue
+            for text in reversed(user_inputs):
+                match = re.search(slot.pattern, text, re.IGNORECASE)
+                if match:
+                    filled[slot.name] = match.group(0)
+                    break
+        return filled
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """`template` with each {name} replaced by its value (unknown names kept as they are)."""
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 class AgentGuardrail(_Section):

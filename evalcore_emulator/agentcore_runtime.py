@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalcore_emulator import agentcore_mcp
-from evalcore_emulator.agent_world import AgentSpec, Intent
+from evalcore_emulator.agent_world import AgentSpec, Intent, fill
 from evalcore_emulator.protocol import AwsError, EmulatorContext, Request, Response, StreamCut, route
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"  # botocore's model: runtimeSessionId's header
@@ -117,38 +117,22 @@ def _respond(agent: AgentSpec, session: _Session, prompt: str, trace_id: str, se
 
 
 def _run(intent: Intent, session: _Session, turn: _Turn, root: dict[str, Any]) -> str:
-    values = _slots(intent, session)
+    values = intent.slot_values(session.user_inputs)
     missing = next((s for s in intent.slots if s.name not in values), None)
     if missing is not None:
         session.pending_intent = intent.name
         return missing.question
     session.pending_intent = None
     for action in intent.actions:
-        arguments = {k: _fill(v, values) for k, v in {**action.parameters, **action.request_body}.items()}
+        arguments = {k: fill(v, values) for k, v in {**action.parameters, **action.request_body}.items()}
         name = action.function or action.api_path or ""
         span = _span(root["traceId"], root["spanId"], f"execute_tool {name}", {"gen_ai.operation.name": "execute_tool"})
         span["attributes"].update({"gen_ai.tool.name": name, "gen_ai.tool.call.arguments": json.dumps(arguments)})
-        span["attributes"]["gen_ai.tool.message"] = _fill(action.output, values)
+        span["attributes"]["gen_ai.tool.message"] = fill(action.output, values)
         turn.spans.append(span)
     if intent.failure:
         raise AwsError(424, "RuntimeClientError", f"The agent failed: {intent.failure}")
-    return _fill(intent.reply, {**values, "result": ""})
-
-
-def _slots(intent: Intent, session: _Session) -> dict[str, str]:
-    """Each slot's value: its pattern's match in the latest user message that has one."""
-    filled = {}
-    for slot in intent.slots:
-        for text in reversed(session.user_inputs):
-            match = re.search(slot.pattern, text, re.IGNORECASE)
-            if match:
-                filled[slot.name] = match.group(0)
-                break
-    return filled
-
-
-def _fill(template: str, values: dict[str, str]) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
+    return fill(intent.reply, {**values, "result": ""})
 
 
 def _span(trace_id: str, parent: str | None, name: str, attributes: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 One turn: the guardrail (if any) may intervene; else the intent whose keyword occurs in the input (first in
 file order) runs, or the intent still waiting for a slot from an earlier turn, or the default reply. An intent
 asks for each slot that neither a (prompt) session attribute of the slot's name nor a user message of the
-session fills (``_fill_slots``), then calls its actions (a ``return_control`` action ends the turn with a
+session fills (``Intent.slot_values``), then calls its actions (a ``return_control`` action ends the turn with a
 ``returnControl`` event; the caller's results resume it), looks up the documents it cites and answers.
 Trace events are sent when ``enableTrace`` is true. ``endSession`` forgets the session after the turn.
 """
@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from evalcore_emulator import eventstream
-from evalcore_emulator.agent_world import ActionCall, AgentSpec, Intent, KnowledgeBaseDocument
+from evalcore_emulator.agent_world import ActionCall, AgentSpec, Intent, KnowledgeBaseDocument, fill
 from evalcore_emulator.knowledge_bases import retrieved_reference
 from evalcore_emulator.protocol import AwsError, EmulatorContext, Request, Response, Route, StreamCut, route
 
@@ -147,7 +147,7 @@ def _respond(turn: _Turn, text: str) -> None:
         turn.orchestration(rationale={"text": "The request matches none of my tasks.", "traceId": _trace_id()})
         _finish(turn, agent.default_reply, [])
         return
-    slots = _fill_slots(intent, session)
+    slots = _slot_values(intent, session)
     missing = next((s for s in intent.slots if s.name not in slots), None)
     turn.orchestration(
         rationale={"text": _rationale(intent, missing.name if missing else None), "traceId": _trace_id()}
@@ -182,11 +182,11 @@ def _resume(turn: _Turn, results: list[dict[str, Any]], invocation_id: str | Non
 def _run_actions(turn: _Turn, intent: Intent, start: int, result: str) -> None:
     """The intent's actions from ``start`` on, its citations and its answer; ``result``: the returned control's."""
     session = turn.session
-    values = {**_fill_slots(intent, session), "result": result}
+    values = {**_slot_values(intent, session), "result": result}
     for index, action in enumerate(intent.actions[start:], start):
         invocation_id = str(uuid.uuid4())
-        parameters = [{"name": k, "type": "string", "value": _fill(v, values)} for k, v in action.parameters.items()]
-        body = [{"name": k, "type": "string", "value": _fill(v, values)} for k, v in action.request_body.items()]
+        parameters = [{"name": k, "type": "string", "value": fill(v, values)} for k, v in action.parameters.items()]
+        body = [{"name": k, "type": "string", "value": fill(v, values)} for k, v in action.request_body.items()]
         turn.orchestration(
             invocationInput={
                 "invocationType": "ACTION_GROUP",
@@ -210,7 +210,7 @@ def _run_actions(turn: _Turn, intent: Intent, start: int, result: str) -> None:
             observation={
                 "type": "ACTION_GROUP",
                 "traceId": _trace_id(),
-                "actionGroupInvocationOutput": {"text": _fill(action.output, values)},
+                "actionGroupInvocationOutput": {"text": fill(action.output, values)},
             }
         )
     documents = [d for d in (turn.cited(doc_id) for doc_id in intent.cite) if d is not None]
@@ -234,7 +234,7 @@ def _run_actions(turn: _Turn, intent: Intent, start: int, result: str) -> None:
         turn.trace({"failureTrace": {"failureReason": intent.failure, "traceId": _trace_id()}})
         turn.failure = intent.failure
         return
-    _finish(turn, _fill(intent.reply, values), documents)
+    _finish(turn, fill(intent.reply, values), documents)
 
 
 def _finish(turn: _Turn, reply: str, documents: list[KnowledgeBaseDocument]) -> None:
@@ -281,27 +281,6 @@ def _stream(events: list[Event], failure: str | None, fault: str | None) -> Iter
         yield data[: min(_STREAM_CUT_AFTER_BYTES, len(data) - 1)]
         raise StreamCut("stream_cut fault: connection closed mid-stream")
     yield from messages
-
-
-def _fill_slots(intent: Intent, session: _Session) -> dict[str, str]:
-    """Slot values: this turn's promptSessionAttributes, then sessionAttributes, then the latest user message
-    in which the slot's pattern matches."""
-    filled = {}
-    for slot in intent.slots:
-        given = session.prompt_attributes.get(slot.name) or session.session_attributes.get(slot.name)
-        if given:
-            filled[slot.name] = given
-            continue
-        for text in reversed(session.user_inputs):
-            match = re.search(slot.pattern, text, re.IGNORECASE)
-            if match:
-                filled[slot.name] = match.group(0)
-                break
-    return filled
-
-
-def _fill(template: str, values: dict[str, str]) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 def _rationale(intent: Intent, missing: str | None) -> str:
@@ -373,3 +352,9 @@ ROUTES: list[Route] = [
         target_param="agentId",
     )
 ]
+
+
+def _slot_values(intent: Intent, session: _Session) -> dict[str, str]:
+    """This turn's promptSessionAttributes, then sessionAttributes, then the user's messages."""
+    attributes = {**session.session_attributes, **{k: v for k, v in session.prompt_attributes.items() if v}}
+    return intent.slot_values(session.user_inputs, attributes)

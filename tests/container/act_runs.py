@@ -1,10 +1,12 @@
-"""What the tests under act share: the act binary, act's `--json` log read back, and the names of the containers and
-volumes a run leaves behind (to remove them)."""
+"""What the tests under act share: the act binary, one run of a workflow (`act push --json`) read back, and the
+containers and volumes a run leaves behind, removed."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.container.conftest import docker
+from tests.container.conftest import REPO, docker
 
 
 @dataclass
@@ -45,3 +47,31 @@ def act_binary() -> str:
 def docker_names(kind: str) -> set[str]:
     args = ["ps", "-a", "--format", "{{.Names}}"] if kind == "container" else ["volume", "ls", "--format", "{{.Name}}"]
     return set(docker(*args).stdout.split())
+
+
+def run_act(name: str, workflow: Path, runner_image: str, *options: str) -> ActRun:
+    """`act push` of `workflow` (whose jobs' containers are named after `name`) from the repository, on
+    `runner_image`, with `options`; the containers and volumes it leaves behind (a failed job's) are removed."""
+    before = {kind: docker_names(kind) for kind in ("container", "volume")}
+    command = [
+        act_binary(), "push", "--json", "-W", str(workflow), "-P", f"ubuntu-latest={runner_image}", "--pull=false",
+        "--container-daemon-socket", "-", *options,
+    ]  # fmt: skip
+    try:
+        result = subprocess.run(
+            command,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "ACT_DISABLE_VERSION_CHECK": "1"},
+        )
+    finally:
+        for kind in ("container", "volume"):
+            made = sorted(
+                n for n in docker_names(kind) - before[kind] if n.startswith(f"act-{name}") or n == "act-toolcache"
+            )
+            if made:
+                docker(*(["rm", "-f"] if kind == "container" else ["volume", "rm", "-f"]), *made)
+    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return ActRun(result.returncode, result.stderr, records)

@@ -12,14 +12,12 @@ act's `--json` log carries each workflow command as a record: `set-output` (name
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import uuid
 
 import pytest
 import yaml
 
-from tests.container.act_runs import ActRun, act_binary, docker_names
+from tests.container.act_runs import ActRun, run_act
 from tests.container.conftest import BASE_IMAGE, REPO, docker
 
 ACT_TAG = "act-dockeraction:latest"
@@ -62,32 +60,11 @@ def act_run(classic_image: str, tmp_path_factory: pytest.TempPathFactory) -> Act
     name = f"evalcore-act-{uuid.uuid4().hex[:8]}"
     workflow = tmp_path_factory.mktemp("act") / "workflow.yml"
     workflow.write_text(WORKFLOW.format(name=name), encoding="utf-8")
-    before = {kind: docker_names(kind) for kind in ("container", "volume")}
     assert docker("tag", classic_image, ACT_TAG).returncode == 0
-    command = [
-        act_binary(), "push", "--json", "-W", str(workflow), "-P", f"ubuntu-latest={BASE_IMAGE}",
-        "--pull=false", "--rebuild=false", "--container-daemon-socket", "-",
-    ]  # fmt: skip
     try:
-        result = subprocess.run(
-            command,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env={**os.environ, "ACT_DISABLE_VERSION_CHECK": "1"},
-        )
+        return run_act(name, workflow, BASE_IMAGE, "--rebuild=false")
     finally:
-        # act leaves a failed job's container and volumes behind; remove what this run made, and the tag.
-        for kind in ("container", "volume"):
-            made = sorted(
-                n for n in docker_names(kind) - before[kind] if n.startswith(f"act-{name}") or n == "act-toolcache"
-            )
-            if made:
-                docker(*(["rm", "-f"] if kind == "container" else ["volume", "rm", "-f"]), *made)
         docker("rmi", ACT_TAG)
-    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    return ActRun(result.returncode, result.stderr, records)
 
 
 def test_act_runs_the_action_and_later_steps_read_every_output(act_run: ActRun) -> None:

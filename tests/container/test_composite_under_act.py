@@ -18,7 +18,6 @@ into the job (`--container-options -v`) and named by `PIP_FIND_LINKS` with `PIP_
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tomllib
@@ -28,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from release.composite import CACHE, SETUP_PYTHON
-from tests.container.act_runs import ActRun, act_binary, docker_names
+from tests.container.act_runs import ActRun, run_act
 from tests.container.conftest import REPO, docker
 
 WHEELS = "/evalcore-wheels"
@@ -149,32 +148,8 @@ def act_run(base_image: str, wheelhouse: Path, tmp_path_factory: pytest.TempPath
         stub_dir.mkdir()
         (stub_dir / "action.yml").write_text(stub, encoding="utf-8")
         stand_ins += ["--local-repository", f"{action}={stub_dir}"]
-    before = {kind: docker_names(kind) for kind in ("container", "volume")}
-    command = [
-        act_binary(), "push", "--json", "-W", str(workflow), "-P", f"ubuntu-latest={base_image}", "--pull=false",
-        "--container-daemon-socket", "-", *stand_ins,
-        "--container-options", f"-v {wheelhouse}:{WHEELS}:ro",
-        "--env", f"PIP_FIND_LINKS={WHEELS}", "--env", "PIP_NO_INDEX=1",
-    ]  # fmt: skip
-    try:
-        result = subprocess.run(
-            command,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env={**os.environ, "ACT_DISABLE_VERSION_CHECK": "1"},
-        )
-    finally:
-        # act leaves a failed job's container and volumes behind; remove what this run made.
-        for kind in ("container", "volume"):
-            made = sorted(
-                n for n in docker_names(kind) - before[kind] if n.startswith(f"act-{name}") or n == "act-toolcache"
-            )
-            if made:
-                docker(*(["rm", "-f"] if kind == "container" else ["volume", "rm", "-f"]), *made)
-    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    return ActRun(result.returncode, result.stderr, records)
+    wheels = ["--container-options", f"-v {wheelhouse}:{WHEELS}:ro", "--env", f"PIP_FIND_LINKS={WHEELS}"]
+    return run_act(name, workflow, base_image, *stand_ins, *wheels, "--env", "PIP_NO_INDEX=1")
 
 
 def test_act_runs_the_composite_and_a_later_step_reads_its_outputs(act_run: ActRun) -> None:
