@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,20 @@ def timed(
     return done, elapsed, cpu
 
 
+def run_suite(folder: Path, env: dict[str, str], options: Sequence[str]) -> tuple[float, float, dict[str, str]]:
+    """`evalcore run` of folder/suite.yml: its wall and CPU seconds and each test's status by its source."""
+    command = [sys.executable, "-m", "evalcore.app.cli", "run", "suite.yml", "--out", "out", "--cache-dir", "cache"]
+    done, elapsed, cpu = timed([*command, "--quiet", *options], folder, env)
+    results = folder / "out" / "results.jsonl"
+    if not results.exists():
+        raise RuntimeError(f"evalcore wrote no results (exit {done.returncode}):\n{done.stderr[-2000:]}")
+    verdicts = {}
+    for line in results.read_text().splitlines():
+        case = json.loads(line)
+        verdicts[case["source"]] = case["status"]
+    return elapsed, cpu, verdicts
+
+
 def run_agenteval(folder: Path, env: dict[str, str]) -> tuple[float, float, dict[str, str]]:
     done, elapsed, cpu = timed([str(agenteval_command()), "run"], folder, env)
     summary = folder / "agenteval_summary.md"
@@ -119,16 +133,7 @@ def run_agenteval(folder: Path, env: dict[str, str]) -> tuple[float, float, dict
 def run_evalcore(folder: Path, env: dict[str, str], *options: str) -> tuple[float, float, dict[str, str]]:
     suite = {"version": 1, "name": "bench-agents", "agents": [{"name": "plan", "plan": "agenteval.yml"}]}
     (folder / "suite.yml").write_text(yaml.safe_dump(suite, sort_keys=False))
-    command = [sys.executable, "-m", "evalcore.app.cli", "run", "suite.yml", "--out", "out", "--cache-dir", "cache"]
-    done, elapsed, cpu = timed([*command, "--quiet", *options], folder, env)
-    results = folder / "out" / "results.jsonl"
-    if not results.exists():
-        raise RuntimeError(f"evalcore wrote no results (exit {done.returncode}):\n{done.stderr[-2000:]}")
-    verdicts = {}
-    for line in results.read_text().splitlines():
-        case = json.loads(line)
-        verdicts[case["source"]] = case["status"]
-    return elapsed, cpu, verdicts
+    return run_suite(folder, env, options)
 
 
 MCP_TARGET = {
@@ -182,16 +187,7 @@ def run_evalcore_native(
 ) -> tuple[float, float, dict[str, str]]:
     section = native_section(target, tests)
     (folder / "suite.yml").write_text(yaml.safe_dump({"version": 1, "name": "bench-agentcore", "agents": [section]}))
-    command = [sys.executable, "-m", "evalcore.app.cli", "run", "suite.yml", "--out", "out", "--cache-dir", "cache"]
-    done, elapsed, cpu = timed([*command, "--quiet"], folder, env)
-    results = folder / "out" / "results.jsonl"
-    if not results.exists():
-        raise RuntimeError(f"evalcore wrote no results (exit {done.returncode}):\n{done.stderr[-2000:]}")
-    verdicts = {}
-    for line in results.read_text().splitlines():
-        case = json.loads(line)
-        verdicts[case["source"]] = case["status"]
-    return elapsed, cpu, verdicts
+    return run_suite(folder, env, ())
 
 
 def bench_agentcore(work: Path, tests: int, latency_ms: float) -> dict[str, Any]:
